@@ -1,0 +1,25 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DAPR_APPS, type DaprApp } from '@parley/contracts';
+
+/** Tokens between each app and its sidecar, and the operator token. Kept in the data folder. */
+export interface StackSecrets {
+  opsToken: string;
+  apps: Record<DaprApp, { daprApiToken: string; appApiToken: string }>;
+}
+
+const token = () => randomBytes(24).toString('base64url');
+
+/** Reads the secrets of an earlier run, adding any that are missing, so restarts keep them. */
+export function loadOrCreateSecrets(dataDir: string): StackSecrets {
+  const file = join(dataDir, 'secrets.json');
+  const existing = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<StackSecrets>) : {};
+  const apps = { ...existing.apps } as StackSecrets['apps'];
+  for (const app of DAPR_APPS) {
+    apps[app] ??= { daprApiToken: token(), appApiToken: token() };
+  }
+  const secrets: StackSecrets = { opsToken: existing.opsToken ?? token(), apps };
+  writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  return secrets;
+}

@@ -1,0 +1,433 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BACKEND_SERVICES, type DaprApp } from '@parley/contracts';
+import { httpStatus, redisPing, run, tcpOpen } from './checks';
+import { type ExternalParts, azuriteConnectionString } from './external';
+import { componentsDir, daprConfigFile, nodeBin, repoRoot, toolBin } from './paths';
+import type { PortPlan } from './ports';
+import { type LogSink, ManagedProcess, type ProcessSpec, signalGroup } from './process';
+import { type StackSecrets, loadOrCreateSecrets } from './secrets';
+
+export interface StackOptions {
+  /** Everything the stack stores lives here; a second start with the same folder keeps the data. */
+  dataDir: string;
+  ports: PortPlan;
+  external?: ExternalParts;
+  sink: LogSink;
+  /** pino level of the services and the worker. */
+  logLevel?: string;
+  /** Log level of the sidecars. */
+  daprLogLevel?: string;
+  /** Interface the gateway binds; the back-end services always bind loopback. */
+  gatewayHost?: string;
+  /** How long any one process may take to become healthy. */
+  startTimeoutMs?: number;
+}
+
+/** Where a user finds each part once the stack is up. */
+export interface StackUrls {
+  web: string;
+  api: string;
+  apiReference: string;
+  temporalUi?: string;
+  mailInbox?: string;
+  sidecarMetadata: Record<DaprApp, string>;
+}
+
+interface Part {
+  spec: ProcessSpec;
+  ready: () => Promise<boolean>;
+  readyWhat: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+/**
+ * The whole platform on one machine: infrastructure first (Redis, FerretDB, the Temporal dev
+ * server, Azurite, a mail catcher), skipping any part given as an external URL; then each service
+ * beside its own daprd; then the Temporal worker. Each waits for what it needs to be healthy.
+ */
+export class Stack {
+  readonly secrets: StackSecrets;
+  private readonly processes = new Map<string, ManagedProcess>();
+  private readonly external: ExternalParts;
+  private readonly parts = new Map<string, Part>();
+
+  constructor(private readonly options: StackOptions) {
+    this.external = options.external ?? {};
+    for (const dir of ['redis', 'ferretdb', 'temporal', 'azurite', 'mail', 'dapr']) {
+      mkdirSync(join(options.dataDir, dir), { recursive: true });
+    }
+    this.secrets = loadOrCreateSecrets(options.dataDir);
+  }
+
+  get ports(): PortPlan {
+    return this.options.ports;
+  }
+
+  /** Starts everything; on any failure stops what it started and rethrows with the culprit's last lines. */
+  async start(): Promise<void> {
+    killLeftovers(this.options.dataDir);
+    try {
+      await this.startGroup(this.infrastructure());
+      await this.startGroup(this.applications());
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /** Stops every process, applications before the infrastructure they use. */
+  async stop(): Promise<void> {
+    const running = [...this.processes.values()].reverse();
+    const apps = running.filter((p) => !INFRA.has(p.spec.name));
+    await Promise.all(apps.map((p) => p.stop()));
+    await Promise.all(running.filter((p) => INFRA.has(p.spec.name)).map((p) => p.stop()));
+    this.processes.clear();
+    writeFileSync(join(this.options.dataDir, 'pids.json'), '[]\n');
+  }
+
+  /** Stops one process and starts it again with the same specification, waiting until healthy. */
+  async restart(name: string): Promise<void> {
+    const part = this.parts.get(name);
+    if (!part) throw new Error(`no process named ${name}`);
+    await this.processes.get(name)?.stop();
+    await this.startGroup([part]);
+  }
+
+  /** Stops one process without starting it again (for fault tests). */
+  async kill(name: string): Promise<void> {
+    await this.processes.get(name)?.stop(0);
+  }
+
+  urls(): StackUrls {
+    const { ports } = this.options;
+    const gateway = `http://${this.options.gatewayHost === '0.0.0.0' ? 'localhost' : '127.0.0.1'}:${ports.apps.gateway.app}`;
+    const sidecarMetadata = Object.fromEntries(
+      Object.entries(ports.apps).map(([app, p]) => [app, `http://127.0.0.1:${p.daprHttp}/v1.0/metadata`]),
+    ) as Record<DaprApp, string>;
+    return {
+      web: `${gateway}/`,
+      api: `${gateway}/api/v1`,
+      apiReference: `${gateway}/api/reference`,
+      temporalUi: this.external.temporalAddress
+        ? this.external.temporalUiUrl
+        : `http://127.0.0.1:${ports.temporalUi}`,
+      mailInbox: this.external.smtpUrl ? this.external.mailWebUrl : `http://127.0.0.1:${ports.mailWeb}`,
+      sidecarMetadata,
+    };
+  }
+
+  /** Environment every service and the worker get, external URLs winning over embedded parts. */
+  serviceEnvironment(): Record<string, string> {
+    const { ports } = this.options;
+    const env: Record<string, string> = {
+      REDIS_URL: this.external.redisUrl ?? `redis://127.0.0.1:${ports.redis}`,
+      MONGODB_URL: this.external.mongodbUrl ?? `mongodb://127.0.0.1:${ports.mongo}/`,
+      TEMPORAL_ADDRESS: this.external.temporalAddress ?? `127.0.0.1:${ports.temporal}`,
+      TEMPORAL_NAMESPACE: this.external.temporalNamespace ?? 'default',
+      AZURE_STORAGE_CONNECTION_STRING:
+        this.external.azureStorageConnectionString ?? azuriteConnectionString(ports.azuriteBlob),
+      SMTP_URL: this.external.smtpUrl ?? `smtp://127.0.0.1:${ports.smtp}`,
+      LOG_LEVEL: this.options.logLevel ?? 'info',
+      OPS_TOKEN: this.secrets.opsToken,
+    };
+    const optional: [string, string | undefined][] = [
+      ['TYPESENSE_URL', this.external.typesenseUrl],
+      ['TYPESENSE_API_KEY', this.external.typesenseApiKey],
+      ['TWILIO_ACCOUNT_SID', this.external.twilioAccountSid],
+      ['TWILIO_AUTH_TOKEN', this.external.twilioAuthToken],
+      ['TWILIO_FROM', this.external.twilioFrom],
+    ];
+    for (const [name, value] of optional) if (value) env[name] = value;
+    return env;
+  }
+
+  private async startGroup(parts: Part[]): Promise<void> {
+    for (const part of parts) {
+      this.parts.set(part.spec.name, part);
+      const proc = new ManagedProcess(part.spec, this.options.sink, (name, code) =>
+        this.options.sink(name, `!! exited unexpectedly with code ${code}`),
+      );
+      this.processes.set(part.spec.name, proc);
+      proc.start();
+    }
+    recordPids(this.options.dataDir, this.processes);
+    const timeout = this.options.startTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    await Promise.all(
+      parts.map((part) => this.processes.get(part.spec.name)!.waitUntil(part.ready, part.readyWhat, timeout)),
+    );
+  }
+
+  private infrastructure(): Part[] {
+    const { dataDir, ports } = this.options;
+    const parts: Part[] = [];
+    if (!this.external.redisUrl) {
+      parts.push({
+        spec: {
+          name: 'redis',
+          command: 'redis-server',
+          args: [
+            '--bind',
+            '127.0.0.1',
+            '--port',
+            String(ports.redis),
+            '--dir',
+            join(dataDir, 'redis'),
+            '--appendonly',
+            'yes',
+            '--appendfsync',
+            'always',
+            '--save',
+            '',
+            '--protected-mode',
+            'yes',
+            '--daemonize',
+            'no',
+            '--logfile',
+            '',
+          ],
+        },
+        ready: () => redisPing(ports.redis),
+        readyWhat: 'answering PING',
+      });
+    }
+    if (!this.external.mongodbUrl) {
+      parts.push({
+        spec: {
+          name: 'ferretdb',
+          command: toolBin('ferretdb'),
+          args: [
+            `--listen-addr=127.0.0.1:${ports.mongo}`,
+            `--sqlite-url=file:${join(dataDir, 'ferretdb')}/`,
+            '--log-level=warn',
+          ],
+        },
+        ready: () => tcpOpen(ports.mongo),
+        readyWhat: 'accepting connections',
+      });
+    }
+    if (!this.external.temporalAddress) {
+      parts.push({
+        spec: {
+          name: 'temporal',
+          command: toolBin('temporal'),
+          args: [
+            'server',
+            'start-dev',
+            '--ip',
+            '127.0.0.1',
+            '--port',
+            String(ports.temporal),
+            '--ui-port',
+            String(ports.temporalUi),
+            '--db-filename',
+            join(dataDir, 'temporal', 'temporal.db'),
+            '--namespace',
+            'default',
+            '--log-level',
+            'error',
+          ],
+        },
+        ready: async () =>
+          (
+            await run(toolBin('temporal'), [
+              'operator',
+              'cluster',
+              'health',
+              '--address',
+              `127.0.0.1:${ports.temporal}`,
+            ])
+          ).code === 0 && (await httpStatus(`http://127.0.0.1:${ports.temporalUi}/`)),
+        readyWhat: 'serving',
+      });
+    }
+    if (!this.external.azureStorageConnectionString) {
+      parts.push({
+        spec: {
+          name: 'azurite',
+          command: nodeBin('azurite-blob'),
+          args: [
+            '--blobHost',
+            '127.0.0.1',
+            '--blobPort',
+            String(ports.azuriteBlob),
+            '--location',
+            join(dataDir, 'azurite'),
+            '--skipApiVersionCheck',
+            '--disableTelemetry',
+            '--silent',
+          ],
+        },
+        ready: () => tcpOpen(ports.azuriteBlob),
+        readyWhat: 'accepting connections',
+      });
+    }
+    if (!this.external.smtpUrl) {
+      parts.push({
+        spec: {
+          name: 'mail',
+          command: nodeBin('maildev'),
+          args: [
+            '--ip',
+            '127.0.0.1',
+            '--smtp',
+            String(ports.smtp),
+            '--web-ip',
+            '127.0.0.1',
+            '--web',
+            String(ports.mailWeb),
+            '--mail-directory',
+            join(dataDir, 'mail'),
+          ],
+        },
+        ready: async () =>
+          (await tcpOpen(ports.smtp)) && (await httpStatus(`http://127.0.0.1:${ports.mailWeb}/`)),
+        readyWhat: 'accepting mail',
+      });
+    }
+    return parts;
+  }
+
+  private applications(): Part[] {
+    const parts: Part[] = [];
+    const apps: DaprApp[] = ['gateway', ...BACKEND_SERVICES];
+    for (const app of apps) {
+      const entry = app === 'gateway' ? 'services/gateway/dist/main.js' : `services/${app}/dist/main.js`;
+      parts.push(this.appPart(app, entry), this.sidecarPart(app, true));
+    }
+    parts.push(this.appPart('worker', 'workflows/dist/worker.js'), this.sidecarPart('worker', false));
+    return parts;
+  }
+
+  private appPart(app: DaprApp, entry: string): Part {
+    const ports = this.options.ports.apps[app];
+    const secrets = this.secrets.apps[app];
+    const host = app === 'gateway' ? (this.options.gatewayHost ?? '127.0.0.1') : '127.0.0.1';
+    return {
+      spec: {
+        name: app,
+        command: process.execPath,
+        args: ['--enable-source-maps', join(repoRoot, entry)],
+        cwd: repoRoot,
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          NODE_ENV: process.env.NODE_ENV ?? 'development',
+          ...this.serviceEnvironment(),
+          HOST: host,
+          PORT: String(ports.app),
+          DAPR_HTTP_PORT: String(ports.daprHttp),
+          DAPR_GRPC_PORT: String(ports.daprGrpc),
+          DAPR_API_TOKEN: secrets.daprApiToken,
+          APP_API_TOKEN: secrets.appApiToken,
+        },
+      },
+      ready: () => httpStatus(`http://127.0.0.1:${ports.app}/readyz`),
+      readyWhat: 'ready',
+    };
+  }
+
+  private sidecarPart(app: DaprApp, hasAppChannel: boolean): Part {
+    const ports = this.options.ports.apps[app];
+    const secrets = this.secrets.apps[app];
+    const redis = parseRedisUrl(this.external.redisUrl ?? `redis://127.0.0.1:${this.options.ports.redis}`);
+    const args = [
+      '--app-id',
+      app,
+      '--mode',
+      'standalone',
+      '--dapr-http-port',
+      String(ports.daprHttp),
+      '--dapr-grpc-port',
+      String(ports.daprGrpc),
+      '--dapr-internal-grpc-port',
+      String(ports.daprInternalGrpc),
+      '--metrics-port',
+      String(ports.daprMetrics),
+      '--dapr-listen-addresses',
+      '127.0.0.1',
+      '--dapr-internal-grpc-listen-address',
+      '127.0.0.1',
+      '--metrics-listen-address',
+      '127.0.0.1',
+      '--resources-path',
+      componentsDir,
+      '--config',
+      daprConfigFile,
+      '--placement-host-address',
+      '',
+      '--scheduler-host-address',
+      '',
+      '--dapr-graceful-shutdown-seconds',
+      '5',
+      '--log-level',
+      this.options.daprLogLevel ?? 'error',
+    ];
+    if (hasAppChannel) {
+      args.push(
+        '--app-port',
+        String(ports.app),
+        '--app-protocol',
+        'http',
+        '--app-channel-address',
+        '127.0.0.1',
+      );
+    }
+    return {
+      spec: {
+        name: `${app}-dapr`,
+        command: toolBin('daprd'),
+        args,
+        // The SQLite name-resolution table sits in this folder, shared by every sidecar.
+        cwd: join(this.options.dataDir, 'dapr'),
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          DAPR_API_TOKEN: secrets.daprApiToken,
+          APP_API_TOKEN: secrets.appApiToken,
+          PARLEY_REDIS_HOST: `${redis.host}:${redis.port}`,
+          PARLEY_REDIS_PASSWORD: redis.password,
+        },
+      },
+      ready: () => httpStatus(`http://127.0.0.1:${ports.daprHttp}/v1.0/healthz`, [204]),
+      readyWhat: 'healthy',
+    };
+  }
+}
+
+const INFRA = new Set(['redis', 'ferretdb', 'temporal', 'azurite', 'mail']);
+
+export function parseRedisUrl(url: string): { host: string; port: number; password: string } {
+  const parsed = new URL(url);
+  return {
+    host: parsed.hostname,
+    port: Number(parsed.port || 6379),
+    password: decodeURIComponent(parsed.password),
+  };
+}
+
+/** Remembers the process groups started, so a launcher that was killed outright can clean up next time. */
+function recordPids(dataDir: string, processes: Map<string, ManagedProcess>): void {
+  const pids = [...processes.values()].map((p) => p.pid).filter((pid): pid is number => pid !== undefined);
+  writeFileSync(join(dataDir, 'pids.json'), `${JSON.stringify(pids)}\n`);
+}
+
+/** Stops process groups left by an earlier run on this data folder that never got to stop them. */
+function killLeftovers(dataDir: string): void {
+  const file = join(dataDir, 'pids.json');
+  if (!existsSync(file)) return;
+  const pids = JSON.parse(readFileSync(file, 'utf8')) as number[];
+  for (const pid of pids) {
+    const cmdline = readCmdline(pid);
+    if (cmdline && (cmdline.includes(repoRoot) || cmdline.includes(dataDir))) signalGroup(pid, 'SIGKILL');
+  }
+}
+
+function readCmdline(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,97 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import express, { type Express, type RequestHandler } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import { problemHandler, sendProblem } from './problem';
+
+/** Paths any caller may reach: probes for the launcher, an orchestrator or a load balancer. */
+const PUBLIC_PATHS = new Set(['/livez', '/readyz']);
+
+export function safeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * Refuses any call that does not carry the app API token. The sidecar adds it to everything it
+ * forwards (service invocation, pub/sub deliveries), so only the sidecar can reach the app.
+ */
+export function requireAppToken(token: string, onlyUnder?: readonly string[]): RequestHandler {
+  return (req, res, next) => {
+    const guarded = onlyUnder
+      ? onlyUnder.some((prefix) => req.path.startsWith(prefix))
+      : !PUBLIC_PATHS.has(req.path);
+    if (!guarded) {
+      next();
+      return;
+    }
+    const presented = req.get('dapr-api-token');
+    if (presented && safeEqual(presented, token)) {
+      next();
+      return;
+    }
+    req.log?.info({ path: req.path }, 'call without app token refused');
+    sendProblem(res, {
+      status: 401,
+      code: 'APP_TOKEN_REQUIRED',
+      detail: 'Calls to this service must come through its Dapr sidecar.',
+      instance: req.originalUrl,
+    });
+  };
+}
+
+export interface HttpAppOptions {
+  logger: Logger;
+  /** Every route but the health probes requires this token, or only those under `tokenOnlyUnder`. */
+  appApiToken: string;
+  /** For a public app (the gateway): the path prefixes only its sidecar may call. */
+  tokenOnlyUnder?: readonly string[];
+  /** Largest JSON body accepted. */
+  bodyLimit?: string;
+  /** Requests whose bodies are passed on unread (the gateway's proxied routes). */
+  streamBody?: (path: string) => boolean;
+}
+
+/**
+ * An Express app with request ids, request logging, JSON bodies (CloudEvents included) and the
+ * app-token check. Call `finishHttpApp` after adding routes to install the 404 and error handlers.
+ */
+export function createHttpApp(options: HttpAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(
+    pinoHttp({
+      logger: options.logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'debug'),
+      autoLogging: { ignore: (req) => PUBLIC_PATHS.has(req.url ?? '') },
+    }),
+  );
+  app.use(requireAppToken(options.appApiToken, options.tokenOnlyUnder));
+  const json = express.json({
+    limit: options.bodyLimit ?? '256kb',
+    type: ['application/json', 'application/cloudevents+json', 'application/*+json'],
+  });
+  const streamBody = options.streamBody;
+  app.use(streamBody ? (req, res, next) => (streamBody(req.path) ? next() : json(req, res, next)) : json);
+  return app;
+}
+
+export function finishHttpApp(app: Express): void {
+  app.use((req, res) => {
+    sendProblem(res, {
+      status: 404,
+      code: 'ROUTE_NOT_FOUND',
+      detail: `No route for ${req.method} ${req.path}.`,
+      instance: req.originalUrl,
+    });
+  });
+  app.use(problemHandler());
+}

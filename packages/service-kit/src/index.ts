@@ -1,0 +1,15 @@
+// Brings pino-http's `req.log` and `req.id` into every service's Express types.
+import 'pino-http';
+
+export * from './config';
+export * from './dapr';
+export * from './errors';
+export * from './events';
+export * from './health';
+export * from './http';
+export * from './lifecycle';
+export * from './logger';
+export * from './problem';
+export * from './validate';
+export * from './probe';
+export * from './mongo';

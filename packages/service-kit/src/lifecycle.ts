@@ -1,0 +1,110 @@
+import type { Server } from 'node:http';
+import type { Express } from 'express';
+import type { z } from 'zod';
+import { type BaseConfig, loadConfig } from './config';
+import { Sidecar } from './dapr';
+import { type ReadinessCheck, mountHealth } from './health';
+import { createHttpApp, finishHttpApp } from './http';
+import { type Logger, createLogger } from './logger';
+
+export interface ServiceContext<C extends BaseConfig> {
+  config: Readonly<C>;
+  logger: Logger;
+  sidecar: Sidecar;
+  app: Express;
+}
+
+export interface BuiltService {
+  /** Dependencies to check for readiness, beside the sidecar. */
+  checks?: ReadinessCheck[];
+  /** Releases what `build` opened, after the server stopped taking requests. */
+  close?: () => Promise<void>;
+}
+
+export interface ServiceDefinition<S extends z.ZodType<BaseConfig>> {
+  /** The Dapr app id. */
+  name: string;
+  configSchema: S;
+  /** Topics the sidecar must have subscribed before the service reports ready. */
+  topics?: readonly string[];
+  /** For a public app (the gateway): the only path prefixes that require the app token. */
+  tokenOnlyUnder?: readonly string[];
+  bodyLimit?: string;
+  streamBody?: (path: string) => boolean;
+  build(context: ServiceContext<z.infer<S>>): Promise<BuiltService>;
+}
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * Starts a service: validates configuration, builds dependencies, listens, and on SIGTERM or SIGINT
+ * stops taking requests, finishes those in flight and closes what it opened. Any failure to start
+ * exits the process non-zero; a service never runs half-started.
+ */
+export async function runService<S extends z.ZodType<BaseConfig>>(
+  definition: ServiceDefinition<S>,
+): Promise<void> {
+  let logger = createLogger(definition.name);
+  try {
+    const config = loadConfig(definition.configSchema);
+    logger = createLogger(definition.name, config.LOG_LEVEL);
+    const sidecar = new Sidecar({
+      httpPort: config.DAPR_HTTP_PORT,
+      apiToken: config.DAPR_API_TOKEN,
+      pubsubName: config.PUBSUB_NAME,
+      stateStoreName: config.STATE_STORE_NAME,
+      logger,
+    });
+    const app = createHttpApp({
+      logger,
+      appApiToken: config.APP_API_TOKEN,
+      tokenOnlyUnder: definition.tokenOnlyUnder,
+      bodyLimit: definition.bodyLimit,
+      streamBody: definition.streamBody,
+    });
+    let draining = false;
+    let checks: ReadinessCheck[] = [];
+    mountHealth(
+      app,
+      () => checks,
+      () => draining,
+    );
+    const built = await definition.build({ config, logger, sidecar, app });
+    finishHttpApp(app);
+    const topics = definition.topics ?? [];
+    checks = [{ name: 'sidecar', check: () => sidecar.checkReady(topics) }, ...(built.checks ?? [])];
+
+    const server = await listen(app, config.PORT, config.HOST);
+    logger.info({ host: config.HOST, port: config.PORT }, 'listening');
+
+    const shutdown = async (signal: string) => {
+      if (draining) return;
+      draining = true;
+      logger.info({ signal }, 'shutting down');
+      const force = setTimeout(() => {
+        logger.error('shutdown took too long, exiting');
+        process.exit(1);
+      }, SHUTDOWN_GRACE_MS);
+      force.unref();
+      server.closeIdleConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await built.close?.().catch((err: unknown) => logger.error({ err }, 'closing dependencies failed'));
+      await sidecar.close();
+      logger.info('stopped');
+      process.exit(0);
+    };
+    process.once('SIGTERM', (signal) => void shutdown(signal));
+    process.once('SIGINT', (signal) => void shutdown(signal));
+  } catch (err) {
+    logger.fatal({ err }, 'failed to start');
+    process.exit(1);
+  }
+}
+
+function listen(app: Express, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('listening', () => resolve(server));
+    server.once('error', reject);
+  });
+}

@@ -1,0 +1,37 @@
+import { type Db, MongoClient } from 'mongodb';
+import { DependencyError } from './errors';
+import type { ReadinessCheck } from './health';
+
+export interface MongoHandle {
+  client: MongoClient;
+  db: Db;
+  check: ReadinessCheck;
+  close: () => Promise<void>;
+}
+
+/**
+ * Connects to MongoDB (or a wire-compatible server) and pings it, so a service fails at start-up
+ * rather than on its first request when the database is unreachable.
+ */
+export async function connectMongo(url: string, database: string): Promise<MongoHandle> {
+  const client = new MongoClient(url, { serverSelectionTimeoutMS: 5_000, appName: database });
+  try {
+    await client.connect();
+    await client.db(database).command({ ping: 1 });
+  } catch (err) {
+    await client.close().catch(() => undefined);
+    throw new DependencyError('mongodb', `cannot reach MongoDB for database ${database}`, { cause: err });
+  }
+  const db = client.db(database);
+  return {
+    client,
+    db,
+    check: {
+      name: 'mongodb',
+      check: async () => {
+        await db.command({ ping: 1 });
+      },
+    },
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,92 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import { AppError, ValidationError } from './errors';
+
+/** The RFC 9457 body every service answers errors with. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail?: string;
+  instance?: string;
+  errors?: { path: string; message: string }[];
+  [extension: string]: unknown;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** Problem types are documented per code; the URI is a stable identifier, not a fetched page. */
+export function problemType(code: string): string {
+  return `https://parley.chat/problems/${code.toLowerCase().replaceAll('_', '-')}`;
+}
+
+export interface ProblemInput {
+  status: number;
+  code: string;
+  title?: string;
+  detail?: string;
+  instance?: string;
+  errors?: { path: string; message: string }[];
+  [extension: string]: unknown;
+}
+
+export function sendProblem(res: Response, problem: ProblemInput): void {
+  const body: Problem = { type: problemType(problem.code), title: problem.title ?? problem.code, ...problem };
+  res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+}
+
+interface BodyParserError extends Error {
+  type?: string;
+  status?: number;
+}
+
+/** Turns every error that reaches Express into problem+json. Server faults log at error, client faults at info. */
+export function problemHandler(): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const instance = req.originalUrl;
+    if (err instanceof ValidationError) {
+      req.log?.info({ code: err.code, errors: err.errors }, 'request rejected');
+      sendProblem(res, {
+        status: err.status,
+        code: err.code,
+        title: 'Invalid request',
+        detail: err.message,
+        instance,
+        errors: err.errors,
+      });
+      return;
+    }
+    if (err instanceof AppError) {
+      const level = err.status >= 500 ? 'error' : 'info';
+      req.log?.[level]({ code: err.code, err: err.status >= 500 ? err : undefined }, 'request failed');
+      const { errors: _omit, ...context } = err.context;
+      sendProblem(res, { ...context, status: err.status, code: err.code, detail: err.message, instance });
+      return;
+    }
+    const parserError = err as BodyParserError;
+    if (parserError?.type === 'entity.too.large') {
+      sendProblem(res, {
+        status: 413,
+        code: 'REQUEST_TOO_LARGE',
+        detail: 'The request body is larger than this endpoint accepts.',
+        instance,
+      });
+      return;
+    }
+    if (parserError?.type === 'entity.parse.failed' || parserError?.type === 'encoding.unsupported') {
+      sendProblem(res, {
+        status: 400,
+        code: 'MALFORMED_BODY',
+        detail: 'The request body could not be parsed.',
+        instance,
+      });
+      return;
+    }
+    req.log?.error({ err }, 'unhandled error');
+    sendProblem(res, { status: 500, code: 'INTERNAL', detail: 'An unexpected error occurred.', instance });
+  };
+}

@@ -1,0 +1,13 @@
+import { baseConfigSchema } from '@parley/service-kit';
+import { z } from 'zod';
+
+export const gatewayConfigSchema = baseConfigSchema.extend({
+  /** The gateway is the one exposed process; bind 0.0.0.0 to reach it from other machines. */
+  HOST: z.string().default('127.0.0.1'),
+  /** Bearer token for the operator endpoints under /api/v1/ops. */
+  OPS_TOKEN: z.string().min(16),
+  /** Folder of the built web client; when missing, the gateway serves a page pointing at the API. */
+  WEB_DIR: z.string().optional(),
+});
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

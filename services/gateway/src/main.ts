@@ -1,0 +1,26 @@
+import { join } from 'node:path';
+import { runService } from '@parley/service-kit';
+import { gatewayConfigSchema } from './config';
+import { opsRoutes } from './ops/routes';
+import { isProxiedPath, proxyRoutes } from './proxy/routes';
+import { referenceRoutes } from './reference/routes';
+import { webRoutes } from './web/routes';
+
+/**
+ * The gateway: the one process users reach. It routes REST calls to the services through Dapr,
+ * serves the API reference, the operator endpoints and the web client.
+ */
+void runService({
+  name: 'gateway',
+  configSchema: gatewayConfigSchema,
+  // Only the sidecar may reach these: subscription deliveries and internal calls.
+  tokenOnlyUnder: ['/dapr', '/internal'],
+  streamBody: isProxiedPath,
+  async build({ config, app, sidecar }) {
+    app.use('/api', referenceRoutes());
+    app.use('/api/v1/ops', opsRoutes(sidecar, config.OPS_TOKEN));
+    app.use('/api/v1', proxyRoutes(sidecar));
+    app.use(webRoutes(config.WEB_DIR ?? join(__dirname, '..', '..', '..', 'web', 'dist')));
+    return {};
+  },
+});

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { BACKEND_SERVICES, type PlatformProbeEvent, Topics } from '@parley/contracts';
+import { type Sidecar, parse } from '@parley/service-kit';
+import { Router } from 'express';
+import { z } from 'zod';
+import { requireOpsToken } from './ops-auth';
+
+const probeParams = z.object({ probeId: z.uuid() }).strict();
+
+/**
+ * Operator endpoints. `status` asks every service for its readiness through service invocation;
+ * a probe is an end-to-end self-test: an event published through the gateway's sidecar, received
+ * and stored by every service through its own, reported back through invocation, plus a workflow
+ * the notification service starts and the worker completes.
+ */
+export function opsRoutes(sidecar: Sidecar, opsToken: string): Router {
+  const router = Router();
+  router.use(requireOpsToken(opsToken));
+
+  router.get('/status', async (_req, res) => {
+    const entries = await Promise.all(
+      BACKEND_SERVICES.map(async (service) => {
+        try {
+          const result = await sidecar.invoke(service, 'readyz', { signal: AbortSignal.timeout(5_000) });
+          return [service, { ready: result.status === 200, report: result.body }] as const;
+        } catch (err) {
+          return [
+            service,
+            { ready: false, error: err instanceof Error ? err.message : String(err) },
+          ] as const;
+        }
+      }),
+    );
+    const services = Object.fromEntries(entries);
+    const ready = entries.every(([, entry]) => entry.ready);
+    res.status(ready ? 200 : 503).json({ ready, services });
+  });
+
+  router.post('/probes', async (req, res) => {
+    const event: PlatformProbeEvent = { probeId: randomUUID(), requestedAt: new Date().toISOString() };
+    await sidecar.publish(Topics.platformProbe, event, `probe-${event.probeId}`);
+    req.log.info({ probeId: event.probeId }, 'probe published');
+    res.status(202).location(`${req.baseUrl}/probes/${event.probeId}`).json(event);
+  });
+
+  router.get('/probes/:probeId', async (req, res) => {
+    const { probeId } = parse(probeParams, req.params, 'params');
+    const entries = await Promise.all(
+      BACKEND_SERVICES.map(async (service) => {
+        const result = await sidecar.invoke<Record<string, unknown>>(
+          service,
+          `internal/v1/probes/${probeId}`,
+          {
+            signal: AbortSignal.timeout(5_000),
+          },
+        );
+        return [
+          service,
+          { received: result.status === 200, ...(result.status === 200 ? result.body : {}) },
+        ] as const;
+      }),
+    );
+    const services = Object.fromEntries(entries);
+    const workflow = (services.notification as { workflow?: { status?: string } }).workflow;
+    const complete = entries.every(([, entry]) => entry.received) && workflow?.status === 'COMPLETED';
+    res.json({ probeId, complete, services });
+  });
+
+  return router;
+}

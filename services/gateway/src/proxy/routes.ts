@@ -1,0 +1,95 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { BackendService } from '@parley/contracts';
+import type { Sidecar } from '@parley/service-kit';
+import { type Request, Router } from 'express';
+
+/**
+ * Which service owns each top-level REST resource. `/api/v1/<resource>/...` is forwarded through
+ * the sidecars to `/v1/<resource>/...` of the owner.
+ */
+export const RESOURCE_OWNERS: Readonly<Record<string, BackendService>> = Object.freeze({
+  accounts: 'auth',
+  sessions: 'auth',
+  users: 'auth',
+  contacts: 'auth',
+  conversations: 'chat',
+  messages: 'chat',
+  notifications: 'notification',
+  invites: 'notification',
+  media: 'media',
+  search: 'search',
+  analytics: 'analytics',
+});
+
+/** Request headers passed on; everything else (cookies, hop-by-hop headers, tokens for Dapr) stays here. */
+const FORWARDED_REQUEST_HEADERS = [
+  'accept',
+  'authorization',
+  'content-type',
+  'content-length',
+  'if-match',
+  'if-none-match',
+];
+/** Response headers passed back. */
+const FORWARDED_RESPONSE_HEADERS = [
+  'content-type',
+  'content-length',
+  'location',
+  'etag',
+  'retry-after',
+  'cache-control',
+];
+
+/** True for the paths the proxy forwards, whose bodies the gateway must not read. */
+export function isProxiedPath(path: string): boolean {
+  const resource = /^\/api\/v1\/([^/]+)/.exec(path)?.[1];
+  return resource !== undefined && Object.hasOwn(RESOURCE_OWNERS, resource);
+}
+
+export function proxyRoutes(sidecar: Sidecar): Router {
+  const router = Router();
+  router.all('/:resource{/*rest}', async (req, res, next) => {
+    const resource = req.params.resource as string;
+    if (!Object.hasOwn(RESOURCE_OWNERS, resource)) {
+      next();
+      return;
+    }
+    const owner = RESOURCE_OWNERS[resource] as BackendService;
+    const upstream = await sidecar.forward(owner, `v1${req.url}`, {
+      method: req.method,
+      headers: forwardedHeaders(req),
+      body: hasBody(req) ? (Readable.toWeb(req) as ReadableStream) : undefined,
+      // Node's fetch needs this to send a streamed body.
+      ...({ duplex: 'half' } as object),
+    });
+    res.status(upstream.status);
+    for (const name of FORWARDED_RESPONSE_HEADERS) {
+      const value = upstream.headers.get(name);
+      if (value !== null) res.setHeader(name, value);
+    }
+    if (!upstream.body) {
+      res.end();
+      return;
+    }
+    Readable.fromWeb(upstream.body as WebReadableStream).pipe(res);
+  });
+  return router;
+}
+
+function forwardedHeaders(req: Request): Record<string, string> {
+  const headers: Record<string, string> = { 'x-request-id': String(req.id) };
+  for (const name of FORWARDED_REQUEST_HEADERS) {
+    const value = req.headers[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  return headers;
+}
+
+function hasBody(req: Request): boolean {
+  return (
+    req.method !== 'GET' &&
+    req.method !== 'HEAD' &&
+    (req.headers['content-length'] !== '0' || 'transfer-encoding' in req.headers)
+  );
+}

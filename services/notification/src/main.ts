@@ -1,0 +1,41 @@
+import { Topics } from '@parley/contracts';
+import { baseConfigSchema, connectMongo, mountProbe, runService } from '@parley/service-kit';
+import { createTransport } from 'nodemailer';
+import { z } from 'zod';
+import { connectTemporal } from './temporal';
+import { probeWorkflowHooks } from './probe-workflow';
+
+const configSchema = baseConfigSchema.extend({
+  MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URL'),
+  TEMPORAL_ADDRESS: z.string().min(1),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  /** smtp:// or smtps:// URL, credentials included; the launcher's mail catcher locally. */
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL'),
+});
+
+/** The notification service: web push, email and SMS delivery driven by Temporal workflows. */
+void runService({
+  name: 'notification',
+  configSchema,
+  topics: [Topics.platformProbe],
+  async build({ config, app, sidecar }) {
+    const mongo = await connectMongo(config.MONGODB_URL, 'parley_notification');
+    const temporal = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+    const mailer = createTransport(config.SMTP_URL);
+    mountProbe(app, 'notification', sidecar, probeWorkflowHooks(temporal.client));
+    const smtpCheck = {
+      name: 'smtp',
+      check: async () => {
+        await mailer.verify();
+      },
+    };
+    return {
+      checks: [mongo.check, temporal.check, smtpCheck],
+      close: async () => {
+        mailer.close();
+        await temporal.close();
+        await mongo.close();
+      },
+    };
+  },
+});

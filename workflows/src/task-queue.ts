@@ -1,0 +1,7 @@
+/** The task queue the platform's worker polls. */
+export const TASK_QUEUE = 'parley';
+
+/** Workflow ids, derived from what the workflow is about, so that starting one twice is harmless. */
+export const workflowIds = {
+  platformProbe: (probeId: string) => `platform-probe-${probeId}`,
+};

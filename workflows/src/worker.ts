@@ -1,0 +1,53 @@
+import { hostname } from 'node:os';
+import { baseConfigSchema, runService } from '@parley/service-kit';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { z } from 'zod';
+import { createActivities } from './activities';
+import { TASK_QUEUE } from './task-queue';
+
+const configSchema = baseConfigSchema.extend({
+  /** host:port of the Temporal frontend. */
+  TEMPORAL_ADDRESS: z.string().min(1),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+});
+
+/**
+ * The Temporal worker: runs the platform's workflows and activities. It listens on HTTP only for
+ * its health probes; its sidecar lets activities publish, keep state and call services.
+ */
+void runService({
+  name: 'worker',
+  configSchema,
+  async build({ config, sidecar, logger }) {
+    const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    const identity = `worker@${hostname()}:${process.pid}`;
+    const worker = await Worker.create({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: TASK_QUEUE,
+      identity,
+      workflowsPath: require.resolve('./workflows'),
+      activities: createActivities({ sidecar, identity }),
+    });
+    const running = worker.run().catch((err: unknown) => {
+      logger.fatal({ err }, 'worker stopped with an error');
+      process.exit(1);
+    });
+    logger.info({ taskQueue: TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker polling');
+    return {
+      checks: [
+        {
+          name: 'temporal-worker',
+          check: async () => {
+            if (worker.getState() !== 'RUNNING') throw new Error(`worker is ${worker.getState()}`);
+          },
+        },
+      ],
+      close: async () => {
+        worker.shutdown();
+        await running;
+        await connection.close();
+      },
+    };
+  },
+});

@@ -1,0 +1,2 @@
+// The worker bundles everything exported here; workflow code must stay deterministic.
+export * from './platform-probe';
