@@ -87,12 +87,18 @@ export class Stack {
     writeFileSync(join(this.options.dataDir, 'pids.json'), '[]\n');
   }
 
-  /** Stops one process and starts it again with the same specification, waiting until healthy. */
-  async restart(name: string): Promise<void> {
-    const part = this.parts.get(name);
-    if (!part) throw new Error(`no process named ${name}`);
-    await this.processes.get(name)?.stop();
-    await this.startGroup([part]);
+  /**
+   * Stops the named processes and starts them again together with the same specifications,
+   * waiting until all are healthy (an app and its sidecar need each other to be ready).
+   */
+  async restart(...names: string[]): Promise<void> {
+    const parts = names.map((name) => {
+      const part = this.parts.get(name);
+      if (!part) throw new Error(`no process named ${name}`);
+      return part;
+    });
+    await Promise.all(names.map((name) => this.processes.get(name)?.stop()));
+    await this.startGroup(parts);
   }
 
   /** Stops one process without starting it again (for fault tests). */

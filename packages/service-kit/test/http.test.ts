@@ -1,0 +1,130 @@
+import t from 'tap';
+import { z } from 'zod';
+import { AppError, createHttpApp, createLogger, finishHttpApp, parse } from '../src/index';
+import { serve } from './helpers';
+
+const TOKEN = 'app-token-for-tests-0123456789';
+
+function buildApp(options: { tokenOnlyUnder?: string[] } = {}) {
+  const app = createHttpApp({
+    logger: createLogger('test', 'silent'),
+    appApiToken: TOKEN,
+    bodyLimit: '1kb',
+    ...options,
+  });
+  app.get('/livez', (_req, res) => res.json({ status: 'ok' }));
+  app.post('/things', (req, res) => {
+    const body = parse(z.object({ name: z.string().min(1) }).strict(), req.body, 'body');
+    res.status(201).json(body);
+  });
+  app.get('/conflict', () => {
+    throw new AppError('THING_CONFLICT', 409, 'That thing exists.', { thingId: 't1' });
+  });
+  app.get('/crash', () => {
+    throw new Error('secret internal detail');
+  });
+  app.get('/internal/x', (_req, res) => res.json({ ok: true }));
+  app.get('/public', (_req, res) => res.json({ ok: true }));
+  finishHttpApp(app);
+  return app;
+}
+
+const withToken = { 'dapr-api-token': TOKEN, 'content-type': 'application/json' };
+
+t.test('refuses a call without the app token with a problem document', async (t) => {
+  const base = await serve(t, buildApp());
+  const res = await fetch(`${base}/public`);
+  t.equal(res.status, 401);
+  t.match(res.headers.get('content-type'), /application\/problem\+json/);
+  t.match(await res.json(), { code: 'APP_TOKEN_REQUIRED', status: 401 });
+});
+
+t.test('refuses a wrong app token', async (t) => {
+  const base = await serve(t, buildApp());
+  const res = await fetch(`${base}/public`, { headers: { 'dapr-api-token': `${TOKEN}x` } });
+  t.equal(res.status, 401);
+});
+
+t.test('lets health probes through without a token', async (t) => {
+  const base = await serve(t, buildApp());
+  t.equal((await fetch(`${base}/livez`)).status, 200);
+});
+
+t.test('a public app guards only the sidecar prefixes', async (t) => {
+  const base = await serve(t, buildApp({ tokenOnlyUnder: ['/internal', '/dapr'] }));
+  t.equal((await fetch(`${base}/public`)).status, 200);
+  t.equal((await fetch(`${base}/internal/x`)).status, 401);
+  t.equal((await fetch(`${base}/internal/x`, { headers: withToken })).status, 200);
+});
+
+t.test('answers schema violations with every problem listed', async (t) => {
+  const base = await serve(t, buildApp());
+  const res = await fetch(`${base}/things`, {
+    method: 'POST',
+    headers: withToken,
+    body: JSON.stringify({ name: { $gt: '' }, extra: 1 }),
+  });
+  t.equal(res.status, 400);
+  const problem = await res.json();
+  t.equal(problem.code, 'VALIDATION_FAILED');
+  t.ok(
+    problem.errors.some((e: { path: string }) => e.path === 'body.name'),
+    'names the object given for a string',
+  );
+  t.ok(problem.errors.length >= 2, 'also reports the unexpected field');
+});
+
+t.test('answers malformed JSON with MALFORMED_BODY', async (t) => {
+  const base = await serve(t, buildApp());
+  const res = await fetch(`${base}/things`, { method: 'POST', headers: withToken, body: '{"name":' });
+  t.equal(res.status, 400);
+  t.equal((await res.json()).code, 'MALFORMED_BODY');
+});
+
+t.test('answers an oversized body with REQUEST_TOO_LARGE', async (t) => {
+  const base = await serve(t, buildApp());
+  const res = await fetch(`${base}/things`, {
+    method: 'POST',
+    headers: withToken,
+    body: JSON.stringify({ name: 'x'.repeat(5_000) }),
+  });
+  t.equal(res.status, 413);
+  t.equal((await res.json()).code, 'REQUEST_TOO_LARGE');
+});
+
+t.test('turns a domain error into its code, status and context', async (t) => {
+  const base = await serve(t, buildApp());
+  const res = await fetch(`${base}/conflict`, { headers: withToken });
+  t.equal(res.status, 409);
+  t.match(await res.json(), {
+    code: 'THING_CONFLICT',
+    detail: 'That thing exists.',
+    thingId: 't1',
+    instance: '/conflict',
+  });
+});
+
+t.test('hides the details of an unexpected error', async (t) => {
+  const base = await serve(t, buildApp());
+  const res = await fetch(`${base}/crash`, { headers: withToken });
+  t.equal(res.status, 500);
+  const text = await res.text();
+  t.match(text, /"code":"INTERNAL"/);
+  t.notMatch(text, /secret internal detail/);
+});
+
+t.test('answers an unknown route with ROUTE_NOT_FOUND', async (t) => {
+  const base = await serve(t, buildApp());
+  const res = await fetch(`${base}/nowhere`, { headers: withToken });
+  t.equal(res.status, 404);
+  t.equal((await res.json()).code, 'ROUTE_NOT_FOUND');
+});
+
+t.test('echoes a well-formed request id and replaces a hostile one', async (t) => {
+  const base = await serve(t, buildApp());
+  const kept = await fetch(`${base}/livez`, { headers: { 'x-request-id': 'abc-123' } });
+  t.equal(kept.headers.get('x-request-id'), 'abc-123');
+  const replaced = await fetch(`${base}/livez`, { headers: { 'x-request-id': '<script>alert(1)</script>' } });
+  t.not(replaced.headers.get('x-request-id'), '<script>alert(1)</script>');
+  t.match(replaced.headers.get('x-request-id'), /^[0-9a-f-]{36}$/);
+});

@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Stack, type StackOptions, freePortPlan } from '@parley/devstack';
+import type { Test } from 'tap';
+
+export interface TestStack {
+  stack: Stack;
+  dataDir: string;
+  /** Every line every process wrote, prefixed with its name. */
+  logs: string[];
+  /** A second stack on the same data folder and ports, as after a restart. */
+  restart(): Promise<Stack>;
+}
+
+/**
+ * Starts the whole platform on free loopback ports and a fresh data folder, torn down with the
+ * test. Process output is kept and printed only when the test fails.
+ */
+export async function startTestStack(t: Test, overrides: Partial<StackOptions> = {}): Promise<TestStack> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'));
+  const ports = await freePortPlan();
+  const logs: string[] = [];
+  const options: StackOptions = {
+    dataDir,
+    ports,
+    sink: (name, line) => logs.push(`${name} | ${line}`),
+    logLevel: 'warn',
+    startTimeoutMs: 90_000,
+    ...overrides,
+  };
+  let current = new Stack(options);
+  t.teardown(async () => {
+    await current.stop();
+    if (t.passing()) rmSync(dataDir, { recursive: true, force: true });
+    else t.comment(`logs of the stack (data in ${dataDir}):\n${logs.slice(-300).join('\n')}`);
+  });
+  await current.start();
+  return {
+    get stack() {
+      return current;
+    },
+    dataDir,
+    logs,
+    async restart() {
+      await current.stop();
+      current = new Stack(options);
+      await current.start();
+      return current;
+    },
+  };
+}
+
+/** Polls until `check` returns a value, or fails after the timeout with the last error. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+}
