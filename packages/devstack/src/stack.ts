@@ -67,7 +67,7 @@ export class Stack {
 
   /** Starts everything; on any failure stops what it started and rethrows with the culprit's last lines. */
   async start(): Promise<void> {
-    killLeftovers(this.options.dataDir);
+    await killLeftovers(this.options.dataDir);
     try {
       await this.startGroup(this.infrastructure());
       await this.startGroup(this.applications());
@@ -413,26 +413,42 @@ export function parseRedisUrl(url: string): { host: string; port: number; passwo
   };
 }
 
-/** Remembers the process groups started, so a launcher that was killed outright can clean up next time. */
+/**
+ * Remembers the process groups started, each with its start time, so that a launcher that was
+ * killed outright can stop them next time without touching an unrelated process that reused a pid.
+ */
 function recordPids(dataDir: string, processes: Map<string, ManagedProcess>): void {
-  const pids = [...processes.values()].map((p) => p.pid).filter((pid): pid is number => pid !== undefined);
-  writeFileSync(join(dataDir, 'pids.json'), `${JSON.stringify(pids)}\n`);
+  const groups = [...processes.values()]
+    .map((p) => p.pid)
+    .filter((pid): pid is number => pid !== undefined)
+    .map((pid) => ({ pid, started: processStartTime(pid) }));
+  writeFileSync(join(dataDir, 'pids.json'), `${JSON.stringify(groups)}\n`);
 }
 
 /** Stops process groups left by an earlier run on this data folder that never got to stop them. */
-function killLeftovers(dataDir: string): void {
+async function killLeftovers(dataDir: string): Promise<void> {
   const file = join(dataDir, 'pids.json');
   if (!existsSync(file)) return;
-  const pids = JSON.parse(readFileSync(file, 'utf8')) as number[];
-  for (const pid of pids) {
-    const cmdline = readCmdline(pid);
-    if (cmdline && (cmdline.includes(repoRoot) || cmdline.includes(dataDir))) signalGroup(pid, 'SIGKILL');
+  const groups = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; started?: string }[];
+  const leftover = groups.filter(({ pid, started }) => started && processStartTime(pid) === started);
+  for (const { pid } of leftover) signalGroup(pid, 'SIGKILL');
+  // Their ports are free only once they are gone.
+  const deadline = Date.now() + 10_000;
+  while (leftover.some(({ pid, started }) => processStartTime(pid) === started) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
-function readCmdline(pid: number): string | undefined {
+/**
+ * The kernel's start time of a live process (field 22 of /proc/PID/stat), or undefined when it is
+ * gone or a zombie waiting to be reaped.
+ */
+function processStartTime(pid: number): string | undefined {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name in field 2 may hold spaces; count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' ? undefined : fields[19];
   } catch {
     return undefined;
   }
