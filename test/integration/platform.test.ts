@@ -6,7 +6,7 @@ import { eventually, startTestStack } from '../support/stack';
 // The whole platform with real processes only: Redis, FerretDB, the Temporal dev server, Azurite,
 // the mail catcher, seven services each beside its own daprd, and the worker beside its own.
 t.test('the platform is wired through real sidecars and a real Temporal server', async (t) => {
-  const env = await startTestStack(t);
+  const env = await startTestStack(t, {}, 2);
   const ports = () => env.stack.ports;
   const gateway = () => `http://127.0.0.1:${ports().apps.gateway.app}`;
   const ops = () => ({ authorization: `Bearer ${env.stack.secrets.opsToken}` });
@@ -38,6 +38,13 @@ t.test('the platform is wired through real sidecars and a real Temporal server',
       'notification',
       'search',
     ]);
+  });
+
+  await t.test('a second gateway replica serves the same API through its own sidecar', async (t) => {
+    const replica = `http://127.0.0.1:${ports().extraGateways[0]?.app}`;
+    const res = await fetch(`${replica}/api/v1/ops/status`, { headers: ops() });
+    t.equal(res.status, 200);
+    t.equal(((await res.json()) as { ready: boolean }).ready, true);
   });
 
   await t.test('a probe crosses pub/sub, state, service invocation and a workflow', async (t) => {

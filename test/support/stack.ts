@@ -17,9 +17,13 @@ export interface TestStack {
  * Starts the whole platform on free loopback ports and a fresh data folder, torn down with the
  * test. Process output is kept and printed only when the test fails.
  */
-export async function startTestStack(t: Test, overrides: Partial<StackOptions> = {}): Promise<TestStack> {
+export async function startTestStack(
+  t: Test,
+  overrides: Partial<StackOptions> = {},
+  gatewayReplicas = 1,
+): Promise<TestStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'));
-  const ports = await freePortPlan();
+  const ports = await freePortPlan(gatewayReplicas);
   const logs: string[] = [];
   const options: StackOptions = {
     dataDir,

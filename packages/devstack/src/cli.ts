@@ -14,6 +14,7 @@ import { Stack } from './stack';
  * PARLEY_DATA_DIR   data folder (default .data in the repository)
  * PARLEY_PORT_BASE  first port of the plan (default 4400; see the README's port table)
  * GATEWAY_HOST      interface the gateway binds (default 127.0.0.1; 0.0.0.0 exposes it)
+ * GATEWAY_REPLICAS  gateway processes sharing the load (default 1; replica k listens on base+k-1)
  * LOG_LEVEL         level of the services' logs (default info)
  * DAPR_LOG_LEVEL    level of the sidecars' logs (default warn)
  */
@@ -25,9 +26,15 @@ async function main(): Promise<void> {
       `PARLEY_PORT_BASE must be a whole number from 1024 to 65000, not ${process.env.PARLEY_PORT_BASE}`,
     );
   }
+  const replicas = Number(process.env.GATEWAY_REPLICAS || 1);
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) {
+    throw new Error(
+      `GATEWAY_REPLICAS must be a whole number from 1 to 5, not ${process.env.GATEWAY_REPLICAS}`,
+    );
+  }
   const stack = new Stack({
     dataDir: resolve(repoRoot, process.env.PARLEY_DATA_DIR || '.data'),
-    ports: fixedPortPlan(base),
+    ports: fixedPortPlan(base, replicas),
     external: externalPartsFromEnv(),
     sink,
     logLevel: process.env.LOG_LEVEL || 'info',

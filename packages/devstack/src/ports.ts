@@ -19,13 +19,15 @@ export interface PortPlan {
   smtp: number;
   mailWeb: number;
   apps: Record<DaprApp, AppPorts>;
+  /** Further gateway processes beside the first (same app id, own ports and sidecar). */
+  extraGateways: AppPorts[];
 }
 
 /**
  * The ports `npm start` uses, all offsets from one base so that a single variable moves them:
  * the gateway at base, the apps at base+10.., their sidecars at base+100.., infrastructure at base+200...
  */
-export function fixedPortPlan(base = 4400): PortPlan {
+export function fixedPortPlan(base = 4400, gatewayReplicas = 1): PortPlan {
   const apps = Object.fromEntries(
     DAPR_APPS.map((app, i) => [
       app,
@@ -47,6 +49,14 @@ export function fixedPortPlan(base = 4400): PortPlan {
     smtp: base + 205,
     mailWeb: base + 206,
     apps,
+    // Replica k (2, 3, ...) of the gateway: its app at base+k-1, its sidecar at base+180+....
+    extraGateways: Array.from({ length: Math.max(0, gatewayReplicas - 1) }, (_, i) => ({
+      app: base + 1 + i,
+      daprHttp: base + 180 + i,
+      daprGrpc: base + 185 + i,
+      daprInternalGrpc: base + 190 + i,
+      daprMetrics: base + 195 + i,
+    })),
   };
 }
 
@@ -66,7 +76,7 @@ export function freePort(): Promise<number> {
 }
 
 /** Distinct free ports for every slot of the plan, for tests that run beside `npm start`. */
-export async function freePortPlan(): Promise<PortPlan> {
+export async function freePortPlan(gatewayReplicas = 1): Promise<PortPlan> {
   const taken = new Set<number>();
   const next = async (): Promise<number> => {
     for (;;) {
@@ -77,16 +87,17 @@ export async function freePortPlan(): Promise<PortPlan> {
       }
     }
   };
+  const appPorts = async (): Promise<AppPorts> => ({
+    app: await next(),
+    daprHttp: await next(),
+    daprGrpc: await next(),
+    daprInternalGrpc: await next(),
+    daprMetrics: await next(),
+  });
   const apps = {} as Record<DaprApp, AppPorts>;
-  for (const app of DAPR_APPS) {
-    apps[app] = {
-      app: await next(),
-      daprHttp: await next(),
-      daprGrpc: await next(),
-      daprInternalGrpc: await next(),
-      daprMetrics: await next(),
-    };
-  }
+  for (const app of DAPR_APPS) apps[app] = await appPorts();
+  const extraGateways: AppPorts[] = [];
+  for (let i = 1; i < gatewayReplicas; i++) extraGateways.push(await appPorts());
   return {
     redis: await next(),
     mongo: await next(),
@@ -96,5 +107,6 @@ export async function freePortPlan(): Promise<PortPlan> {
     smtp: await next(),
     mailWeb: await next(),
     apps,
+    extraGateways,
   };
 }

@@ -4,7 +4,7 @@ import { BACKEND_SERVICES, type DaprApp } from '@parley/contracts';
 import { httpStatus, redisPing, run, tcpOpen } from './checks';
 import { type ExternalParts, azuriteConnectionString } from './external';
 import { componentsDir, daprConfigFile, nodeBin, repoRoot, toolBin } from './paths';
-import type { PortPlan } from './ports';
+import type { AppPorts, PortPlan } from './ports';
 import { type LogSink, ManagedProcess, type ProcessSpec, signalGroup } from './process';
 import { type StackSecrets, loadOrCreateSecrets } from './secrets';
 
@@ -302,17 +302,25 @@ export class Stack {
       const entry = app === 'gateway' ? 'services/gateway/dist/main.js' : `services/${app}/dist/main.js`;
       parts.push(this.appPart(app, entry), this.sidecarPart(app, true));
     }
+    this.options.ports.extraGateways.forEach((ports, i) => {
+      const replica = { name: `gateway-${i + 2}`, ports };
+      parts.push(
+        this.appPart('gateway', 'services/gateway/dist/main.js', replica),
+        this.sidecarPart('gateway', true, replica),
+      );
+    });
     parts.push(this.appPart('worker', 'workflows/dist/worker.js'), this.sidecarPart('worker', false));
     return parts;
   }
 
-  private appPart(app: DaprApp, entry: string): Part {
-    const ports = this.options.ports.apps[app];
+  private appPart(app: DaprApp, entry: string, replica?: Replica): Part {
+    const ports = replica?.ports ?? this.options.ports.apps[app];
+    const name = replica?.name ?? app;
     const secrets = this.secrets.apps[app];
     const host = app === 'gateway' ? (this.options.gatewayHost ?? '127.0.0.1') : '127.0.0.1';
     return {
       spec: {
-        name: app,
+        name,
         command: process.execPath,
         args: ['--enable-source-maps', join(repoRoot, entry)],
         cwd: repoRoot,
@@ -334,8 +342,9 @@ export class Stack {
     };
   }
 
-  private sidecarPart(app: DaprApp, hasAppChannel: boolean): Part {
-    const ports = this.options.ports.apps[app];
+  private sidecarPart(app: DaprApp, hasAppChannel: boolean, replica?: Replica): Part {
+    const ports = replica?.ports ?? this.options.ports.apps[app];
+    const name = `${replica?.name ?? app}-dapr`;
     const secrets = this.secrets.apps[app];
     const redis = parseRedisUrl(this.external.redisUrl ?? `redis://127.0.0.1:${this.options.ports.redis}`);
     const args = [
@@ -382,7 +391,7 @@ export class Stack {
     }
     return {
       spec: {
-        name: `${app}-dapr`,
+        name,
         command: toolBin('daprd'),
         args,
         // The SQLite name-resolution table sits in this folder, shared by every sidecar.
@@ -400,6 +409,12 @@ export class Stack {
       readyWhat: 'healthy',
     };
   }
+}
+
+/** A further process of an app (a gateway replica), with its own name and ports. */
+interface Replica {
+  name: string;
+  ports: AppPorts;
 }
 
 const INFRA = new Set(['redis', 'ferretdb', 'temporal', 'azurite', 'mail']);

@@ -1,0 +1,42 @@
+import { UnauthorizedError } from '@parley/service-kit';
+import type { Request, RequestHandler } from 'express';
+import type { Principal } from './claims';
+import type { TokenVerifier } from './verifier';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The verified bearer, set by `requireUser`. */
+    principal?: Principal;
+  }
+}
+
+/** The bearer token of an `Authorization: Bearer ...` header, if any. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header ?? '');
+  return match?.[1];
+}
+
+/** Refuses a request without a valid access token; on success `req.principal` is the bearer. */
+export function requireUser(verifier: TokenVerifier): RequestHandler {
+  return (req, _res, next) => {
+    const token = bearerToken(req.get('authorization'));
+    if (!token) {
+      next(new UnauthorizedError('AUTH_TOKEN_MISSING', 'This endpoint requires an access token.'));
+      return;
+    }
+    verifier.verify(token).then(
+      (principal) => {
+        req.principal = principal;
+        next();
+      },
+      (err: unknown) => next(err),
+    );
+  };
+}
+
+/** The bearer of a request that passed `requireUser`. */
+export function principalOf(req: Request): Principal {
+  if (!req.principal)
+    throw new UnauthorizedError('AUTH_TOKEN_MISSING', 'This endpoint requires an access token.');
+  return req.principal;
+}
