@@ -20,6 +20,8 @@ export interface StackOptions {
   daprLogLevel?: string;
   /** Interface the gateway binds; the back-end services always bind loopback. */
   gatewayHost?: string;
+  /** Extra environment for every service and the worker (tests: an OIDC issuer, short expiries). */
+  env?: Record<string, string>;
   /** How long any one process may take to become healthy. */
   startTimeoutMs?: number;
 }
@@ -146,7 +148,7 @@ export class Stack {
       ['TWILIO_FROM', this.external.twilioFrom],
     ];
     for (const [name, value] of optional) if (value) env[name] = value;
-    return env;
+    return { ...env, ...this.options.env };
   }
 
   private async startGroup(parts: Part[]): Promise<void> {
