@@ -163,6 +163,24 @@ t.test('the platform is wired through real sidecars and a real Temporal server',
     t.equal(report.services.search?.received, true);
   });
 
+  await t.test('an event every subscriber drops reaches the dead-letter store once', async (t) => {
+    const chat = sidecar('chat');
+    const eventId = `malformed-${randomUUID()}`;
+    const published = await fetch(
+      `${chat.url}/v1.0/publish/pubsub/platform.probe?metadata.cloudevent.id=${eventId}`,
+      { method: 'POST', headers: chat.headers, body: JSON.stringify({ probeId: { $ne: null } }) },
+    );
+    t.equal(published.status, 204);
+    const letters = await eventually(async () => {
+      const res = await fetch(`${gateway()}/api/v1/ops/dead-letters`, { headers: ops() });
+      const body = (await res.json()) as { deadLetters: { eventId: string; payload: string }[] };
+      const mine = body.deadLetters.filter((letter) => letter.eventId === eventId);
+      return mine.length > 0 ? mine : undefined;
+    });
+    t.equal(letters.length, 1, 'six subscribers dropped it; it is stored once');
+    t.same(JSON.parse(letters[0]?.payload ?? ''), { probeId: { $ne: null } }, 'keeps the payload as text');
+  });
+
   await t.test('a restart of the whole platform keeps its data', async (t) => {
     await env.restart();
     const report = await probeReport(probeId);

@@ -35,6 +35,11 @@ export const baseConfigSchema = z.object({
 
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 
+/** A MongoDB connection string, for the services that keep data there. */
+export const mongoUrlSchema = z
+  .string()
+  .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URL');
+
 /**
  * Validates the environment against a schema once, at start-up, and freezes the result. Empty
  * strings are treated as unset so that `FOO=` and an absent `FOO` mean the same.

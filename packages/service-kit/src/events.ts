@@ -9,6 +9,7 @@ export interface EventEnvelope<T> {
   id: string;
   topic: string;
   source: string;
+  type?: string;
   time?: string;
   data: T;
 }

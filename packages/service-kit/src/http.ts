@@ -64,6 +64,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use(
     pinoHttp({
       logger: options.logger,
+      // Lines logged through req.log carry the request id, not the whole request again.
+      quietReqLogger: true,
       genReqId: (req, res) => {
         const incoming = req.headers['x-request-id'];
         const id = typeof incoming === 'string' && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();

@@ -19,6 +19,13 @@ export interface BuiltService {
   checks?: ReadinessCheck[];
   /** Releases what `build` opened, after the server stopped taking requests. */
   close?: () => Promise<void>;
+  /** Called once the HTTP server listens: for what shares it, such as a WebSocket server. */
+  onListening?: (server: Server) => void | Promise<void>;
+  /**
+   * Called first on shutdown, before the server stops taking requests: ends long-lived
+   * connections (WebSockets) that would otherwise keep the server from closing.
+   */
+  drain?: () => Promise<void>;
 }
 
 export interface ServiceDefinition<S extends z.ZodType<BaseConfig>> {
@@ -75,6 +82,7 @@ export async function runService<S extends z.ZodType<BaseConfig>>(
     checks = [{ name: 'sidecar', check: () => sidecar.checkReady(topics) }, ...(built.checks ?? [])];
 
     const server = await listen(app, config.PORT, config.HOST);
+    await built.onListening?.(server);
     logger.info({ host: config.HOST, port: config.PORT }, 'listening');
 
     const shutdown = async (signal: string) => {
@@ -86,6 +94,7 @@ export async function runService<S extends z.ZodType<BaseConfig>>(
         process.exit(1);
       }, SHUTDOWN_GRACE_MS);
       force.unref();
+      await built.drain?.().catch((err: unknown) => logger.error({ err }, 'draining failed'));
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await built.close?.().catch((err: unknown) => logger.error({ err }, 'closing dependencies failed'));

@@ -1,10 +1,10 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import { Topics } from '@parley/contracts';
-import { DependencyError, baseConfigSchema, connectMongo, mountProbe, runService } from '@parley/service-kit';
+import { DependencyError, baseConfigSchema, connectMongo, mongoUrlSchema, mountProbe, runService } from '@parley/service-kit';
 import { z } from 'zod';
 
 const configSchema = baseConfigSchema.extend({
-  MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URL'),
+  MONGODB_URL: mongoUrlSchema,
   /** Azure Storage account (Azurite locally). */
   AZURE_STORAGE_CONNECTION_STRING: z.string().min(1),
   /** Private container the media blobs live in; created at start when missing. */

@@ -1,12 +1,12 @@
 import { Topics } from '@parley/contracts';
-import { baseConfigSchema, connectMongo, mountProbe, runService } from '@parley/service-kit';
+import { baseConfigSchema, connectMongo, mongoUrlSchema, mountProbe, runService } from '@parley/service-kit';
 import { createTransport } from 'nodemailer';
 import { z } from 'zod';
 import { connectTemporal } from './temporal';
 import { probeWorkflowHooks } from './probe-workflow';
 
 const configSchema = baseConfigSchema.extend({
-  MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URL'),
+  MONGODB_URL: mongoUrlSchema,
   TEMPORAL_ADDRESS: z.string().min(1),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   /** smtp:// or smtps:// URL, credentials included; the launcher's mail catcher locally. */

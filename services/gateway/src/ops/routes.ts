@@ -66,5 +66,11 @@ export function opsRoutes(sidecar: Sidecar, opsToken: string): Router {
     res.json({ probeId, complete, services });
   });
 
+  router.get('/dead-letters', async (_req, res) => {
+    res.json(
+      await sidecar.invokeOk('analytics', 'internal/v1/dead-letters', { signal: AbortSignal.timeout(5_000) }),
+    );
+  });
+
   return router;
 }
