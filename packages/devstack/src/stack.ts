@@ -103,6 +103,11 @@ export class Stack {
     await this.startGroup(parts);
   }
 
+  /** Names of the processes this stack runs, in start order. */
+  processNames(): string[] {
+    return [...this.processes.keys()];
+  }
+
   /** Stops one process without starting it again (for fault tests). */
   async kill(name: string): Promise<void> {
     await this.processes.get(name)?.stop(0);
