@@ -32,7 +32,8 @@ function isCurrent({ name, fingerprint }) {
   );
 }
 
-function goCommand() {
+/** The `go version` line, or an error that says how to get Go. */
+export function goVersion() {
   const probe = spawnSync('go', ['version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
     throw new Error(
@@ -93,7 +94,7 @@ export async function ensureToolchain() {
   mkdirSync(binDir, { recursive: true });
   const stale = toolSpecs().filter((tool) => !isCurrent(tool));
   if (stale.length === 0) return;
-  const version = goCommand();
+  const version = goVersion();
   process.stdout.write(
     `[toolchain] building ${stale.map((t) => t.name).join(', ')} with ${version} into .tools/bin ` +
       '(the first build takes many minutes; later runs reuse it)\n',
