@@ -6,6 +6,12 @@ export const Topics = {
   platformProbe: 'platform.probe',
   /** Where the sidecar moves an event a subscriber dropped or could not apply after its retries. */
   deadLetter: 'platform.deadletter',
+  /** An account was created (password registration or first OpenID Connect login). */
+  userRegistered: 'user.registered',
+  /** A user's public profile changed. */
+  userUpdated: 'user.updated',
+  /** An account was deleted and its personal data removed. */
+  userDeleted: 'user.deleted',
 } as const;
 
 export const platformProbeEvent = z
@@ -16,3 +22,37 @@ export const platformProbeEvent = z
   .strict();
 
 export type PlatformProbeEvent = z.infer<typeof platformProbeEvent>;
+
+/** The public fields of a user, as events and other services see them: no email, phone or secrets. */
+export const publicUserFields = z
+  .object({
+    id: z.string().min(1),
+    username: z.string().min(1),
+    displayName: z.string(),
+    avatarMediaId: z.string().nullable(),
+    statusText: z.string().nullable(),
+    timeZone: z.string().nullable(),
+    language: z.string().nullable(),
+  })
+  .strict();
+
+export type PublicUserFields = z.infer<typeof publicUserFields>;
+
+export const userRegisteredEvent = z
+  .object({ userId: z.string().min(1), user: publicUserFields, occurredAt: z.iso.datetime() })
+  .strict();
+
+export type UserRegisteredEvent = z.infer<typeof userRegisteredEvent>;
+
+export const userUpdatedEvent = z
+  .object({ userId: z.string().min(1), user: publicUserFields, occurredAt: z.iso.datetime() })
+  .strict();
+
+export type UserUpdatedEvent = z.infer<typeof userUpdatedEvent>;
+
+/** Only the id survives a deletion; subscribers drop what they hold about the user. */
+export const userDeletedEvent = z
+  .object({ userId: z.string().min(1), occurredAt: z.iso.datetime() })
+  .strict();
+
+export type UserDeletedEvent = z.infer<typeof userDeletedEvent>;

@@ -144,6 +144,8 @@ export class Stack {
       SMTP_URL: this.external.smtpUrl ?? `smtp://127.0.0.1:${ports.smtp}`,
       LOG_LEVEL: this.options.logLevel ?? 'info',
       OPS_TOKEN: this.secrets.opsToken,
+      // Where users reach the platform: links in emails and OIDC redirects start here.
+      PUBLIC_URL: new URL(this.urls().web).origin,
     };
     const optional: [string, string | undefined][] = [
       ['TYPESENSE_URL', this.external.typesenseUrl],

@@ -1,20 +1,77 @@
 import { Topics } from '@parley/contracts';
-import { baseConfigSchema, connectMongo, mountProbe, runService } from '@parley/service-kit';
-import { z } from 'zod';
-
-const configSchema = baseConfigSchema.extend({
-  /** MongoDB deployment; this service keeps its data in the `parley_auth` database. */
-  MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URL'),
-});
+import { createVerifierWithKeys } from '@parley/identity';
+import { connectMongo, mountProbe, runService } from '@parley/service-kit';
+import { AccountService } from './accounts/account-service';
+import { accountRoutes } from './accounts/account-routes';
+import { LinkTokens } from './accounts/link-tokens';
+import { PasswordHasher } from './accounts/passwords';
+import { UserEvents } from './accounts/user-events';
+import { UserStore } from './accounts/user-store';
+import { authenticate } from './authenticate';
+import { authConfigSchema } from './config';
+import { ContactStore } from './contacts/contact-store';
+import { contactRoutes } from './contacts/contact-routes';
+import { EmailClient } from './email/email-client';
+import { internalRoutes } from './internal/internal-routes';
+import { OidcIdentities } from './oidc/oidc-identities';
+import { profileRoutes } from './profiles/profile-routes';
+import { AccessTokenIssuer } from './sessions/access-tokens';
+import { SessionService } from './sessions/session-service';
+import { SessionStore } from './sessions/session-store';
+import { sessionRoutes } from './sessions/session-routes';
+import { SigningKeys } from './sessions/signing-keys';
 
 /** The auth service: accounts, passwords, tokens, OIDC login, profiles and contacts. */
 void runService({
   name: 'auth',
-  configSchema,
+  configSchema: authConfigSchema,
   topics: [Topics.platformProbe],
-  async build({ config, app, sidecar }) {
+  // Account bodies are small; anything larger is refused before it is parsed.
+  bodyLimit: '16kb',
+  async build({ config, app, sidecar, logger }) {
     const mongo = await connectMongo(config.MONGODB_URL, 'parley_auth');
+    const db = mongo.db;
+    const users = new UserStore(db);
+    const sessions = new SessionStore(db, config.REFRESH_TOKEN_TTL);
+    const links = new LinkTokens(db);
+    const contacts = new ContactStore(db);
+    const identities = new OidcIdentities(db);
+    for (const store of [users, sessions, links, contacts, identities]) await store.ensureIndexes();
+
+    const keys = new SigningKeys(db, {
+      rotationSeconds: config.SIGNING_KEY_ROTATION,
+      accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL,
+      logger: logger.child({ component: 'signing-keys' }),
+    });
+    await keys.start();
+
+    const hasher = new PasswordHasher(config.BCRYPT_COST);
+    const events = new UserEvents(sidecar, logger);
+    const email = new EmailClient(sidecar, logger);
+    const issuer = new AccessTokenIssuer(keys, config.ACCESS_TOKEN_TTL);
+    const sessionService = new SessionService(users, sessions, issuer, hasher, logger);
+    const accounts = new AccountService({
+      users,
+      sessions,
+      links,
+      contacts,
+      identities,
+      hasher,
+      events,
+      email,
+      logger,
+      publicUrl: config.PUBLIC_URL,
+      verificationTtlSeconds: config.EMAIL_VERIFICATION_TTL,
+      resetTtlSeconds: config.PASSWORD_RESET_TTL,
+    });
+    const auth = authenticate(createVerifierWithKeys(keys.resolver()), sessions);
+
     mountProbe(app, 'auth', sidecar);
+    app.use(internalRoutes(users, contacts, keys));
+    app.use(accountRoutes(accounts, users, auth));
+    app.use(sessionRoutes(sessionService, sessions, auth));
+    app.use(profileRoutes(users, events, auth));
+    app.use(contactRoutes(contacts, users, auth));
     return { checks: [mongo.check], close: mongo.close };
   },
 });

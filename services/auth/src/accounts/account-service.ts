@@ -1,0 +1,118 @@
+import type { Logger } from '@parley/service-kit';
+import type { ContactStore } from '../contacts/contact-store';
+import type { EmailClient } from '../email/email-client';
+import { passwordResetEmail, verificationEmail } from '../email/templates';
+import { InvalidCredentialsError, PasswordConfirmationRequiredError, UserNotFoundError } from '../errors';
+import type { OidcIdentities } from '../oidc/oidc-identities';
+import { hashToken } from '../sessions/session-store';
+import type { SessionStore } from '../sessions/session-store';
+import type { Registration } from './account-schemas';
+import type { LinkTokens } from './link-tokens';
+import type { PasswordHasher } from './passwords';
+import type { UserEvents } from './user-events';
+import type { UserDoc, UserStore } from './user-store';
+
+export interface AccountServiceDeps {
+  users: UserStore;
+  sessions: SessionStore;
+  links: LinkTokens;
+  contacts: ContactStore;
+  identities: OidcIdentities;
+  hasher: PasswordHasher;
+  events: UserEvents;
+  email: EmailClient;
+  logger: Logger;
+  publicUrl: string;
+  verificationTtlSeconds: number;
+  resetTtlSeconds: number;
+}
+
+/** Registration, email verification, password reset and deletion of accounts. */
+export class AccountService {
+  constructor(private readonly deps: AccountServiceDeps) {}
+
+  async register(input: Registration): Promise<UserDoc> {
+    const user = await this.deps.users.create({
+      username: input.username,
+      email: input.email,
+      emailVerified: false,
+      displayName: input.displayName,
+      phone: input.phone ?? null,
+      passwordHash: await this.deps.hasher.hash(input.password),
+    });
+    this.deps.logger.info({ userId: user._id }, 'account registered');
+    await this.deps.events.registered(user);
+    await this.sendVerification(user);
+    return user;
+  }
+
+  /** Sends a fresh verification link; earlier ones stay valid until they expire. */
+  async sendVerification(user: UserDoc): Promise<void> {
+    if (user.emailVerified) return;
+    const token = await this.deps.links.issue(
+      'verify-email',
+      user._id,
+      user.email,
+      this.deps.verificationTtlSeconds,
+    );
+    await this.deps.email.send(
+      verificationEmail(this.deps.publicUrl, user, token, `verify-email-${hashToken(token)}`),
+    );
+  }
+
+  async verifyEmail(token: string): Promise<void> {
+    const { userId, email } = await this.deps.links.consume('verify-email', token);
+    await this.deps.users.markEmailVerified(userId, email);
+  }
+
+  /**
+   * Sends a reset link if the address belongs to an account. The caller learns nothing either way,
+   * so the endpoint cannot be used to find out who has an account.
+   */
+  async requestPasswordReset(email: string): Promise<void> {
+    const user = await this.deps.users.findByEmail(email);
+    if (!user) return;
+    const token = await this.deps.links.issue(
+      'reset-password',
+      user._id,
+      user.email,
+      this.deps.resetTtlSeconds,
+    );
+    await this.deps.email.send(
+      passwordResetEmail(this.deps.publicUrl, user, token, `reset-password-${hashToken(token)}`),
+    );
+  }
+
+  /** Sets the new password and revokes every session and every other reset link of the account. */
+  async resetPassword(token: string, password: string): Promise<void> {
+    const { userId, email } = await this.deps.links.consume('reset-password', token);
+    const user = await this.deps.users.findById(userId);
+    if (!user) throw new UserNotFoundError(userId);
+    await this.deps.users.setPassword(userId, await this.deps.hasher.hash(password));
+    // The link reached the inbox, which proves the address as well as a verification link would.
+    if (user.email === email) await this.deps.users.markEmailVerified(userId, email);
+    await this.deps.links.revokeAll(userId, 'reset-password');
+    await this.deps.sessions.revokeAll(userId, 'password-reset');
+    this.deps.logger.info({ userId }, 'password reset, sessions revoked');
+  }
+
+  /**
+   * Deletes the account and the personal data tied to it: profile, sessions, links, contacts and
+   * provider links. A password account must confirm with its password.
+   */
+  async delete(userId: string, password: string | undefined): Promise<void> {
+    const user = await this.deps.users.findById(userId);
+    if (!user) throw new UserNotFoundError(userId);
+    if (user.passwordHash !== null) {
+      if (password === undefined) throw new PasswordConfirmationRequiredError();
+      if (!(await this.deps.hasher.verify(password, user.passwordHash))) throw new InvalidCredentialsError();
+    }
+    await this.deps.sessions.deleteAll(userId);
+    await this.deps.links.deleteAll(userId);
+    await this.deps.contacts.deleteAll(userId);
+    await this.deps.identities.deleteAll(userId);
+    await this.deps.users.delete(userId);
+    this.deps.logger.info({ userId }, 'account deleted');
+    await this.deps.events.deleted(userId);
+  }
+}

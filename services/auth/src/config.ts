@@ -1,0 +1,33 @@
+import { baseConfigSchema } from '@parley/service-kit';
+import { z } from 'zod';
+
+const seconds = z.coerce.number().int().positive();
+
+export const authConfigSchema = baseConfigSchema.extend({
+  /** MongoDB deployment; this service keeps its data in the `parley_auth` database. */
+  MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URL'),
+  /** bcrypt cost factor for password hashes. Tests lower it; production keeps 12 or more. */
+  BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
+  /** Lifetime of an access token, in seconds (15 minutes). */
+  ACCESS_TOKEN_TTL: seconds.default(15 * 60),
+  /** Lifetime of a session without use, in seconds (30 days); each refresh extends it. */
+  REFRESH_TOKEN_TTL: seconds.default(30 * 24 * 60 * 60),
+  /** How long a signing key signs before a new one replaces it, in seconds (30 days). */
+  SIGNING_KEY_ROTATION: seconds.default(30 * 24 * 60 * 60),
+  /** Lifetime of an email verification link, in seconds (24 hours). */
+  EMAIL_VERIFICATION_TTL: seconds.default(24 * 60 * 60),
+  /** Lifetime of a password reset link, in seconds (1 hour). */
+  PASSWORD_RESET_TTL: seconds.default(60 * 60),
+  /** Where users reach the platform; links in emails and the OIDC redirect URI start with it. */
+  PUBLIC_URL: z.url().default('http://127.0.0.1:4400'),
+  /** OpenID Connect provider for third-party login; without it the OIDC routes answer 404. */
+  OIDC_ISSUER: z.url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Scopes asked of the provider. */
+  OIDC_SCOPES: z.string().default('openid email profile'),
+  /** Allow an http:// issuer (a provider on loopback in tests); never in production. */
+  OIDC_ALLOW_INSECURE: z.enum(['true', 'false']).default('false'),
+});
+
+export type AuthConfig = z.infer<typeof authConfigSchema>;

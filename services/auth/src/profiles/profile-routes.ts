@@ -1,0 +1,50 @@
+import { principalOf } from '@parley/identity';
+import { parse } from '@parley/service-kit';
+import { type RequestHandler, Router } from 'express';
+import { z } from 'zod';
+import type { UserEvents } from '../accounts/user-events';
+import { type UserStore, ownAccount, publicUser } from '../accounts/user-store';
+import { UserNotFoundError } from '../errors';
+import { directoryQuerySchema, profileChangeSchema } from './profile-schemas';
+
+const userParams = z.object({ userId: z.uuid() }).strict();
+
+/** `/v1/users`: the own profile, the directory and other users' public profiles. */
+export function profileRoutes(users: UserStore, events: UserEvents, auth: RequestHandler): Router {
+  const router = Router();
+
+  router.get('/v1/users/me', auth, async (req, res) => {
+    const { userId } = principalOf(req);
+    const user = await users.findById(userId);
+    if (!user) throw new UserNotFoundError(userId);
+    res.json({ user: ownAccount(user) });
+  });
+
+  router.patch('/v1/users/me', auth, async (req, res) => {
+    const changes = parse(profileChangeSchema, req.body, 'body');
+    const { userId } = principalOf(req);
+    const user = await users.updateProfile(userId, changes);
+    if (!user) throw new UserNotFoundError(userId);
+    await events.updated(user);
+    res.json({ user: ownAccount(user) });
+  });
+
+  /**
+   * The directory: prefix search over usernames and display names, and over email addresses once
+   * the query holds an `@`, so that addresses cannot be guessed one letter at a time.
+   */
+  router.get('/v1/users', auth, async (req, res) => {
+    const { q, limit } = parse(directoryQuerySchema, req.query, 'query');
+    const found = await users.search(q, limit);
+    res.json({ users: found.map(publicUser) });
+  });
+
+  router.get('/v1/users/:userId', auth, async (req, res) => {
+    const { userId } = parse(userParams, req.params, 'params');
+    const user = await users.findById(userId);
+    if (!user) throw new UserNotFoundError(userId);
+    res.json({ user: publicUser(user) });
+  });
+
+  return router;
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { displayNameSchema } from '../accounts/account-schemas';
+
+const CONTROL_CHARS = /\p{Cc}/u;
+
+/** An IANA time zone this runtime knows, such as `Europe/Paris`. */
+const timeZoneSchema = z
+  .string()
+  .max(64)
+  .refine(
+    (zone) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be an IANA time zone such as Europe/Paris' },
+  );
+
+/** A BCP 47 language tag, such as `en` or `pt-BR`. */
+const languageSchema = z
+  .string()
+  .max(35)
+  .refine(
+    (tag) => {
+      try {
+        return Intl.getCanonicalLocales(tag).length === 1;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be a BCP 47 language tag such as en or pt-BR' },
+  );
+
+/** Media ids are opaque to this service; the shape keeps them safe to echo and to look up. */
+const mediaIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a media id');
+
+const statusTextSchema = z
+  .string()
+  .trim()
+  .max(140)
+  .refine((s) => !CONTROL_CHARS.test(s), { message: 'must not contain control characters' });
+
+/** A profile change: each field present is set; null clears an optional one. */
+export const profileChangeSchema = z
+  .object({
+    displayName: displayNameSchema.optional(),
+    avatarMediaId: mediaIdSchema.nullable().optional(),
+    statusText: statusTextSchema.nullable().optional(),
+    timeZone: timeZoneSchema.nullable().optional(),
+    language: languageSchema.nullable().optional(),
+  })
+  .strict()
+  .refine((change) => Object.keys(change).length > 0, { message: 'must change at least one field' });
+
+export const directoryQuerySchema = z
+  .object({
+    q: z.string().trim().min(2, 'must be at least 2 characters').max(254),
+    limit: z.coerce.number().int().min(1).max(50).default(20),
+  })
+  .strict();

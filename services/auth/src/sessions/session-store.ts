@@ -1,0 +1,182 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Collection, Db } from 'mongodb';
+import {
+  RefreshTokenInvalidError,
+  RefreshTokenReusedError,
+  SessionNotFoundError,
+  SessionRevokedError,
+} from '../errors';
+
+export interface SessionDoc {
+  _id: string;
+  userId: string;
+  deviceName: string | null;
+  /** How the session was opened: `password` or `oidc`. */
+  method: 'password' | 'oidc';
+  createdAt: Date;
+  lastUsedAt: Date;
+  /** Refreshing moves this forward; after it the session is over. */
+  expiresAt: Date;
+  revokedAt: Date | null;
+  revokedReason: string | null;
+}
+
+/** One refresh token of a session's chain. Only the hash is stored; the token is shown once. */
+interface RefreshTokenDoc {
+  _id: string;
+  sessionId: string;
+  userId: string;
+  createdAt: Date;
+  expiresAt: Date;
+  /** Set when it was exchanged; presenting it again is reuse. */
+  usedAt: Date | null;
+}
+
+/** The user a refresh belongs to, with the fresh refresh token. */
+export interface Rotation {
+  session: SessionDoc;
+  refreshToken: string;
+}
+
+export function newOpaqueToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/**
+ * Sessions (one per device) and their rotating refresh tokens. Each refresh consumes the token
+ * presented and issues the next; presenting a consumed one means it was copied, so the whole
+ * session, every token of its chain included, is revoked.
+ */
+export class SessionStore {
+  readonly sessions: Collection<SessionDoc>;
+  readonly refreshTokens: Collection<RefreshTokenDoc>;
+
+  constructor(
+    db: Db,
+    private readonly ttlSeconds: number,
+  ) {
+    this.sessions = db.collection<SessionDoc>('sessions');
+    this.refreshTokens = db.collection<RefreshTokenDoc>('refresh_tokens');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.sessions.createIndex({ userId: 1 }, { name: 'user' });
+    await this.refreshTokens.createIndex({ sessionId: 1 }, { name: 'session' });
+    await this.refreshTokens.createIndex({ userId: 1 }, { name: 'user' });
+  }
+
+  async open(userId: string, deviceName: string | null, method: SessionDoc['method']): Promise<Rotation> {
+    const now = new Date();
+    const session: SessionDoc = {
+      _id: randomUUID(),
+      userId,
+      deviceName,
+      method,
+      createdAt: now,
+      lastUsedAt: now,
+      expiresAt: this.expiry(now),
+      revokedAt: null,
+      revokedReason: null,
+    };
+    await this.sessions.insertOne(session);
+    return { session, refreshToken: await this.issueRefreshToken(session, now) };
+  }
+
+  /** Exchanges a refresh token for the next one; see the class comment for reuse. */
+  async rotate(refreshToken: string): Promise<Rotation> {
+    const now = new Date();
+    const hash = hashToken(refreshToken);
+    // Claiming the token is one atomic step, so two concurrent refreshes cannot both win.
+    const claimed = await this.refreshTokens.findOneAndUpdate(
+      { _id: hash, usedAt: null },
+      { $set: { usedAt: now } },
+      { returnDocument: 'before' },
+    );
+    if (!claimed) {
+      const used = await this.refreshTokens.findOne({ _id: hash });
+      if (!used) throw new RefreshTokenInvalidError();
+      // A logout or revocation already consumed the chain; that is not theft.
+      if (!(await this.isActive(used.sessionId))) throw new SessionRevokedError();
+      await this.revoke(used.sessionId, 'refresh-token-reuse');
+      throw new RefreshTokenReusedError(used.sessionId);
+    }
+    const session = await this.sessions.findOne({ _id: claimed.sessionId });
+    if (!session || session.revokedAt || session.expiresAt <= now || claimed.expiresAt <= now) {
+      throw new RefreshTokenInvalidError();
+    }
+    const expiresAt = this.expiry(now);
+    await this.sessions.updateOne({ _id: session._id }, { $set: { lastUsedAt: now, expiresAt } });
+    return {
+      session: { ...session, lastUsedAt: now, expiresAt },
+      refreshToken: await this.issueRefreshToken(session, now),
+    };
+  }
+
+  /** Open sessions of a user, newest use first. */
+  listActive(userId: string): Promise<SessionDoc[]> {
+    return this.sessions
+      .find({ userId, revokedAt: null, expiresAt: { $gt: new Date() } })
+      .sort({ lastUsedAt: -1 })
+      .toArray();
+  }
+
+  async isActive(sessionId: string): Promise<boolean> {
+    const session = await this.sessions.findOne(
+      { _id: sessionId },
+      { projection: { revokedAt: 1, expiresAt: 1 } },
+    );
+    return session !== null && session.revokedAt === null && session.expiresAt > new Date();
+  }
+
+  /** Revokes one session of the user; another user's session is reported as not found. */
+  async revokeOwn(userId: string, sessionId: string): Promise<void> {
+    const session = await this.sessions.findOne({ _id: sessionId, userId, revokedAt: null });
+    if (!session) throw new SessionNotFoundError(sessionId);
+    await this.revoke(sessionId, 'revoked-by-user');
+  }
+
+  async revoke(sessionId: string, reason: string): Promise<void> {
+    const now = new Date();
+    await this.sessions.updateOne(
+      { _id: sessionId, revokedAt: null },
+      { $set: { revokedAt: now, revokedReason: reason } },
+    );
+    await this.refreshTokens.updateMany({ sessionId, usedAt: null }, { $set: { usedAt: now } });
+  }
+
+  async revokeAll(userId: string, reason: string): Promise<void> {
+    const now = new Date();
+    await this.sessions.updateMany(
+      { userId, revokedAt: null },
+      { $set: { revokedAt: now, revokedReason: reason } },
+    );
+    await this.refreshTokens.updateMany({ userId, usedAt: null }, { $set: { usedAt: now } });
+  }
+
+  /** Forgets every session of a deleted user. */
+  async deleteAll(userId: string): Promise<void> {
+    await this.refreshTokens.deleteMany({ userId });
+    await this.sessions.deleteMany({ userId });
+  }
+
+  private async issueRefreshToken(session: SessionDoc, now: Date): Promise<string> {
+    const token = newOpaqueToken();
+    await this.refreshTokens.insertOne({
+      _id: hashToken(token),
+      sessionId: session._id,
+      userId: session.userId,
+      createdAt: now,
+      expiresAt: this.expiry(now),
+      usedAt: null,
+    });
+    return token;
+  }
+
+  private expiry(from: Date): Date {
+    return new Date(from.getTime() + this.ttlSeconds * 1000);
+  }
+}
