@@ -1,3 +1,4 @@
 // What services import to start and query workflows. Workflow functions are imported as types only.
 export * from './task-queue';
 export type { PlatformProbeResult } from './workflows/platform-probe';
+export type { EmailDelivery, EmailRequest } from './activities/email';

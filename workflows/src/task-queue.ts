@@ -4,4 +4,5 @@ export const TASK_QUEUE = 'parley';
 /** Workflow ids, derived from what the workflow is about, so that starting one twice is harmless. */
 export const workflowIds = {
   platformProbe: (probeId: string) => `platform-probe-${probeId}`,
+  email: (idempotencyKey: string) => `email-${idempotencyKey}`,
 };

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { baseConfigSchema, runService } from '@parley/service-kit';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { createTransport } from 'nodemailer';
 import { z } from 'zod';
 import { createActivities } from './activities';
 import { TASK_QUEUE } from './task-queue';
@@ -9,6 +10,10 @@ const configSchema = baseConfigSchema.extend({
   /** host:port of the Temporal frontend. */
   TEMPORAL_ADDRESS: z.string().min(1),
   TEMPORAL_NAMESPACE: z.string().default('default'),
+  /** smtp:// or smtps:// URL, credentials included; the launcher's mail catcher locally. */
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL'),
+  /** The From header of every email. */
+  EMAIL_FROM: z.string().default('Parley <no-reply@parley.localhost>'),
 });
 
 /**
@@ -21,13 +26,20 @@ void runService({
   async build({ config, sidecar, logger }) {
     const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
     const identity = `worker@${hostname()}:${process.pid}`;
+    const mailer = createTransport(config.SMTP_URL);
     const worker = await Worker.create({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: TASK_QUEUE,
       identity,
       workflowsPath: require.resolve('./workflows'),
-      activities: createActivities({ sidecar, identity }),
+      activities: createActivities({
+        sidecar,
+        identity,
+        mailer,
+        from: config.EMAIL_FROM,
+        messageIdDomain: 'parley',
+      }),
     });
     const running = worker.run().catch((err: unknown) => {
       logger.fatal({ err }, 'worker stopped with an error');
@@ -47,6 +59,7 @@ void runService({
         worker.shutdown();
         await running;
         await connection.close();
+        mailer.close();
       },
     };
   },

@@ -4,6 +4,7 @@ import { createTransport } from 'nodemailer';
 import { z } from 'zod';
 import { connectTemporal } from './temporal';
 import { probeWorkflowHooks } from './probe-workflow';
+import { emailRoutes } from './emails/email-routes';
 
 const configSchema = baseConfigSchema.extend({
   MONGODB_URL: mongoUrlSchema,
@@ -23,6 +24,7 @@ void runService({
     const temporal = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
     const mailer = createTransport(config.SMTP_URL);
     mountProbe(app, 'notification', sidecar, probeWorkflowHooks(temporal.client));
+    app.use(emailRoutes(temporal.client));
     const smtpCheck = {
       name: 'smtp',
       check: async () => {

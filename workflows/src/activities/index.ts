@@ -1,8 +1,9 @@
+import { type EmailActivityDeps, createEmailActivities } from './email';
 import { type ProbeActivityDeps, createProbeActivities } from './probe';
 
-export type ActivityDeps = ProbeActivityDeps;
+export type ActivityDeps = ProbeActivityDeps & EmailActivityDeps;
 
 /** Every activity the worker registers. */
 export function createActivities(deps: ActivityDeps) {
-  return { ...createProbeActivities(deps) };
+  return { ...createProbeActivities(deps), ...createEmailActivities(deps) };
 }

@@ -1,2 +1,3 @@
 // The worker bundles everything exported here; workflow code must stay deterministic.
 export * from './platform-probe';
+export * from './send-email';
