@@ -1,13 +1,43 @@
+import { createTokenVerifier, requireUser } from '@parley/identity';
+import { connectMongo, mountProbe, runService } from '@parley/service-kit';
 import { Topics } from '@parley/contracts';
-import { baseConfigSchema, mountProbe, runService } from '@parley/service-kit';
+import { searchConfigSchema } from './config';
+import { EmbeddedEngine } from './engine/embedded-engine';
+import { SEARCH_TOPICS, mountEventRoutes } from './events/routes';
+import { chatMembership } from './membership/member-conversations';
+import { MessageIndexer } from './messages/message-indexer';
+import { MessageStore } from './messages/message-store';
+import { messageSearchRoutes } from './messages/search-routes';
+import { PeopleIndexer } from './people/people-indexer';
+import { peopleSearchRoutes } from './people/people-routes';
+import { PeopleStore } from './people/people-store';
 
 /** The search service: full-text search of messages and people. */
 void runService({
   name: 'search',
-  configSchema: baseConfigSchema,
-  topics: [Topics.platformProbe],
-  async build({ app, sidecar }) {
+  configSchema: searchConfigSchema,
+  topics: [Topics.platformProbe, ...SEARCH_TOPICS],
+  async build({ config, app, sidecar, logger }) {
+    const mongo = await connectMongo(config.MONGODB_URL, 'parley_search');
+    const messageStore = new MessageStore(mongo.db);
+    const peopleStore = new PeopleStore(mongo.db);
+    await messageStore.init();
+    const backend = new EmbeddedEngine({
+      messages: () => messageStore.live(),
+      people: () => peopleStore.live(),
+    });
+    await backend.init();
+    logger.info({ backend: backend.name }, 'search index loaded');
+
+    const verifier = createTokenVerifier({
+      daprHttpPort: config.DAPR_HTTP_PORT,
+      daprApiToken: config.DAPR_API_TOKEN,
+    });
+    const guard = requireUser(verifier);
     mountProbe(app, 'search', sidecar);
-    return {};
+    mountEventRoutes(app, new MessageIndexer(messageStore, backend), new PeopleIndexer(peopleStore, backend));
+    app.use(messageSearchRoutes(backend, chatMembership(sidecar), guard));
+    app.use(peopleSearchRoutes(backend, sidecar, guard));
+    return { checks: [mongo.check], close: mongo.close };
   },
 });

@@ -1,0 +1,62 @@
+import type { Collection, Db } from 'mongodb';
+import type { IndexedMessage } from '../engine/types';
+
+interface MessageDoc {
+  _id: string;
+  conversationId: string;
+  senderId: string;
+  /** Empty once deleted: a tombstone keeps only the version, so a late edit cannot revive it. */
+  text: string;
+  hasAttachment: boolean;
+  createdAt: string;
+  editedAt: string | null;
+  version: number;
+  deleted: boolean;
+}
+
+/**
+ * The search service's own record of every message it indexed, with the version it holds: the
+ * ledger that makes a redelivered or out-of-order event change nothing, and the documents the
+ * embedded engine reloads at start-up.
+ */
+export class MessageStore {
+  private readonly collection: Collection<MessageDoc>;
+
+  constructor(db: Db) {
+    this.collection = db.collection<MessageDoc>('messages');
+  }
+
+  async init(): Promise<void> {
+    await this.collection.createIndex({ conversationId: 1 });
+  }
+
+  /** The version held for a message, or -1 when none is. */
+  async versionOf(id: string): Promise<number> {
+    const doc = await this.collection.findOne({ _id: id }, { projection: { version: 1 } });
+    return doc?.version ?? -1;
+  }
+
+  /** Records a message at a version, unless a newer or equal version is already recorded. */
+  async record(message: IndexedMessage, deleted: boolean): Promise<void> {
+    const { id, ...fields } = message;
+    try {
+      await this.collection.updateOne(
+        { _id: id, version: { $lt: message.version } },
+        { $set: { ...fields, text: deleted ? '' : fields.text, deleted } },
+        { upsert: true },
+      );
+    } catch (err) {
+      // The filter missed because a newer version is there, and the upsert collided with it.
+      if ((err as { code?: number }).code !== 11000) throw err;
+    }
+  }
+
+  async *live(): AsyncIterable<IndexedMessage> {
+    const cursor = this.collection.find({ deleted: false });
+    for await (const { _id, deleted: _deleted, ...rest } of cursor) yield { id: _id, ...rest };
+  }
+
+  async clear(): Promise<void> {
+    await this.collection.deleteMany({});
+  }
+}

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id');
+/** One value, or the same parameter repeated (`?senderId=a&senderId=b`). */
+const ids = z
+  .union([id, z.array(id).max(50)])
+  .transform((value) => (Array.isArray(value) ? value : [value]))
+  .optional();
+
+/**
+ * `GET /v1/search/messages`. Strict: a parameter this schema does not name (a raw filter
+ * expression, a field list, a nested object) is refused rather than ignored.
+ */
+export const messageSearchQuery = z
+  .object({
+    q: z.string().max(256).default(''),
+    conversationId: ids,
+    senderId: ids,
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    hasAttachment: z.enum(['true', 'false']).optional(),
+    sort: z.enum(['relevance', 'date']).optional(),
+    page: z.coerce.number().int().min(1).max(100).default(1),
+    perPage: z.coerce.number().int().min(1).max(50).default(20),
+  })
+  .strict();
+
+export const peopleSearchQuery = z
+  .object({
+    q: z.string().trim().min(1).max(254),
+    limit: z.coerce.number().int().min(1).max(50).default(20),
+  })
+  .strict();

@@ -1,0 +1,57 @@
+import type { ChatMessageView } from '@parley/contracts';
+import t from 'tap';
+import { EmbeddedEngine } from '../src/engine/embedded-engine';
+import type { IndexedMessage } from '../src/engine/types';
+import { MessageIndexer } from '../src/messages/message-indexer';
+
+/** The ledger's rule without a database: a version is recorded only over an older one. */
+function memoryLedger() {
+  const versions = new Map<string, number>();
+  return {
+    async versionOf(id: string) {
+      return versions.get(id) ?? -1;
+    },
+    async record(message: IndexedMessage) {
+      if ((versions.get(message.id) ?? -1) < message.version) versions.set(message.id, message.version);
+    },
+  };
+}
+
+function view(version: number, text: string, deleted = false): ChatMessageView {
+  return {
+    id: 'm_1',
+    conversationId: 'c_1',
+    seq: 1,
+    clientMessageId: 'client-1',
+    senderId: 'alice',
+    text: deleted ? '' : text,
+    replyToId: null,
+    threadRootId: null,
+    mentions: [],
+    mentionsEveryone: false,
+    attachments: [],
+    reactions: [],
+    createdAt: '2026-01-01T00:00:00.000Z',
+    editedAt: version > 0 ? '2026-01-01T00:01:00.000Z' : null,
+    deletedAt: deleted ? '2026-01-01T00:02:00.000Z' : null,
+    version,
+  };
+}
+
+t.test('redelivered and out-of-order message events change nothing twice', async (t) => {
+  const engine = new EmbeddedEngine();
+  const indexer = new MessageIndexer(memoryLedger(), engine);
+  const find = async (text: string) =>
+    (await engine.searchMessages({ text, conversationIds: ['c_1'], sort: 'date', page: 1, perPage: 5 }))
+      .found;
+
+  t.equal(await indexer.apply(view(0, 'first draft')), true, 'the creation applies');
+  t.equal(await indexer.apply(view(0, 'first draft')), false, 'its redelivery is ignored');
+  t.equal(await indexer.apply(view(2, 'final words')), true, 'a later edit applies');
+  t.equal(await indexer.apply(view(1, 'middle words')), false, 'an older edit arriving late is ignored');
+  t.equal(await find('final'), 1);
+  t.equal(await find('middle'), 0);
+  t.equal(await indexer.apply(view(3, '', true)), true, 'the deletion applies');
+  t.equal(await indexer.apply(view(2, 'final words')), false, 'a late edit does not revive it');
+  t.equal(await find('final'), 0);
+});
