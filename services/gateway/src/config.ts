@@ -1,5 +1,6 @@
 import { baseConfigSchema } from '@parley/service-kit';
 import { z } from 'zod';
+import { rateLimitSettings } from './rate-limits/settings';
 
 export const gatewayConfigSchema = baseConfigSchema.extend({
   /** The gateway is the one exposed process; bind 0.0.0.0 to reach it from other machines. */
@@ -8,6 +9,10 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   OPS_TOKEN: z.string().min(16),
   /** Folder of the built web client; when missing, the gateway serves a page pointing at the API. */
   WEB_DIR: z.string().optional(),
+  /** Redis for the abuse limits, shared by every gateway replica. */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
+  /** Abuse limits on login, registration, refresh and reset; see `rate-limits/settings.ts`. */
+  ...rateLimitSettings,
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

@@ -3,6 +3,7 @@ import { runService } from '@parley/service-kit';
 import { gatewayConfigSchema } from './config';
 import { opsRoutes } from './ops/routes';
 import { isProxiedPath, proxyRoutes } from './proxy/routes';
+import { startRateLimits } from './rate-limits';
 import { referenceRoutes } from './reference/routes';
 import { webRoutes } from './web/routes';
 
@@ -16,11 +17,13 @@ void runService({
   // Only the sidecar may reach these: subscription deliveries and internal calls.
   tokenOnlyUnder: ['/dapr', '/internal'],
   streamBody: isProxiedPath,
-  async build({ config, app, sidecar }) {
+  async build({ config, app, sidecar, logger }) {
     app.use('/api', referenceRoutes());
     app.use('/api/v1/ops', opsRoutes(sidecar, config.OPS_TOKEN));
+    const limits = await startRateLimits(config, logger);
+    app.use('/api/v1', limits.router);
     app.use('/api/v1', proxyRoutes(sidecar));
     app.use(webRoutes(config.WEB_DIR ?? join(__dirname, '..', '..', '..', 'web', 'dist')));
-    return {};
+    return { checks: [limits.check], close: limits.close };
   },
 });

@@ -59,7 +59,8 @@ export function proxyRoutes(sidecar: Sidecar): Router {
     const upstream = await sidecar.forward(owner, `v1${req.url}`, {
       method: req.method,
       headers: forwardedHeaders(req),
-      body: hasBody(req) ? (Readable.toWeb(req) as ReadableStream) : undefined,
+      // A body the gateway already read (to apply rate limits) is sent as read.
+      body: req.bufferedBody ?? (hasBody(req) ? (Readable.toWeb(req) as ReadableStream) : undefined),
       // Node's fetch needs this to send a streamed body.
       ...({ duplex: 'half' } as object),
     });

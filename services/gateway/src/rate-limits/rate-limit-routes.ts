@@ -1,0 +1,133 @@
+import { AppError, DependencyError, type Logger } from '@parley/service-kit';
+import { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
+import type { Redis } from 'ioredis';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { readBody, stringField } from './buffered-body';
+import { FailureLock } from './failure-lock';
+import type { RateLimitSettings } from './settings';
+
+const MINUTE = 60;
+const HOUR = 60 * MINUTE;
+
+/** A refusal: 429 with RATE_LIMITED and how long to wait, in the body and in Retry-After. */
+export class RateLimitedError extends AppError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('RATE_LIMITED', 429, `Too many attempts; try again in ${retryAfterSeconds} seconds.`, {
+      retryAfter: retryAfterSeconds,
+    });
+  }
+}
+
+/**
+ * Abuse limits in front of the auth routes, before they are proxied: a budget per IP address for
+ * login, registration, refresh and reset, a budget per account for reset requests, and growing
+ * locks after failed logins, per account and per address. Login failures are counted from the
+ * status auth answers. Every count lives in Redis, so the limits hold across gateway replicas. When
+ * Redis cannot be reached these routes answer 503 rather than run unlimited.
+ * TODO(proxy): behind a reverse proxy every client shares its address; trust X-Forwarded-For from it.
+ */
+export function rateLimitRoutes(redis: Redis, settings: RateLimitSettings, logger: Logger): Router {
+  const budget = (name: string, points: number, duration: number) =>
+    new RateLimiterRedis({ storeClient: redis, keyPrefix: `rl:${name}`, points, duration });
+  const loginPerIp = budget('login-ip', settings.RATE_LIMIT_LOGIN_PER_IP, 15 * MINUTE);
+  const registerPerIp = budget('register-ip', settings.RATE_LIMIT_REGISTER_PER_IP, HOUR);
+  const refreshPerIp = budget('refresh-ip', settings.RATE_LIMIT_REFRESH_PER_IP, 15 * MINUTE);
+  const resetPerIp = budget('reset-ip', settings.RATE_LIMIT_RESET_PER_IP, HOUR);
+  const resetPerAccount = budget('reset-account', settings.RATE_LIMIT_RESET_PER_ACCOUNT, HOUR);
+  const lock = (name: string, threshold: number) =>
+    new FailureLock(redis, {
+      name,
+      threshold,
+      memorySeconds: 24 * HOUR,
+      baseLockSeconds: settings.RATE_LIMIT_LOCK_SECONDS,
+      maxLockSeconds: settings.RATE_LIMIT_LOCK_MAX_SECONDS,
+    });
+  const accountLock = lock('login-account', settings.RATE_LIMIT_FAILURES_PER_ACCOUNT);
+  const ipLock = lock('login-ip', settings.RATE_LIMIT_FAILURES_PER_IP);
+  const log = logger.child({ component: 'rate-limits' });
+
+  const router = Router();
+
+  router.post(
+    '/sessions',
+    guard(async (req, res) => {
+      const ip = clientIp(req);
+      await spend(loginPerIp, ip);
+      const account = stringField(await readBody(req), 'login');
+      const waitMs = Math.max(await ipLock.lockedFor(ip), account ? await accountLock.lockedFor(account) : 0);
+      if (waitMs > 0) throw new RateLimitedError(Math.ceil(waitMs / 1000));
+      res.on('finish', () => {
+        const outcome =
+          res.statusCode === 401
+            ? Promise.all([ipLock.fail(ip), account ? accountLock.fail(account) : 0]).then(
+                ([ipSeconds, accountSeconds]) => {
+                  if (ipSeconds || accountSeconds)
+                    log.info({ ip, ipSeconds, accountSeconds }, 'login locked');
+                },
+              )
+            : res.statusCode === 201 && account
+              ? accountLock.succeed(account)
+              : Promise.resolve();
+        outcome.catch((err: unknown) => log.error({ err }, 'recording a login outcome failed'));
+      });
+    }),
+  );
+
+  router.post(
+    '/sessions/refresh',
+    guard((req) => spend(refreshPerIp, clientIp(req))),
+  );
+
+  router.post(
+    '/accounts',
+    guard((req) => spend(registerPerIp, clientIp(req))),
+  );
+
+  router.post(
+    '/accounts/password-reset-requests',
+    guard(async (req) => {
+      await spend(resetPerIp, clientIp(req));
+      const email = stringField(await readBody(req), 'email');
+      if (email) await spend(resetPerAccount, email);
+    }),
+  );
+
+  router.post(
+    '/accounts/password-reset',
+    guard((req) => spend(resetPerIp, clientIp(req))),
+  );
+
+  return router;
+}
+
+/** Runs a check, then hands the request on to the proxy; a refusal or fault becomes a problem. */
+function guard(check: (req: Request, res: Response) => Promise<unknown>): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    check(req, res).then(
+      () => next(),
+      (err: unknown) => {
+        if (err instanceof RateLimitedError) res.setHeader('retry-after', String(err.retryAfterSeconds));
+        next(
+          err instanceof AppError
+            ? err
+            : new DependencyError('redis', 'rate limits unavailable', { cause: err }),
+        );
+      },
+    );
+  };
+}
+
+/** Takes one point from a budget; an exhausted budget becomes a RateLimitedError. */
+async function spend(limiter: RateLimiterRedis, key: string): Promise<void> {
+  try {
+    await limiter.consume(key);
+  } catch (err) {
+    if (err instanceof RateLimiterRes)
+      throw new RateLimitedError(Math.max(1, Math.ceil(err.msBeforeNext / 1000)));
+    throw err;
+  }
+}
+
+function clientIp(req: Request): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
