@@ -1,2 +1,3 @@
 export * from './apps';
 export * from './topics';
+export * from './usage-events';

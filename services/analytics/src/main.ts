@@ -1,7 +1,12 @@
 import { Topics } from '@parley/contracts';
+import { createTokenVerifier, requireUser } from '@parley/identity';
 import { baseConfigSchema, connectMongo, mongoUrlSchema, mountProbe, runService } from '@parley/service-kit';
 import { mountDeadLetters } from './dead-letters/routes';
 import { DeadLetterStore } from './dead-letters/store';
+import { ANALYTICS_TOPICS, mountEventRoutes } from './events/routes';
+import { FigureStore } from './figures/figure-store';
+import { Recorder } from './figures/recorder';
+import { figureRoutes } from './figures/routes';
 
 const configSchema = baseConfigSchema.extend({
   /** MongoDB deployment; this service keeps its data in the `parley_analytics` database. */
@@ -12,13 +17,21 @@ const configSchema = baseConfigSchema.extend({
 void runService({
   name: 'analytics',
   configSchema,
-  topics: [Topics.platformProbe, Topics.deadLetter],
+  topics: [Topics.platformProbe, Topics.deadLetter, ...ANALYTICS_TOPICS],
   async build({ config, app, sidecar }) {
     const mongo = await connectMongo(config.MONGODB_URL, 'parley_analytics');
     const deadLetters = new DeadLetterStore(mongo.db);
     await deadLetters.init();
+    const figures = new FigureStore(mongo.db);
+    await figures.init();
+    const verifier = createTokenVerifier({
+      daprHttpPort: config.DAPR_HTTP_PORT,
+      daprApiToken: config.DAPR_API_TOKEN,
+    });
     mountProbe(app, 'analytics', sidecar);
     mountDeadLetters(app, deadLetters);
+    mountEventRoutes(app, new Recorder(figures));
+    app.use(figureRoutes(figures, requireUser(verifier)));
     return { checks: [mongo.check], close: mongo.close };
   },
 });

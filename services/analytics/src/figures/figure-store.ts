@@ -1,0 +1,81 @@
+import type { NotificationChannel } from '@parley/contracts';
+import type { Collection, Db } from 'mongodb';
+
+/** Counters of one day. Ids and numbers only: no message text, no names, no addresses. */
+export interface DayDoc {
+  _id: string;
+  messages: number;
+  newConversations: number;
+  mediaUploaded: number;
+  mediaBytes: number;
+  notifications: Partial<Record<NotificationChannel, { delivered: number; failed: number }>>;
+}
+
+interface ConversationDayDoc {
+  _id: string;
+  day: string;
+  conversationId: string;
+  messages: number;
+}
+
+interface ActiveUserDoc {
+  _id: string;
+  day: string;
+  userId: string;
+}
+
+/** A message's identity and send time, kept to measure how long it took to be delivered and read. */
+interface SentDoc {
+  _id: string;
+  conversationId: string;
+  seq: number;
+  senderId: string;
+  sentAt: Date;
+}
+
+/** Up to which sequence number a member's delivery or read cursor has been measured. */
+interface CursorDoc {
+  _id: string;
+  seq: number;
+}
+
+interface LatencyDoc {
+  day: string;
+  kind: 'delivered' | 'read';
+  ms: number;
+}
+
+interface ProcessedDoc {
+  _id: string;
+  at: Date;
+}
+
+/** The analytics collections and the indexes their queries need. */
+export class FigureStore {
+  readonly days: Collection<DayDoc>;
+  readonly conversationDays: Collection<ConversationDayDoc>;
+  readonly activeUsers: Collection<ActiveUserDoc>;
+  readonly conversations: Collection<{ _id: string; firstDay: string }>;
+  readonly sent: Collection<SentDoc>;
+  readonly cursors: Collection<CursorDoc>;
+  readonly latencies: Collection<LatencyDoc>;
+  readonly processed: Collection<ProcessedDoc>;
+
+  constructor(db: Db) {
+    this.days = db.collection('days');
+    this.conversationDays = db.collection('conversation_days');
+    this.activeUsers = db.collection('active_users');
+    this.conversations = db.collection('conversations');
+    this.sent = db.collection('sent_messages');
+    this.cursors = db.collection('cursors');
+    this.latencies = db.collection('latencies');
+    this.processed = db.collection('processed_events');
+  }
+
+  async init(): Promise<void> {
+    await this.conversationDays.createIndex({ day: 1 });
+    await this.activeUsers.createIndex({ day: 1 });
+    await this.sent.createIndex({ conversationId: 1, seq: 1 });
+    await this.latencies.createIndex({ day: 1, kind: 1 });
+  }
+}
