@@ -24,6 +24,8 @@ export const authConfigSchema = baseConfigSchema.extend({
   OIDC_ISSUER: z.url().optional(),
   OIDC_CLIENT_ID: z.string().min(1).optional(),
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Where the provider sends the browser back; by default the gateway's callback route. */
+  OIDC_REDIRECT_URI: z.url().optional(),
   /** Scopes asked of the provider. */
   OIDC_SCOPES: z.string().default('openid email profile'),
   /** Allow an http:// issuer (a provider on loopback in tests); never in production. */

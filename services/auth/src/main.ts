@@ -8,12 +8,16 @@ import { PasswordHasher } from './accounts/passwords';
 import { UserEvents } from './accounts/user-events';
 import { UserStore } from './accounts/user-store';
 import { authenticate } from './authenticate';
-import { authConfigSchema } from './config';
+import { type AuthConfig, authConfigSchema } from './config';
 import { ContactStore } from './contacts/contact-store';
 import { contactRoutes } from './contacts/contact-routes';
 import { EmailClient } from './email/email-client';
 import { internalRoutes } from './internal/internal-routes';
+import { OidcFlows } from './oidc/oidc-flows';
 import { OidcIdentities } from './oidc/oidc-identities';
+import { OidcLogin, type OidcLoginDeps } from './oidc/oidc-login';
+import { OidcProviderClient } from './oidc/oidc-provider-client';
+import { oidcRoutes } from './oidc/oidc-routes';
 import { profileRoutes } from './profiles/profile-routes';
 import { AccessTokenIssuer } from './sessions/access-tokens';
 import { SessionService } from './sessions/session-service';
@@ -36,7 +40,8 @@ void runService({
     const links = new LinkTokens(db);
     const contacts = new ContactStore(db);
     const identities = new OidcIdentities(db);
-    for (const store of [users, sessions, links, contacts, identities]) await store.ensureIndexes();
+    const flows = new OidcFlows(db);
+    for (const store of [users, sessions, links, contacts, identities, flows]) await store.ensureIndexes();
 
     const keys = new SigningKeys(db, {
       rotationSeconds: config.SIGNING_KEY_ROTATION,
@@ -64,14 +69,32 @@ void runService({
       verificationTtlSeconds: config.EMAIL_VERIFICATION_TTL,
       resetTtlSeconds: config.PASSWORD_RESET_TTL,
     });
+    const oidc = oidcLogin(config, { flows, identities, users, sessions, events, logger });
     const auth = authenticate(createVerifierWithKeys(keys.resolver()), sessions);
 
     mountProbe(app, 'auth', sidecar);
     app.use(internalRoutes(users, contacts, keys));
     app.use(accountRoutes(accounts, users, auth));
+    app.use(oidcRoutes(oidc, sessionService));
     app.use(sessionRoutes(sessionService, sessions, auth));
     app.use(profileRoutes(users, events, auth));
     app.use(contactRoutes(contacts, users, auth));
     return { checks: [mongo.check], close: mongo.close };
   },
 });
+
+/** Third-party login, when a provider is configured (issuer, client id and secret all set). */
+function oidcLogin(config: AuthConfig, deps: Omit<OidcLoginDeps, 'provider'>): OidcLogin | undefined {
+  const { OIDC_ISSUER: issuer, OIDC_CLIENT_ID: clientId, OIDC_CLIENT_SECRET: clientSecret } = config;
+  if (!issuer || !clientId || !clientSecret) return undefined;
+  const provider = new OidcProviderClient({
+    issuer,
+    clientId,
+    clientSecret,
+    scopes: config.OIDC_SCOPES,
+    redirectUri:
+      config.OIDC_REDIRECT_URI ?? new URL('/api/v1/sessions/oidc/callback', config.PUBLIC_URL).toString(),
+    allowInsecure: config.OIDC_ALLOW_INSECURE === 'true',
+  });
+  return new OidcLogin({ ...deps, provider });
+}

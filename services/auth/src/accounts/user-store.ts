@@ -141,6 +141,10 @@ export class UserStore {
     await this.users.updateOne({ _id: id }, { $set: { passwordHash, updatedAt: new Date() } });
   }
 
+  async clearPassword(id: string): Promise<void> {
+    await this.users.updateOne({ _id: id }, { $set: { passwordHash: null, updatedAt: new Date() } });
+  }
+
   /** Marks the email verified, only if it is still the address the link was sent to. */
   async markEmailVerified(id: string, email: string): Promise<boolean> {
     const result = await this.users.updateOne(

@@ -61,6 +61,8 @@ export function proxyRoutes(sidecar: Sidecar): Router {
       headers: forwardedHeaders(req),
       // A body the gateway already read (to apply rate limits) is sent as read.
       body: req.bufferedBody ?? (hasBody(req) ? (Readable.toWeb(req) as ReadableStream) : undefined),
+      // A redirect (such as to an OpenID provider) is for the client to follow, not the gateway.
+      redirect: 'manual',
       // Node's fetch needs this to send a streamed body.
       ...({ duplex: 'half' } as object),
     });
