@@ -1,3 +1,4 @@
 export * from './apps';
 export * from './topics';
+export * from './chat-events';
 export * from './usage-events';

@@ -6,6 +6,15 @@ export const Topics = {
   platformProbe: 'platform.probe',
   /** Where the sidecar moves an event a subscriber dropped or could not apply after its retries. */
   deadLetter: 'platform.deadletter',
+  /** Chat changes, published by the chat service; see `chat-events.ts` for their data. */
+  chatMessageCreated: 'chat.message.created',
+  chatMessageEdited: 'chat.message.edited',
+  chatMessageDeleted: 'chat.message.deleted',
+  chatReactionChanged: 'chat.reaction.changed',
+  chatReceiptUpdated: 'chat.receipt.updated',
+  chatMemberAdded: 'chat.member.added',
+  chatMemberRemoved: 'chat.member.removed',
+  chatConversationUpdated: 'chat.conversation.updated',
   /** An account was created (password registration or first OpenID Connect login). */
   userRegistered: 'user.registered',
   /** A user's public profile changed. */

@@ -155,6 +155,10 @@ export class Stack {
       ['TWILIO_FROM', this.external.twilioFrom],
     ];
     for (const [name, value] of optional) if (value) env[name] = value;
+    // Pages served by any gateway replica may open a socket to any of them.
+    env.ALLOWED_ORIGINS = [ports.apps.gateway, ...ports.extraGateways]
+      .flatMap(({ app }) => [`http://127.0.0.1:${app}`, `http://localhost:${app}`])
+      .join(',');
     return { ...env, ...this.options.env };
   }
 

@@ -1,6 +1,18 @@
 import { Topics } from '@parley/contracts';
+import { createTokenVerifier, requireUser } from '@parley/identity';
 import { baseConfigSchema, connectMongo, mountProbe, runService } from '@parley/service-kit';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
+import { authDirectory } from './auth-client';
+import { conversationRoutes } from './conversations/routes';
+import { Conversations } from './conversations/service';
+import { sidecarEvents } from './events';
+import { actingAs, internalRoutes } from './internal/routes';
+import { messageRoutes } from './messages/routes';
+import { Messages } from './messages/service';
+import { receiptRoutes } from './receipts/routes';
+import { Receipts } from './receipts/service';
+import { openStore } from './store';
 
 const configSchema = baseConfigSchema.extend({
   /** MongoDB deployment; this service keeps its data in the `parley_chat` database. */
@@ -12,9 +24,34 @@ void runService({
   name: 'chat',
   configSchema,
   topics: [Topics.platformProbe],
-  async build({ config, app, sidecar }) {
+  bodyLimit: '64kb',
+  async build({ config, app, sidecar, logger }) {
     const mongo = await connectMongo(config.MONGODB_URL, 'parley_chat');
+    const store = await openStore(mongo.db);
+    const directory = authDirectory(sidecar);
+    const events = sidecarEvents(sidecar);
+    const conversations = new Conversations({
+      store,
+      directory,
+      events,
+      logger: logger.child({ component: 'conversations' }),
+    });
+    const messages = new Messages({ store, directory, events });
+    const receipts = new Receipts({ store, events, messages });
+    const verifier = createTokenVerifier({
+      daprHttpPort: config.DAPR_HTTP_PORT,
+      daprApiToken: config.DAPR_API_TOKEN,
+    });
+
     mountProbe(app, 'chat', sidecar);
+    const resources = (guard: RequestHandler) => [
+      conversationRoutes(conversations, guard),
+      messageRoutes(messages, guard),
+      receiptRoutes(receipts, guard),
+    ];
+    app.use(internalRoutes(conversations));
+    app.use('/internal/v1/users/:userId', actingAs(), ...resources((_req, _res, next) => next()));
+    app.use('/v1', ...resources(requireUser(verifier)));
     return { checks: [mongo.check], close: mongo.close };
   },
 });

@@ -9,8 +9,21 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   OPS_TOKEN: z.string().min(16),
   /** Folder of the built web client; when missing, the gateway serves a page pointing at the API. */
   WEB_DIR: z.string().optional(),
-  /** Redis for the abuse limits, shared by every gateway replica. */
+  /** Redis shared by every replica: abuse limits, the Socket.IO adapter, presence and typing. */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
+  /**
+   * Comma-separated origins whose pages may open a socket (`https://chat.example.com`); no
+   * default, so a socket from anywhere else is refused. The launcher allows the gateway's own.
+   */
+  ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((list) =>
+      list
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
   /** Abuse limits on login, registration, refresh and reset; see `rate-limits/settings.ts`. */
   ...rateLimitSettings,
 });

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { runService } from '@parley/service-kit';
 import { gatewayConfigSchema } from './config';
 import { opsRoutes } from './ops/routes';
+import { startRealtime } from './realtime';
+import { REALTIME_TOPICS } from './realtime/subscriptions';
 import { isProxiedPath, proxyRoutes } from './proxy/routes';
 import { startRateLimits } from './rate-limits';
 import { referenceRoutes } from './reference/routes';
@@ -17,13 +19,23 @@ void runService({
   // Only the sidecar may reach these: subscription deliveries and internal calls.
   tokenOnlyUnder: ['/dapr', '/internal'],
   streamBody: isProxiedPath,
+  topics: REALTIME_TOPICS,
   async build({ config, app, sidecar, logger }) {
     app.use('/api', referenceRoutes());
     app.use('/api/v1/ops', opsRoutes(sidecar, config.OPS_TOKEN));
     const limits = await startRateLimits(config, logger);
     app.use('/api/v1', limits.router);
     app.use('/api/v1', proxyRoutes(sidecar));
+    const realtime = await startRealtime({ config, app, sidecar, logger });
     app.use(webRoutes(config.WEB_DIR ?? join(__dirname, '..', '..', '..', 'web', 'dist')));
-    return { checks: [limits.check], close: limits.close };
+    return {
+      checks: [realtime.check, limits.check],
+      onListening: (server) => realtime.realtime.attach(server),
+      drain: () => realtime.realtime.drain(),
+      close: async () => {
+        await realtime.close();
+        await limits.close();
+      },
+    };
   },
 });

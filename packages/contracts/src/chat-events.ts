@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/**
+ * Events the chat service publishes. Each carries what a consumer needs without calling back:
+ * the conversation, who acted, and the object as members see it. The CloudEvent id is derived
+ * from the change (a message id and its version, say), so a redelivery has the same id.
+ */
+
+const id = z.string().min(1).max(64);
+
+export const chatMessageView = z.object({
+  id,
+  conversationId: id,
+  seq: z.number().int().positive(),
+  clientMessageId: z.string(),
+  senderId: id,
+  text: z.string(),
+  replyToId: id.nullable(),
+  threadRootId: id.nullable(),
+  mentions: z.array(id),
+  mentionsEveryone: z.boolean(),
+  attachments: z.array(z.object({ mediaId: id })),
+  reactions: z.array(z.object({ emoji: z.string(), userIds: z.array(id) })),
+  createdAt: z.iso.datetime(),
+  editedAt: z.iso.datetime().nullable(),
+  deletedAt: z.iso.datetime().nullable(),
+  version: z.number().int().nonnegative(),
+});
+
+export type ChatMessageView = z.infer<typeof chatMessageView>;
+
+/** Created, edited, deleted and reaction changes all carry the message as it now is. */
+export const chatMessageEvent = z.object({
+  conversationId: id,
+  actorId: id,
+  message: chatMessageView,
+});
+
+export type ChatMessageEvent = z.infer<typeof chatMessageEvent>;
+
+export const chatReceiptEvent = z.object({
+  conversationId: id,
+  userId: id,
+  kind: z.enum(['delivered', 'read']),
+  seq: z.number().int().nonnegative(),
+});
+
+export type ChatReceiptEvent = z.infer<typeof chatReceiptEvent>;
+
+export const chatMemberEvent = z.object({
+  conversationId: id,
+  userId: id,
+  actorId: id,
+  role: z.enum(['owner', 'admin', 'member']),
+});
+
+export type ChatMemberEvent = z.infer<typeof chatMemberEvent>;
+
+export const chatConversationEvent = z.object({
+  conversationId: id,
+  actorId: id,
+  version: z.number().int().nonnegative(),
+  changes: z.record(z.string(), z.unknown()),
+});
+
+export type ChatConversationEvent = z.infer<typeof chatConversationEvent>;

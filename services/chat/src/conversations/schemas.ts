@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { conversationId, mediaId, userId } from '../ids';
+
+const name = z.string().trim().min(1).max(100);
+const topic = z.string().max(500).nullable();
+
+export const conversationParams = z.object({ conversationId }).strict();
+export const memberParams = z.object({ conversationId, userId }).strict();
+
+export const createConversationBody = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('direct'), userId }).strict(),
+  z
+    .object({
+      type: z.literal('group'),
+      name,
+      topic: topic.optional(),
+      avatarMediaId: mediaId.nullable().optional(),
+      memberIds: z.array(userId).max(999).default([]),
+    })
+    .strict(),
+]);
+
+export const listConversationsQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(50),
+    before: z.iso.datetime().optional(),
+    archived: z.enum(['true', 'false']).optional(),
+  })
+  .strict();
+
+export const updateConversationBody = z
+  .object({ name: name.optional(), topic: topic.optional(), avatarMediaId: mediaId.nullable().optional() })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'name, topic or avatarMediaId is required');
+
+export const settingsBody = z
+  .object({ muted: z.boolean().optional(), archived: z.boolean().optional() })
+  .strict();
+
+export const addMembersBody = z.object({ userIds: z.array(userId).min(1).max(100) }).strict();
+
+export const roleBody = z.object({ role: z.enum(['admin', 'member']) }).strict();
+
+export const ownerBody = z.object({ userId }).strict();

@@ -1,0 +1,362 @@
+import { MongoServerError } from 'mongodb';
+import type { Logger } from '@parley/service-kit';
+import type { Directory } from '../auth-client';
+import {
+  BlockedError,
+  ConflictError,
+  ConversationNotFoundError,
+  ForbiddenError,
+  UserNotFoundError,
+} from '../errors';
+import type { ChatEvents } from '../events';
+import { directConversationId, newConversationId } from '../ids';
+import { type ChatStore, type ConversationDoc, type MemberDoc, type Role, memberKey } from '../store';
+import { outranks, requireMember } from './access';
+import { type ConversationView, conversationView } from './view';
+
+export interface ConversationDeps {
+  store: ChatStore;
+  directory: Directory;
+  events: ChatEvents;
+  logger: Logger;
+}
+
+export interface GroupInput {
+  name: string;
+  topic?: string | null | undefined;
+  avatarMediaId?: string | null | undefined;
+  memberIds: string[];
+}
+
+export interface ListPage {
+  items: ConversationView[];
+  nextBefore: string | null;
+}
+
+/** Largest number of members a group holds. */
+export const MAX_GROUP_MEMBERS = 1_000;
+
+const UNREAD_COUNT_CAP = 1_000;
+
+function newMember(conversationId: string, userId: string, role: Role, now: Date): MemberDoc {
+  return {
+    _id: memberKey(conversationId, userId),
+    conversationId,
+    userId,
+    role,
+    joinedAt: now,
+    muted: false,
+    archived: false,
+    readSeq: 0,
+    readAt: null,
+    deliveredSeq: 0,
+    deliveredAt: null,
+    devices: {},
+  };
+}
+
+function isDuplicateKey(err: unknown): boolean {
+  return err instanceof MongoServerError && err.code === 11000;
+}
+
+/** Conversations and their members: who may see, change and join what. */
+export class Conversations {
+  constructor(private readonly deps: ConversationDeps) {}
+
+  /** The one direct conversation of the pair, created on first use. */
+  async openDirect(userId: string, otherId: string): Promise<{ view: ConversationView; created: boolean }> {
+    const { store, directory } = this.deps;
+    if (otherId === userId)
+      throw new ConflictError('CHAT_DIRECT_WITH_SELF', 'A direct conversation needs another user.');
+    await directory.requireUser(otherId);
+    if ((await directory.blockedAmong(userId, [otherId])).has(otherId)) throw new BlockedError(otherId);
+    const id = directConversationId(userId, otherId);
+    const now = new Date();
+    let created = false;
+    try {
+      await store.conversations.insertOne({
+        _id: id,
+        type: 'direct',
+        name: null,
+        topic: null,
+        avatarMediaId: null,
+        createdBy: userId,
+        createdAt: now,
+        lastSeq: 0,
+        lastActivity: now,
+        lastMessage: null,
+        version: 0,
+      });
+      created = true;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+    // Both memberships are (re)asserted, so a half-finished earlier open completes here.
+    for (const member of [userId, otherId]) await this.insertMember(id, member, 'member', now, userId);
+    return { view: await this.get(userId, id), created };
+  }
+
+  async createGroup(userId: string, input: GroupInput): Promise<ConversationView> {
+    const { store, directory } = this.deps;
+    const others = [...new Set(input.memberIds)].filter((id) => id !== userId);
+    if (others.length + 1 > MAX_GROUP_MEMBERS) {
+      throw new ConflictError('CHAT_GROUP_FULL', `A group holds at most ${MAX_GROUP_MEMBERS} members.`);
+    }
+    for (const other of others) await directory.requireUser(other);
+    const now = new Date();
+    const id = newConversationId();
+    await store.conversations.insertOne({
+      _id: id,
+      type: 'group',
+      name: input.name,
+      topic: input.topic ?? null,
+      avatarMediaId: input.avatarMediaId ?? null,
+      createdBy: userId,
+      createdAt: now,
+      lastSeq: 0,
+      lastActivity: now,
+      lastMessage: null,
+      version: 0,
+    });
+    await this.insertMember(id, userId, 'owner', now, userId);
+    for (const other of others) await this.insertMember(id, other, 'member', now, userId);
+    return this.get(userId, id);
+  }
+
+  async get(userId: string, conversationId: string): Promise<ConversationView> {
+    const { store } = this.deps;
+    const me = await requireMember(store, conversationId, userId);
+    const conversation = await this.load(conversationId);
+    const members = await store.members
+      .find({ conversationId }, { projection: { userId: 1, role: 1 } })
+      .sort({ userId: 1 })
+      .limit(MAX_GROUP_MEMBERS)
+      .toArray();
+    return conversationView(conversation, me, {
+      members: members.map((m) => ({ userId: m.userId, role: m.role })),
+      memberCount: members.length,
+      unreadCount: await this.unreadCount(me, conversation),
+    });
+  }
+
+  /** The caller's conversations, most recently active first, each with a preview and unread count. */
+  async list(
+    userId: string,
+    page: { limit: number; before?: string | undefined; archived?: boolean },
+  ): Promise<ListPage> {
+    const { store } = this.deps;
+    const memberships = await store.members.find({ userId }).toArray();
+    const mine = new Map(
+      memberships
+        .filter((m) => page.archived === undefined || m.archived === page.archived)
+        .map((m) => [m.conversationId, m]),
+    );
+    const filter: Record<string, unknown> = { _id: { $in: [...mine.keys()] } };
+    if (page.before) filter.lastActivity = { $lt: new Date(page.before) };
+    const conversations = await store.conversations
+      .find(filter)
+      .sort({ lastActivity: -1, _id: 1 })
+      .limit(page.limit)
+      .toArray();
+    const items = await Promise.all(
+      conversations.map(async (c) => {
+        const me = mine.get(c._id) as MemberDoc;
+        return conversationView(c, me, { unreadCount: await this.unreadCount(me, c) });
+      }),
+    );
+    const last = conversations.at(-1);
+    return {
+      items,
+      nextBefore: conversations.length === page.limit && last ? last.lastActivity.toISOString() : null,
+    };
+  }
+
+  async update(
+    userId: string,
+    conversationId: string,
+    changes: {
+      name?: string | undefined;
+      topic?: string | null | undefined;
+      avatarMediaId?: string | null | undefined;
+    },
+  ): Promise<ConversationView> {
+    const { store, events } = this.deps;
+    await requireMember(store, conversationId, userId, 'admin');
+    const conversation = await this.load(conversationId);
+    if (conversation.type !== 'group')
+      throw new ConflictError('CHAT_NOT_A_GROUP', 'Only groups have a name, topic and avatar.');
+    const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+    const updated = await store.conversations.findOneAndUpdate(
+      { _id: conversationId },
+      { $set: set, $inc: { version: 1 } },
+      { returnDocument: 'after' },
+    );
+    if (updated)
+      await events.conversation({ conversationId, actorId: userId, version: updated.version, changes: set });
+    return this.get(userId, conversationId);
+  }
+
+  async addMembers(userId: string, conversationId: string, userIds: string[]): Promise<ConversationView> {
+    const { store, directory } = this.deps;
+    await requireMember(store, conversationId, userId, 'admin');
+    await this.requireGroup(conversationId);
+    const count = await store.members.countDocuments({ conversationId });
+    if (count + userIds.length > MAX_GROUP_MEMBERS) {
+      throw new ConflictError('CHAT_GROUP_FULL', `A group holds at most ${MAX_GROUP_MEMBERS} members.`);
+    }
+    for (const id of userIds) await directory.requireUser(id);
+    const now = new Date();
+    for (const id of userIds) await this.insertMember(conversationId, id, 'member', now, userId);
+    return this.get(userId, conversationId);
+  }
+
+  /** Removes another member (admins and the owner), or the caller (leaving). */
+  async removeMember(userId: string, conversationId: string, targetId: string): Promise<void> {
+    const { store } = this.deps;
+    const me = await requireMember(store, conversationId, userId);
+    await this.requireGroup(conversationId);
+    const target = await store.members.findOne({ _id: memberKey(conversationId, targetId) });
+    if (!target) throw new UserNotFoundError(targetId);
+    if (targetId === userId) {
+      if (me.role === 'owner' && (await store.members.countDocuments({ conversationId })) > 1) {
+        throw new ConflictError('CHAT_OWNER_MUST_TRANSFER', 'The owner transfers ownership before leaving.');
+      }
+    } else if (me.role === 'member' || !outranks(me.role, target.role)) {
+      throw new ForbiddenError('CHAT_ROLE_REQUIRED', 'You cannot remove this member.', { role: target.role });
+    }
+    await this.deleteMember(target, userId);
+  }
+
+  /** The owner makes a member an admin or an admin a member. */
+  async setRole(
+    userId: string,
+    conversationId: string,
+    targetId: string,
+    role: 'admin' | 'member',
+  ): Promise<void> {
+    const { store } = this.deps;
+    await requireMember(store, conversationId, userId, 'owner');
+    await this.requireGroup(conversationId);
+    if (targetId === userId)
+      throw new ConflictError(
+        'CHAT_OWNER_MUST_TRANSFER',
+        'The owner keeps the owner role until transferring it.',
+      );
+    const result = await store.members.updateOne(
+      { _id: memberKey(conversationId, targetId) },
+      { $set: { role } },
+    );
+    if (result.matchedCount === 0) throw new UserNotFoundError(targetId);
+  }
+
+  async transferOwnership(userId: string, conversationId: string, targetId: string): Promise<void> {
+    const { store } = this.deps;
+    await requireMember(store, conversationId, userId, 'owner');
+    await this.requireGroup(conversationId);
+    if (targetId === userId) return;
+    const result = await store.members.updateOne(
+      { _id: memberKey(conversationId, targetId) },
+      { $set: { role: 'owner' } },
+    );
+    if (result.matchedCount === 0) throw new UserNotFoundError(targetId);
+    await store.members.updateOne({ _id: memberKey(conversationId, userId) }, { $set: { role: 'admin' } });
+  }
+
+  /** The caller's own settings for a conversation. */
+  async setSettings(
+    userId: string,
+    conversationId: string,
+    settings: { muted?: boolean | undefined; archived?: boolean | undefined },
+  ) {
+    const { store } = this.deps;
+    await requireMember(store, conversationId, userId);
+    const set = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+    if (Object.keys(set).length > 0) {
+      await store.members.updateOne({ _id: memberKey(conversationId, userId) }, { $set: set });
+    }
+    return this.get(userId, conversationId);
+  }
+
+  async conversationIdsOf(userId: string): Promise<string[]> {
+    const members = await this.deps.store.members
+      .find({ userId }, { projection: { conversationId: 1 } })
+      .toArray();
+    return members.map((m) => m.conversationId);
+  }
+
+  /** The user's conversations with each one's highest sequence number, for a connecting socket. */
+  async cursorsOf(userId: string): Promise<{ id: string; lastSeq: number }[]> {
+    const ids = await this.conversationIdsOf(userId);
+    const conversations = await this.deps.store.conversations
+      .find({ _id: { $in: ids } }, { projection: { lastSeq: 1 } })
+      .toArray();
+    return conversations.map((c) => ({ id: c._id, lastSeq: c.lastSeq }));
+  }
+
+  async memberIds(conversationId: string): Promise<string[]> {
+    const members = await this.deps.store.members
+      .find({ conversationId }, { projection: { userId: 1 } })
+      .toArray();
+    return members.map((m) => m.userId);
+  }
+
+  /** Who may see the user's presence: everyone sharing a conversation, minus blocked pairs. */
+  async audienceOf(userId: string): Promise<string[]> {
+    const ids = await this.conversationIdsOf(userId);
+    const members = await this.deps.store.members
+      .find({ conversationId: { $in: ids } }, { projection: { userId: 1 } })
+      .toArray();
+    const others = [...new Set(members.map((m) => m.userId))].filter((id) => id !== userId);
+    const blocked = await this.deps.directory.blockedAmong(userId, others);
+    return others.filter((id) => !blocked.has(id));
+  }
+
+  private async unreadCount(me: MemberDoc, conversation: ConversationDoc): Promise<number> {
+    if (conversation.lastSeq <= me.readSeq) return 0;
+    return this.deps.store.messages.countDocuments(
+      {
+        conversationId: conversation._id,
+        seq: { $gt: me.readSeq },
+        senderId: { $ne: me.userId },
+        deletedAt: null,
+      },
+      { limit: UNREAD_COUNT_CAP },
+    );
+  }
+
+  private async load(conversationId: string): Promise<ConversationDoc> {
+    const conversation = await this.deps.store.conversations.findOne({ _id: conversationId });
+    // A membership without its conversation is a half-finished create; treat it as absent.
+    if (!conversation) throw new ConversationNotFoundError(conversationId);
+    return conversation;
+  }
+
+  private async requireGroup(conversationId: string): Promise<void> {
+    const conversation = await this.load(conversationId);
+    if (conversation.type !== 'group') {
+      throw new ConflictError('CHAT_NOT_A_GROUP', 'Direct conversations have exactly their two members.');
+    }
+  }
+
+  /** Adds a membership if absent and announces it; an existing membership is left as it is. */
+  private async insertMember(conversationId: string, userId: string, role: Role, now: Date, actorId: string) {
+    const member = newMember(conversationId, userId, role, now);
+    try {
+      await this.deps.store.members.insertOne(member);
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      return;
+    }
+    await this.deps.events.member('added', { conversationId, userId, actorId, role }, now);
+  }
+
+  private async deleteMember(member: MemberDoc, actorId: string): Promise<void> {
+    const result = await this.deps.store.members.deleteOne({ _id: member._id });
+    if (result.deletedCount === 0) return;
+    await this.deps.events.member(
+      'removed',
+      { conversationId: member.conversationId, userId: member.userId, actorId, role: member.role },
+      member.joinedAt,
+    );
+  }
+}

@@ -1,0 +1,32 @@
+import type { ConversationDoc, MemberDoc } from '../store';
+
+/** A conversation as one member sees it. */
+export function conversationView(
+  conversation: ConversationDoc,
+  me: MemberDoc,
+  extra: { unreadCount?: number; memberCount?: number; members?: { userId: string; role: string }[] } = {},
+) {
+  return {
+    id: conversation._id,
+    type: conversation.type,
+    name: conversation.name,
+    topic: conversation.topic,
+    avatarMediaId: conversation.avatarMediaId,
+    createdBy: conversation.createdBy,
+    createdAt: conversation.createdAt.toISOString(),
+    lastSeq: conversation.lastSeq,
+    lastActivity: conversation.lastActivity.toISOString(),
+    lastMessage: conversation.lastMessage,
+    version: conversation.version,
+    me: {
+      role: me.role,
+      muted: me.muted,
+      archived: me.archived,
+      readSeq: me.readSeq,
+      deliveredSeq: me.deliveredSeq,
+    },
+    ...extra,
+  };
+}
+
+export type ConversationView = ReturnType<typeof conversationView>;

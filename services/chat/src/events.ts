@@ -1,0 +1,51 @@
+import {
+  type ChatConversationEvent,
+  type ChatMemberEvent,
+  type ChatMessageEvent,
+  type ChatReceiptEvent,
+  Topics,
+} from '@parley/contracts';
+import type { Sidecar } from '@parley/service-kit';
+
+type MessageTopic =
+  | typeof Topics.chatMessageCreated
+  | typeof Topics.chatMessageEdited
+  | typeof Topics.chatMessageDeleted
+  | typeof Topics.chatReactionChanged;
+
+/**
+ * Publishes chat changes through the sidecar. Every event id is derived from the change itself,
+ * so publishing the same change twice (a retried send re-publishes) yields the same id and
+ * consumers apply it once.
+ */
+export interface ChatEvents {
+  message(topic: MessageTopic, data: ChatMessageEvent): Promise<void>;
+  receipt(data: ChatReceiptEvent): Promise<void>;
+  member(kind: 'added' | 'removed', data: ChatMemberEvent, joinedAt: Date): Promise<void>;
+  conversation(data: ChatConversationEvent): Promise<void>;
+}
+
+export function sidecarEvents(sidecar: Sidecar): ChatEvents {
+  return {
+    message: (topic, data) =>
+      sidecar.publish(topic, data, `${topic}:${data.message.id}:v${data.message.version}`),
+    receipt: (data) =>
+      sidecar.publish(
+        Topics.chatReceiptUpdated,
+        data,
+        `receipt:${data.conversationId}:${data.userId}:${data.kind}:${data.seq}`,
+      ),
+    member: (kind, data, joinedAt) =>
+      sidecar.publish(
+        kind === 'added' ? Topics.chatMemberAdded : Topics.chatMemberRemoved,
+        data,
+        `member-${kind}:${data.conversationId}:${data.userId}:${joinedAt.getTime()}`,
+      ),
+    conversation: (data) =>
+      sidecar.publish(
+        Topics.chatConversationUpdated,
+        data,
+        `conversation:${data.conversationId}:v${data.version}`,
+      ),
+  };
+}

@@ -1,0 +1,53 @@
+import { principalOf } from '@parley/identity';
+import { parse } from '@parley/service-kit';
+import type { RequestHandler, Router } from 'express';
+import { resourceRouter } from '../resource-router';
+import { conversationParams } from '../conversations/schemas';
+import { editMessageBody, historyQuery, messageParams, reactionParams, sendMessageBody } from './schemas';
+import type { Messages } from './service';
+
+/** Sending and reading messages of a conversation, and changing one message. */
+export function messageRoutes(messages: Messages, guard: RequestHandler): Router {
+  const { router } = resourceRouter(guard);
+
+  router.post('/conversations/:conversationId/messages', guard, async (req, res) => {
+    const { conversationId } = parse(conversationParams, req.params, 'params');
+    const body = parse(sendMessageBody, req.body, 'body');
+    const { message, duplicate } = await messages.send(principalOf(req).userId, conversationId, body);
+    res.status(duplicate ? 200 : 201).json(message);
+  });
+
+  router.get('/conversations/:conversationId/messages', guard, async (req, res) => {
+    const { conversationId } = parse(conversationParams, req.params, 'params');
+    const query = parse(historyQuery, req.query, 'query');
+    res.json(await messages.history(principalOf(req).userId, conversationId, query));
+  });
+
+  router.get('/messages/:messageId', guard, async (req, res) => {
+    const { messageId } = parse(messageParams, req.params, 'params');
+    res.json(await messages.get(principalOf(req).userId, messageId));
+  });
+
+  router.patch('/messages/:messageId', guard, async (req, res) => {
+    const { messageId } = parse(messageParams, req.params, 'params');
+    const { text } = parse(editMessageBody, req.body, 'body');
+    res.json(await messages.edit(principalOf(req).userId, messageId, text));
+  });
+
+  router.delete('/messages/:messageId', guard, async (req, res) => {
+    const { messageId } = parse(messageParams, req.params, 'params');
+    res.json(await messages.remove(principalOf(req).userId, messageId));
+  });
+
+  router.put('/messages/:messageId/reactions/:emoji', guard, async (req, res) => {
+    const { messageId, emoji } = parse(reactionParams, req.params, 'params');
+    res.json(await messages.react(principalOf(req).userId, messageId, emoji, true));
+  });
+
+  router.delete('/messages/:messageId/reactions/:emoji', guard, async (req, res) => {
+    const { messageId, emoji } = parse(reactionParams, req.params, 'params');
+    res.json(await messages.react(principalOf(req).userId, messageId, emoji, false));
+  });
+
+  return router;
+}

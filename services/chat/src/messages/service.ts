@@ -1,0 +1,297 @@
+import { type ChatMessageView, Topics } from '@parley/contracts';
+import type { Directory } from '../auth-client';
+import { requireMember } from '../conversations/access';
+import {
+  BlockedError,
+  ConflictError,
+  ConversationNotFoundError,
+  ForbiddenError,
+  MessageNotFoundError,
+} from '../errors';
+import type { ChatEvents } from '../events';
+import { newMessageId } from '../ids';
+import { type ChatStore, type MessageDoc, memberKey } from '../store';
+import { insertWithNextSeq } from './sequence';
+import { messageView, previewOf } from './view';
+
+export interface MessageDeps {
+  store: ChatStore;
+  directory: Directory;
+  events: ChatEvents;
+}
+
+export interface SendInput {
+  clientMessageId: string;
+  text: string;
+  replyToId?: string | undefined;
+  threadRootId?: string | undefined;
+  mentions?: string[] | undefined;
+  mentionsEveryone?: boolean | undefined;
+  attachments?: { mediaId: string }[] | undefined;
+}
+
+export interface HistoryQuery {
+  limit: number;
+  before?: number | undefined;
+  after?: number | undefined;
+  around?: string | undefined;
+  threadRootId?: string | undefined;
+}
+
+export interface HistoryPage {
+  items: ChatMessageView[];
+  /** The conversation's highest sequence number when the page was read. */
+  lastSeq: number;
+}
+
+export interface MessageWithEdits extends ChatMessageView {
+  edits: { text: string; editedAt: string }[];
+}
+
+/** Messages: send, read history, edit, delete, react. */
+export class Messages {
+  constructor(private readonly deps: MessageDeps) {}
+
+  /**
+   * Sends a message, or returns the one an earlier send with the same client message id stored
+   * (re-publishing its event under the same id, in case the first attempt's publish was lost).
+   */
+  async send(
+    userId: string,
+    conversationId: string,
+    input: SendInput,
+  ): Promise<{ message: ChatMessageView; duplicate: boolean }> {
+    const { store, directory, events } = this.deps;
+    await requireMember(store, conversationId, userId);
+    const conversation = await store.conversations.findOne({ _id: conversationId });
+    if (!conversation) throw new ConversationNotFoundError(conversationId);
+    const memberIds = (
+      await store.members.find({ conversationId }, { projection: { userId: 1 } }).toArray()
+    ).map((m) => m.userId);
+    if (conversation.type === 'direct') {
+      const peer = memberIds.find((id) => id !== userId);
+      if (peer && (await directory.blockedAmong(userId, [peer])).has(peer)) throw new BlockedError(peer);
+    }
+    if (input.replyToId) await this.requireInConversation(input.replyToId, conversationId);
+    if (input.threadRootId) {
+      const root = await this.requireInConversation(input.threadRootId, conversationId);
+      if (root.threadRootId)
+        throw new ConflictError(
+          'CHAT_THREAD_ROOT_INVALID',
+          'A thread starts at a message outside any thread.',
+        );
+    }
+    const mentions = [...new Set(input.mentions ?? [])];
+    const members = new Set(memberIds);
+    const outsider = mentions.find((id) => !members.has(id));
+    if (outsider)
+      throw new ConflictError('CHAT_MENTION_NOT_MEMBER', 'Only members can be mentioned.', {
+        userId: outsider,
+      });
+
+    const { doc, duplicate } = await insertWithNextSeq(store, {
+      _id: newMessageId(),
+      conversationId,
+      clientMessageId: input.clientMessageId,
+      senderId: userId,
+      text: input.text,
+      replyToId: input.replyToId ?? null,
+      threadRootId: input.threadRootId ?? null,
+      mentions,
+      mentionsEveryone: input.mentionsEveryone ?? false,
+      attachments: input.attachments ?? [],
+      reactions: [],
+      reactionKeys: [],
+      edits: [],
+      createdAt: new Date(),
+      editedAt: null,
+      deletedAt: null,
+      version: 0,
+    });
+    if (doc.senderId !== userId) {
+      // Another member used the same client message id: ids are per sender in practice, but the
+      // index is per conversation, so this one must pick a fresh id.
+      throw new ConflictError('CHAT_CLIENT_MESSAGE_ID_TAKEN', 'This client message id is already used.');
+    }
+    await store.conversations.updateOne(
+      { _id: conversationId, lastSeq: { $lt: doc.seq } },
+      {
+        $set: {
+          lastSeq: doc.seq,
+          lastActivity: doc.createdAt,
+          lastMessage: {
+            id: doc._id,
+            seq: doc.seq,
+            senderId: doc.senderId,
+            preview: previewOf(doc),
+            deleted: false,
+          },
+        },
+      },
+    );
+    // One's own message counts as read and delivered.
+    await store.members.updateOne(
+      { _id: memberKey(conversationId, userId) },
+      { $max: { readSeq: doc.seq, deliveredSeq: doc.seq } },
+    );
+    const message = messageView(doc);
+    await events.message(Topics.chatMessageCreated, { conversationId, actorId: userId, message });
+    return { message, duplicate };
+  }
+
+  async history(userId: string, conversationId: string, query: HistoryQuery): Promise<HistoryPage> {
+    const { store } = this.deps;
+    await requireMember(store, conversationId, userId);
+    const conversation = await store.conversations.findOne(
+      { _id: conversationId },
+      { projection: { lastSeq: 1 } },
+    );
+    const base: Record<string, unknown> = { conversationId };
+    if (query.threadRootId) base.threadRootId = query.threadRootId;
+    const older = (below: number, limit: number) =>
+      store.messages
+        .find({ ...base, seq: { $lt: below } })
+        .sort({ seq: -1 })
+        .limit(limit)
+        .toArray()
+        .then((docs) => docs.reverse());
+    const newer = (above: number, limit: number) =>
+      store.messages
+        .find({ ...base, seq: { $gt: above } })
+        .sort({ seq: 1 })
+        .limit(limit)
+        .toArray();
+    let docs: MessageDoc[];
+    if (query.around) {
+      const anchor = await this.requireInConversation(query.around, conversationId);
+      const half = Math.floor((query.limit - 1) / 2);
+      docs = [
+        ...(await older(anchor.seq, half)),
+        anchor,
+        ...(await newer(anchor.seq, query.limit - 1 - half)),
+      ];
+    } else if (query.after !== undefined) {
+      docs = await newer(query.after, query.limit);
+    } else {
+      docs = await older(query.before ?? Number.MAX_SAFE_INTEGER, query.limit);
+    }
+    return { items: docs.map(messageView), lastSeq: conversation?.lastSeq ?? 0 };
+  }
+
+  async get(userId: string, messageId: string): Promise<MessageWithEdits> {
+    const doc = await this.requireVisible(userId, messageId);
+    return {
+      ...messageView(doc),
+      edits: doc.edits.map((e) => ({ text: e.text, editedAt: e.editedAt.toISOString() })),
+    };
+  }
+
+  /** The sender replaces the text; the earlier texts stay in the message's edit history. */
+  async edit(userId: string, messageId: string, text: string): Promise<ChatMessageView> {
+    const doc = await this.requireVisible(userId, messageId);
+    if (doc.senderId !== userId)
+      throw new ForbiddenError('CHAT_NOT_SENDER', 'Only the sender edits a message.');
+    if (doc.deletedAt) throw new ConflictError('CHAT_MESSAGE_DELETED', 'A deleted message cannot be edited.');
+    const now = new Date();
+    const updated = await this.deps.store.messages.findOneAndUpdate(
+      { _id: messageId, deletedAt: null, version: doc.version },
+      {
+        $set: { text, editedAt: now },
+        $push: { edits: { text: doc.text, editedAt: now } },
+        $inc: { version: 1 },
+      },
+      { returnDocument: 'after' },
+    );
+    if (!updated)
+      throw new ConflictError('CHAT_MESSAGE_CHANGED', 'The message changed meanwhile; try again.');
+    await this.refreshPreview(updated);
+    return this.announce(Topics.chatMessageEdited, userId, updated);
+  }
+
+  /** The sender, or a group's admins and owner, delete a message; a tombstone keeps its place. */
+  async remove(userId: string, messageId: string): Promise<ChatMessageView> {
+    const doc = await this.requireVisible(userId, messageId);
+    if (doc.deletedAt) return messageView(doc);
+    if (doc.senderId !== userId) {
+      const me = await requireMember(this.deps.store, doc.conversationId, userId);
+      if (me.role === 'member')
+        throw new ForbiddenError('CHAT_NOT_SENDER', 'Only the sender or an admin deletes a message.');
+    }
+    const updated = await this.deps.store.messages.findOneAndUpdate(
+      { _id: messageId, deletedAt: null },
+      {
+        $set: {
+          deletedAt: new Date(),
+          text: '',
+          attachments: [],
+          mentions: [],
+          mentionsEveryone: false,
+          reactions: [],
+          reactionKeys: [],
+          edits: [],
+        },
+        $inc: { version: 1 },
+      },
+      { returnDocument: 'after' },
+    );
+    if (!updated) return messageView(await this.requireVisible(userId, messageId));
+    await this.refreshPreview(updated);
+    return this.announce(Topics.chatMessageDeleted, userId, updated);
+  }
+
+  /** Adds or removes the caller's reaction; doing either twice changes nothing the second time. */
+  async react(userId: string, messageId: string, emoji: string, add: boolean): Promise<ChatMessageView> {
+    const doc = await this.requireVisible(userId, messageId);
+    if (doc.deletedAt)
+      throw new ConflictError('CHAT_MESSAGE_DELETED', 'A deleted message takes no reactions.');
+    const key = `${emoji}\u0000${userId}`;
+    const updated = add
+      ? await this.deps.store.messages.findOneAndUpdate(
+          { _id: messageId, deletedAt: null, reactionKeys: { $ne: key } },
+          {
+            $push: { reactions: { emoji, userId, at: new Date() }, reactionKeys: key },
+            $inc: { version: 1 },
+          },
+          { returnDocument: 'after' },
+        )
+      : await this.deps.store.messages.findOneAndUpdate(
+          { _id: messageId, reactionKeys: key },
+          { $pull: { reactions: { emoji, userId }, reactionKeys: key }, $inc: { version: 1 } },
+          { returnDocument: 'after' },
+        );
+    if (!updated) return messageView(doc);
+    return this.announce(Topics.chatReactionChanged, userId, updated);
+  }
+
+  /** The message, if the caller is a member of its conversation; otherwise not found. */
+  async requireVisible(userId: string, messageId: string): Promise<MessageDoc> {
+    const doc = await this.deps.store.messages.findOne({ _id: messageId });
+    if (!doc) throw new MessageNotFoundError(messageId);
+    const member = await this.deps.store.members.findOne({ _id: memberKey(doc.conversationId, userId) });
+    if (!member) throw new MessageNotFoundError(messageId);
+    return doc;
+  }
+
+  private async requireInConversation(messageId: string, conversationId: string): Promise<MessageDoc> {
+    const doc = await this.deps.store.messages.findOne({ _id: messageId, conversationId });
+    if (!doc) throw new MessageNotFoundError(messageId);
+    return doc;
+  }
+
+  private async refreshPreview(doc: MessageDoc): Promise<void> {
+    await this.deps.store.conversations.updateOne(
+      { _id: doc.conversationId, 'lastMessage.id': doc._id },
+      { $set: { 'lastMessage.preview': previewOf(doc), 'lastMessage.deleted': doc.deletedAt !== null } },
+    );
+  }
+
+  private async announce(
+    topic: Parameters<ChatEvents['message']>[0],
+    actorId: string,
+    doc: MessageDoc,
+  ): Promise<ChatMessageView> {
+    const message = messageView(doc);
+    await this.deps.events.message(topic, { conversationId: doc.conversationId, actorId, message });
+    return message;
+  }
+}

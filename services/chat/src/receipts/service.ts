@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import { requireMember } from '../conversations/access';
+import type { ChatEvents } from '../events';
+import type { Messages } from '../messages/service';
+import { type ChatStore, memberKey } from '../store';
+
+export interface ReceiptDeps {
+  store: ChatStore;
+  events: ChatEvents;
+  messages: Messages;
+}
+
+export interface ReceiptSummary {
+  messageId: string;
+  seq: number;
+  /** Members other than the sender: the M of "read by N of M". */
+  of: number;
+  readCount: number;
+  readBy: { userId: string; readAt: string | null }[];
+  deliveredCount: number;
+  deliveredTo: string[];
+}
+
+/** Device ids become field names; anything but a plain token is hashed into one. */
+function deviceField(deviceId: string): string {
+  return /^[A-Za-z0-9_-]{1,64}$/.test(deviceId)
+    ? deviceId
+    : createHash('sha256').update(deviceId).digest('hex').slice(0, 32);
+}
+
+/** Delivery (a device acknowledged up to a sequence) and read cursors, per member. */
+export class Receipts {
+  constructor(private readonly deps: ReceiptDeps) {}
+
+  /** Moves a cursor forward (never back) and announces the move; returns the cursor now held. */
+  async mark(
+    userId: string,
+    conversationId: string,
+    kind: 'delivered' | 'read',
+    requestedSeq: number,
+    deviceId: string,
+  ): Promise<{ kind: 'delivered' | 'read'; seq: number }> {
+    const { store, events } = this.deps;
+    await requireMember(store, conversationId, userId);
+    const conversation = await store.conversations.findOne(
+      { _id: conversationId },
+      { projection: { lastSeq: 1 } },
+    );
+    // A cursor cannot pass the last message that exists.
+    const seq = Math.min(requestedSeq, conversation?.lastSeq ?? 0);
+    const _id = memberKey(conversationId, userId);
+    const now = new Date();
+    if (kind === 'delivered') {
+      await store.members.updateOne({ _id }, { $max: { [`devices.${deviceField(deviceId)}`]: seq } });
+    }
+    const field = kind === 'read' ? 'readSeq' : 'deliveredSeq';
+    const moved = await store.members.findOneAndUpdate(
+      { _id, [field]: { $lt: seq } },
+      kind === 'read'
+        ? { $set: { readSeq: seq, readAt: now }, $max: { deliveredSeq: seq } }
+        : { $set: { deliveredSeq: seq, deliveredAt: now } },
+      { returnDocument: 'after' },
+    );
+    if (moved) {
+      await events.receipt({ conversationId, userId, kind, seq });
+      if (kind === 'read')
+        await events.receipt({ conversationId, userId, kind: 'delivered', seq: moved.deliveredSeq });
+      return { kind, seq };
+    }
+    const member = await store.members.findOne({ _id });
+    return { kind, seq: (kind === 'read' ? member?.readSeq : member?.deliveredSeq) ?? 0 };
+  }
+
+  /** "Read by N of M, and who" for one message. */
+  async summary(userId: string, messageId: string): Promise<ReceiptSummary> {
+    const message = await this.deps.messages.requireVisible(userId, messageId);
+    await requireMember(this.deps.store, message.conversationId, userId);
+    const others = await this.deps.store.members
+      .find({ conversationId: message.conversationId, userId: { $ne: message.senderId } })
+      .toArray();
+    const readers = others.filter((m) => m.readSeq >= message.seq);
+    const delivered = others.filter((m) => m.deliveredSeq >= message.seq);
+    return {
+      messageId,
+      seq: message.seq,
+      of: others.length,
+      readCount: readers.length,
+      readBy: readers.map((m) => ({ userId: m.userId, readAt: m.readAt?.toISOString() ?? null })),
+      deliveredCount: delivered.length,
+      deliveredTo: delivered.map((m) => m.userId),
+    };
+  }
+}

@@ -1,0 +1,99 @@
+import type { Collection, Db } from 'mongodb';
+
+export type Role = 'owner' | 'admin' | 'member';
+
+export interface ConversationDoc {
+  _id: string;
+  type: 'direct' | 'group';
+  name: string | null;
+  topic: string | null;
+  avatarMediaId: string | null;
+  createdBy: string;
+  createdAt: Date;
+  /** Highest sequence number of a stored message; raised only, with the preview beside it. */
+  lastSeq: number;
+  lastActivity: Date;
+  lastMessage: { id: string; seq: number; senderId: string; preview: string; deleted: boolean } | null;
+  /** Raised on each change of name, topic or avatar: the id of the change's event. */
+  version: number;
+}
+
+export interface MemberDoc {
+  _id: string;
+  conversationId: string;
+  userId: string;
+  role: Role;
+  joinedAt: Date;
+  muted: boolean;
+  archived: boolean;
+  /** The member's read cursor. */
+  readSeq: number;
+  readAt: Date | null;
+  /** Highest sequence number any device of the member acknowledged, and per device. */
+  deliveredSeq: number;
+  deliveredAt: Date | null;
+  devices: Record<string, number>;
+}
+
+export interface Reaction {
+  emoji: string;
+  userId: string;
+  at: Date;
+}
+
+export interface MessageDoc {
+  _id: string;
+  conversationId: string;
+  seq: number;
+  clientMessageId: string;
+  senderId: string;
+  text: string;
+  replyToId: string | null;
+  threadRootId: string | null;
+  mentions: string[];
+  mentionsEveryone: boolean;
+  attachments: { mediaId: string }[];
+  reactions: Reaction[];
+  /** `emoji + NUL + userId` of each reaction, so adding one twice is refused by the filter alone. */
+  reactionKeys: string[];
+  edits: { text: string; editedAt: Date }[];
+  createdAt: Date;
+  editedAt: Date | null;
+  deletedAt: Date | null;
+  /** Raised on each edit, delete or reaction change; part of each change's event id. */
+  version: number;
+}
+
+export interface ChatStore {
+  conversations: Collection<ConversationDoc>;
+  members: Collection<MemberDoc>;
+  messages: Collection<MessageDoc>;
+}
+
+export function memberKey(conversationId: string, userId: string): string {
+  return `${conversationId}:${userId}`;
+}
+
+/**
+ * The collections and the index each query needs. Uniqueness carries the correctness here: there
+ * are no transactions, so (conversationId, seq) makes a sequence number exist only once and
+ * (conversationId, clientMessageId) makes a retried send collapse into the first.
+ */
+export async function openStore(db: Db): Promise<ChatStore> {
+  const store: ChatStore = {
+    conversations: db.collection<ConversationDoc>('conversations'),
+    members: db.collection<MemberDoc>('members'),
+    messages: db.collection<MessageDoc>('messages'),
+  };
+  await store.messages.createIndex({ conversationId: 1, seq: 1 }, { unique: true, name: 'conversation_seq' });
+  await store.messages.createIndex(
+    { conversationId: 1, clientMessageId: 1 },
+    { unique: true, name: 'conversation_client_message' },
+  );
+  await store.messages.createIndex({ conversationId: 1, threadRootId: 1, seq: 1 }, { name: 'thread_seq' });
+  // Members are keyed by conversation and user in `_id`; this serves "my conversations".
+  await store.members.createIndex({ userId: 1, conversationId: 1 }, { name: 'user_conversation' });
+  await store.members.createIndex({ conversationId: 1, userId: 1 }, { name: 'conversation_user' });
+  await store.conversations.createIndex({ lastActivity: -1 }, { name: 'last_activity' });
+  return store;
+}

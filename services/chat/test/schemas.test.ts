@@ -1,0 +1,38 @@
+import t from 'tap';
+import { createConversationBody } from '../src/conversations/schemas';
+import { MAX_TEXT_LENGTH, historyQuery, sendMessageBody } from '../src/messages/schemas';
+
+const ok = { clientMessageId: '0f8b7c1e-3d2a-4c5b-9e6f-1a2b3c4d5e6f', text: 'hello' };
+
+t.test('a plain message is accepted, text kept as written', async (t) => {
+  const text = '<script>alert(1)</script> & “quotes”';
+  t.same(sendMessageBody.parse({ ...ok, text }).text, text);
+});
+
+t.test('hostile message bodies are refused', async (t) => {
+  const cases: [string, unknown][] = [
+    ['an object as text', { ...ok, text: { $gt: '' } }],
+    ['an array as text', { ...ok, text: ['a'] }],
+    ['text over the limit', { ...ok, text: 'x'.repeat(MAX_TEXT_LENGTH + 1) }],
+    ['an unknown field', { ...ok, senderId: 'someone-else' }],
+    ['an operator as client id', { ...ok, clientMessageId: { $ne: null } }],
+    ['a short client id', { ...ok, clientMessageId: 'abc' }],
+    ['blank text without attachments', { ...ok, text: '   ' }],
+    ['a malformed reply id', { ...ok, replyToId: 'm_nothex' }],
+    ['an attachment with extra fields', { ...ok, attachments: [{ mediaId: 'x', url: 'http://a' }] }],
+  ];
+  for (const [what, body] of cases) t.notOk(sendMessageBody.safeParse(body).success, what);
+  t.ok(sendMessageBody.safeParse({ ...ok, text: 'x'.repeat(MAX_TEXT_LENGTH) }).success, 'the limit itself');
+});
+
+t.test('history takes at most one of before, after and around', async (t) => {
+  t.ok(historyQuery.safeParse({ after: '5' }).success);
+  t.notOk(historyQuery.safeParse({ after: '5', before: '9' }).success);
+  t.notOk(historyQuery.safeParse({ limit: '1000' }).success);
+});
+
+t.test('a direct conversation names exactly one other user', async (t) => {
+  t.ok(createConversationBody.safeParse({ type: 'direct', userId: 'u-1' }).success);
+  t.notOk(createConversationBody.safeParse({ type: 'direct', userId: 'u-1', name: 'x' }).success);
+  t.notOk(createConversationBody.safeParse({ type: 'group', name: '', memberIds: [] }).success);
+});

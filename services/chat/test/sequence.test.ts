@@ -1,0 +1,78 @@
+import t from 'tap';
+import { newMessageId } from '../src/ids';
+import { type NewMessage, allocate, insertWithNextSeq } from '../src/messages/sequence';
+import { type ChatStore, openStore } from '../src/store';
+import { connect, startFerretDb } from './ferretdb';
+
+function draft(conversationId: string, clientMessageId: string): NewMessage {
+  return {
+    _id: newMessageId(),
+    conversationId,
+    clientMessageId,
+    senderId: 'u1',
+    text: clientMessageId,
+    replyToId: null,
+    threadRootId: null,
+    mentions: [],
+    mentionsEveryone: false,
+    attachments: [],
+    reactions: [],
+    reactionKeys: [],
+    edits: [],
+    createdAt: new Date(),
+    editedAt: null,
+    deletedAt: null,
+    version: 0,
+  };
+}
+
+const seqsOf = async (store: ChatStore, conversationId: string) =>
+  (await store.messages.find({ conversationId }).sort({ seq: 1 }).toArray()).map((m) => m.seq);
+
+t.test('sequence numbers on FerretDB', async (t) => {
+  const url = await startFerretDb(t);
+  const stores = await Promise.all(
+    [1, 2].map(async () => openStore((await connect(t, url)).db('parley_chat_test'))),
+  );
+  const [one, two] = stores as [ChatStore, ChatStore];
+
+  await t.test('two instances racing for numbers leave no gap and no repeat', async (t) => {
+    const conversation = 'c_00000000000000000000000a';
+    const ids = Array.from({ length: 120 }, (_, i) => `client-${String(i).padStart(4, '0')}`);
+    let next = 0;
+    // Each id is sent through both instances at once, as a client retrying against another one.
+    const worker = async () => {
+      while (next < ids.length) {
+        const id = ids[next++] as string;
+        await Promise.all([allocate(one, draft(conversation, id)), allocate(two, draft(conversation, id))]);
+      }
+    };
+    await Promise.all(Array.from({ length: 6 }, worker));
+    t.same(
+      await seqsOf(one, conversation),
+      Array.from({ length: 120 }, (_, i) => i + 1),
+    );
+  });
+
+  await t.test('a retried send answers with the first message', async (t) => {
+    const conversation = 'c_00000000000000000000000b';
+    const [first, second] = await Promise.all([
+      allocate(one, draft(conversation, 'same-client-id')),
+      allocate(two, draft(conversation, 'same-client-id')),
+    ]);
+    t.equal(first.doc._id, second.doc._id);
+    t.same([first.duplicate, second.duplicate].sort(), [false, true]);
+    t.same(await seqsOf(one, conversation), [1]);
+  });
+
+  await t.test('many concurrent sends in one instance take turns', async (t) => {
+    const conversation = 'c_00000000000000000000000c';
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) => insertWithNextSeq(one, draft(conversation, `burst-${i}-xyz`))),
+    );
+    t.same(
+      await seqsOf(one, conversation),
+      Array.from({ length: 200 }, (_, i) => i + 1),
+    );
+  });
+});

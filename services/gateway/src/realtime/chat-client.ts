@@ -1,0 +1,67 @@
+import type { ChatMessageView } from '@parley/contracts';
+import type { Sidecar } from '@parley/service-kit';
+
+const TIMEOUT_MS = 10_000;
+
+/** What the real-time layer asks the chat service, acting as a user it verified. */
+export interface ChatClient {
+  conversations(userId: string): Promise<{ id: string; lastSeq: number }[]>;
+  audience(userId: string): Promise<string[]>;
+  history(userId: string, conversationId: string, after: number, limit: number): Promise<ChatMessageView[]>;
+  send(userId: string, sessionId: string, conversationId: string, body: unknown): Promise<ChatMessageView>;
+  receipt(
+    userId: string,
+    sessionId: string,
+    conversationId: string,
+    body: { kind: 'delivered' | 'read'; seq: number },
+  ): Promise<{ kind: string; seq: number }>;
+}
+
+export function sidecarChatClient(sidecar: Sidecar): ChatClient {
+  const as = (userId: string, path: string) => `internal/v1/users/${encodeURIComponent(userId)}/${path}`;
+  const session = (sessionId: string) => ({ 'x-parley-session': sessionId });
+  return {
+    async conversations(userId) {
+      const body = await sidecar.invokeOk<{ conversations: { id: string; lastSeq: number }[] }>(
+        'chat',
+        as(userId, 'conversation-ids'),
+        { signal: AbortSignal.timeout(TIMEOUT_MS) },
+      );
+      return body.conversations;
+    },
+    async audience(userId) {
+      const body = await sidecar.invokeOk<{ userIds: string[] }>('chat', as(userId, 'audience'), {
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+      return body.userIds;
+    },
+    async history(userId, conversationId, after, limit) {
+      const body = await sidecar.invokeOk<{ items: ChatMessageView[] }>(
+        'chat',
+        as(userId, `conversations/${conversationId}/messages?after=${after}&limit=${limit}`),
+        { signal: AbortSignal.timeout(TIMEOUT_MS) },
+      );
+      return body.items;
+    },
+    send(userId, sessionId, conversationId, body) {
+      return sidecar.invokeOk<ChatMessageView>(
+        'chat',
+        as(userId, `conversations/${conversationId}/messages`),
+        {
+          method: 'POST',
+          body,
+          headers: session(sessionId),
+          signal: AbortSignal.timeout(TIMEOUT_MS),
+        },
+      );
+    },
+    receipt(userId, sessionId, conversationId, body) {
+      return sidecar.invokeOk('chat', as(userId, `conversations/${conversationId}/receipts`), {
+        method: 'POST',
+        body,
+        headers: session(sessionId),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+    },
+  };
+}

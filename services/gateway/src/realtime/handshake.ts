@@ -1,0 +1,66 @@
+import type { TokenVerifier } from '@parley/identity';
+import { AppError, type Logger } from '@parley/service-kit';
+import type { Socket } from 'socket.io';
+import type { ChatClient } from './chat-client';
+import { HandshakeError } from './errors';
+import { syncEvent } from './socket-events';
+
+type Next = (err?: Error) => void;
+
+/**
+ * Refuses a socket whose Origin is not on the allow-list (a page on another site cannot ride a
+ * user's session) or whose `auth.token` is not a valid access token. Browsers always send Origin;
+ * other clients set it to one of the allowed origins. `auth.sync`, optional, is what a reconnecting
+ * client holds: `{ conversationId: lastSeq }`.
+ */
+export function checkHandshake(allowedOrigins: ReadonlySet<string>, verifier: TokenVerifier, logger: Logger) {
+  return (socket: Socket, next: Next) => {
+    const origin = socket.handshake.headers.origin;
+    if (typeof origin !== 'string' || !allowedOrigins.has(origin)) {
+      logger.info({ origin }, 'socket refused: origin not allowed');
+      next(new HandshakeError('REALTIME_ORIGIN_REFUSED', 'This origin may not connect.'));
+      return;
+    }
+    const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
+    const cursors = syncEvent.shape.conversations.optional().safeParse(auth.sync);
+    if (!cursors.success) {
+      next(new HandshakeError('VALIDATION_FAILED', 'auth.sync maps conversation ids to sequence numbers.'));
+      return;
+    }
+    socket.data.cursors = cursors.data ?? {};
+    const token = auth.token;
+    if (typeof token !== 'string' || token.length === 0 || token.length > 4096) {
+      next(new HandshakeError('AUTH_TOKEN_MISSING', 'Connecting needs an access token in auth.token.'));
+      return;
+    }
+    verifier.verify(token).then(
+      (principal) => {
+        socket.data.principal = principal;
+        next();
+      },
+      (err: unknown) => {
+        const code = err instanceof AppError && err.status === 401 ? err.code : 'AUTH_TOKEN_INVALID';
+        if (!(err instanceof AppError)) logger.error({ err }, 'token verification failed');
+        next(new HandshakeError(code, 'The access token is not valid.'));
+      },
+    );
+  };
+}
+
+/** Loads what a socket needs before it counts as connected: its conversations and presence audience. */
+export function loadMembership(chat: ChatClient, logger: Logger) {
+  return (socket: Socket, next: Next) => {
+    const { userId } = socket.data.principal as { userId: string };
+    Promise.all([chat.conversations(userId), chat.audience(userId)]).then(
+      ([conversations, audience]) => {
+        socket.data.conversations = conversations;
+        socket.data.audience = audience;
+        next();
+      },
+      (err: unknown) => {
+        logger.error({ err, userId }, 'socket refused: chat service unavailable');
+        next(new HandshakeError('REALTIME_UNAVAILABLE', 'Real-time is unavailable; try again shortly.'));
+      },
+    );
+  };
+}

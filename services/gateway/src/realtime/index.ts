@@ -1,0 +1,56 @@
+import { createTokenVerifier } from '@parley/identity';
+import { DependencyError, type Logger, type ReadinessCheck, type Sidecar } from '@parley/service-kit';
+import type { Express } from 'express';
+import { Redis } from 'ioredis';
+import type { GatewayConfig } from '../config';
+import { sidecarChatClient } from './chat-client';
+import { Realtime } from './server';
+import { mountRealtimeSubscriptions } from './subscriptions';
+
+export interface StartedRealtime {
+  realtime: Realtime;
+  check: ReadinessCheck;
+  close: () => Promise<void>;
+}
+
+/** Connects Redis, builds the Socket.IO server and mounts the chat event subscriptions. */
+export async function startRealtime(context: {
+  config: GatewayConfig;
+  app: Express;
+  sidecar: Sidecar;
+  logger: Logger;
+}): Promise<StartedRealtime> {
+  const { config, app, sidecar, logger } = context;
+  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (err) {
+    redis.disconnect();
+    throw new DependencyError('redis', 'cannot reach Redis for real-time', { cause: err });
+  }
+  const realtime = new Realtime({
+    allowedOrigins: config.ALLOWED_ORIGINS,
+    verifier: createTokenVerifier({
+      daprHttpPort: config.DAPR_HTTP_PORT,
+      daprApiToken: config.DAPR_API_TOKEN,
+    }),
+    chat: sidecarChatClient(sidecar),
+    redis,
+    logger: logger.child({ component: 'realtime' }),
+  });
+  mountRealtimeSubscriptions(app, realtime, redis);
+  return {
+    realtime,
+    check: {
+      name: 'redis',
+      check: async () => {
+        await redis.ping();
+      },
+    },
+    close: async () => {
+      await realtime.close();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,170 @@
+import type { ChatMessageView } from '@parley/contracts';
+
+/** Reads messages of a conversation with a sequence number above `after`, ascending. */
+export type FetchAfter = (conversationId: string, after: number, limit: number) => Promise<ChatMessageView[]>;
+
+interface ConversationState {
+  /** Highest sequence number this socket has been sent (or held when it connected). */
+  lastSent: number;
+  /**
+   * Live messages sent before the client's sync said what it holds: (liveFrom, lastSent] went out
+   * already, so a sync must not send them again.
+   */
+  liveFrom: number;
+  synced: boolean;
+  /** A sync or gap fill is reading history; live messages wait in `pending` meanwhile. */
+  busy: boolean;
+  pending: Map<number, ChatMessageView>;
+  gapTimer: NodeJS.Timeout | undefined;
+}
+
+const PAGE = 200;
+/** How long a live message waits for the ones before it before they are read from history. */
+const GAP_WAIT_MS = 300;
+
+/**
+ * Sends one socket the messages of its conversations in sequence order, each exactly once.
+ *
+ * Live messages arrive from pub/sub in any order and may repeat; a reconnecting client asks for
+ * everything after the sequence number it holds. Both paths go through here: a message is sent
+ * only when it is the next one, later ones wait, a missing one is read from the chat service,
+ * and anything at or below what was sent is dropped.
+ */
+export class OrderedDelivery {
+  private readonly states = new Map<string, ConversationState>();
+  private closed = false;
+
+  constructor(
+    private readonly emit: (message: ChatMessageView) => void,
+    private readonly fetchAfter: FetchAfter,
+    private readonly onError: (err: unknown, conversationId: string) => void,
+  ) {}
+
+  /** Where a conversation stands when the socket connects: the client is assumed current. */
+  start(conversationId: string, lastSeq: number): void {
+    if (!this.states.has(conversationId)) this.states.set(conversationId, newState(lastSeq));
+  }
+
+  forget(conversationId: string): void {
+    const state = this.states.get(conversationId);
+    if (state) clearTimeout(state.gapTimer);
+    this.states.delete(conversationId);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const id of [...this.states.keys()]) this.forget(id);
+  }
+
+  /** A message from pub/sub. */
+  live(message: ChatMessageView): void {
+    if (this.closed) return;
+    let state = this.states.get(message.conversationId);
+    if (!state) {
+      // A conversation joined after connecting: its first live message sets where it starts.
+      state = newState(message.seq - 1);
+      this.states.set(message.conversationId, state);
+    }
+    if (message.seq <= state.lastSent) return;
+    state.pending.set(message.seq, message);
+    if (!state.busy) this.flush(message.conversationId, state);
+  }
+
+  /**
+   * The client holds everything up to `held`: sends what follows, in order, then whatever arrived
+   * live meanwhile. Resolves with the highest sequence number sent.
+   */
+  async sync(conversationId: string, held: number): Promise<number> {
+    let state = this.states.get(conversationId);
+    if (!state) {
+      state = newState(held);
+      this.states.set(conversationId, state);
+    }
+    if (state.busy) await this.idle(state);
+    const alreadySentLive = state.synced ? undefined : { from: state.liveFrom, to: state.lastSent };
+    state.synced = true;
+    state.lastSent = held;
+    state.busy = true;
+    try {
+      await this.readFrom(conversationId, state, alreadySentLive);
+    } finally {
+      state.busy = false;
+    }
+    // Raise past what went out live before the sync, even if the sync found nothing newer.
+    if (alreadySentLive && alreadySentLive.to > state.lastSent) state.lastSent = alreadySentLive.to;
+    this.flush(conversationId, state);
+    return state.lastSent;
+  }
+
+  /** Highest sequence number sent, per conversation (for tests and diagnostics). */
+  position(conversationId: string): number | undefined {
+    return this.states.get(conversationId)?.lastSent;
+  }
+
+  private async readFrom(
+    conversationId: string,
+    state: ConversationState,
+    skip?: { from: number; to: number },
+  ): Promise<void> {
+    for (;;) {
+      const page = await this.fetchAfter(conversationId, state.lastSent, PAGE);
+      if (this.closed) return;
+      for (const message of page) {
+        if (message.seq <= state.lastSent) continue;
+        state.lastSent = message.seq;
+        state.pending.delete(message.seq);
+        if (skip && message.seq > skip.from && message.seq <= skip.to) continue;
+        this.emit(message);
+      }
+      if (page.length < PAGE) return;
+    }
+  }
+
+  /** Sends waiting messages while they are next in line; a hole waits, then is read from history. */
+  private flush(conversationId: string, state: ConversationState): void {
+    for (const seq of [...state.pending.keys()]) if (seq <= state.lastSent) state.pending.delete(seq);
+    let next = state.pending.get(state.lastSent + 1);
+    while (next) {
+      state.pending.delete(next.seq);
+      state.lastSent = next.seq;
+      this.emit(next);
+      next = state.pending.get(state.lastSent + 1);
+    }
+    clearTimeout(state.gapTimer);
+    state.gapTimer = undefined;
+    if (state.pending.size > 0) {
+      state.gapTimer = setTimeout(() => void this.fillGap(conversationId, state), GAP_WAIT_MS);
+    }
+  }
+
+  private async fillGap(conversationId: string, state: ConversationState): Promise<void> {
+    if (this.closed || state.busy || this.states.get(conversationId) !== state) return;
+    state.busy = true;
+    try {
+      await this.readFrom(conversationId, state);
+    } catch (err) {
+      // The member left, or chat is away: drop what waits; the client's next sync recovers it.
+      this.onError(err, conversationId);
+      state.busy = false;
+      this.forget(conversationId);
+      return;
+    }
+    state.busy = false;
+    this.flush(conversationId, state);
+  }
+
+  private async idle(state: ConversationState): Promise<void> {
+    while (state.busy) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function newState(lastSent: number): ConversationState {
+  return {
+    lastSent,
+    liveFrom: lastSent,
+    synced: false,
+    busy: false,
+    pending: new Map(),
+    gapTimer: undefined,
+  };
+}

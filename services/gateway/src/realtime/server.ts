@@ -1,0 +1,285 @@
+import type { Server as HttpServer } from 'node:http';
+import type { ChatMessageView } from '@parley/contracts';
+import type { Principal, TokenVerifier } from '@parley/identity';
+import type { Logger } from '@parley/service-kit';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { Redis } from 'ioredis';
+import { Server, type Socket } from 'socket.io';
+import type { z } from 'zod';
+import type { ChatClient } from './chat-client';
+import { NotAMemberError, ackError } from './errors';
+import { checkHandshake, loadMembership } from './handshake';
+import { OrderedDelivery } from './ordered-delivery';
+import { PresenceStore, type PresenceView } from './presence';
+import {
+  presenceQueryEvent,
+  presenceSetEvent,
+  receiptEvent,
+  sendEvent,
+  syncEvent,
+  typingEvent,
+} from './socket-events';
+
+export interface RealtimeOptions {
+  allowedOrigins: readonly string[];
+  verifier: TokenVerifier;
+  chat: ChatClient;
+  /** A connection for commands; the adapter opens its own publish and subscribe pair from it. */
+  redis: Redis;
+  logger: Logger;
+}
+
+/** How long a typing indicator lasts unless renewed, and how often a user may renew it. */
+export const TYPING_TTL_MS = 5_000;
+export const TYPING_THROTTLE_MS = 2_000;
+
+export const conversationRoom = (id: string) => `conversation:${id}`;
+export const userRoom = (id: string) => `user:${id}`;
+
+interface SocketData {
+  principal: Principal;
+  conversations: { id: string; lastSeq: number }[];
+  audience: string[];
+  /** What the client held when it connected, per conversation (`auth.sync`). */
+  cursors: Record<string, number>;
+  delivery: OrderedDelivery;
+}
+
+type ChatSocket = Socket<
+  Record<string, never>,
+  Record<string, (...args: unknown[]) => void>,
+  Record<string, never>,
+  SocketData
+>;
+
+/** The real-time layer on one gateway replica; replicas share rooms through the Redis adapter. */
+export class Realtime {
+  readonly io: Server;
+  private readonly presence: PresenceStore;
+  private readonly subscriber: Redis;
+  private readonly publisher: Redis;
+
+  constructor(private readonly options: RealtimeOptions) {
+    const { redis, logger } = options;
+    this.publisher = redis.duplicate();
+    this.subscriber = redis.duplicate();
+    this.presence = new PresenceStore(redis);
+    this.io = new Server({
+      serveClient: false,
+      maxHttpBufferSize: 64 * 1024,
+      cors: { origin: [...options.allowedOrigins], credentials: true },
+      adapter: createAdapter(this.publisher, this.subscriber),
+    });
+    this.io.use(checkHandshake(new Set(options.allowedOrigins), options.verifier, logger));
+    this.io.use(loadMembership(options.chat, logger));
+    this.io.on('connection', (socket) => this.onConnection(socket as unknown as ChatSocket));
+    // A message event reaches one replica; it hands it to every replica for their own sockets.
+    this.io.on('chat:message' as never, (message: ChatMessageView) => this.deliverLocally(message));
+  }
+
+  attach(server: HttpServer): void {
+    this.io.attach(server);
+  }
+
+  /** A new message: to the sockets of its conversation on every replica, each in order. */
+  messageCreated(message: ChatMessageView): void {
+    this.deliverLocally(message);
+    this.io.serverSideEmit('chat:message', message);
+  }
+
+  /** Any other conversation event, as is, to the conversation's sockets on every replica. */
+  toConversation(conversationId: string, event: string, data: object): void {
+    this.io.to(conversationRoom(conversationId)).emit(event, data);
+  }
+
+  memberAdded(conversationId: string, userId: string, data: object): void {
+    this.io.in(userRoom(userId)).socketsJoin(conversationRoom(conversationId));
+    // The join reaches other replicas a moment later, so the new member is told directly too.
+    this.io.to([conversationRoom(conversationId), userRoom(userId)]).emit('member:added', data);
+  }
+
+  memberRemoved(conversationId: string, userId: string, data: object): void {
+    this.io.to([conversationRoom(conversationId), userRoom(userId)]).emit('member:removed', data);
+    this.io.in(userRoom(userId)).socketsLeave(conversationRoom(conversationId));
+  }
+
+  /** Disconnects every socket of this replica (clients reconnect to another). */
+  async drain(): Promise<void> {
+    this.io.disconnectSockets(true);
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.io.close(() => resolve()));
+    this.publisher.disconnect();
+    this.subscriber.disconnect();
+  }
+
+  private deliverLocally(message: ChatMessageView): void {
+    const nsp = this.io.of('/');
+    const room = nsp.adapter.rooms.get(conversationRoom(message.conversationId));
+    for (const id of room ?? []) {
+      (nsp.sockets.get(id) as unknown as ChatSocket | undefined)?.data.delivery.live(message);
+    }
+  }
+
+  private onConnection(socket: ChatSocket): void {
+    const { chat, logger } = this.options;
+    const { userId, sessionId } = socket.data.principal;
+    const log = logger.child({ component: 'realtime', userId, socketId: socket.id });
+    const delivery = new OrderedDelivery(
+      (message) => socket.emit('message', message),
+      (conversationId, after, limit) => chat.history(userId, conversationId, after, limit),
+      (err, conversationId) => log.warn({ err, conversationId }, 'filling a gap failed'),
+    );
+    socket.data.delivery = delivery;
+    void socket.join(userRoom(userId));
+    for (const { id, lastSeq } of socket.data.conversations) {
+      void socket.join(conversationRoom(id));
+      delivery.start(id, lastSeq);
+    }
+    this.syncFromHandshake(socket, log);
+    const member = (conversationId: string) => {
+      if (!socket.rooms.has(conversationRoom(conversationId))) throw new NotAMemberError(conversationId);
+    };
+
+    this.handle(socket, log, 'message:send', sendEvent, async (body) => {
+      member(body.conversationId);
+      const { conversationId, ...rest } = body;
+      return { message: await chat.send(userId, sessionId, conversationId, rest) };
+    });
+
+    this.handle(socket, log, 'sync', syncEvent, async ({ conversations }) => {
+      const entries = Object.entries(conversations);
+      for (const [conversationId] of entries) member(conversationId);
+      const synced: Record<string, number> = {};
+      for (const [conversationId, held] of entries) {
+        synced[conversationId] = await delivery.sync(conversationId, held);
+      }
+      return { synced };
+    });
+
+    this.handle(socket, log, 'typing', typingEvent, async ({ conversationId, active }) => {
+      member(conversationId);
+      const key = `parley:typing:${conversationId}:${userId}`;
+      if (active) {
+        const fresh = await this.options.redis.set(key, '1', 'PX', TYPING_THROTTLE_MS, 'NX');
+        if (fresh !== 'OK') return { throttled: true };
+      } else {
+        await this.options.redis.del(key);
+      }
+      const expiresAt = new Date(Date.now() + (active ? TYPING_TTL_MS : 0)).toISOString();
+      socket
+        .to(conversationRoom(conversationId))
+        .emit('typing', { conversationId, userId, active, expiresAt });
+      return { throttled: false };
+    });
+
+    this.handle(socket, log, 'receipt', receiptEvent, async ({ conversationId, ...body }) => {
+      member(conversationId);
+      return { receipt: await chat.receipt(userId, sessionId, conversationId, body) };
+    });
+
+    this.handle(socket, log, 'presence:set', presenceSetEvent, async ({ status }) => {
+      const view = await this.presence.set(userId, socket.id, status);
+      this.announcePresence(socket.data.audience, view);
+      return { presence: view };
+    });
+
+    this.handle(socket, log, 'presence:query', presenceQueryEvent, async ({ userIds }) => {
+      const audience = new Set(await chat.audience(userId));
+      const visible = userIds.filter((id) => audience.has(id));
+      return { presence: await Promise.all(visible.map((id) => this.presence.get(id))) };
+    });
+
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (KNOWN_EVENTS.has(event)) return;
+      const ack = args.at(-1);
+      if (typeof ack === 'function') {
+        ack({ ok: false, error: { code: 'REALTIME_UNKNOWN_EVENT', message: `No event named ${event}.` } });
+      }
+    });
+
+    socket.on('disconnect', () => {
+      delivery.close();
+      void this.presence
+        .disconnect(userId, socket.id)
+        .then((view) => {
+          if (view.status !== 'online') this.announcePresence(socket.data.audience, view);
+        })
+        .catch((err: unknown) => log.error({ err }, 'presence update failed'));
+    });
+
+    void this.presence
+      .connect(userId, socket.id)
+      .then((view) => {
+        if (view.devices === 1) this.announcePresence(socket.data.audience, view);
+      })
+      .catch((err: unknown) => log.error({ err }, 'presence update failed'));
+  }
+
+  /**
+   * Catches up what the client said it holds at the handshake. Started before any live message
+   * can reach the socket, so missed and live messages go out in one order; `synced` follows.
+   */
+  private syncFromHandshake(socket: ChatSocket, log: Logger): void {
+    const mine = new Set(socket.data.conversations.map((c) => c.id));
+    const entries = Object.entries(socket.data.cursors).filter(([id]) => mine.has(id));
+    if (entries.length === 0) return;
+    const started = entries.map(
+      async ([id, held]) => [id, await socket.data.delivery.sync(id, held)] as const,
+    );
+    Promise.all(started).then(
+      (synced) => socket.emit('synced', { conversations: Object.fromEntries(synced) }),
+      (err: unknown) => {
+        log.error({ err }, 'catching up failed');
+        socket.emit('synced', {
+          error: { code: 'REALTIME_SYNC_FAILED', message: 'Send sync to try again.' },
+        });
+      },
+    );
+  }
+
+  /** Presence goes only to users who share a conversation with the user and are not blocked. */
+  private announcePresence(audience: string[], view: PresenceView): void {
+    if (audience.length === 0) return;
+    this.io.to(audience.map(userRoom)).emit('presence', view);
+  }
+
+  private handle<S extends z.ZodType>(
+    socket: ChatSocket,
+    log: Logger,
+    event: string,
+    schema: S,
+    handler: (data: z.infer<S>) => Promise<object>,
+  ): void {
+    socket.on(event, (payload: unknown, ack: unknown) => {
+      const reply = typeof ack === 'function' ? (ack as (body: object) => void) : () => undefined;
+      const parsed = schema.safeParse(payload);
+      if (!parsed.success) {
+        reply({
+          ok: false,
+          error: {
+            code: 'VALIDATION_FAILED',
+            message: 'The event does not match the expected schema.',
+            errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+          },
+        });
+        return;
+      }
+      handler(parsed.data).then(
+        (result) => reply({ ok: true, ...result }),
+        (err: unknown) => {
+          const failure = ackError(err);
+          if (failure.error.code === 'INTERNAL' || failure.error.code === 'DEPENDENCY_UNAVAILABLE') {
+            log.error({ err, event }, 'socket event failed');
+          } else {
+            log.info({ code: failure.error.code, event }, 'socket event refused');
+          }
+          reply(failure);
+        },
+      );
+    });
+  }
+}
+
+const KNOWN_EVENTS = new Set(['message:send', 'sync', 'typing', 'receipt', 'presence:set', 'presence:query']);

@@ -1,0 +1,114 @@
+import type { ChatMessageView } from '@parley/contracts';
+import t from 'tap';
+import { OrderedDelivery } from '../src/realtime/ordered-delivery';
+
+const CONVERSATION = 'c_000000000000000000000001';
+
+function message(seq: number): ChatMessageView {
+  return {
+    id: `m_${String(seq).padStart(24, '0')}`,
+    conversationId: CONVERSATION,
+    seq,
+    clientMessageId: `client-${seq}`,
+    senderId: 'u1',
+    text: `message ${seq}`,
+    replyToId: null,
+    threadRootId: null,
+    mentions: [],
+    mentionsEveryone: false,
+    attachments: [],
+    reactions: [],
+    createdAt: new Date(0).toISOString(),
+    editedAt: null,
+    deletedAt: null,
+    version: 0,
+  };
+}
+
+/** A delivery over a fake history holding messages 1..stored, with an optional slow read. */
+function setup(stored: number, readDelayMs = 0) {
+  const emitted: number[] = [];
+  const history = Array.from({ length: stored }, (_, i) => message(i + 1));
+  let reads = 0;
+  const delivery = new OrderedDelivery(
+    (m) => emitted.push(m.seq),
+    async (_id, after, limit) => {
+      reads += 1;
+      await new Promise((resolve) => setTimeout(resolve, readDelayMs));
+      return history.filter((m) => m.seq > after).slice(0, limit);
+    },
+    () => undefined,
+  );
+  t.teardown(() => delivery.close());
+  return { delivery, emitted, history, reads: () => reads };
+}
+
+const until = async (check: () => boolean) => {
+  const deadline = Date.now() + 5_000;
+  while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+};
+
+t.test('live messages in order go straight out', async (t) => {
+  const { delivery, emitted } = setup(0);
+  delivery.start(CONVERSATION, 0);
+  for (const seq of [1, 2, 3]) delivery.live(message(seq));
+  t.same(emitted, [1, 2, 3]);
+});
+
+t.test('a redelivered message is sent once', async (t) => {
+  const { delivery, emitted } = setup(0);
+  delivery.start(CONVERSATION, 0);
+  for (const seq of [1, 1, 2, 1, 2]) delivery.live(message(seq));
+  t.same(emitted, [1, 2]);
+});
+
+t.test('messages arriving out of order are sent in order', async (t) => {
+  const { delivery, emitted } = setup(3);
+  delivery.start(CONVERSATION, 0);
+  for (const seq of [3, 1, 2]) delivery.live(message(seq));
+  t.same(emitted, [1, 2, 3]);
+});
+
+t.test('a missing message is read from history after a short wait', async (t) => {
+  const { delivery, emitted } = setup(4);
+  delivery.start(CONVERSATION, 0);
+  delivery.live(message(1));
+  delivery.live(message(4));
+  t.same(emitted, [1], 'the later message waits for the missing ones');
+  await until(() => emitted.length === 4);
+  t.same(emitted, [1, 2, 3, 4]);
+});
+
+t.test('a sync sends what the client missed, then what arrived live meanwhile, once each', async (t) => {
+  const { delivery, emitted, history } = setup(60, 20);
+  delivery.start(CONVERSATION, 60);
+  const sync = delivery.sync(CONVERSATION, 10);
+  for (const seq of [61, 62]) {
+    history.push(message(seq));
+    delivery.live(message(seq));
+  }
+  t.equal(await sync, 62);
+  await until(() => emitted.length >= 52);
+  t.same(
+    emitted,
+    Array.from({ length: 52 }, (_, i) => 11 + i),
+  );
+});
+
+t.test('a message sent live before the sync is not sent again by the sync', async (t) => {
+  const { delivery, emitted, history } = setup(5);
+  delivery.start(CONVERSATION, 5);
+  history.push(message(6));
+  delivery.live(message(6));
+  t.same(emitted, [6]);
+  await delivery.sync(CONVERSATION, 2);
+  t.same(emitted, [6, 3, 4, 5], 'the missed ones follow, the live one is not repeated');
+});
+
+t.test('a sync pages through long histories', async (t) => {
+  const { delivery, emitted, reads } = setup(450);
+  t.equal(await delivery.sync(CONVERSATION, 0), 450);
+  t.equal(emitted.length, 450);
+  t.same(emitted.slice(0, 3), [1, 2, 3]);
+  t.ok(reads() >= 3, 'read page by page');
+});

@@ -1,0 +1,338 @@
+import { randomUUID } from 'node:crypto';
+import t from 'tap';
+import { type MessageBody, allMessages, chatApi } from '../support/chat';
+import { connectClient, refusalCode } from '../support/sockets';
+import { eventually, startTestStack } from '../support/stack';
+import { type RegisteredUser, registerAndLogin } from '../support/users';
+
+// Two gateway replicas in front of the real chat service: users on different replicas talk
+// through Dapr pub/sub and the Socket.IO Redis adapter.
+t.test('chat through two gateway replicas', async (t) => {
+  const env = await startTestStack(t, {}, 2);
+  const gatewayA = `http://127.0.0.1:${env.stack.ports.apps.gateway.app}`;
+  const gatewayB = `http://127.0.0.1:${env.stack.ports.extraGateways[0]?.app}`;
+  const [alice, bob, carol, mallory] = (await Promise.all(
+    [1, 2, 3, 4].map(() => registerAndLogin(gatewayA)),
+  )) as [RegisteredUser, RegisteredUser, RegisteredUser, RegisteredUser];
+  const aliceApi = chatApi(gatewayA, alice.accessToken);
+  const bobApi = chatApi(gatewayB, bob.accessToken);
+  const malloryApi = chatApi(gatewayA, mallory.accessToken);
+
+  const direct = await aliceApi.direct(bob.userId);
+  t.equal(direct.status, 201, 'alice opens a direct conversation with bob');
+  const directId = direct.body.id;
+
+  await t.test('a pair has exactly one direct conversation', async (t) => {
+    const again = await bobApi.direct(alice.userId);
+    t.equal(again.status, 200);
+    t.equal(again.body.id, directId);
+  });
+
+  await t.test('a message sent on one replica reaches a recipient on the other', async (t) => {
+    const aliceSocket = await connectClient(t, gatewayA, { token: alice.accessToken });
+    const bobSocket = await connectClient(t, gatewayB, { token: bob.accessToken });
+    const clientMessageId = randomUUID();
+    const ack = await aliceSocket.request('message:send', {
+      conversationId: directId,
+      clientMessageId,
+      text: 'hello <b>bob</b> & co',
+    });
+    t.equal(ack.ok, true, 'the send is acknowledged');
+    const [received] = await bobSocket.waitFor<MessageBody>(
+      'message',
+      (m) => m.clientMessageId === clientMessageId,
+    );
+    t.equal(received?.text, 'hello <b>bob</b> & co', 'text arrives as written');
+    t.equal(received?.senderId, alice.userId);
+    t.equal(received?.seq, 1);
+
+    const reply = await bobSocket.request('message:send', {
+      conversationId: directId,
+      clientMessageId: randomUUID(),
+      text: 'hi alice',
+    });
+    t.equal(reply.ok, true);
+    const [back] = await aliceSocket.waitFor<MessageBody>('message', (m) => m.text === 'hi alice');
+    t.equal(back?.seq, 2);
+  });
+
+  await t.test('a retried send collapses into the first message', async (t) => {
+    const aliceSocket = await connectClient(t, gatewayA, { token: alice.accessToken });
+    const clientMessageId = randomUUID();
+    const first = await aliceApi.send(directId, 'only once', clientMessageId);
+    const second = await aliceApi.send(directId, 'only once', clientMessageId);
+    const viaSocket = await aliceSocket.request('message:send', {
+      conversationId: directId,
+      clientMessageId,
+      text: 'only once',
+    });
+    t.equal(first.status, 201);
+    t.equal(second.status, 200, 'the retry answers with the stored message');
+    t.equal(second.body.id, first.body.id);
+    t.equal((viaSocket.message as MessageBody).id, first.body.id);
+    const all = await allMessages(gatewayA, alice.accessToken, directId);
+    t.equal(all.filter((m) => m.clientMessageId === clientMessageId).length, 1, 'one stored message');
+  });
+
+  await t.test('a client cut off while 50 messages arrive recovers all 50 in order, once', async (t) => {
+    const bobSocket = await connectClient(t, gatewayA, { token: bob.accessToken });
+    const before = await allMessages(gatewayB, bob.accessToken, directId);
+    const held = before.at(-1)?.seq ?? 0;
+    bobSocket.close();
+
+    const texts = Array.from({ length: 50 }, (_, i) => `missed ${i}`);
+    for (const text of texts) t.equal((await aliceApi.send(directId, text)).status, 201);
+
+    // Back on the other replica; alice keeps sending while bob catches up.
+    const again = await connectClient(t, gatewayB, { token: bob.accessToken });
+    const sync = again.request('sync', { conversations: { [directId]: held } });
+    const live = Array.from({ length: 5 }, (_, i) => `live ${i}`);
+    for (const text of live) await aliceApi.send(directId, text);
+    const ack = await sync;
+    t.equal(ack.ok, true, 'the sync is acknowledged');
+
+    const received = await again.waitFor<MessageBody>('message', () => true, 55);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const seqs = again.events<MessageBody>('message').map((m) => m.seq);
+    t.same(
+      seqs,
+      Array.from({ length: 55 }, (_, i) => held + 1 + i),
+      'every missed and live message once, in sequence order',
+    );
+    t.same(
+      received.slice(0, 50).map((m) => m.text),
+      texts,
+    );
+  });
+
+  await t.test(
+    'a client reconnecting with its cursors catches up in order while messages keep coming',
+    async (t) => {
+      const held = (await allMessages(gatewayA, bob.accessToken, directId)).at(-1)?.seq ?? 0;
+      const missed = Array.from({ length: 50 }, (_, i) => `while away ${i}`);
+      for (const text of missed) t.equal((await aliceApi.send(directId, text)).status, 201);
+      const live = (async () => {
+        for (let i = 0; i < 10; i++) await aliceApi.send(directId, `during catch-up ${i}`);
+      })();
+      const bobSocket = await connectClient(t, gatewayA, {
+        token: bob.accessToken,
+        sync: { [directId]: held },
+      });
+      await live;
+      const [synced] = await bobSocket.waitFor<{ conversations: Record<string, number> }>('synced');
+      t.ok((synced?.conversations[directId] ?? 0) >= held + 50, 'synced reports how far it sent');
+      await bobSocket.waitFor('message', () => true, 60);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const seqs = bobSocket.events<MessageBody>('message').map((m) => m.seq);
+      t.same(
+        seqs,
+        Array.from({ length: 60 }, (_, i) => held + 1 + i),
+        'all 60, in order, none twice',
+      );
+    },
+  );
+
+  await t.test('receipts reach the conversation and show "read by N of M"', async (t) => {
+    const group = await aliceApi.group('receipts', [bob.userId, carol.userId]);
+    t.equal(group.status, 201);
+    const bobSocket = await connectClient(t, gatewayB, { token: bob.accessToken });
+    const aliceSocket = await connectClient(t, gatewayA, { token: alice.accessToken });
+    const mallorySocket = await connectClient(t, gatewayA, { token: mallory.accessToken });
+    const sent = await aliceApi.send(group.body.id, 'did you read this?');
+    const ack = await bobSocket.request('receipt', {
+      conversationId: group.body.id,
+      kind: 'read',
+      seq: sent.body.seq,
+    });
+    t.equal(ack.ok, true);
+    await aliceSocket.waitFor('receipt', (r) => r.userId === bob.userId && r.kind === 'read');
+    const summary = await aliceApi.call<{ of: number; readCount: number; readBy: { userId: string }[] }>(
+      `/messages/${sent.body.id}/receipts`,
+    );
+    t.equal(summary.body.of, 2);
+    t.equal(summary.body.readCount, 1);
+    t.same(
+      summary.body.readBy.map((r) => r.userId),
+      [bob.userId],
+    );
+    const list = await chatApi(gatewayA, carol.accessToken).call<{
+      items: { id: string; unreadCount: number }[];
+    }>('/conversations');
+    t.equal(list.body.items.find((c) => c.id === group.body.id)?.unreadCount, 1, 'carol has one unread');
+    t.equal(mallorySocket.events('receipt').length, 0, 'an outsider sees no receipt');
+  });
+
+  await t.test('typing reaches the other members only, throttled', async (t) => {
+    const group = await aliceApi.group('typing', [bob.userId]);
+    const aliceSocket = await connectClient(t, gatewayA, { token: alice.accessToken });
+    const bobSocket = await connectClient(t, gatewayB, { token: bob.accessToken });
+    const carolSocket = await connectClient(t, gatewayB, { token: carol.accessToken });
+    const first = await aliceSocket.request('typing', { conversationId: group.body.id });
+    const second = await aliceSocket.request('typing', { conversationId: group.body.id });
+    t.match(first, { ok: true, throttled: false });
+    t.match(second, { ok: true, throttled: true }, 'a burst of typing events is throttled');
+    const [typing] = await bobSocket.waitFor<{ userId: string; expiresAt: string }>('typing');
+    t.equal(typing?.userId, alice.userId);
+    t.ok(Date.parse(typing?.expiresAt ?? '') > Date.now() - 1_000, 'the indicator expires');
+    const refused = await carolSocket.request('typing', { conversationId: group.body.id });
+    t.match(refused, { ok: false, error: { code: 'CHAT_CONVERSATION_NOT_FOUND' } });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    t.equal(carolSocket.events('typing').length, 0, 'a non-member sees no typing');
+    t.equal(aliceSocket.events('typing').length, 0, 'the typist does not see their own');
+  });
+
+  await t.test('presence reaches those who share a conversation and did not block', async (t) => {
+    // dave shares a conversation with erin; frank shares none; gina shares one but blocked erin.
+    const [dave, erin, frank, gina] = (await Promise.all(
+      [1, 2, 3, 4].map(() => registerAndLogin(gatewayA)),
+    )) as RegisteredUser[] as [RegisteredUser, RegisteredUser, RegisteredUser, RegisteredUser];
+    t.equal(
+      (await chatApi(gatewayA, erin.accessToken).group('presence', [dave.userId, gina.userId])).status,
+      201,
+    );
+    const blocked = await chatApi(gatewayA, gina.accessToken).call(`/contacts/blocked/${erin.userId}`, {
+      method: 'PUT',
+    });
+    t.ok(blocked.status < 300, 'gina blocks erin');
+    const daveSocket = await connectClient(t, gatewayA, { token: dave.accessToken });
+    const frankSocket = await connectClient(t, gatewayB, { token: frank.accessToken });
+    const ginaSocket = await connectClient(t, gatewayB, { token: gina.accessToken });
+    const erinSocket = await connectClient(t, gatewayB, { token: erin.accessToken });
+    const [online] = await daveSocket.waitFor<{ userId: string; status: string }>(
+      'presence',
+      (p) => p.userId === erin.userId && p.status === 'online',
+    );
+    t.ok(online);
+    await erinSocket.request('presence:set', { status: 'away' });
+    await daveSocket.waitFor('presence', (p) => p.userId === erin.userId && p.status === 'away');
+    erinSocket.close();
+    const [offline] = await daveSocket.waitFor<{ userId: string; status: string; lastSeen: string | null }>(
+      'presence',
+      (p) => p.userId === erin.userId && p.status === 'offline',
+    );
+    t.ok(offline?.lastSeen, 'offline carries last seen');
+    const query = await daveSocket.request('presence:query', { userIds: [erin.userId, frank.userId] });
+    t.same(
+      (query.presence as { userId: string }[]).map((p) => p.userId),
+      [erin.userId],
+      'presence of a stranger is not revealed',
+    );
+    t.equal(frankSocket.events('presence').filter((p) => p.userId === erin.userId).length, 0);
+    t.equal(ginaSocket.events('presence').filter((p) => p.userId === erin.userId).length, 0, 'blocked');
+  });
+
+  await t.test('a non-member is refused on every route and event', async (t) => {
+    const sent = await aliceApi.send(directId, 'private');
+    const messageId = sent.body.id;
+    const routes: [string, string, unknown?][] = [
+      ['GET', `/conversations/${directId}`],
+      ['GET', `/conversations/${directId}/messages`],
+      ['POST', `/conversations/${directId}/messages`, { clientMessageId: randomUUID(), text: 'x' }],
+      ['POST', `/conversations/${directId}/receipts`, { kind: 'read', seq: 1 }],
+      ['PATCH', `/conversations/${directId}`, { name: 'x' }],
+      ['PUT', `/conversations/${directId}/settings`, { muted: true }],
+      ['POST', `/conversations/${directId}/members`, { userIds: [mallory.userId] }],
+      ['DELETE', `/conversations/${directId}/members/${alice.userId}`],
+      ['PUT', `/conversations/${directId}/owner`, { userId: mallory.userId }],
+      ['GET', `/messages/${messageId}`],
+      ['PATCH', `/messages/${messageId}`, { text: 'x' }],
+      ['DELETE', `/messages/${messageId}`],
+      ['PUT', `/messages/${messageId}/reactions/%F0%9F%91%8D`],
+      ['GET', `/messages/${messageId}/receipts`],
+    ];
+    for (const [method, path, body] of routes) {
+      const res = await malloryApi.call(path, { method, body });
+      t.equal(res.status, 404, `${method} ${path}`);
+    }
+    const unauthenticated = await chatApi(gatewayA, '').call(`/conversations/${directId}`);
+    t.equal(unauthenticated.status, 401, 'no token, no access');
+    const mallorySocket = await connectClient(t, gatewayB, { token: mallory.accessToken });
+    const events: [string, unknown][] = [
+      ['message:send', { conversationId: directId, clientMessageId: randomUUID(), text: 'x' }],
+      ['sync', { conversations: { [directId]: 0 } }],
+      ['typing', { conversationId: directId }],
+      ['receipt', { conversationId: directId, kind: 'read', seq: 1 }],
+    ];
+    for (const [event, data] of events) {
+      const ack = await mallorySocket.request(event, data);
+      t.match(ack, { ok: false, error: { code: 'CHAT_CONVERSATION_NOT_FOUND' } }, event);
+    }
+    t.equal(mallorySocket.events('message').length, 0, 'nothing leaked to the outsider');
+    const stored = await allMessages(gatewayA, alice.accessToken, directId);
+    t.notOk(
+      stored.some((m) => m.senderId === mallory.userId),
+      'no message of the outsider was stored',
+    );
+  });
+
+  await t.test('hostile inputs are refused', async (t) => {
+    const cases: [string, unknown][] = [
+      ['an object where text belongs', { clientMessageId: randomUUID(), text: { $gt: '' } }],
+      ['text over the limit', { clientMessageId: randomUUID(), text: 'x'.repeat(4_001) }],
+      ['an unknown field', { clientMessageId: randomUUID(), text: 'hi', admin: true }],
+      ['a malformed client message id', { clientMessageId: 'a b', text: 'hi' }],
+      ['an array as body', [{ clientMessageId: randomUUID(), text: 'hi' }]],
+    ];
+    for (const [what, body] of cases) {
+      const res = await aliceApi.call(`/conversations/${directId}/messages`, { body });
+      t.equal(res.status, 400, what);
+      t.equal((res.body as { code?: string }).code, 'VALIDATION_FAILED', what);
+    }
+    const badQuery = await aliceApi.call(`/conversations/${directId}/messages?limit=abc&x=1`);
+    t.equal(badQuery.status, 400, 'a malformed query');
+    const socket = await connectClient(t, gatewayA, { token: alice.accessToken });
+    for (const [what, data] of [
+      ['text as an object', { conversationId: directId, clientMessageId: randomUUID(), text: { a: 1 } }],
+      [
+        'unknown field',
+        { conversationId: directId, clientMessageId: randomUUID(), text: 'x', role: 'owner' },
+      ],
+      ['oversize text', { conversationId: directId, clientMessageId: randomUUID(), text: 'y'.repeat(5_000) }],
+      ['not an object', 'hello'],
+    ] as const) {
+      const ack = await socket.request('message:send', data);
+      t.match(ack, { ok: false, error: { code: 'VALIDATION_FAILED' } }, `socket: ${what}`);
+    }
+    const unknown = await socket.request('admin:drop-tables', {});
+    t.match(unknown, { ok: false, error: { code: 'REALTIME_UNKNOWN_EVENT' } });
+  });
+
+  await t.test('the handshake checks the origin and the access token', async (t) => {
+    t.equal(await refusalCode(gatewayA, { token: alice.accessToken }), 'CONNECTED');
+    t.equal(
+      await refusalCode(gatewayA, { token: alice.accessToken, origin: 'https://evil.example' }),
+      'REALTIME_ORIGIN_REFUSED',
+    );
+    t.equal(await refusalCode(gatewayA, { token: alice.accessToken, origin: '' }), 'REALTIME_ORIGIN_REFUSED');
+    t.equal(await refusalCode(gatewayB, {}), 'AUTH_TOKEN_MISSING');
+    t.equal(await refusalCode(gatewayB, { token: { $ne: null } }), 'AUTH_TOKEN_MISSING');
+    t.equal(await refusalCode(gatewayB, { token: `${alice.accessToken}x` }), 'AUTH_TOKEN_INVALID');
+  });
+
+  await t.test('membership changes move sockets in and out of the conversation', async (t) => {
+    const group = await aliceApi.group('members', [bob.userId]);
+    const carolSocket = await connectClient(t, gatewayB, { token: carol.accessToken });
+    const added = await aliceApi.call(`/conversations/${group.body.id}/members`, {
+      body: { userIds: [carol.userId] },
+    });
+    t.equal(added.status, 200);
+    await carolSocket.waitFor('member:added', (e) => e.userId === carol.userId);
+    await aliceApi.send(group.body.id, 'welcome carol');
+    await carolSocket.waitFor<MessageBody>('message', (m) => m.text === 'welcome carol');
+    const removed = await aliceApi.call(`/conversations/${group.body.id}/members/${carol.userId}`, {
+      method: 'DELETE',
+    });
+    t.equal(removed.status, 204);
+    await carolSocket.waitFor('member:removed', (e) => e.userId === carol.userId);
+    await eventually(async () => {
+      const res = await chatApi(gatewayA, carol.accessToken).history(group.body.id);
+      return res.status === 404 ? true : undefined;
+    });
+    await aliceApi.send(group.body.id, 'carol is gone');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    t.notOk(
+      carolSocket.events<MessageBody>('message').some((m) => m.text === 'carol is gone'),
+      'a removed member receives nothing more',
+    );
+  });
+});

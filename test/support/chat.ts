@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import { callJson } from './users';
+
+export interface MessageBody {
+  id: string;
+  conversationId: string;
+  seq: number;
+  clientMessageId: string;
+  senderId: string;
+  text: string;
+  [key: string]: unknown;
+}
+
+/** REST calls to the chat API through a gateway, as one user. */
+export function chatApi(gatewayUrl: string, token: string) {
+  const api = `${gatewayUrl}/api/v1`;
+  const call = <T = Record<string, unknown>>(path: string, init: { method?: string; body?: unknown } = {}) =>
+    callJson<T>(`${api}${path}`, { ...init, token });
+  return {
+    call,
+    group: (name: string, memberIds: string[]) =>
+      call<{ id: string }>('/conversations', { body: { type: 'group', name, memberIds } }),
+    direct: (userId: string) => call<{ id: string }>('/conversations', { body: { type: 'direct', userId } }),
+    send: (conversationId: string, text: string, clientMessageId = randomUUID()) =>
+      call<MessageBody>(`/conversations/${conversationId}/messages`, { body: { clientMessageId, text } }),
+    history: (conversationId: string, query = '') =>
+      call<{ items: MessageBody[]; lastSeq: number }>(`/conversations/${conversationId}/messages${query}`),
+  };
+}
+
+/** Every message of a conversation, oldest first, read page by page after each last sequence. */
+export async function allMessages(gatewayUrl: string, token: string, conversationId: string) {
+  const api = chatApi(gatewayUrl, token);
+  const all: MessageBody[] = [];
+  for (;;) {
+    const after = all.at(-1)?.seq ?? 0;
+    const page = await api.history(conversationId, `?after=${after}&limit=200`);
+    if (page.status !== 200) throw new Error(`history answered ${page.status}`);
+    all.push(...page.body.items);
+    if (page.body.items.length < 200) return all;
+  }
+}
