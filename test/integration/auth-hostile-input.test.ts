@@ -1,0 +1,239 @@
+import { MongoClient } from 'mongodb';
+import t from 'tap';
+import { startTestStack } from '../support/stack';
+import { registerAndLogin } from '../support/users';
+
+/** One hostile request: where it goes and what it carries. */
+interface Attack {
+  name: string;
+  method?: string;
+  path: string;
+  /** A raw body string is sent as is; anything else as JSON. */
+  body?: unknown;
+  contentType?: string;
+  auth?: boolean;
+}
+
+const OPERATORS = [
+  { $ne: null },
+  { $gt: '' },
+  { $regex: '.*' },
+  { $where: 'sleep(1000)' },
+  ['a', 'b'],
+  42,
+  true,
+  null,
+];
+
+// Malformed and hostile input against every auth route, through the gateway: each is answered
+// with a 4xx problem, and the auth database is exactly as it was before.
+t.test('malformed and hostile input is refused without changing stored data', async (t) => {
+  const env = await startTestStack(t, { env: { BCRYPT_COST: '4' } });
+  const gateway = () => `http://127.0.0.1:${env.stack.ports.apps.gateway.app}`;
+  const victim = await registerAndLogin(gateway());
+  const attacker = await registerAndLogin(gateway());
+  const mongo = new MongoClient(`mongodb://127.0.0.1:${env.stack.ports.mongo}/`);
+  t.teardown(() => mongo.close());
+  const db = mongo.db('parley_auth');
+
+  const snapshot = async () => {
+    const collections = await db.listCollections().toArray();
+    const entries = await Promise.all(
+      collections
+        .map((c) => c.name)
+        .sort()
+        .map(async (name) => [name, await db.collection(name).find({}).sort({ _id: 1 }).toArray()] as const),
+    );
+    return JSON.stringify(entries);
+  };
+
+  const attacks: Attack[] = [];
+  for (const value of OPERATORS) {
+    const v = JSON.stringify(value);
+    attacks.push(
+      { name: `login as ${v}`, path: '/sessions', body: { login: value, password: victim.password } },
+      { name: `password as ${v}`, path: '/sessions', body: { login: victim.username, password: value } },
+      { name: `refresh token as ${v}`, path: '/sessions/refresh', body: { refreshToken: value } },
+      {
+        name: `registration username as ${v}`,
+        path: '/accounts',
+        body: { username: value, email: 'x@example.test', password: 'long enough', displayName: 'X' },
+      },
+      {
+        name: `registration email as ${v}`,
+        path: '/accounts',
+        body: { username: 'fresh_name', email: value, password: 'long enough', displayName: 'X' },
+      },
+      { name: `verification token as ${v}`, path: '/accounts/email-verification', body: { token: value } },
+      { name: `reset email as ${v}`, path: '/accounts/password-reset-requests', body: { email: value } },
+      {
+        name: `reset token as ${v}`,
+        path: '/accounts/password-reset',
+        body: { token: value, password: 'new password!' },
+      },
+      {
+        name: `profile name as ${v}`,
+        method: 'PATCH',
+        path: '/users/me',
+        body: { displayName: value },
+        auth: true,
+      },
+      {
+        name: `deletion password as ${v}`,
+        method: 'DELETE',
+        path: '/accounts/me',
+        body: { password: value },
+        auth: true,
+      },
+    );
+  }
+  attacks.push(
+    {
+      name: 'a registration that grants itself a role',
+      path: '/accounts',
+      body: {
+        username: 'roleplay',
+        email: 'r@example.test',
+        password: 'long enough',
+        displayName: 'R',
+        roles: ['admin'],
+      },
+    },
+    {
+      name: 'prototype pollution in a registration',
+      path: '/accounts',
+      body: '{"username":"protoman","email":"p@example.test","password":"long enough","displayName":"P","__proto__":{"roles":["admin"]}}',
+    },
+    {
+      name: 'a password of 73 bytes',
+      path: '/accounts',
+      body: {
+        username: 'longpass',
+        email: 'l@example.test',
+        password: 'ü'.repeat(36) + 'x',
+        displayName: 'L',
+      },
+    },
+    {
+      name: 'a control character in a name',
+      path: '/accounts',
+      body: {
+        username: 'ctrl_name',
+        email: 'c@example.test',
+        password: 'long enough',
+        displayName: 'A\u0000B',
+      },
+    },
+    {
+      name: 'a username that is not one',
+      path: '/accounts',
+      body: { username: '../admin', email: 'u@example.test', password: 'long enough', displayName: 'U' },
+    },
+    {
+      name: 'a phone that is not E.164',
+      path: '/accounts',
+      body: {
+        username: 'phony',
+        email: 'ph@example.test',
+        password: 'long enough',
+        displayName: 'P',
+        phone: '555-1234',
+      },
+    },
+    {
+      name: 'an update operator as the profile',
+      method: 'PATCH',
+      path: '/users/me',
+      body: { $set: { roles: ['admin'] } },
+      auth: true,
+    },
+    {
+      name: 'a role in a profile change',
+      method: 'PATCH',
+      path: '/users/me',
+      body: { roles: ['admin'] },
+      auth: true,
+    },
+    {
+      name: 'an email in a profile change',
+      method: 'PATCH',
+      path: '/users/me',
+      body: { email: 'me@evil.test' },
+      auth: true,
+    },
+    {
+      name: 'a body that is not JSON',
+      path: '/sessions',
+      body: '{"login": "x", ',
+      contentType: 'application/json',
+    },
+    { name: 'a JSON array body', path: '/accounts', body: '[1,2,3]' },
+    { name: 'a JSON string body', path: '/sessions', body: '"hello"' },
+    {
+      name: 'a form body',
+      path: '/sessions',
+      body: 'login=x&password=y',
+      contentType: 'application/x-www-form-urlencoded',
+    },
+    { name: 'deep nesting', path: '/sessions', body: `${'['.repeat(3000)}${']'.repeat(3000)}` },
+    {
+      name: 'a body over the limit',
+      path: '/accounts',
+      body: JSON.stringify({ username: 'x'.repeat(40_000) }),
+    },
+    { name: 'an operator in the query', method: 'GET', path: '/users?q[$ne]=x', auth: true },
+    { name: 'a repeated query parameter', method: 'GET', path: '/users?q=ab&q=cd', auth: true },
+    { name: 'a path that is not an id', method: 'PUT', path: '/contacts/%7B%22%24ne%22%3A1%7D', auth: true },
+    { name: 'a traversal as an id', method: 'DELETE', path: '/sessions/..%2F..%2Finternal', auth: true },
+    { name: 'a contact change without a login', method: 'PUT', path: `/contacts/${victim.userId}` },
+  );
+
+  const before = await snapshot();
+  for (const attack of attacks) {
+    const raw = typeof attack.body === 'string';
+    const headers: Record<string, string> = {};
+    if (attack.body !== undefined) headers['content-type'] = attack.contentType ?? 'application/json';
+    if (attack.auth) headers.authorization = `Bearer ${attacker.accessToken}`;
+    const res = await fetch(`${gateway()}/api/v1${attack.path}`, {
+      method: attack.method ?? 'POST',
+      headers,
+      body:
+        attack.body === undefined ? undefined : raw ? (attack.body as string) : JSON.stringify(attack.body),
+    });
+    const text = await res.text();
+    t.ok(res.status >= 400 && res.status < 500, `${attack.name}: ${res.status}`, {
+      body: text.slice(0, 300),
+    });
+    t.match(
+      res.headers.get('content-type'),
+      /application\/problem\+json/,
+      `${attack.name}: a problem document`,
+    );
+  }
+
+  // Through the sidecars, as another service would call: the internal endpoints validate too.
+  const chat = env.stack.ports.apps.chat.daprHttp;
+  for (const body of [
+    { userId: { $ne: null }, otherUserIds: [] },
+    { userId: 'x', otherUserIds: { $in: ['a'] } },
+    { userId: 'x' },
+  ]) {
+    const res = await fetch(`http://127.0.0.1:${chat}/v1.0/invoke/auth/method/internal/v1/relations/check`, {
+      method: 'POST',
+      headers: {
+        'dapr-api-token': env.stack.secrets.apps.chat.daprApiToken,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify(body),
+    });
+    t.equal(res.status, 400, `relations check refuses ${JSON.stringify(body)}`);
+  }
+
+  t.equal(await snapshot(), before, 'the auth database did not change');
+  const login = await fetch(`${gateway()}/api/v1/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login: victim.username, password: victim.password }),
+  });
+  t.equal(login.status, 201, 'the victim still logs in as before');
+});
