@@ -4,6 +4,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createTransport } from 'nodemailer';
 import { z } from 'zod';
 import { createActivities } from './activities';
+import { workerMetrics } from './metrics/worker-metrics';
 import { TASK_QUEUE } from './task-queue';
 
 const configSchema = baseConfigSchema.extend({
@@ -27,8 +28,11 @@ void runService({
     const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
     const identity = `worker@${hostname()}:${process.pid}`;
     const mailer = createTransport(config.SMTP_URL);
+    const metrics = workerMetrics();
     const worker = await Worker.create({
       connection,
+      sinks: metrics.sinks,
+      interceptors: metrics.interceptors,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: TASK_QUEUE,
       identity,

@@ -1,6 +1,7 @@
 import type { Express, Request } from 'express';
 import type { z } from 'zod';
 import { AppError } from './errors';
+import { pubsubDeliveries, pubsubLag } from './metrics';
 
 /** What a subscriber tells the sidecar: applied, try again later, or never (dead-letter it). */
 export type DeliveryOutcome = 'SUCCESS' | 'RETRY' | 'DROP';
@@ -28,22 +29,29 @@ export function onEvent<S extends z.ZodType>(
   app.post(route, async (req, res) => {
     const cloudEvent = (req.body ?? {}) as Partial<EventEnvelope<unknown>>;
     const log = req.log.child({ eventId: cloudEvent.id, topic: cloudEvent.topic });
+    const topic = typeof cloudEvent.topic === 'string' ? cloudEvent.topic : route;
+    const published = typeof cloudEvent.time === 'string' ? Date.parse(cloudEvent.time) : NaN;
+    if (!Number.isNaN(published)) pubsubLag.observe({ topic }, Math.max(0, Date.now() - published) / 1000);
+    const answer = (status: DeliveryOutcome) => {
+      pubsubDeliveries.inc({ topic, outcome: status });
+      res.json({ status });
+    };
     const parsed = schema.safeParse(cloudEvent.data);
     if (!parsed.success || typeof cloudEvent.id !== 'string') {
       log.warn({ issues: parsed.error?.issues }, 'event dropped: malformed');
-      res.json({ status: 'DROP' satisfies DeliveryOutcome });
+      answer('DROP');
       return;
     }
     try {
       await handler({ ...(cloudEvent as EventEnvelope<unknown>), data: parsed.data }, req);
-      res.json({ status: 'SUCCESS' satisfies DeliveryOutcome });
+      answer('SUCCESS');
     } catch (err) {
       const permanent = err instanceof AppError && err.status < 500;
       log[permanent ? 'warn' : 'error'](
         { err },
         permanent ? 'event dropped: rejected' : 'event failed, will retry',
       );
-      res.json({ status: (permanent ? 'DROP' : 'RETRY') satisfies DeliveryOutcome });
+      answer(permanent ? 'DROP' : 'RETRY');
     }
   });
 }

@@ -2,10 +2,17 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import express, { type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
+import { measureRequests, metricsHandler } from './metrics';
 import { problemHandler, sendProblem } from './problem';
 
 /** Paths any caller may reach: probes for the launcher, an orchestrator or a load balancer. */
 const PUBLIC_PATHS = new Set(['/livez', '/readyz']);
+
+/**
+ * Prometheus metrics of a back-end app, which binds loopback only: operators scrape it there
+ * without the app token. A public app (the gateway) does not serve this path at all.
+ */
+export const METRICS_PATH = '/metrics';
 
 export function safeEqual(a: string, b: string): boolean {
   const left = Buffer.from(a);
@@ -21,7 +28,7 @@ export function requireAppToken(token: string, onlyUnder?: readonly string[]): R
   return (req, res, next) => {
     const guarded = onlyUnder
       ? onlyUnder.some((prefix) => req.path.startsWith(prefix))
-      : !PUBLIC_PATHS.has(req.path);
+      : !PUBLIC_PATHS.has(req.path) && req.path !== METRICS_PATH;
     if (!guarded) {
       next();
       return;
@@ -73,9 +80,11 @@ export function createHttpApp(options: HttpAppOptions): Express {
         return id;
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'debug'),
-      autoLogging: { ignore: (req) => PUBLIC_PATHS.has(req.url ?? '') },
+      autoLogging: { ignore: (req) => PUBLIC_PATHS.has(req.url ?? '') || req.url === METRICS_PATH },
     }),
   );
+  app.use(measureRequests());
+  if (!options.tokenOnlyUnder) app.get(METRICS_PATH, metricsHandler());
   app.use(requireAppToken(options.appApiToken, options.tokenOnlyUnder));
   const json = express.json({
     limit: options.bodyLimit ?? '256kb',

@@ -9,6 +9,7 @@ export * from './health';
 export * from './http';
 export * from './lifecycle';
 export * from './logger';
+export * from './metrics';
 export * from './problem';
 export * from './validate';
 export * from './probe';

@@ -6,6 +6,7 @@ import { Sidecar } from './dapr';
 import { type ReadinessCheck, mountHealth } from './health';
 import { createHttpApp, finishHttpApp } from './http';
 import { type Logger, createLogger } from './logger';
+import { setMetricsService } from './metrics';
 
 export interface ServiceContext<C extends BaseConfig> {
   config: Readonly<C>;
@@ -54,6 +55,7 @@ export async function runService<S extends z.ZodType<BaseConfig>>(
   let logger = createLogger(definition.name);
   try {
     const config = loadConfig(definition.configSchema);
+    setMetricsService(definition.name);
     logger = createLogger(definition.name, config.LOG_LEVEL);
     const sidecar = new Sidecar({
       httpPort: config.DAPR_HTTP_PORT,

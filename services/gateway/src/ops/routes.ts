@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BACKEND_SERVICES, type PlatformProbeEvent, Topics } from '@parley/contracts';
-import { type Sidecar, parse } from '@parley/service-kit';
+import { type Sidecar, metricsHandler, parse } from '@parley/service-kit';
 import { Router } from 'express';
 import { z } from 'zod';
 import { requireOpsToken } from './ops-auth';
@@ -16,6 +16,9 @@ const probeParams = z.object({ probeId: z.uuid() }).strict();
 export function opsRoutes(sidecar: Sidecar, opsToken: string): Router {
   const router = Router();
   router.use(requireOpsToken(opsToken));
+
+  // The gateway's own Prometheus metrics; it is reachable by users, so only with the operator token.
+  router.get('/metrics', metricsHandler());
 
   router.get('/status', async (_req, res) => {
     const entries = await Promise.all(
