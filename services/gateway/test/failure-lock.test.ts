@@ -1,0 +1,57 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import t, { type Test } from 'tap';
+import { FailureLock } from '../src/rate-limits/failure-lock';
+
+/** A private redis-server on a free loopback port, stopped with the test. */
+async function startRedis(t: Test): Promise<number> {
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+  const dir = t.testdir();
+  const server: ChildProcess = spawn(
+    'redis-server',
+    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: 'ignore' },
+  );
+  t.teardown(() => {
+    server.kill('SIGTERM');
+  });
+  const client = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 100 });
+  for (let i = 0; i < 50; i++) {
+    try {
+      await client.connect();
+      break;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  await client.quit();
+  return port;
+}
+
+// Two clients stand for two gateway replicas: a lock set through one holds through the other.
+t.test('failures lock a key after the threshold, for twice as long each further time', async (t) => {
+  const port = await startRedis(t);
+  const replicas = [new Redis(port, '127.0.0.1'), new Redis(port, '127.0.0.1')];
+  t.teardown(() => Promise.all(replicas.map((r) => r.quit())));
+  const options = { name: 'test', threshold: 3, memorySeconds: 60, baseLockSeconds: 10, maxLockSeconds: 35 };
+  const [a, b] = replicas.map((redis) => new FailureLock(redis, options)) as [FailureLock, FailureLock];
+
+  t.equal(await a.fail('ada'), 0, 'first failure: no lock');
+  t.equal(await b.fail('ada'), 0, 'second, on the other replica: no lock');
+  t.equal(await a.lockedFor('ada'), 0);
+  t.equal(await b.fail('ada'), 10, 'third reaches the threshold: the base lock');
+  const locked = await a.lockedFor('ada');
+  t.ok(locked > 9_000 && locked <= 10_000, `the other replica sees the lock (${locked} ms)`);
+  t.equal(await a.fail('ada'), 20, 'the next failure doubles it');
+  t.equal(await b.fail('ada'), 35, 'up to the ceiling');
+  t.equal(await a.lockedFor('bob'), 0, 'other keys are free');
+
+  await b.succeed('ada');
+  t.equal(await a.fail('ada'), 0, 'a success clears the count');
+});
