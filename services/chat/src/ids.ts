@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
-/** Ids this service issues: a one-letter kind, an underscore, 24 lower-case hex digits. */
+/** Conversation ids: `c_` and 24 lower-case hex digits. */
 export const conversationId = z.string().regex(/^c_[0-9a-f]{24}$/, 'must be a conversation id');
-export const messageId = z.string().regex(/^m_[0-9a-f]{24}$/, 'must be a message id');
+/** Message ids: `m_`, the conversation's 24 hex digits, `_`, the message's sequence number. */
+export const messageId = z.string().regex(/^m_[0-9a-f]{24}_[1-9][0-9]{0,14}$/, 'must be a message id');
 
 /** Ids issued elsewhere (users by auth, media by media): opaque, URL-safe, bounded. */
 export const userId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a user id');
@@ -16,8 +17,12 @@ export function newConversationId(): string {
   return `c_${randomBytes(12).toString('hex')}`;
 }
 
-export function newMessageId(): string {
-  return `m_${randomBytes(12).toString('hex')}`;
+/**
+ * A message's id names its conversation and sequence number, so the database's own primary key
+ * (the one index every MongoDB-compatible server uses for point lookups) guards each number.
+ */
+export function messageIdFor(conversation: string, seq: number): string {
+  return `m_${conversation.slice(2)}_${seq}`;
 }
 
 /**

@@ -5,6 +5,8 @@ export type Role = 'owner' | 'admin' | 'member';
 export interface ConversationDoc {
   _id: string;
   type: 'direct' | 'group';
+  /** The two users of a direct conversation; null for a group. */
+  directPair: [string, string] | null;
   name: string | null;
   topic: string | null;
   avatarMediaId: string | null;

@@ -1,12 +1,10 @@
 import t from 'tap';
-import { newMessageId } from '../src/ids';
 import { type NewMessage, allocate, insertWithNextSeq } from '../src/messages/sequence';
 import { type ChatStore, openStore } from '../src/store';
 import { connect, startFerretDb } from './ferretdb';
 
 function draft(conversationId: string, clientMessageId: string): NewMessage {
   return {
-    _id: newMessageId(),
     conversationId,
     clientMessageId,
     senderId: 'u1',
@@ -35,6 +33,27 @@ t.test('sequence numbers on FerretDB', async (t) => {
     [1, 2].map(async () => openStore((await connect(t, url)).db('parley_chat_test'))),
   );
   const [one, two] = stores as [ChatStore, ChatStore];
+  const conversations = [
+    'c_00000000000000000000000a',
+    'c_00000000000000000000000b',
+    'c_00000000000000000000000c',
+  ];
+  await one.conversations.insertMany(
+    conversations.map((_id) => ({
+      _id,
+      type: 'group' as const,
+      directPair: null,
+      name: 'test',
+      topic: null,
+      avatarMediaId: null,
+      createdBy: 'u1',
+      createdAt: new Date(),
+      lastSeq: 0,
+      lastActivity: new Date(),
+      lastMessage: null,
+      version: 0,
+    })),
+  );
 
   await t.test('two instances racing for numbers leave no gap and no repeat', async (t) => {
     const conversation = 'c_00000000000000000000000a';

@@ -36,8 +36,6 @@ export interface ListPage {
 /** Largest number of members a group holds. */
 export const MAX_GROUP_MEMBERS = 1_000;
 
-const UNREAD_COUNT_CAP = 1_000;
-
 function newMember(conversationId: string, userId: string, role: Role, now: Date): MemberDoc {
   return {
     _id: memberKey(conversationId, userId),
@@ -77,6 +75,7 @@ export class Conversations {
       await store.conversations.insertOne({
         _id: id,
         type: 'direct',
+        directPair: [userId, otherId].sort() as [string, string],
         name: null,
         topic: null,
         avatarMediaId: null,
@@ -108,6 +107,7 @@ export class Conversations {
     await store.conversations.insertOne({
       _id: id,
       type: 'group',
+      directPair: null,
       name: input.name,
       topic: input.topic ?? null,
       avatarMediaId: input.avatarMediaId ?? null,
@@ -135,7 +135,7 @@ export class Conversations {
     return conversationView(conversation, me, {
       members: members.map((m) => ({ userId: m.userId, role: m.role })),
       memberCount: members.length,
-      unreadCount: await this.unreadCount(me, conversation),
+      unreadCount: this.unreadCount(me, conversation),
     });
   }
 
@@ -161,7 +161,7 @@ export class Conversations {
     const items = await Promise.all(
       conversations.map(async (c) => {
         const me = mine.get(c._id) as MemberDoc;
-        return conversationView(c, me, { unreadCount: await this.unreadCount(me, c) });
+        return conversationView(c, me, { unreadCount: this.unreadCount(me, c) });
       }),
     );
     const last = conversations.at(-1);
@@ -311,17 +311,12 @@ export class Conversations {
     return others.filter((id) => !blocked.has(id));
   }
 
-  private async unreadCount(me: MemberDoc, conversation: ConversationDoc): Promise<number> {
-    if (conversation.lastSeq <= me.readSeq) return 0;
-    return this.deps.store.messages.countDocuments(
-      {
-        conversationId: conversation._id,
-        seq: { $gt: me.readSeq },
-        senderId: { $ne: me.userId },
-        deletedAt: null,
-      },
-      { limit: UNREAD_COUNT_CAP },
-    );
+  /**
+   * Messages after the member's read cursor. Sending moves one's own cursor to one's message, so
+   * this counts what others sent since (deleted messages included: their place still counts).
+   */
+  private unreadCount(me: MemberDoc, conversation: ConversationDoc): number {
+    return Math.max(0, conversation.lastSeq - me.readSeq);
   }
 
   private async load(conversationId: string): Promise<ConversationDoc> {

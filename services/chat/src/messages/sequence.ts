@@ -1,10 +1,11 @@
 import { MongoServerError } from 'mongodb';
+import { messageIdFor } from '../ids';
 import type { ChatStore, MessageDoc } from '../store';
 
 /** How often a send retries after losing the race for a sequence number before it gives up. */
-const MAX_ATTEMPTS = 200;
+const MAX_ATTEMPTS = 1_000;
 
-export type NewMessage = Omit<MessageDoc, 'seq'>;
+export type NewMessage = Omit<MessageDoc, '_id' | 'seq'>;
 
 export class SequenceContentionError extends Error {
   constructor(conversationId: string) {
@@ -15,7 +16,7 @@ export class SequenceContentionError extends Error {
 
 /**
  * One instance's sends to a conversation take turns, so they do not race each other for the
- * same number; races between instances are settled by the unique index below.
+ * same number; races between instances are settled by the database below.
  */
 const turns = new Map<string, Promise<unknown>>();
 
@@ -35,15 +36,20 @@ function isBusy(err: unknown): boolean {
   return err instanceof MongoServerError && /SQLITE_BUSY|database is locked/.test(err.message);
 }
 
+function isDuplicateKey(err: unknown): boolean {
+  return err instanceof MongoServerError && err.code === 11000;
+}
+
 /**
  * Stores a message with the next sequence number of its conversation, or finds the message an
  * earlier send with the same client message id stored.
  *
- * There are no transactions: the number is (highest stored) + 1, and the unique index on
- * (conversationId, seq) lets exactly one concurrent insert have it; the losers read again and
- * retry. A number therefore exists only once its insert succeeded, so numbers have no gaps,
- * whichever instance of the service inserts. The unique index on (conversationId,
- * clientMessageId) turns a retried send into a lookup of the first.
+ * There are no transactions. The message's `_id` is made of its conversation and number, so
+ * exactly one insert can hold a number; a loser tries the next one. A number therefore exists
+ * only once its insert succeeded: no gaps, no repeats, whichever instance of the service inserts.
+ * The unique index on (conversationId, clientMessageId) refuses a retried send, which then finds
+ * the first. The search starts at the conversation's `lastSeq`, which may lag behind (it is raised
+ * after the insert), never run ahead.
  */
 export function insertWithNextSeq(
   store: ChatStore,
@@ -58,25 +64,35 @@ export async function allocate(
   message: NewMessage,
 ): Promise<{ doc: MessageDoc; duplicate: boolean }> {
   const { conversationId, clientMessageId } = message;
+  const conversation = await store.conversations.findOne(
+    { _id: conversationId },
+    { projection: { lastSeq: 1 } },
+  );
+  let seq = (conversation?.lastSeq ?? 0) + 1;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const existing = await store.messages.findOne({ conversationId, clientMessageId });
-    if (existing) return { doc: existing, duplicate: true };
-    const top = await store.messages
-      .find({ conversationId }, { projection: { seq: 1 } })
-      .sort({ seq: -1 })
-      .limit(1)
-      .next();
-    const doc: MessageDoc = { ...message, seq: (top?.seq ?? 0) + 1 };
+    const doc: MessageDoc = { ...message, _id: messageIdFor(conversationId, seq), seq };
     try {
       await store.messages.insertOne(doc);
+      // Raised at once, so the next search (of any instance) starts here.
+      await store.conversations.updateOne({ _id: conversationId }, { $max: { lastSeq: seq } });
       return { doc, duplicate: false };
     } catch (err) {
-      const duplicate = err instanceof MongoServerError && err.code === 11000;
-      if (!duplicate && !isBusy(err)) throw err;
-      // Lost the race for this number to another instance, or a concurrent retry stored the same
-      // client message id: the next round finds out which. Losers spread out a little.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 5 + 2 * attempt)));
+      if (isBusy(err)) {
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+        continue;
+      }
+      if (!isDuplicateKey(err)) throw err;
     }
+    // Either the number is taken, or this client message id is stored already.
+    const holder = await store.messages.findOne({ _id: doc._id });
+    if (holder?.clientMessageId === clientMessageId) return { doc: holder, duplicate: true };
+    if (holder) {
+      seq += 1;
+      continue;
+    }
+    const first = await store.messages.findOne({ conversationId, clientMessageId });
+    if (first) return { doc: first, duplicate: true };
+    // The number was free and the id unused: another write got in between; look again.
   }
   throw new SequenceContentionError(conversationId);
 }

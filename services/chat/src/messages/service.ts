@@ -9,7 +9,6 @@ import {
   MessageNotFoundError,
 } from '../errors';
 import type { ChatEvents } from '../events';
-import { newMessageId } from '../ids';
 import { type ChatStore, type MessageDoc, memberKey } from '../store';
 import { insertWithNextSeq } from './sequence';
 import { messageView, previewOf } from './view';
@@ -65,32 +64,31 @@ export class Messages {
     await requireMember(store, conversationId, userId);
     const conversation = await store.conversations.findOne({ _id: conversationId });
     if (!conversation) throw new ConversationNotFoundError(conversationId);
-    const memberIds = (
-      await store.members.find({ conversationId }, { projection: { userId: 1 } }).toArray()
-    ).map((m) => m.userId);
-    if (conversation.type === 'direct') {
-      const peer = memberIds.find((id) => id !== userId);
+    if (conversation.directPair) {
+      const peer = conversation.directPair.find((id) => id !== userId);
       if (peer && (await directory.blockedAmong(userId, [peer])).has(peer)) throw new BlockedError(peer);
     }
     if (input.replyToId) await this.requireInConversation(input.replyToId, conversationId);
     if (input.threadRootId) {
       const root = await this.requireInConversation(input.threadRootId, conversationId);
-      if (root.threadRootId)
+      if (root.threadRootId) {
         throw new ConflictError(
           'CHAT_THREAD_ROOT_INVALID',
           'A thread starts at a message outside any thread.',
         );
+      }
     }
     const mentions = [...new Set(input.mentions ?? [])];
-    const members = new Set(memberIds);
-    const outsider = mentions.find((id) => !members.has(id));
-    if (outsider)
-      throw new ConflictError('CHAT_MENTION_NOT_MEMBER', 'Only members can be mentioned.', {
-        userId: outsider,
-      });
+    for (const mentioned of mentions) {
+      const member = await store.members.findOne({ _id: memberKey(conversationId, mentioned) });
+      if (!member) {
+        throw new ConflictError('CHAT_MENTION_NOT_MEMBER', 'Only members can be mentioned.', {
+          userId: mentioned,
+        });
+      }
+    }
 
     const { doc, duplicate } = await insertWithNextSeq(store, {
-      _id: newMessageId(),
       conversationId,
       clientMessageId: input.clientMessageId,
       senderId: userId,
@@ -113,11 +111,12 @@ export class Messages {
       // index is per conversation, so this one must pick a fresh id.
       throw new ConflictError('CHAT_CLIENT_MESSAGE_ID_TAKEN', 'This client message id is already used.');
     }
+    // The preview follows the newest message; an older send finishing late leaves it alone.
     await store.conversations.updateOne(
-      { _id: conversationId, lastSeq: { $lt: doc.seq } },
+      { _id: conversationId, $or: [{ lastMessage: null }, { 'lastMessage.seq': { $lt: doc.seq } }] },
       {
+        $max: { lastSeq: doc.seq },
         $set: {
-          lastSeq: doc.seq,
           lastActivity: doc.createdAt,
           lastMessage: {
             id: doc._id,
