@@ -186,10 +186,8 @@ t.test('chat through two gateway replicas', async (t) => {
     const [dave, erin, frank, gina] = (await Promise.all(
       [1, 2, 3, 4].map(() => registerAndLogin(gatewayA)),
     )) as RegisteredUser[] as [RegisteredUser, RegisteredUser, RegisteredUser, RegisteredUser];
-    t.equal(
-      (await chatApi(gatewayA, erin.accessToken).group('presence', [dave.userId, gina.userId])).status,
-      201,
-    );
+    const shared = await chatApi(gatewayA, erin.accessToken).group('presence', [dave.userId, gina.userId]);
+    t.equal(shared.status, 201);
     const blocked = await chatApi(gatewayA, gina.accessToken).call(`/contacts/blocked/${erin.userId}`, {
       method: 'PUT',
     });
@@ -203,6 +201,9 @@ t.test('chat through two gateway replicas', async (t) => {
       (p) => p.userId === erin.userId && p.status === 'online',
     );
     t.ok(online);
+    const typed = await erinSocket.request('typing', { conversationId: shared.body.id });
+    t.equal(typed.ok, true);
+    await daveSocket.waitFor('typing', (e) => e.userId === erin.userId);
     await erinSocket.request('presence:set', { status: 'away' });
     await daveSocket.waitFor('presence', (p) => p.userId === erin.userId && p.status === 'away');
     erinSocket.close();
@@ -219,6 +220,7 @@ t.test('chat through two gateway replicas', async (t) => {
     );
     t.equal(frankSocket.events('presence').filter((p) => p.userId === erin.userId).length, 0);
     t.equal(ginaSocket.events('presence').filter((p) => p.userId === erin.userId).length, 0, 'blocked');
+    t.equal(ginaSocket.events('typing').length, 0, 'a blocked member does not see typing');
   });
 
   await t.test('a non-member is refused on every route and event', async (t) => {

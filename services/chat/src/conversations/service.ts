@@ -300,15 +300,18 @@ export class Conversations {
     return members.map((m) => m.userId);
   }
 
-  /** Who may see the user's presence: everyone sharing a conversation, minus blocked pairs. */
-  async audienceOf(userId: string): Promise<string[]> {
+  /**
+   * Who may see the user's presence and typing: everyone sharing a conversation with them, minus
+   * pairs where either side blocked the other (`hidden`).
+   */
+  async audienceOf(userId: string): Promise<{ userIds: string[]; hidden: string[] }> {
     const ids = await this.conversationIdsOf(userId);
     const members = await this.deps.store.members
       .find({ conversationId: { $in: ids } }, { projection: { userId: 1 } })
       .toArray();
     const others = [...new Set(members.map((m) => m.userId))].filter((id) => id !== userId);
     const blocked = await this.deps.directory.blockedAmong(userId, others);
-    return others.filter((id) => !blocked.has(id));
+    return { userIds: others.filter((id) => !blocked.has(id)), hidden: [...blocked] };
   }
 
   /**

@@ -40,7 +40,7 @@ export function internalRoutes(conversations: Conversations): Router {
 
   router.get('/internal/v1/users/:userId/audience', async (req, res) => {
     const params = parse(userParams, req.params, 'params');
-    res.json({ userIds: await conversations.audienceOf(params.userId) });
+    res.json(await conversations.audienceOf(params.userId));
   });
 
   return router;

@@ -6,7 +6,8 @@ const TIMEOUT_MS = 10_000;
 /** What the real-time layer asks the chat service, acting as a user it verified. */
 export interface ChatClient {
   conversations(userId: string): Promise<{ id: string; lastSeq: number }[]>;
-  audience(userId: string): Promise<string[]>;
+  /** Users who may see the user's presence and typing, and co-members hidden by a block. */
+  audience(userId: string): Promise<{ userIds: string[]; hidden: string[] }>;
   history(userId: string, conversationId: string, after: number, limit: number): Promise<ChatMessageView[]>;
   send(userId: string, sessionId: string, conversationId: string, body: unknown): Promise<ChatMessageView>;
   receipt(
@@ -29,11 +30,10 @@ export function sidecarChatClient(sidecar: Sidecar): ChatClient {
       );
       return body.conversations;
     },
-    async audience(userId) {
-      const body = await sidecar.invokeOk<{ userIds: string[] }>('chat', as(userId, 'audience'), {
+    audience(userId) {
+      return sidecar.invokeOk<{ userIds: string[]; hidden: string[] }>('chat', as(userId, 'audience'), {
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
-      return body.userIds;
     },
     async history(userId, conversationId, after, limit) {
       const body = await sidecar.invokeOk<{ items: ChatMessageView[] }>(

@@ -54,7 +54,8 @@ export function loadMembership(chat: ChatClient, logger: Logger) {
     Promise.all([chat.conversations(userId), chat.audience(userId)]).then(
       ([conversations, audience]) => {
         socket.data.conversations = conversations;
-        socket.data.audience = audience;
+        socket.data.audience = audience.userIds;
+        socket.data.hidden = audience.hidden;
         next();
       },
       (err: unknown) => {

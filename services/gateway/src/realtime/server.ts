@@ -39,7 +39,9 @@ export const userRoom = (id: string) => `user:${id}`;
 interface SocketData {
   principal: Principal;
   conversations: { id: string; lastSeq: number }[];
+  /** Who sees this user's presence, and co-members who must not see their typing (blocks). */
   audience: string[];
+  hidden: string[];
   /** What the client held when it connected, per conversation (`auth.sync`). */
   cursors: Record<string, number>;
   delivery: OrderedDelivery;
@@ -170,6 +172,7 @@ export class Realtime {
       const expiresAt = new Date(Date.now() + (active ? TYPING_TTL_MS : 0)).toISOString();
       socket
         .to(conversationRoom(conversationId))
+        .except(socket.data.hidden.map(userRoom))
         .emit('typing', { conversationId, userId, active, expiresAt });
       return { throttled: false };
     });
@@ -186,7 +189,7 @@ export class Realtime {
     });
 
     this.handle(socket, log, 'presence:query', presenceQueryEvent, async ({ userIds }) => {
-      const audience = new Set(await chat.audience(userId));
+      const audience = new Set((await chat.audience(userId)).userIds);
       const visible = userIds.filter((id) => audience.has(id));
       return { presence: await Promise.all(visible.map((id) => this.presence.get(id))) };
     });
