@@ -3,6 +3,7 @@ import { connectMongo, mountProbe, runService } from '@parley/service-kit';
 import { Topics } from '@parley/contracts';
 import { searchConfigSchema } from './config';
 import { EmbeddedEngine } from './engine/embedded-engine';
+import { TypesenseBackend } from './engine/typesense-backend';
 import { SEARCH_TOPICS, mountEventRoutes } from './events/routes';
 import { chatMembership } from './membership/member-conversations';
 import { MessageIndexer } from './messages/message-indexer';
@@ -22,10 +23,16 @@ void runService({
     const messageStore = new MessageStore(mongo.db);
     const peopleStore = new PeopleStore(mongo.db);
     await messageStore.init();
-    const backend = new EmbeddedEngine({
-      messages: () => messageStore.live(),
-      people: () => peopleStore.live(),
-    });
+    const typesense =
+      config.TYPESENSE_URL && config.TYPESENSE_API_KEY
+        ? new TypesenseBackend(config.TYPESENSE_URL, config.TYPESENSE_API_KEY)
+        : undefined;
+    const backend =
+      typesense ??
+      new EmbeddedEngine({
+        messages: () => messageStore.live(),
+        people: () => peopleStore.live(),
+      });
     await backend.init();
     logger.info({ backend: backend.name }, 'search index loaded');
 
@@ -38,6 +45,8 @@ void runService({
     mountEventRoutes(app, new MessageIndexer(messageStore, backend), new PeopleIndexer(peopleStore, backend));
     app.use(messageSearchRoutes(backend, chatMembership(sidecar), guard));
     app.use(peopleSearchRoutes(backend, sidecar, guard));
-    return { checks: [mongo.check], close: mongo.close };
+    const checks = [mongo.check];
+    if (typesense) checks.push({ name: 'typesense', check: () => typesense.health() });
+    return { checks, close: mongo.close };
   },
 });
