@@ -7,6 +7,7 @@ import { authDirectory } from './auth-client';
 import { conversationRoutes } from './conversations/routes';
 import { Conversations } from './conversations/service';
 import { sidecarEvents } from './events';
+import { messageHistoryRoutes } from './internal/message-history';
 import { actingAs, internalRoutes } from './internal/routes';
 import { messageRoutes } from './messages/routes';
 import { Messages } from './messages/service';
@@ -50,6 +51,7 @@ void runService({
       receiptRoutes(receipts, guard),
     ];
     app.use(internalRoutes(conversations));
+    app.use(messageHistoryRoutes(store));
     app.use('/internal/v1/users/:userId', actingAs(), ...resources((_req, _res, next) => next()));
     app.use('/v1', ...resources(requireUser(verifier)));
     return { checks: [mongo.check], close: mongo.close };

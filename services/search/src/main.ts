@@ -12,6 +12,9 @@ import { messageSearchRoutes } from './messages/search-routes';
 import { PeopleIndexer } from './people/people-indexer';
 import { peopleSearchRoutes } from './people/people-routes';
 import { PeopleStore } from './people/people-store';
+import { chatHistory } from './rebuild/history-source';
+import { Rebuilds } from './rebuild/rebuild-job';
+import { rebuildRoutes } from './rebuild/rebuild-routes';
 
 /** The search service: full-text search of messages and people. */
 void runService({
@@ -42,7 +45,16 @@ void runService({
     });
     const guard = requireUser(verifier);
     mountProbe(app, 'search', sidecar);
-    mountEventRoutes(app, new MessageIndexer(messageStore, backend), new PeopleIndexer(peopleStore, backend));
+    const indexer = new MessageIndexer(messageStore, backend);
+    mountEventRoutes(app, indexer, new PeopleIndexer(peopleStore, backend));
+    const rebuilds = new Rebuilds({
+      backend,
+      store: messageStore,
+      indexer,
+      history: chatHistory(sidecar),
+      logger: logger.child({ component: 'rebuild' }),
+    });
+    app.use(rebuildRoutes(rebuilds));
     app.use(messageSearchRoutes(backend, chatMembership(sidecar), guard));
     app.use(peopleSearchRoutes(backend, sidecar, guard));
     const checks = [mongo.check];
