@@ -1,9 +1,8 @@
-import type { Logger } from '@parley/service-kit';
+import { AppError, type Logger } from '@parley/service-kit';
 import * as openid from 'openid-client';
 import { displayNameSchema, emailSchema } from '../accounts/account-schemas';
 import type { UserEvents } from '../accounts/user-events';
 import type { UserDoc, UserStore } from '../accounts/user-store';
-import { AppError } from '@parley/service-kit';
 import { OidcFailedError, UsernameTakenError } from '../errors';
 import type { SessionStore } from '../sessions/session-store';
 import type { OidcFlows } from './oidc-flows';

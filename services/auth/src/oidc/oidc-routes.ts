@@ -15,6 +15,9 @@ const callbackQuery = z.record(z.string().max(64), z.string().max(4096));
 /**
  * `/v1/sessions/oidc`: third-party login. `authorize` redirects the browser to the provider;
  * the provider redirects back to `callback` (through the gateway), which answers like a login.
+ * TODO(oidc-binding): the flow is not bound to the browser that started it (the gateway passes no
+ * cookies), so a victim who opens an attacker's callback link is logged into the attacker's
+ * account. A cookie set at `authorize` and checked at `callback` would close that.
  */
 export function oidcRoutes(login: OidcLogin | undefined, sessions: SessionService): Router {
   const router = Router();

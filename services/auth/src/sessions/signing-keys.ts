@@ -49,6 +49,8 @@ interface LoadedKey {
  * The keys access tokens are signed with, persisted in MongoDB so that restarts keep them. A
  * rotation makes a new key the signer and keeps the old public key in the JWKS until every token
  * it signed has expired, so nobody is logged out by it.
+ * TODO(key-encryption): private keys are stored as plain JWKs, so whoever reads the auth database
+ * can mint tokens until the next rotation; encrypt them with a key held in a secret store.
  */
 export class SigningKeys {
   private readonly keys: Collection<SigningKeyDoc>;
