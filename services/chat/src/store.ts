@@ -37,10 +37,13 @@ export interface MemberDoc {
   devices: Record<string, number>;
 }
 
+/**
+ * Exactly these two fields: `$pull` removes a reaction by whole-document equality on some
+ * MongoDB-compatible servers (FerretDB) and by matching on others, which agree only then.
+ */
 export interface Reaction {
   emoji: string;
   userId: string;
-  at: Date;
 }
 
 export interface MessageDoc {

@@ -6,6 +6,7 @@ import {
   ConflictError,
   ConversationNotFoundError,
   ForbiddenError,
+  RoleRequiredError,
   UserNotFoundError,
 } from '../errors';
 import type { ChatEvents } from '../events';
@@ -198,8 +199,9 @@ export class Conversations {
 
   async addMembers(userId: string, conversationId: string, userIds: string[]): Promise<ConversationView> {
     const { store, directory } = this.deps;
-    await requireMember(store, conversationId, userId, 'admin');
+    const me = await requireMember(store, conversationId, userId);
     await this.requireGroup(conversationId);
+    if (me.role === 'member') throw new RoleRequiredError('admin');
     const count = await store.members.countDocuments({ conversationId });
     if (count + userIds.length > MAX_GROUP_MEMBERS) {
       throw new ConflictError('CHAT_GROUP_FULL', `A group holds at most ${MAX_GROUP_MEMBERS} members.`);

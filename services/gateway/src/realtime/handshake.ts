@@ -36,6 +36,7 @@ export function checkHandshake(allowedOrigins: ReadonlySet<string>, verifier: To
     verifier.verify(token).then(
       (principal) => {
         socket.data.principal = principal;
+        socket.data.expiresAt = expiryOf(token);
         next();
       },
       (err: unknown) => {
@@ -64,4 +65,11 @@ export function loadMembership(chat: ChatClient, logger: Logger) {
       },
     );
   };
+}
+
+/** When a verified token expires (its `exp`, in ms); the socket is closed then. */
+function expiryOf(verifiedToken: string): number {
+  const payload = verifiedToken.split('.')[1] ?? '';
+  const { exp } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown };
+  return typeof exp === 'number' ? exp * 1000 : Date.now();
 }

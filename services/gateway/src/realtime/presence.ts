@@ -20,6 +20,9 @@ const LAST_SEEN_TTL_SECONDS = 90 * 24 * 60 * 60;
  * Presence across every gateway replica, in Redis: each connected socket is one device with its
  * own status. A user is online while any device is online, away while all are away, offline
  * when none is connected.
+ *
+ * TODO(presence): a replica that dies without closing its sockets leaves their devices here, so
+ * those users stay online until they connect and disconnect again; entries need a heartbeat.
  */
 export class PresenceStore {
   constructor(private readonly redis: Redis) {}

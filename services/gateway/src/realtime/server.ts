@@ -39,9 +39,14 @@ export const userRoom = (id: string) => `user:${id}`;
 interface SocketData {
   principal: Principal;
   conversations: { id: string; lastSeq: number }[];
-  /** Who sees this user's presence, and co-members who must not see their typing (blocks). */
+  /**
+   * Who sees this user's presence, and co-members who must not see their typing (blocks): read at
+   * the handshake and again at each presence change.
+   */
   audience: string[];
   hidden: string[];
+  /** When the access token the socket connected with expires, in ms since the epoch. */
+  expiresAt: number;
   /** What the client held when it connected, per conversation (`auth.sync`). */
   cursors: Record<string, number>;
   delivery: OrderedDelivery;
@@ -134,6 +139,14 @@ export class Realtime {
       (err, conversationId) => log.warn({ err, conversationId }, 'filling a gap failed'),
     );
     socket.data.delivery = delivery;
+    // A socket lives no longer than its access token: the client reconnects with a fresh one.
+    const expiry = setTimeout(
+      () => {
+        socket.emit('auth:expired', { code: 'AUTH_TOKEN_EXPIRED' });
+        socket.disconnect(true);
+      },
+      Math.max(0, Math.min(socket.data.expiresAt - Date.now(), MAX_TIMER_MS)),
+    );
     void socket.join(userRoom(userId));
     for (const { id, lastSeq } of socket.data.conversations) {
       void socket.join(conversationRoom(id));
@@ -184,7 +197,7 @@ export class Realtime {
 
     this.handle(socket, log, 'presence:set', presenceSetEvent, async ({ status }) => {
       const view = await this.presence.set(userId, socket.id, status);
-      this.announcePresence(socket.data.audience, view);
+      await this.announcePresence(socket, view);
       return { presence: view };
     });
 
@@ -203,11 +216,12 @@ export class Realtime {
     });
 
     socket.on('disconnect', () => {
+      clearTimeout(expiry);
       delivery.close();
       void this.presence
         .disconnect(userId, socket.id)
-        .then((view) => {
-          if (view.status !== 'online') this.announcePresence(socket.data.audience, view);
+        .then(async (view) => {
+          if (view.status !== 'online') await this.announcePresence(socket, view);
         })
         .catch((err: unknown) => log.error({ err }, 'presence update failed'));
     });
@@ -215,7 +229,7 @@ export class Realtime {
     void this.presence
       .connect(userId, socket.id)
       .then((view) => {
-        if (view.devices === 1) this.announcePresence(socket.data.audience, view);
+        if (view.devices === 1) this.announceTo(socket.data.audience, view);
       })
       .catch((err: unknown) => log.error({ err }, 'presence update failed'));
   }
@@ -242,8 +256,23 @@ export class Realtime {
     );
   }
 
-  /** Presence goes only to users who share a conversation with the user and are not blocked. */
-  private announcePresence(audience: string[], view: PresenceView): void {
+  /**
+   * Presence goes only to users who share a conversation with the user and are not blocked, as
+   * the chat service says now (memberships and blocks change while a socket lives); the socket's
+   * copy, used for typing too, is refreshed on the way.
+   */
+  private async announcePresence(socket: ChatSocket, view: PresenceView): Promise<void> {
+    try {
+      const audience = await this.options.chat.audience(view.userId);
+      socket.data.audience = audience.userIds;
+      socket.data.hidden = audience.hidden;
+    } catch (err) {
+      this.options.logger.warn({ err, userId: view.userId }, 'audience not refreshed; using the last one');
+    }
+    this.announceTo(socket.data.audience, view);
+  }
+
+  private announceTo(audience: string[], view: PresenceView): void {
     if (audience.length === 0) return;
     this.io.to(audience.map(userRoom)).emit('presence', view);
   }
@@ -284,5 +313,8 @@ export class Realtime {
     });
   }
 }
+
+/** Longest delay a Node timer takes. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const KNOWN_EVENTS = new Set(['message:send', 'sync', 'typing', 'receipt', 'presence:set', 'presence:query']);
