@@ -14,6 +14,11 @@ export const authConfigSchema = baseConfigSchema.extend({
   REFRESH_TOKEN_TTL: seconds.default(30 * 24 * 60 * 60),
   /** How long a signing key signs before a new one replaces it, in seconds (30 days). */
   SIGNING_KEY_ROTATION: seconds.default(30 * 24 * 60 * 60),
+  /**
+   * How long before it starts signing the next key is published, in seconds (1 hour). Must exceed
+   * how long verifiers cache the key set (10 minutes in `@parley/identity`).
+   */
+  SIGNING_KEY_PREPUBLISH: seconds.default(60 * 60),
   /** Lifetime of an email verification link, in seconds (24 hours). */
   EMAIL_VERIFICATION_TTL: seconds.default(24 * 60 * 60),
   /** Lifetime of a password reset link, in seconds (1 hour). */

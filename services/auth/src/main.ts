@@ -45,6 +45,7 @@ void runService({
 
     const keys = new SigningKeys(db, {
       rotationSeconds: config.SIGNING_KEY_ROTATION,
+      prepublishSeconds: config.SIGNING_KEY_PREPUBLISH,
       accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL,
       logger: logger.child({ component: 'signing-keys' }),
     });

@@ -35,7 +35,7 @@ export function internalRoutes(users: UserStore, contacts: ContactStore, keys: S
   });
 
   router.post('/internal/v1/signing-keys/rotations', async (_req, res) => {
-    const kid = await keys.rotate();
+    const kid = await keys.rotateNow();
     res.status(201).json({ kid });
   });
 

@@ -4,10 +4,10 @@ import {
   type CryptoKey,
   type JWK,
   type JWTVerifyGetKey,
+  errors,
   exportJWK,
   generateKeyPair,
   importJWK,
-  errors,
 } from 'jose';
 import type { Collection, Db } from 'mongodb';
 
@@ -21,6 +21,8 @@ export interface SigningKeyDoc {
   privateJwk: JWK;
   publicJwk: JWK;
   createdAt: Date;
+  /** It signs from then on; a successor is published before this, so verifiers know it first. */
+  signsFrom: Date;
   /** After this it signs nothing new. */
   signsUntil: Date;
   /** The JWKS lists it until then: until the last token it signed has expired. */
@@ -30,6 +32,11 @@ export interface SigningKeyDoc {
 export interface SigningKeyOptions {
   /** How long a key signs before the next one takes over, in seconds. */
   rotationSeconds: number;
+  /**
+   * How long before it takes over a successor is published, in seconds. Longer than verifiers
+   * cache the key set, so every one of them holds the new key before the first token it signs.
+   */
+  prepublishSeconds: number;
   /** Lifetime of access tokens, in seconds: a retired key stays published this long (plus slack). */
   accessTokenTtlSeconds: number;
   logger: Logger;
@@ -46,9 +53,11 @@ interface LoadedKey {
 }
 
 /**
- * The keys access tokens are signed with, persisted in MongoDB so that restarts keep them. A
- * rotation makes a new key the signer and keeps the old public key in the JWKS until every token
- * it signed has expired, so nobody is logged out by it.
+ * The keys access tokens are signed with, persisted in MongoDB so that restarts keep them.
+ * Scheduled rotation publishes the next key `prepublishSeconds` before it starts signing, and keeps
+ * a retired key published until every token it signed has expired, so nobody is refused or logged
+ * out by it. `rotateNow` (for a suspected leak) switches at once; a verifier that fetched the key
+ * set in the last few seconds may then refuse new tokens until its refetch cooldown ends.
  * TODO(key-encryption): private keys are stored as plain JWKs, so whoever reads the auth database
  * can mint tokens until the next rotation; encrypt them with a key held in a secret store.
  */
@@ -64,48 +73,42 @@ export class SigningKeys {
     this.keys = db.collection<SigningKeyDoc>('signing_keys');
   }
 
-  /** Loads the key set, creating the first key on a fresh database. */
+  /** Loads the key set, creating the first key on a fresh database and publishing its successor. */
   async start(): Promise<void> {
-    await this.reload();
-    if (!this.signer()) await this.rotate();
+    await this.current();
   }
 
-  /** The key that signs now, rotating first when the current one has reached its end. */
+  /** The key that signs now; creates one if none does, and a successor when it is time. */
   async current(): Promise<LoadedKey> {
     if (Date.now() - this.loadedAt > RELOAD_MS) await this.reload();
-    const signer = this.signer();
-    if (signer) return signer;
-    await this.rotate();
-    return this.signer() as LoadedKey;
+    let signer = this.signer();
+    if (!signer) {
+      await this.rotateNow();
+      signer = this.signer() as LoadedKey;
+    }
+    const now = Date.now();
+    const endsSoon = signer.doc.signsUntil.getTime() - now < this.options.prepublishSeconds * 1000;
+    const hasSuccessor = this.loaded.some(
+      (k) => k.doc.signsFrom.getTime() >= signer.doc.signsUntil.getTime(),
+    );
+    if (endsSoon && !hasSuccessor) await this.create(signer.doc.signsUntil);
+    return signer;
   }
 
-  /** Makes a new key the signer and retires the others, which stay published until their tokens expire. */
-  async rotate(): Promise<string> {
+  /** Makes a new key the signer at once and retires the others; they stay published until their tokens expire. */
+  async rotateNow(): Promise<string> {
     const now = new Date();
-    const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALGORITHM, { extractable: true });
-    const kid = randomUUID();
-    const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: SIGNING_ALGORITHM, use: 'sig' };
-    const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: SIGNING_ALGORITHM };
-    const signsUntil = new Date(now.getTime() + this.options.rotationSeconds * 1000);
-    await this.keys.insertOne({
-      _id: kid,
-      alg: SIGNING_ALGORITHM,
-      privateJwk,
-      publicJwk,
-      createdAt: now,
-      signsUntil,
-      publishedUntil: new Date(signsUntil.getTime() + this.tokenLifetimeMs()),
-    });
+    const kid = await this.create(now);
     await this.keys.updateMany(
       { _id: { $ne: kid }, signsUntil: { $gt: now } },
       { $set: { signsUntil: now, publishedUntil: new Date(now.getTime() + this.tokenLifetimeMs()) } },
     );
-    this.options.logger.info({ kid }, 'signing key rotated');
+    this.options.logger.info({ kid }, 'signing key rotated at once');
     await this.reload();
     return kid;
   }
 
-  /** The public keys verifiers may trust now. */
+  /** The public keys verifiers may trust now, successors included. */
   async jwks(): Promise<{ keys: JWK[] }> {
     if (Date.now() - this.loadedAt > RELOAD_MS) await this.reload();
     const now = Date.now();
@@ -129,11 +132,32 @@ export class SigningKeys {
     };
   }
 
+  /** Creates and publishes a key that signs from `signsFrom` for one rotation period. */
+  private async create(signsFrom: Date): Promise<string> {
+    const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALGORITHM, { extractable: true });
+    const kid = randomUUID();
+    const signsUntil = new Date(signsFrom.getTime() + this.options.rotationSeconds * 1000);
+    await this.keys.insertOne({
+      _id: kid,
+      alg: SIGNING_ALGORITHM,
+      privateJwk: { ...(await exportJWK(privateKey)), kid, alg: SIGNING_ALGORITHM },
+      publicJwk: { ...(await exportJWK(publicKey)), kid, alg: SIGNING_ALGORITHM, use: 'sig' },
+      createdAt: new Date(),
+      signsFrom,
+      signsUntil,
+      publishedUntil: new Date(signsUntil.getTime() + this.tokenLifetimeMs()),
+    });
+    this.options.logger.info({ kid, signsFrom }, 'signing key published');
+    await this.reload();
+    return kid;
+  }
+
+  /** The newest key whose signing period holds now. */
   private signer(): LoadedKey | undefined {
     const now = Date.now();
     return this.loaded
-      .filter((k) => k.doc.signsUntil.getTime() > now)
-      .sort((a, b) => b.doc.createdAt.getTime() - a.doc.createdAt.getTime())[0];
+      .filter((k) => startOf(k.doc) <= now && k.doc.signsUntil.getTime() > now)
+      .sort((a, b) => startOf(b.doc) - startOf(a.doc))[0];
   }
 
   private tokenLifetimeMs(): number {
@@ -151,4 +175,9 @@ export class SigningKeys {
     );
     this.loadedAt = Date.now();
   }
+}
+
+/** When a key starts signing; keys stored before successors were published lack `signsFrom`. */
+function startOf(doc: SigningKeyDoc): number {
+  return (doc.signsFrom ?? doc.createdAt).getTime();
 }
