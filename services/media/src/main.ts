@@ -1,6 +1,13 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import { Topics } from '@parley/contracts';
-import { DependencyError, baseConfigSchema, connectMongo, mongoUrlSchema, mountProbe, runService } from '@parley/service-kit';
+import {
+  DependencyError,
+  baseConfigSchema,
+  connectMongo,
+  mongoUrlSchema,
+  mountProbe,
+  runService,
+} from '@parley/service-kit';
 import { z } from 'zod';
 
 const configSchema = baseConfigSchema.extend({
