@@ -55,3 +55,28 @@ t.test('failures lock a key after the threshold, for twice as long each further 
   await b.succeed('ada');
   t.equal(await a.fail('ada'), 0, 'a success clears the count');
 });
+
+t.test('parallel attempts get no more tries than the failures left before the lock', async (t) => {
+  const port = await startRedis(t);
+  const redis = new Redis(port, '127.0.0.1');
+  t.teardown(() => redis.quit());
+  const lock = new FailureLock(redis, {
+    name: 'burst',
+    threshold: 3,
+    memorySeconds: 60,
+    baseLockSeconds: 10,
+    maxLockSeconds: 60,
+  });
+
+  const burst = await Promise.all(Array.from({ length: 10 }, () => lock.admit('ada')));
+  t.equal(burst.filter((wait) => wait === 0).length, 3, 'three of ten run at once');
+  for (let i = 0; i < 3; i++) await lock.settle('ada', 'neither');
+
+  t.equal(await lock.admit('ada'), 0);
+  t.equal(await lock.settle('ada', 'failure'), 0, 'one failure: two tries left');
+  const second = await Promise.all(Array.from({ length: 5 }, () => lock.admit('ada')));
+  t.equal(second.filter((wait) => wait === 0).length, 2, 'now two run at once');
+  t.equal(await lock.settle('ada', 'failure'), 0);
+  t.equal(await lock.settle('ada', 'failure'), 10, 'the third failure locks');
+  t.ok((await lock.admit('ada')) > 9_000, 'and a locked key is not admitted');
+});

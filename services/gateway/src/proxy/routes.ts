@@ -4,6 +4,13 @@ import type { BackendService } from '@parley/contracts';
 import type { Sidecar } from '@parley/service-kit';
 import { type Request, Router } from 'express';
 
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Set by a middleware to act on the upstream status before the client sees the answer. */
+    beforeRespond?: (status: number) => Promise<void>;
+  }
+}
+
 /**
  * Which service owns each top-level REST resource. `/api/v1/<resource>/...` is forwarded through
  * the sidecars to `/v1/<resource>/...` of the owner.
@@ -67,6 +74,7 @@ export function proxyRoutes(sidecar: Sidecar): Router {
       ...({ duplex: 'half' } as object),
     });
     res.status(upstream.status);
+    await req.beforeRespond?.(upstream.status);
     for (const name of FORWARDED_RESPONSE_HEADERS) {
       const value = upstream.headers.get(name);
       if (value !== null) res.setHeader(name, value);

@@ -3,7 +3,7 @@ import { type NextFunction, type Request, type RequestHandler, type Response, Ro
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { readBody, stringField } from './buffered-body';
-import { FailureLock } from './failure-lock';
+import { type AttemptOutcome, FailureLock } from './failure-lock';
 import type { RateLimitSettings } from './settings';
 
 const MINUTE = 60;
@@ -50,26 +50,36 @@ export function rateLimitRoutes(redis: Redis, settings: RateLimitSettings, logge
 
   router.post(
     '/sessions',
-    guard(async (req, res) => {
+    guard(async (req) => {
       const ip = clientIp(req);
       await spend(loginPerIp, ip);
       const account = stringField(await readBody(req), 'login');
-      const waitMs = Math.max(await ipLock.lockedFor(ip), account ? await accountLock.lockedFor(account) : 0);
-      if (waitMs > 0) throw new RateLimitedError(Math.ceil(waitMs / 1000));
-      res.on('finish', () => {
-        const outcome =
-          res.statusCode === 401
-            ? Promise.all([ipLock.fail(ip), account ? accountLock.fail(account) : 0]).then(
-                ([ipSeconds, accountSeconds]) => {
-                  if (ipSeconds || accountSeconds)
-                    log.info({ ip, ipSeconds, accountSeconds }, 'login locked');
-                },
-              )
-            : res.statusCode === 201 && account
-              ? accountLock.succeed(account)
-              : Promise.resolve();
-        outcome.catch((err: unknown) => log.error({ err }, 'recording a login outcome failed'));
-      });
+      // A success clears an account's failures but not the address's: one good login among many
+      // guesses at other accounts must not reset the count of a credential-stuffing address.
+      const gates: [FailureLock, string, (status: number) => AttemptOutcome][] = [
+        [ipLock, ip, (status) => (status === 401 ? 'failure' : 'neither')],
+      ];
+      if (account) gates.push([accountLock, account, outcomeOf]);
+      const admitted: typeof gates = [];
+      for (const gate of gates) {
+        const waitMs = await gate[0].admit(gate[1]);
+        if (waitMs > 0) {
+          await Promise.all(admitted.map(([lock, key]) => lock.settle(key, 'neither')));
+          throw new RateLimitedError(Math.ceil(waitMs / 1000));
+        }
+        admitted.push(gate);
+      }
+      // Counted before the answer reaches the client, so its next attempt already meets the lock.
+      req.beforeRespond = async (status) => {
+        try {
+          const locked = await Promise.all(
+            admitted.map(([lock, key, outcome]) => lock.settle(key, outcome(status))),
+          );
+          if (locked.some((seconds) => seconds > 0)) log.info({ ip, locked }, 'login locked');
+        } catch (err) {
+          log.error({ err }, 'recording a login outcome failed');
+        }
+      };
     }),
   );
 
@@ -126,6 +136,12 @@ async function spend(limiter: RateLimiterRedis, key: string): Promise<void> {
       throw new RateLimitedError(Math.max(1, Math.ceil(err.msBeforeNext / 1000)));
     throw err;
   }
+}
+
+/** What a proxied login's status means for its account. */
+function outcomeOf(status: number): AttemptOutcome {
+  if (status === 401) return 'failure';
+  return status >= 200 && status < 300 ? 'success' : 'neither';
 }
 
 function clientIp(req: Request): string {
