@@ -46,10 +46,11 @@ async function main() {
   for (;;) {
     const status = await call(target, 'GET', `internal/v1/rebuilds/${started.id}`);
     if (status.processed !== last) {
-      const of = status.total
-        ? ` of about ${status.total} (${Math.min(100, Math.round((100 * status.processed) / status.total))}%)`
+      const of = status.total ? ` of about ${status.total}` : '';
+      const share = status.total
+        ? ` (${Math.min(100, Math.round((100 * status.processed) / status.total))}%)`
         : '';
-      console.log(`indexed ${status.processed}${of} messages`);
+      console.log(`indexed ${status.processed}${of} messages${share}`);
       last = status.processed;
     }
     if (status.status === 'completed') {

@@ -54,7 +54,7 @@ t.test('the search index is rebuilt from chat history with one command', async (
     },
   });
   t.match(stdout, /rebuild [0-9a-f-]+ started/);
-  t.match(stdout, /indexed \d+ of about \d+/, 'progress is shown');
+  t.match(stdout, /indexed 3 of about 3 messages \(100%\)/, 'progress is shown');
   t.match(stdout, /rebuild completed: 3 messages/);
 
   t.equal(await search(marker), 2, 'the live messages are found again');

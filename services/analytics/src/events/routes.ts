@@ -24,21 +24,30 @@ export function eventRoute(topic: string): string {
   return `/dapr/events/${topic.replaceAll('.', '-')}`;
 }
 
-/** When the event happened: the CloudEvent's time, or now when the publisher gave none. */
+/** Within this long of its publication, an event is taken to happen when it is handled. */
+const FRESH_MS = 2_000;
+
+/**
+ * When the event happened. The sidecar stamps CloudEvents in whole seconds, too coarse for
+ * delivery times of milliseconds: an event handled within moments of its stamp is timed at its
+ * handling; one from a backlog (the service was down) keeps its stamp.
+ */
 function timeOf(event: EventEnvelope<unknown>): Date {
-  const time = event.time ? new Date(event.time) : new Date();
-  return Number.isNaN(time.getTime()) ? new Date() : time;
+  const now = new Date();
+  const stamped = event.time ? Date.parse(event.time) : NaN;
+  if (Number.isNaN(stamped) || now.getTime() - stamped < FRESH_MS) return now;
+  return new Date(stamped);
 }
 
 export function mountEventRoutes(app: Express, recorder: Recorder): void {
   onEvent(app, eventRoute(Topics.chatMessageCreated), chatMessageEvent, async (event) => {
-    await recorder.once(event.id, () => recorder.messageCreated(event.data));
+    await recorder.messageCreated(event.data);
   });
   onEvent(app, eventRoute(Topics.chatReceiptUpdated), chatReceiptEvent, async (event) => {
-    await recorder.once(event.id, () => recorder.receipt(event.data, timeOf(event)));
+    await recorder.receipt(event.data, timeOf(event));
   });
   onEvent(app, eventRoute(Topics.chatMemberAdded), chatMemberEvent, async (event) => {
-    await recorder.once(event.id, () => recorder.memberAdded(event.data, timeOf(event)));
+    await recorder.memberAdded(event.data, timeOf(event));
   });
   onEvent(app, eventRoute(UsageTopics.mediaUploaded), mediaUploadedEvent, async (event) => {
     await recorder.once(event.id, () => recorder.mediaUploaded(event.data));

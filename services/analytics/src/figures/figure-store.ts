@@ -4,7 +4,6 @@ import type { Collection, Db } from 'mongodb';
 /** Counters of one day. Ids and numbers only: no message text, no names, no addresses. */
 export interface DayDoc {
   _id: string;
-  messages: number;
   newConversations: number;
   mediaUploaded: number;
   mediaBytes: number;
@@ -61,7 +60,7 @@ export class FigureStore {
   readonly latencies: Collection<LatencyDoc>;
   readonly processed: Collection<ProcessedDoc>;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.days = db.collection('days');
     this.conversationDays = db.collection('conversation_days');
     this.activeUsers = db.collection('active_users');
@@ -73,6 +72,27 @@ export class FigureStore {
   }
 
   async init(): Promise<void> {
+    // Created up front: concurrent first writes to a missing collection can fail on some servers
+    // (FerretDB on SQLite), which would send the first events of a day back for redelivery.
+    const existing = new Set(
+      (await this.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name),
+    );
+    for (const collection of [
+      this.days,
+      this.conversationDays,
+      this.activeUsers,
+      this.conversations,
+      this.sent,
+      this.cursors,
+      this.latencies,
+      this.processed,
+    ]) {
+      if (!existing.has(collection.collectionName)) {
+        await this.db.createCollection(collection.collectionName).catch((err: unknown) => {
+          if ((err as { codeName?: string }).codeName !== 'NamespaceExists') throw err;
+        });
+      }
+    }
     await this.conversationDays.createIndex({ day: 1 });
     await this.activeUsers.createIndex({ day: 1 });
     await this.sent.createIndex({ conversationId: 1, seq: 1 });

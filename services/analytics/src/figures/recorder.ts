@@ -14,12 +14,19 @@ function isDuplicate(err: unknown): boolean {
   return (err as { code?: number }).code === DUPLICATE_KEY;
 }
 
+/** How many (day, user) pairs are remembered as already recorded before the memory is reset. */
+const ACTIVE_CACHE_LIMIT = 100_000;
+
 /**
- * Turns events into per-day figures. Each event is applied once: its CloudEvent id is recorded
- * first, and a redelivery of the same id is ignored. When applying fails the record is removed,
- * so the sidecar's retry applies it again.
+ * Turns events into per-day figures, each applied once, with as few writes as it can: the chat
+ * events carry their own idempotency (a message id recorded once, cursors that only move
+ * forward, a conversation recorded once); media and notification counts are guarded by their
+ * CloudEvent id. Writes are few because every event of the platform lands here.
  */
 export class Recorder {
+  /** (day, user) pairs already written: a user active all day costs one write, not one per event. */
+  private readonly activeSeen = new Set<string>();
+
   constructor(private readonly store: FigureStore) {}
 
   async once(eventId: string, apply: () => Promise<void>): Promise<boolean> {
@@ -38,25 +45,38 @@ export class Recorder {
     return true;
   }
 
-  async messageCreated({ conversationId, message }: ChatMessageEvent): Promise<void> {
+  /**
+   * A message was sent. Its record (kept to measure delivery and read times) is written first
+   * and once: a redelivery finds it there and counts nothing. The day's total is the sum of
+   * its conversations' counts.
+   */
+  async messageCreated({ conversationId, message }: ChatMessageEvent): Promise<boolean> {
     const day = dayOf(message.createdAt);
-    await this.store.days.updateOne({ _id: day }, { $inc: { messages: 1 } }, { upsert: true });
-    await this.store.conversationDays.updateOne(
-      { _id: `${day}:${conversationId}` },
-      { $inc: { messages: 1 }, $setOnInsert: { day, conversationId } },
-      { upsert: true },
-    );
-    await this.active(day, message.senderId);
-    await this.conversationSeen(conversationId, day);
-    await this.ignoreDuplicate(
-      this.store.sent.insertOne({
+    try {
+      await this.store.sent.insertOne({
         _id: message.id,
         conversationId,
         seq: message.seq,
         senderId: message.senderId,
         sentAt: new Date(message.createdAt),
-      }),
-    );
+      });
+    } catch (err) {
+      if (isDuplicate(err)) return false;
+      throw err;
+    }
+    try {
+      await this.store.conversationDays.updateOne(
+        { _id: `${day}:${conversationId}` },
+        { $inc: { messages: 1 }, $setOnInsert: { day, conversationId } },
+        { upsert: true },
+      );
+    } catch (err) {
+      // Undo the record, so the sidecar's retry counts the message.
+      await this.store.sent.deleteOne({ _id: message.id }).catch(() => undefined);
+      throw err;
+    }
+    await this.active(day, message.senderId);
+    return true;
   }
 
   /**
@@ -66,16 +86,18 @@ export class Recorder {
   async receipt({ conversationId, userId, kind, seq }: ChatReceiptEvent, at: Date): Promise<void> {
     await this.active(dayOf(at), userId);
     const _id = `${conversationId}:${userId}:${kind}`;
+    // The cursor only moves forward, so a redelivered or older receipt measures nothing.
     const previous = (await this.store.cursors.findOne({ _id }))?.seq ?? 0;
     if (seq <= previous) return;
-    await this.store.cursors.updateOne({ _id }, { $max: { seq } }, { upsert: true });
     const messages = await this.store.sent
       .find({ conversationId, seq: { $gt: previous, $lte: seq }, senderId: { $ne: userId } })
       .toArray();
-    if (messages.length === 0) return;
-    await this.store.latencies.insertMany(
-      messages.map((m) => ({ day: dayOf(at), kind, ms: Math.max(0, at.getTime() - m.sentAt.getTime()) })),
-    );
+    if (messages.length > 0) {
+      await this.store.latencies.insertMany(
+        messages.map((m) => ({ day: dayOf(at), kind, ms: Math.max(0, at.getTime() - m.sentAt.getTime()) })),
+      );
+    }
+    await this.store.cursors.updateOne({ _id }, { $max: { seq } }, { upsert: true });
   }
 
   /**
@@ -118,11 +140,11 @@ export class Recorder {
   }
 
   private async active(day: string, userId: string): Promise<void> {
-    await this.store.activeUsers.updateOne(
-      { _id: `${day}:${userId}` },
-      { $setOnInsert: { day, userId } },
-      { upsert: true },
-    );
+    const key = `${day}:${userId}`;
+    if (this.activeSeen.has(key)) return;
+    await this.store.activeUsers.updateOne({ _id: key }, { $setOnInsert: { day, userId } }, { upsert: true });
+    if (this.activeSeen.size >= ACTIVE_CACHE_LIMIT) this.activeSeen.clear();
+    this.activeSeen.add(key);
   }
 
   private async conversationSeen(conversationId: string, day: string): Promise<void> {
@@ -132,14 +154,11 @@ export class Recorder {
       if (isDuplicate(err)) return;
       throw err;
     }
-    await this.store.days.updateOne({ _id: day }, { $inc: { newConversations: 1 } }, { upsert: true });
-  }
-
-  private async ignoreDuplicate(write: Promise<unknown>): Promise<void> {
     try {
-      await write;
+      await this.store.days.updateOne({ _id: day }, { $inc: { newConversations: 1 } }, { upsert: true });
     } catch (err) {
-      if (!isDuplicate(err)) throw err;
+      await this.store.conversations.deleteOne({ _id: conversationId }).catch(() => undefined);
+      throw err;
     }
   }
 }

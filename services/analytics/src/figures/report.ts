@@ -63,14 +63,14 @@ export async function buildReport(store: FigureStore, from: string, to: string):
   const byDay = new Map(dayDocs.map((d) => [d._id, d]));
   const days = dayList.map((day): DayFigures => {
     const doc = byDay.get(day);
+    const conversations = conversationDocs.filter((c) => c.day === day);
     const samples = (kind: string) =>
       latencyDocs.filter((l) => l.day === day && l.kind === kind).map((l) => l.ms);
     return {
       day,
       activeUsers: activeDocs.filter((a) => a.day === day).length,
-      messages: doc?.messages ?? 0,
-      messagesPerConversation: conversationDocs
-        .filter((c) => c.day === day)
+      messages: conversations.reduce((n, c) => n + c.messages, 0),
+      messagesPerConversation: conversations
         .map((c) => ({ conversationId: c.conversationId, messages: c.messages }))
         .sort((a, b) => b.messages - a.messages),
       newConversations: doc?.newConversations ?? 0,

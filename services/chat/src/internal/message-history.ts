@@ -15,7 +15,7 @@ const historyQuery = z
 /**
  * `GET /internal/v1/messages?after=&limit=`: every stored message (tombstones included), in id
  * order, a page at a time, as events carry them. For the search service's index rebuild; only
- * sidecars reach `/internal`. The first page also tells roughly how many there are.
+ * sidecars reach `/internal`. The first page also tells how many there are.
  */
 export function messageHistoryRoutes(store: ChatStore): Router {
   const router = Router();
@@ -29,7 +29,7 @@ export function messageHistoryRoutes(store: ChatStore): Router {
     res.json({
       items: docs.map(messageView),
       next: docs.length === limit ? (docs.at(-1)?._id ?? null) : null,
-      ...(after ? {} : { total: await store.messages.estimatedDocumentCount() }),
+      ...(after ? {} : { total: await store.messages.countDocuments({}) }),
     });
   });
   return router;
