@@ -58,6 +58,11 @@ t.test('every service, the worker and the sidecars expose Prometheus metrics', a
     const labels = { service: 'gateway', route: '/api/v1/ops/probes', status: '202' };
     t.equal(series(text, 'http_request_duration_seconds_count', labels), 1);
     t.type(series(text, 'socket_connections', { service: 'gateway' }), 'number');
+    const proxied = await fetch(`${gateway}/api/v1/search/messages?q=x`);
+    t.equal(proxied.status, 401, 'a proxied call');
+    const after = await scrape(`${gateway}/api/v1/ops/metrics`, ops);
+    const search = { service: 'gateway', route: '/api/v1/search', status: '401' };
+    t.equal(series(after, 'http_request_duration_seconds_count', search), 1, 'proxied calls by resource');
   });
 
   await t.test('the worker counts workflow and activity outcomes', async (t) => {

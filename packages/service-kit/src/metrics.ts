@@ -84,6 +84,8 @@ const UNMEASURED = new Set(['/livez', '/readyz', '/metrics']);
 /**
  * Observes each request's duration under its route template (`/v1/messages/:messageId`), never
  * the raw path, so ids do not multiply the series; a request no route matched is `unmatched`.
+ * A handler may name its route in `res.locals.metricsRoute` (the gateway's proxy names the
+ * resource it forwarded to).
  */
 export function measureRequests(): RequestHandler {
   return (req, res, next) => {
@@ -93,9 +95,11 @@ export function measureRequests(): RequestHandler {
     }
     const end = httpRequestDuration.startTimer({ method: req.method });
     res.once('finish', () => {
+      const named: unknown = res.locals.metricsRoute;
       const route = req.route?.path;
+      const label = typeof route === 'string' ? `${req.baseUrl}${route}` : 'unmatched';
       end({
-        route: typeof route === 'string' ? `${req.baseUrl}${route}` : 'unmatched',
+        route: typeof named === 'string' ? named : label,
         status: String(res.statusCode),
       });
     });

@@ -63,6 +63,8 @@ export function proxyRoutes(sidecar: Sidecar): Router {
       return;
     }
     const owner = RESOURCE_OWNERS[resource] as BackendService;
+    // One latency series per resource, not one for the whole proxy (see measureRequests).
+    res.locals.metricsRoute = `${req.baseUrl}/${resource}`;
     const upstream = await sidecar.forward(owner, `v1${req.url}`, {
       method: req.method,
       headers: forwardedHeaders(req),
