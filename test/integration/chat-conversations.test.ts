@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
-import { type MessageBody, chatApi } from '../support/chat';
+import { type MessageBody, chatApi, registerUsers } from '../support/chat';
 import { connectClient } from '../support/sockets';
 import { eventually, startTestStack } from '../support/stack';
-import { type RegisteredUser, registerAndLogin } from '../support/users';
+import type { RegisteredUser } from '../support/users';
 
 /** Access tokens last this long here, so a socket's expiry can be watched. */
 const TOKEN_TTL_SECONDS = 60;
@@ -12,8 +12,7 @@ const TOKEN_TTL_SECONDS = 60;
 t.test('conversations, roles and message changes', async (t) => {
   const env = await startTestStack(t, { env: { ACCESS_TOKEN_TTL: String(TOKEN_TTL_SECONDS) } });
   const gateway = `http://127.0.0.1:${env.stack.ports.apps.gateway.app}`;
-  const users = async (n: number) =>
-    (await Promise.all(Array.from({ length: n }, () => registerAndLogin(gateway)))) as RegisteredUser[];
+  const users = async (n: number) => registerUsers(gateway, n);
 
   await t.test('roles decide who may manage a group', async (t) => {
     const [alice, bob, carol, dave] = (await users(4)) as [

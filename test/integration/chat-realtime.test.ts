@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
-import { type MessageBody, allMessages, chatApi } from '../support/chat';
+import { type MessageBody, allMessages, chatApi, registerUsers } from '../support/chat';
 import { connectClient, refusalCode } from '../support/sockets';
 import { eventually, startTestStack } from '../support/stack';
-import { type RegisteredUser, registerAndLogin } from '../support/users';
+import type { RegisteredUser } from '../support/users';
 
 // Two gateway replicas in front of the real chat service: users on different replicas talk
 // through Dapr pub/sub and the Socket.IO Redis adapter.
@@ -11,9 +11,12 @@ t.test('chat through two gateway replicas', async (t) => {
   const env = await startTestStack(t, {}, 2);
   const gatewayA = `http://127.0.0.1:${env.stack.ports.apps.gateway.app}`;
   const gatewayB = `http://127.0.0.1:${env.stack.ports.extraGateways[0]?.app}`;
-  const [alice, bob, carol, mallory] = (await Promise.all(
-    [1, 2, 3, 4].map(() => registerAndLogin(gatewayA)),
-  )) as [RegisteredUser, RegisteredUser, RegisteredUser, RegisteredUser];
+  const [alice, bob, carol, mallory] = (await registerUsers(gatewayA, 4)) as [
+    RegisteredUser,
+    RegisteredUser,
+    RegisteredUser,
+    RegisteredUser,
+  ];
   const aliceApi = chatApi(gatewayA, alice.accessToken);
   const bobApi = chatApi(gatewayB, bob.accessToken);
   const malloryApi = chatApi(gatewayA, mallory.accessToken);
@@ -183,9 +186,12 @@ t.test('chat through two gateway replicas', async (t) => {
 
   await t.test('presence reaches those who share a conversation and did not block', async (t) => {
     // dave shares a conversation with erin; frank shares none; gina shares one but blocked erin.
-    const [dave, erin, frank, gina] = (await Promise.all(
-      [1, 2, 3, 4].map(() => registerAndLogin(gatewayA)),
-    )) as RegisteredUser[] as [RegisteredUser, RegisteredUser, RegisteredUser, RegisteredUser];
+    const [dave, erin, frank, gina] = (await registerUsers(gatewayA, 4)) as RegisteredUser[] as [
+      RegisteredUser,
+      RegisteredUser,
+      RegisteredUser,
+      RegisteredUser,
+    ];
     const shared = await chatApi(gatewayA, erin.accessToken).group('presence', [dave.userId, gina.userId]);
     t.equal(shared.status, 201);
     const blocked = await chatApi(gatewayA, gina.accessToken).call(`/contacts/blocked/${erin.userId}`, {

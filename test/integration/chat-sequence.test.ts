@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
-import { type MessageBody, allMessages, chatApi } from '../support/chat';
+import { type MessageBody, allMessages, chatApi, registerUsers } from '../support/chat';
 import { connectClient } from '../support/sockets';
 import { startTestStack } from '../support/stack';
-import { type RegisteredUser, registerAndLogin } from '../support/users';
+import type { RegisteredUser } from '../support/users';
 
 const SENDERS = 5;
 const PER_SENDER = 200;
@@ -19,9 +19,7 @@ t.test('1,000 messages from concurrent senders get gapless sequence numbers', as
     `http://127.0.0.1:${env.stack.ports.apps.gateway.app}`,
     `http://127.0.0.1:${env.stack.ports.extraGateways[0]?.app}`,
   ] as const;
-  const users = (await Promise.all(
-    Array.from({ length: SENDERS + 1 }, () => registerAndLogin(gateways[0])),
-  )) as RegisteredUser[];
+  const users = (await registerUsers(gateways[0], SENDERS + 1)) as RegisteredUser[];
   const [owner, ...senders] = users as [RegisteredUser, ...RegisteredUser[]];
   const group = await chatApi(gateways[0], owner.accessToken).group(
     'load',

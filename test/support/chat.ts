@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { callJson } from './users';
+import { type RegisteredUser, callJson, registerAndLogin } from './users';
 
 export interface MessageBody {
   id: string;
@@ -21,7 +21,7 @@ export function chatApi(gatewayUrl: string, token: string) {
     group: (name: string, memberIds: string[]) =>
       call<{ id: string }>('/conversations', { body: { type: 'group', name, memberIds } }),
     direct: (userId: string) => call<{ id: string }>('/conversations', { body: { type: 'direct', userId } }),
-    send: (conversationId: string, text: string, clientMessageId = randomUUID()) =>
+    send: (conversationId: string, text: string, clientMessageId: string = randomUUID()) =>
       call<MessageBody>(`/conversations/${conversationId}/messages`, { body: { clientMessageId, text } }),
     history: (conversationId: string, query = '') =>
       call<{ items: MessageBody[]; lastSeq: number }>(`/conversations/${conversationId}/messages${query}`),
@@ -39,4 +39,27 @@ export async function allMessages(gatewayUrl: string, token: string, conversatio
     all.push(...page.body.items);
     if (page.body.items.length < 200) return all;
   }
+}
+
+/**
+ * Registers `count` fresh users, one after another. A registration that fails is tried again
+ * under a new name: on a loaded machine the sidecar may retry a slow registration that in fact
+ * succeeded, and the retry then finds the name taken.
+ */
+export async function registerUsers(gatewayUrl: string, count: number): Promise<RegisteredUser[]> {
+  const users: RegisteredUser[] = [];
+  while (users.length < count) {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 3 && users.length < count; attempt++) {
+      try {
+        users.push(await registerAndLogin(gatewayUrl));
+        lastError = undefined;
+        break;
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    if (lastError) throw lastError;
+  }
+  return users;
 }

@@ -50,7 +50,7 @@ void runService({
       messageRoutes(messages, guard),
       receiptRoutes(receipts, guard),
     ];
-    app.use(internalRoutes(conversations, messages));
+    app.use(internalRoutes(conversations));
     app.use(messageHistoryRoutes(store));
     app.use('/internal/v1/users/:userId', actingAs(), ...resources((_req, _res, next) => next()));
     app.use('/v1', ...resources(requireUser(verifier)));

@@ -2,13 +2,9 @@ import { parse } from '@parley/service-kit';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Conversations } from '../conversations/service';
-import { messageId, userId } from '../ids';
-import type { Messages } from '../messages/service';
+import { userId } from '../ids';
 
 const userParams = z.object({ userId }).strict();
-const everyMessageQuery = z
-  .object({ after: messageId.optional(), limit: z.coerce.number().int().min(1).max(500).default(500) })
-  .strict();
 const sessionHeader = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,128}$/)
@@ -31,14 +27,9 @@ export function actingAs(): Router {
   return router;
 }
 
-/** What only other services ask: a user's conversations and audience, and all history in pages. */
-export function internalRoutes(conversations: Conversations, messages: Messages): Router {
+/** What only other services ask: a user's conversations and presence audience. */
+export function internalRoutes(conversations: Conversations): Router {
   const router = Router();
-
-  router.get('/internal/v1/messages', async (req, res) => {
-    const query = parse(everyMessageQuery, req.query, 'query');
-    res.json(await messages.everyMessage(query.after, query.limit));
-  });
 
   router.get('/internal/v1/users/:userId/conversation-ids', async (req, res) => {
     const params = parse(userParams, req.params, 'params');

@@ -177,23 +177,6 @@ export class Messages {
     return { items: docs.map(messageView), lastSeq: conversation?.lastSeq ?? 0 };
   }
 
-  /**
-   * Every stored message in id order, tombstones included, a page at a time: for services that
-   * rebuild what they derive from chat (the search index). Not for users: no membership check.
-   */
-  async everyMessage(
-    after: string | undefined,
-    limit: number,
-  ): Promise<{ items: ChatMessageView[]; next: string | null }> {
-    const docs = await this.deps.store.messages
-      .find(after ? { _id: { $gt: after } } : {})
-      .sort({ _id: 1 })
-      .limit(limit)
-      .toArray();
-    const last = docs.at(-1);
-    return { items: docs.map(messageView), next: docs.length === limit && last ? last._id : null };
-  }
-
   async get(userId: string, messageId: string): Promise<MessageWithEdits> {
     const doc = await this.requireVisible(userId, messageId);
     return {
