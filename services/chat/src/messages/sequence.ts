@@ -55,26 +55,54 @@ export function insertWithNextSeq(
   store: ChatStore,
   message: NewMessage,
 ): Promise<{ doc: MessageDoc; duplicate: boolean }> {
-  return inTurn(message.conversationId, () => allocate(store, message));
+  const { conversationId } = message;
+  return inTurn(conversationId, async () => {
+    // This instance's own last number is a good first guess: no read before the insert. The caller
+    // raises the conversation's lastSeq together with its preview.
+    const result = await allocate(store, message, {
+      lastKnown: lastAllocated.get(conversationId),
+      raise: false,
+    });
+    if (!result.duplicate) remember(conversationId, result.doc.seq);
+    return result;
+  });
 }
 
-/** One allocation without taking turns: what two instances of the service do against each other. */
+/** The last number this instance allocated per conversation, for the most recently used ones. */
+const lastAllocated = new Map<string, number>();
+const REMEMBERED_CONVERSATIONS = 10_000;
+
+function remember(conversationId: string, seq: number): void {
+  lastAllocated.delete(conversationId);
+  lastAllocated.set(conversationId, seq);
+  if (lastAllocated.size > REMEMBERED_CONVERSATIONS) {
+    lastAllocated.delete(lastAllocated.keys().next().value as string);
+  }
+}
+
+/**
+ * One allocation without taking turns: what two instances of the service do against each other.
+ * It starts after `lastKnown` or, without it, after the conversation's lastSeq, and with `raise`
+ * raises lastSeq itself once the insert succeeded.
+ */
 export async function allocate(
   store: ChatStore,
   message: NewMessage,
+  options: { lastKnown?: number | undefined; raise?: boolean } = {},
 ): Promise<{ doc: MessageDoc; duplicate: boolean }> {
   const { conversationId, clientMessageId } = message;
-  const conversation = await store.conversations.findOne(
-    { _id: conversationId },
-    { projection: { lastSeq: 1 } },
-  );
-  let seq = (conversation?.lastSeq ?? 0) + 1;
+  const readLastSeq = async () =>
+    (await store.conversations.findOne({ _id: conversationId }, { projection: { lastSeq: 1 } }))?.lastSeq ??
+    0;
+  let seq = (options.lastKnown ?? (await readLastSeq())) + 1;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const doc: MessageDoc = { ...message, _id: messageIdFor(conversationId, seq), seq };
     try {
       await store.messages.insertOne(doc);
-      // Raised at once, so the next search (of any instance) starts here.
-      await store.conversations.updateOne({ _id: conversationId }, { $max: { lastSeq: seq } });
+      if (options.raise ?? true) {
+        // Raised at once, so the next search (of any instance) starts here.
+        await store.conversations.updateOne({ _id: conversationId }, { $max: { lastSeq: seq } });
+      }
       return { doc, duplicate: false };
     } catch (err) {
       if (isBusy(err)) {
@@ -87,7 +115,8 @@ export async function allocate(
     const holder = await store.messages.findOne({ _id: doc._id });
     if (holder?.clientMessageId === clientMessageId) return { doc: holder, duplicate: true };
     if (holder) {
-      seq += 1;
+      // Another instance got ahead: skip to what the conversation says, or at least one on.
+      seq = Math.max(seq + 1, (await readLastSeq()) + 1);
       continue;
     }
     const first = await store.messages.findOne({ conversationId, clientMessageId });
