@@ -34,7 +34,20 @@ export async function startTestStack(
     ...overrides,
   };
   let current = new Stack(options);
+  // A test process killed by a timeout or Ctrl-C never reaches its teardown; its stack must not
+  // outlive it, holding ports other tests then find taken.
+  const killNow = () => current.killAllNow();
+  const onSignal = (signal: NodeJS.Signals) => {
+    killNow();
+    process.kill(process.pid, signal);
+  };
+  process.once('exit', killNow);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
   t.teardown(async () => {
+    process.off('exit', killNow);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
     await current.stop();
     if (t.passing()) rmSync(dataDir, { recursive: true, force: true });
     else t.comment(`logs of the stack (data in ${dataDir}):\n${logs.slice(-300).join('\n')}`);

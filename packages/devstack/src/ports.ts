@@ -60,52 +60,63 @@ export function fixedPortPlan(base = 4400, gatewayReplicas = 1): PortPlan {
   };
 }
 
-/** A port the kernel just gave out on loopback; free unless something takes it in between. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports handed out for test stacks lie below the kernel's ephemeral range (32768 and up on Linux),
+ * so an outgoing connection can never take a port a stack is about to listen on.
+ */
+const BLOCK_RANGE = { low: 10_000, high: 32_000 } as const;
+
+/** True when nothing listens on the loopback port. */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * The first port of `count` consecutive free ports at a random place below the ephemeral range.
+ * A contiguous block keeps the chance that two test processes pick overlapping ports at once small.
+ */
+export async function freePortBlock(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const start = BLOCK_RANGE.low + Math.floor(Math.random() * (BLOCK_RANGE.high - BLOCK_RANGE.low - count));
+    const ports = Array.from({ length: count }, (_, i) => start + i);
+    if ((await Promise.all(ports.map(portIsFree))).every(Boolean)) return start;
+  }
+  throw new Error(`no block of ${count} free ports found below ${BLOCK_RANGE.high}`);
+}
+
+/** One free port below the ephemeral range. */
+export async function freePort(): Promise<number> {
+  return freePortBlock(1);
 }
 
 /** Distinct free ports for every slot of the plan, for tests that run beside `npm start`. */
 export async function freePortPlan(gatewayReplicas = 1): Promise<PortPlan> {
-  const taken = new Set<number>();
-  const next = async (): Promise<number> => {
-    for (;;) {
-      const port = await freePort();
-      if (!taken.has(port)) {
-        taken.add(port);
-        return port;
-      }
-    }
-  };
-  const appPorts = async (): Promise<AppPorts> => ({
-    app: await next(),
-    daprHttp: await next(),
-    daprGrpc: await next(),
-    daprInternalGrpc: await next(),
-    daprMetrics: await next(),
+  const slots = 7 + 5 * (DAPR_APPS.length + gatewayReplicas - 1);
+  let port = await freePortBlock(slots);
+  const next = () => port++;
+  const appPorts = (): AppPorts => ({
+    app: next(),
+    daprHttp: next(),
+    daprGrpc: next(),
+    daprInternalGrpc: next(),
+    daprMetrics: next(),
   });
   const apps = {} as Record<DaprApp, AppPorts>;
-  for (const app of DAPR_APPS) apps[app] = await appPorts();
-  const extraGateways: AppPorts[] = [];
-  for (let i = 1; i < gatewayReplicas; i++) extraGateways.push(await appPorts());
+  for (const app of DAPR_APPS) apps[app] = appPorts();
+  const extraGateways = Array.from({ length: gatewayReplicas - 1 }, appPorts);
   return {
-    redis: await next(),
-    mongo: await next(),
-    temporal: await next(),
-    temporalUi: await next(),
-    azuriteBlob: await next(),
-    smtp: await next(),
-    mailWeb: await next(),
+    redis: next(),
+    mongo: next(),
+    temporal: next(),
+    temporalUi: next(),
+    azuriteBlob: next(),
+    smtp: next(),
+    mailWeb: next(),
     apps,
     extraGateways,
   };

@@ -103,6 +103,15 @@ export class Stack {
     await this.startGroup(parts);
   }
 
+  /**
+   * Kills every process group at once, synchronously: for an exit or a signal handler, where
+   * there is no time to stop them gracefully.
+   */
+  killAllNow(): void {
+    for (const proc of this.processes.values())
+      if (proc.pid && !proc.hasExited) signalGroup(proc.pid, 'SIGKILL');
+  }
+
   /** Names of the processes this stack runs, in start order. */
   processNames(): string[] {
     return [...this.processes.keys()];

@@ -1,40 +1,42 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { tcpOpen } from '../src/checks';
-import { fixedPortPlan } from '../src/ports';
+import { fixedPortPlan, portIsFree } from '../src/ports';
 import { repoRoot } from '../src/paths';
 
 // `npm start` as a user runs it: the launcher command on its fixed ports, moved to a free range.
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
+function planPorts(base: number): number[] {
+  const plan = fixedPortPlan(base);
+  return [
+    plan.redis,
+    plan.mongo,
+    plan.temporal,
+    plan.temporalUi,
+    plan.azuriteBlob,
+    plan.smtp,
+    plan.mailWeb,
+    ...Object.values(plan.apps).flatMap((p) => Object.values(p)),
+  ];
 }
 
+/** A base whose whole plan is free, below the kernel's ephemeral port range. */
 async function freeBase(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 300) * 100;
-    const plan = fixedPortPlan(base);
-    const ports = [
-      plan.redis,
-      plan.mongo,
-      plan.temporal,
-      plan.temporalUi,
-      plan.azuriteBlob,
-      plan.smtp,
-      plan.mailWeb,
-      ...Object.values(plan.apps).flatMap((p) => Object.values(p)),
-    ];
-    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
+    const base = 10_000 + Math.floor(Math.random() * 215) * 100;
+    if ((await Promise.all(planPorts(base).map(portIsFree))).every(Boolean)) return base;
   }
   throw new Error('no free port range found');
+}
+
+/** Ports of the plan that something still listens on. */
+async function portsInUse(base: number): Promise<number[]> {
+  const ports = planPorts(base);
+  const free = await Promise.all(ports.map(portIsFree));
+  return ports.filter((_, i) => !free[i]);
 }
 
 /** Processes whose command line names the folder: what a run on that data folder left behind. */
@@ -113,7 +115,7 @@ t.test('the launcher brings everything up, says where it is, and Ctrl-C leaves n
   t.equal(await run.exited, 0, 'exits cleanly on Ctrl-C');
   t.same(processesUsing(dataDir), [], 'no process of the run is left');
   t.notOk(await tcpOpen(plan.redis), 'redis is stopped too');
-  t.same(processesUsing(join(repoRoot, 'services')), [], 'no service process is left');
+  t.same(await portsInUse(base), [], 'no process listens on any port of the plan');
 });
 
 t.test('the launcher fails fast, naming the part that did not come up and its last lines', async (t) => {
@@ -135,6 +137,7 @@ t.test('the launcher fails fast, naming the part that did not come up and its la
   t.match(run.output(), /cannot reach MongoDB/);
   t.notMatch(run.output(), /Parley is up/);
   t.same(processesUsing(dataDir), [], 'stops what it had started');
+  t.same(await portsInUse(base), [], 'no port of the plan is left taken');
 });
 
 t.test('a launcher killed outright is cleaned up by the next start on the same data folder', async (t) => {
@@ -159,4 +162,5 @@ t.test('a launcher killed outright is cleaned up by the next start on the same d
   second.child.kill('SIGINT');
   t.equal(await second.exited, 0);
   t.same(processesUsing(dataDir), [], 'nothing of either run is left');
+  t.same(await portsInUse(base), [], 'and no port of the plan is taken');
 });
