@@ -60,6 +60,21 @@ export function fixedPortPlan(base = 4400, gatewayReplicas = 1): PortPlan {
   };
 }
 
+/** Every port a plan uses, infrastructure first. */
+export function portsOf(plan: PortPlan): number[] {
+  const infra = [
+    plan.redis,
+    plan.mongo,
+    plan.temporal,
+    plan.temporalUi,
+    plan.azuriteBlob,
+    plan.smtp,
+    plan.mailWeb,
+  ];
+  const apps = [...Object.values(plan.apps), ...plan.extraGateways].flatMap((p) => Object.values(p));
+  return [...infra, ...apps];
+}
+
 /**
  * Ports handed out for test stacks lie below the kernel's ephemeral range (32768 and up on Linux),
  * so an outgoing connection can never take a port a stack is about to listen on.

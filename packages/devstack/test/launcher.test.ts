@@ -4,23 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { tcpOpen } from '../src/checks';
-import { fixedPortPlan, portIsFree } from '../src/ports';
+import { fixedPortPlan, portIsFree, portsOf } from '../src/ports';
 import { repoRoot } from '../src/paths';
 
 // `npm start` as a user runs it: the launcher command on its fixed ports, moved to a free range.
 
 function planPorts(base: number): number[] {
-  const plan = fixedPortPlan(base);
-  return [
-    plan.redis,
-    plan.mongo,
-    plan.temporal,
-    plan.temporalUi,
-    plan.azuriteBlob,
-    plan.smtp,
-    plan.mailWeb,
-    ...Object.values(plan.apps).flatMap((p) => Object.values(p)),
-  ];
+  return portsOf(fixedPortPlan(base));
 }
 
 /** A base whose whole plan is free, below the kernel's ephemeral port range. */

@@ -3,28 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DAPR_APPS } from '@parley/contracts';
 import t from 'tap';
-import { type PortPlan, fixedPortPlan, freePortPlan } from '../src/ports';
+import { fixedPortPlan, freePortPlan, portsOf } from '../src/ports';
 import { loadOrCreateSecrets } from '../src/secrets';
 import { parseRedisUrl } from '../src/stack';
 
-const allPorts = (plan: PortPlan) => [
-  plan.redis,
-  plan.mongo,
-  plan.temporal,
-  plan.temporalUi,
-  plan.azuriteBlob,
-  plan.smtp,
-  plan.mailWeb,
-  ...Object.values(plan.apps).flatMap((p) => Object.values(p)),
-];
-
 t.test('the fixed plan gives every slot its own port, all moved by the base', async (t) => {
   const plan = fixedPortPlan(4400);
-  const ports = allPorts(plan);
+  const ports = portsOf(plan);
   t.equal(new Set(ports).size, ports.length, 'no port is used twice');
   t.equal(plan.apps.gateway.app, 4400);
   t.same(Object.keys(plan.apps), [...DAPR_APPS]);
-  const moved = allPorts(fixedPortPlan(5400));
+  const moved = portsOf(fixedPortPlan(5400));
   t.same(
     moved.map((p) => p - 1000),
     ports,
@@ -32,7 +21,7 @@ t.test('the fixed plan gives every slot its own port, all moved by the base', as
 });
 
 t.test('the free plan gives distinct free ports', async (t) => {
-  const ports = allPorts(await freePortPlan());
+  const ports = portsOf(await freePortPlan());
   t.equal(new Set(ports).size, ports.length);
 });
 
