@@ -1,5 +1,7 @@
 import t from 'tap';
+import { connectClient } from '../support/sockets';
 import { eventually, startTestStack } from '../support/stack';
+import { registerAndLogin } from '../support/users';
 
 /** The value of the first series of `name` carrying all `labels`, in any order; undefined if none. */
 function series(text: string, name: string, labels: Record<string, string>): number | undefined {
@@ -63,6 +65,22 @@ t.test('every service, the worker and the sidecars expose Prometheus metrics', a
     const after = await scrape(`${gateway}/api/v1/ops/metrics`, ops);
     const search = { service: 'gateway', route: '/api/v1/search', status: '401' };
     t.equal(series(after, 'http_request_duration_seconds_count', search), 1, 'proxied calls by resource');
+  });
+
+  await t.test('the gateway counts real-time connections and events', async (t) => {
+    const user = await registerAndLogin(gateway);
+    const client = await connectClient(t, gateway, { token: user.accessToken });
+    const ack = await client.request('presence:set', { status: 'away' });
+    t.equal(ack.ok, true);
+    const open = await scrape(`${gateway}/api/v1/ops/metrics`, ops);
+    t.equal(series(open, 'socket_connections', { service: 'gateway' }), 1, 'one open connection');
+    t.equal(series(open, 'socket_events_total', { event: 'presence:set', direction: 'in' }), 1, 'events in');
+    client.close();
+    await eventually(async () => {
+      const text = await scrape(`${gateway}/api/v1/ops/metrics`, ops);
+      return series(text, 'socket_connections', { service: 'gateway' }) === 0 ? true : undefined;
+    });
+    t.pass('the connection is no longer counted once closed');
   });
 
   await t.test('the worker counts workflow and activity outcomes', async (t) => {

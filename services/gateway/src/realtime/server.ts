@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { ChatMessageView } from '@parley/contracts';
 import type { Principal, TokenVerifier } from '@parley/identity';
-import type { Logger } from '@parley/service-kit';
+import { type Logger, socketConnections, socketEvents } from '@parley/service-kit';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
@@ -131,6 +131,12 @@ export class Realtime {
 
   private onConnection(socket: ChatSocket): void {
     const { chat, logger } = this.options;
+    socketConnections.inc();
+    // Event names are labels: only known ones, so a client cannot grow the series without bound.
+    socket.onAny((event: string) => {
+      socketEvents.inc({ event: KNOWN_EVENTS.has(event) ? event : 'unknown', direction: 'in' });
+    });
+    socket.onAnyOutgoing((event: string) => socketEvents.inc({ event, direction: 'out' }));
     const { userId, sessionId } = socket.data.principal;
     const log = logger.child({ component: 'realtime', userId, socketId: socket.id });
     const delivery = new OrderedDelivery(
@@ -216,6 +222,7 @@ export class Realtime {
     });
 
     socket.on('disconnect', () => {
+      socketConnections.dec();
       clearTimeout(expiry);
       delivery.close();
       void this.presence
