@@ -124,7 +124,8 @@ export class Stack {
 
   urls(): StackUrls {
     const { ports } = this.options;
-    const gateway = `http://${this.options.gatewayHost === '0.0.0.0' ? 'localhost' : '127.0.0.1'}:${ports.apps.gateway.app}`;
+    const host = this.options.gatewayHost === '0.0.0.0' ? 'localhost' : '127.0.0.1';
+    const gateway = `http://${host}:${ports.apps.gateway.app}`;
     const sidecarMetadata = Object.fromEntries(
       Object.entries(ports.apps).map(([app, p]) => [app, `http://127.0.0.1:${p.daprHttp}/v1.0/metadata`]),
     ) as Record<DaprApp, string>;

@@ -1,11 +1,11 @@
-import { baseConfigSchema } from '@parley/service-kit';
+import { baseConfigSchema, mongoUrlSchema } from '@parley/service-kit';
 import { z } from 'zod';
 
 const seconds = z.coerce.number().int().positive();
 
 export const authConfigSchema = baseConfigSchema.extend({
   /** MongoDB deployment; this service keeps its data in the `parley_auth` database. */
-  MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URL'),
+  MONGODB_URL: mongoUrlSchema,
   /** bcrypt cost factor for password hashes. Tests lower it; production keeps 12 or more. */
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
   /** Lifetime of an access token, in seconds (15 minutes). */

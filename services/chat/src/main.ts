@@ -1,8 +1,7 @@
 import { Topics } from '@parley/contracts';
 import { createTokenVerifier, requireUser } from '@parley/identity';
-import { baseConfigSchema, connectMongo, mountProbe, runService } from '@parley/service-kit';
+import { baseConfigSchema, connectMongo, mongoUrlSchema, mountProbe, runService } from '@parley/service-kit';
 import type { RequestHandler } from 'express';
-import { z } from 'zod';
 import { authDirectory } from './auth-client';
 import { conversationRoutes } from './conversations/routes';
 import { Conversations } from './conversations/service';
@@ -17,7 +16,7 @@ import { openStore } from './store';
 
 const configSchema = baseConfigSchema.extend({
   /** MongoDB deployment; this service keeps its data in the `parley_chat` database. */
-  MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URL'),
+  MONGODB_URL: mongoUrlSchema,
 });
 
 /** The chat service: conversations, messages, receipts, typing and presence. */

@@ -21,7 +21,9 @@ export function verificationEmail(
     idempotencyKey: key,
     to: { address: to.email, name: to.displayName },
     subject: 'Confirm your email address for Parley',
-    text: `Hello ${to.displayName},\n\nconfirm your email address by opening this link:\n\n${link}\n\nIf you did not create a Parley account, ignore this email.\n`,
+    text:
+      `Hello ${to.displayName},\n\nconfirm your email address by opening this link:\n\n${link}\n\n` +
+      'If you did not create a Parley account, ignore this email.\n',
   };
 }
 
@@ -36,6 +38,8 @@ export function passwordResetEmail(
     idempotencyKey: key,
     to: { address: to.email, name: to.displayName },
     subject: 'Reset your Parley password',
-    text: `Hello ${to.displayName},\n\nchoose a new password by opening this link:\n\n${link}\n\nResetting it logs you out everywhere. If you did not ask for this, ignore this email.\n`,
+    text:
+      `Hello ${to.displayName},\n\nchoose a new password by opening this link:\n\n${link}\n\n` +
+      'Resetting it logs you out everywhere. If you did not ask for this, ignore this email.\n',
   };
 }
