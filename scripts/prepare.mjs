@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { ensureToolchain } from './toolchain.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** `--tests`: also prepare what only the test suites need. */
+const forTests = process.argv.includes('--tests');
 
 function fail(message) {
   process.stderr.write(`[prepare] ${message}\n`);
@@ -28,19 +30,46 @@ function checkNode() {
     fail(`Node.js 20.19 or newer is required; this is ${process.version}.`);
 }
 
-function checkRedis() {
-  const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
-  if (probe.error) {
+/**
+ * Debian packages the project runs: redis-server always, and Chromium for the browser tests. A
+ * missing one is installed with apt-get when this runs as root (as on CI), or named otherwise.
+ */
+function ensureSystemPackages() {
+  const needed = [{ command: 'redis-server', args: ['--version'], pkg: 'redis-server' }];
+  if (forTests) needed.push({ command: 'chromium', args: ['--version'], pkg: 'chromium' });
+  const missing = needed.filter(
+    ({ command, args }) => spawnSync(command, args, { encoding: 'utf8', stdio: 'ignore' }).error,
+  );
+  if (missing.length === 0) return;
+  const names = missing.map(({ pkg }) => pkg);
+  const hasApt = !spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).error;
+  if (process.getuid?.() !== 0 || !hasApt) {
     fail(
-      'redis-server was not found on the PATH. Install it (Debian and Ubuntu: `apt-get install redis-server`).',
+      `missing Debian packages: ${names.join(', ')}. Install them with \`apt-get install ${names.join(' ')}\`.`,
     );
+  }
+  process.stdout.write(`[prepare] installing Debian packages: ${names.join(', ')}\n`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', '--no-install-recommends', ...names],
+  ]) {
+    const result = spawnSync('apt-get', args, { stdio: 'inherit', env });
+    if (result.status !== 0) fail(`\`apt-get ${args.join(' ')}\` failed with exit code ${result.status}`);
   }
 }
 
-/** The manifests whose change means `npm install` must run again. */
+/** The manifests whose change means `npm install` must run again: the root's and each workspace's. */
 function manifests() {
-  const files = ['package.json', 'package-lock.json', 'workflows/package.json'];
-  for (const group of ['packages', 'services']) {
+  const files = ['package.json', 'package-lock.json'];
+  const { workspaces = [] } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  for (const pattern of workspaces) {
+    if (!pattern.endsWith('/*')) {
+      files.push(`${pattern}/package.json`);
+      continue;
+    }
+    const group = pattern.slice(0, -2);
+    if (!existsSync(join(root, group))) continue;
     for (const name of readdirSync(join(root, group))) files.push(`${group}/${name}/package.json`);
   }
   return files.filter((file) => existsSync(join(root, file)));
@@ -59,7 +88,7 @@ function installDependencies() {
 }
 
 checkNode();
-checkRedis();
+ensureSystemPackages();
 installDependencies();
 try {
   await ensureToolchain();
