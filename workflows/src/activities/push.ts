@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/activity';
+import { generateRequestDetails } from 'web-push';
+import type { NotifyServiceClient } from './notify-service';
+import type { ChannelResult, PushJob } from './notify-types';
+
+export interface VapidConfig {
+  /** `mailto:` or `https:` contact the push services may use to reach the operator. */
+  subject: string;
+  publicKey: string;
+  privateKey: string;
+}
+
+export interface PushActivityDeps {
+  notifyService: NotifyServiceClient;
+  /** Without keys there is no web push: the step is skipped as unavailable. */
+  vapid: VapidConfig | null;
+  /** Per request to a push service. */
+  pushTimeoutMs?: number;
+}
+
+/** Push services keep undelivered messages this long (seconds). */
+const PUSH_TTL_SECONDS = 24 * 60 * 60;
+
+/**
+ * The Topic header (RFC 8030, section 5.4): a push service replaces an undelivered message with a
+ * newer one of the same topic, so a retried send reaches the device once. At most 32 characters
+ * of the URL-safe base64 alphabet.
+ */
+export function pushTopic(key: string, conversationId: string): string {
+  return createHash('sha256').update(`${key}\n${conversationId}`).digest('base64url').slice(0, 32);
+}
+
+/**
+ * Sends one web push per conversation to every subscription of the recipient, encrypted for the
+ * subscription's keys (RFC 8291) and signed with the platform's VAPID key (RFC 8292). A 404 or 410
+ * means the subscription is gone: it is removed; other answers below 500 (but 429) are permanent
+ * for that subscription; 429, 5xx and network errors are retried by the workflow's policy.
+ */
+export function createPushActivities({ notifyService, vapid, pushTimeoutMs = 10_000 }: PushActivityDeps) {
+  return {
+    async sendPush(key: string, userId: string, job: PushJob): Promise<ChannelResult> {
+      const messageIds = job.notifications.flatMap((n) => n.messageIds);
+      const intent = { key, userId, channel: 'push' as const, messageIds };
+      if (!vapid) {
+        await notifyService.finishSend({ ...intent, outcome: 'failed', reason: 'push is not configured' });
+        throw ApplicationFailure.nonRetryable('web push is not configured', 'PushUnavailable');
+      }
+      const earlier = await notifyService.beginSend(intent);
+      if (earlier.state === 'sent') return { delivered: messageIds };
+      if (earlier.state === 'failed')
+        throw ApplicationFailure.nonRetryable(earlier.reason ?? 'failed', 'PushFailed');
+
+      const gone: string[] = [];
+      const refused: string[] = [];
+      let accepted = 0;
+      for (const subscription of job.subscriptions) {
+        for (const notification of job.notifications) {
+          const payload = JSON.stringify({
+            title: notification.title,
+            body: notification.body,
+            url: notification.url,
+            conversationId: notification.conversationId,
+            messageIds: notification.messageIds,
+          });
+          const details = generateRequestDetails(subscription, payload, {
+            vapidDetails: vapid,
+            TTL: PUSH_TTL_SECONDS,
+            topic: pushTopic(key, notification.conversationId),
+            urgency: 'high',
+            contentEncoding: 'aes128gcm',
+          });
+          const headers = Object.fromEntries(
+            Object.entries(details.headers).map(([name, value]) => [name, String(value)]),
+          );
+          const response = await fetch(details.endpoint, {
+            method: 'POST',
+            headers,
+            body: details.body ?? undefined,
+            redirect: 'error',
+            signal: AbortSignal.timeout(pushTimeoutMs),
+          });
+          await response.body?.cancel();
+          if (response.ok) {
+            accepted += 1;
+            continue;
+          }
+          if (response.status === 404 || response.status === 410) {
+            gone.push(subscription.id);
+            break;
+          }
+          if (response.status === 429 || response.status >= 500) {
+            throw new Error(`push service answered ${response.status}`);
+          }
+          refused.push(`${subscription.id}: ${response.status}`);
+          break;
+        }
+      }
+      if (gone.length > 0) await notifyService.removePushSubscriptions(userId, gone, 'push endpoint gone');
+      if (accepted === 0) {
+        const reason =
+          gone.length > 0
+            ? `push endpoint gone (${gone.length})`
+            : `push refused: ${refused.join(', ') || 'no subscription'}`;
+        await notifyService.finishSend({ ...intent, outcome: 'failed', reason });
+        throw ApplicationFailure.nonRetryable(reason, 'PushFailed');
+      }
+      await notifyService.finishSend({ ...intent, outcome: 'sent', providerId: `${accepted} push(es)` });
+      return { delivered: messageIds };
+    },
+  };
+}
+
+export type PushActivities = ReturnType<typeof createPushActivities>;

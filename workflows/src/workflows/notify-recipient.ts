@@ -1,0 +1,194 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { NotifyServiceActivities } from '../activities/notify-service';
+import {
+  NOTIFY_STEPS,
+  type ChannelJob,
+  type ChannelResult,
+  type NotifyMessageSignal,
+  type NotifyReadSignal,
+  type NotifyRecipientState,
+  type NotifySchedule,
+  type NotifyStep,
+  type PendingMessage,
+} from '../activities/notify-types';
+import type { PushActivities } from '../activities/push';
+import type { DigestEmailActivities } from '../activities/notify-email';
+import type { SmsActivities } from '../activities/sms';
+
+export const notifyMessageSignal = defineSignal<[NotifyMessageSignal]>('notifyMessage');
+export const notifyReadSignal = defineSignal<[NotifyReadSignal]>('notifyRead');
+/** What is still pending, for operators and tests (the Temporal UI shows it too). */
+export const notifyPendingQuery = defineQuery<PendingMessage[]>('notifyPending');
+
+const { loadNotifySchedule, planNotifyStep } = proxyActivities<NotifyServiceActivities>({
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+// Provider calls: a provider outage is waited out with backoff for about a day; a permanent
+// refusal is a non-retryable failure the activity already recorded.
+const channels = proxyActivities<PushActivities & DigestEmailActivities & SmsActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 minutes',
+    maximumAttempts: 150,
+  },
+});
+
+/** Remembered message ids, against redelivered events. */
+const RECENT_LIMIT = 500;
+/** A recipient with nothing pending this long lets the workflow end; the next message starts one. */
+const IDLE_MS = 24 * 60 * 60 * 1000;
+/** Preferences are read again after this long, or whenever a step is due. */
+const SCHEDULE_TTL_MS = 60 * 1000;
+/** Events in one run before continuing as new, to keep histories bounded. */
+const HISTORY_LIMIT = 2_000;
+
+/**
+ * One per recipient (`notify-<userId>`): owns what the recipient has not read yet and escalates it
+ * through push, then an email digest, then SMS, each after the recipient's delay, each only if
+ * still unread and allowed. Signals bring new messages and reads; the service's plans decide
+ * preferences, quiet hours and content, so this code only keeps time and state.
+ */
+export async function notifyRecipient(input: NotifyRecipientState): Promise<void> {
+  const state: NotifyRecipientState = {
+    userId: input.userId,
+    pending: [...input.pending],
+    recent: [...input.recent],
+    readUpTo: { ...input.readUpTo },
+  };
+  let changed = false;
+
+  setHandler(notifyMessageSignal, (message) => {
+    if (state.recent.includes(message.messageId)) return;
+    state.recent.push(message.messageId);
+    if (state.recent.length > RECENT_LIMIT) state.recent.splice(0, state.recent.length - RECENT_LIMIT);
+    if ((state.readUpTo[message.conversationId] ?? 0) >= message.seq) return;
+    const now = new Date().getTime();
+    state.pending.push({ ...message, arrivedAt: now, done: [], notBefore: 0 });
+    changed = true;
+  });
+
+  setHandler(notifyReadSignal, ({ conversationId, seq }) => {
+    state.readUpTo[conversationId] = Math.max(state.readUpTo[conversationId] ?? 0, seq);
+    const before = state.pending.length;
+    state.pending = state.pending.filter((m) => m.conversationId !== conversationId || m.seq > seq);
+    if (state.pending.length !== before) changed = true;
+  });
+
+  setHandler(notifyPendingQuery, () => state.pending);
+
+  let schedule: NotifySchedule | null = null;
+  let scheduleAt = 0;
+
+  for (;;) {
+    if (workflowInfo().historyLength > HISTORY_LIMIT || workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof notifyRecipient>(state);
+    }
+    if (state.pending.length === 0) {
+      const woke = await condition(() => state.pending.length > 0, IDLE_MS);
+      if (!woke) return;
+    }
+    const now = new Date().getTime();
+    if (!schedule || now - scheduleAt > SCHEDULE_TTL_MS) {
+      schedule = await loadNotifySchedule(state.userId);
+      scheduleAt = new Date().getTime();
+    }
+    const { due, next } = dueSteps(state.pending, schedule, new Date().getTime());
+    if (due.length === 0) {
+      changed = false;
+      if (next !== null) await condition(() => changed, Math.max(1, next - new Date().getTime()));
+      continue;
+    }
+    for (const step of due) await runStep(state, step);
+    state.pending = state.pending.filter((m) => m.done.length < NOTIFY_STEPS.length);
+    // Every step ran against fresh preferences; the next due time may differ.
+    schedule = null;
+  }
+}
+
+/** Which steps have a message due now, and when the next one comes due otherwise. */
+function dueSteps(
+  pending: PendingMessage[],
+  schedule: NotifySchedule,
+  now: number,
+): { due: NotifyStep[]; next: number | null } {
+  const due = new Set<NotifyStep>();
+  let next: number | null = null;
+  for (const message of pending) {
+    for (const step of NOTIFY_STEPS) {
+      if (message.done.includes(step)) continue;
+      const at = Math.max(message.arrivedAt + schedule.delays[step] * 1000, message.notBefore);
+      if (at <= now) due.add(step);
+      else next = next === null ? at : Math.min(next, at);
+    }
+  }
+  return { due: NOTIFY_STEPS.filter((s) => due.has(s)), next };
+}
+
+/**
+ * Runs one step over every pending message not yet through it: a message coming due brings the
+ * others along, so several unread messages become one push per conversation and one digest.
+ */
+async function runStep(state: NotifyRecipientState, step: NotifyStep): Promise<void> {
+  const candidates = state.pending.filter((m) => !m.done.includes(step));
+  if (candidates.length === 0) return;
+  const plan = await planNotifyStep(state.userId, step, candidates);
+  const byId = new Map(state.pending.map((m) => [m.messageId, m]));
+  const markDone = (ids: string[]) => {
+    for (const id of ids) {
+      const message = byId.get(id);
+      if (message && !message.done.includes(step)) message.done.push(step);
+    }
+  };
+
+  const read = new Set(plan.read);
+  state.pending = state.pending.filter((m) => !read.has(m.messageId));
+  markDone(plan.skipped);
+  if (plan.deferredUntil !== null) {
+    for (const id of plan.deferred) {
+      const message = byId.get(id);
+      if (message) message.notBefore = plan.deferredUntil;
+    }
+  }
+  if (!plan.job || plan.deliver.length === 0) return;
+
+  // The key names the workflow, the step and the first message of the batch: each message goes
+  // through each step once, so no two provider calls share a key, and a retry reuses it.
+  const key = `${workflowInfo().workflowId}/${step}/${plan.deliver[0]}`;
+  try {
+    await sendJob(key, state.userId, plan.job);
+  } catch (err) {
+    if (!(
+      err instanceof ActivityFailure &&
+      err.cause instanceof ApplicationFailure &&
+      err.cause.nonRetryable
+    ))
+      throw err;
+    // Recorded by the activity; escalation goes on with the next channel.
+  }
+  markDone(plan.deliver);
+}
+
+function sendJob(key: string, userId: string, job: ChannelJob): Promise<ChannelResult> {
+  switch (job.channel) {
+    case 'push':
+      return channels.sendPush(key, userId, job);
+    case 'email':
+      return channels.sendDigestEmail(key, userId, job);
+    case 'sms':
+      return channels.sendSms(key, userId, job);
+  }
+}
