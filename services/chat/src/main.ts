@@ -8,6 +8,7 @@ import { Conversations } from './conversations/service';
 import { sidecarEvents } from './events';
 import { messageHistoryRoutes } from './internal/message-history';
 import { actingAs, internalRoutes } from './internal/routes';
+import { inviteRoutes } from './invites/invite-routes';
 import { messageRoutes } from './messages/routes';
 import { Messages } from './messages/service';
 import { receiptRoutes } from './receipts/routes';
@@ -50,6 +51,7 @@ void runService({
       receiptRoutes(receipts, guard),
     ];
     app.use(internalRoutes(conversations));
+    app.use(inviteRoutes(conversations));
     app.use(messageHistoryRoutes(store));
     app.use('/internal/v1/users/:userId', actingAs(), ...resources((_req, _res, next) => next()));
     app.use('/v1', ...resources(requireUser(verifier)));

@@ -18,6 +18,8 @@ export interface ConversationDoc {
   lastMessage: { id: string; seq: number; senderId: string; preview: string; deleted: boolean } | null;
   /** Raised on each change of name, topic or avatar: the id of the change's event. */
   version: number;
+  /** A group whose invites an admin approves before the invitee joins; absent means false. */
+  requiresApproval?: boolean;
 }
 
 export interface MemberDoc {

@@ -125,6 +125,11 @@ export class UserStore {
     return this.users.findOne({ email });
   }
 
+  /** Phone numbers are neither unique nor verified; the first account holding one is enough here. */
+  findByPhone(phone: string): Promise<UserDoc | null> {
+    return this.users.findOne({ phone });
+  }
+
   /** `login` is lower case: an email address when it holds an `@`, a username otherwise. */
   findByLogin(login: string): Promise<UserDoc | null> {
     return login.includes('@')

@@ -2,12 +2,20 @@ import { JWKS_METHOD } from '@parley/identity';
 import { parse } from '@parley/service-kit';
 import { Router } from 'express';
 import { z } from 'zod';
+import { emailSchema, phoneSchema, usernameSchema } from '../accounts/account-schemas';
 import { type UserStore, publicUser } from '../accounts/user-store';
 import type { ContactStore } from '../contacts/contact-store';
 import { UserNotFoundError } from '../errors';
 import type { SigningKeys } from '../sessions/signing-keys';
 
 const userId = z.string().min(1).max(64);
+
+/** Exactly one of a username, an email address or an E.164 phone number. */
+const lookupSchema = z.union([
+  z.object({ username: usernameSchema }).strict(),
+  z.object({ email: emailSchema }).strict(),
+  z.object({ phone: phoneSchema }).strict(),
+]);
 
 const relationsCheckSchema = z.object({ userId, otherUserIds: z.array(userId).max(1000) }).strict();
 
@@ -27,6 +35,29 @@ export function internalRoutes(users: UserStore, contacts: ContactStore, keys: S
     const user = await users.findById(params.userId);
     if (!user) throw new UserNotFoundError(params.userId);
     res.json(publicUser(user));
+  });
+
+  /**
+   * Finds the account a username, email or phone names (the invite flow). `verified` says whether
+   * the account proved it holds the address: an email or phone someone merely typed in at
+   * registration must not route an invite meant for that address to them.
+   */
+  router.post('/internal/v1/users/lookup', async (req, res) => {
+    const input = parse(lookupSchema, req.body, 'body');
+    let user = null;
+    let verified = false;
+    if ('username' in input) {
+      user = await users.findByLogin(input.username);
+      verified = user !== null;
+    } else if ('email' in input) {
+      user = await users.findByEmail(input.email);
+      verified = user?.emailVerified ?? false;
+    } else {
+      // Phone numbers are not verified by this service yet, so a match is never trusted.
+      user = await users.findByPhone(input.phone);
+    }
+    if (!user) throw new UserNotFoundError('lookup');
+    res.json({ user: publicUser(user), verified });
   });
 
   router.post('/internal/v1/relations/check', async (req, res) => {

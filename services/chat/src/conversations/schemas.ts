@@ -16,6 +16,7 @@ export const createConversationBody = z.discriminatedUnion('type', [
       topic: topic.optional(),
       avatarMediaId: mediaId.nullable().optional(),
       memberIds: z.array(userId).max(999).default([]),
+      requiresApproval: z.boolean().optional(),
     })
     .strict(),
 ]);
@@ -29,9 +30,14 @@ export const listConversationsQuery = z
   .strict();
 
 export const updateConversationBody = z
-  .object({ name: name.optional(), topic: topic.optional(), avatarMediaId: mediaId.nullable().optional() })
+  .object({
+    name: name.optional(),
+    topic: topic.optional(),
+    avatarMediaId: mediaId.nullable().optional(),
+    requiresApproval: z.boolean().optional(),
+  })
   .strict()
-  .refine((b) => Object.keys(b).length > 0, 'name, topic or avatarMediaId is required');
+  .refine((b) => Object.keys(b).length > 0, 'name, topic, avatarMediaId or requiresApproval is required');
 
 export const settingsBody = z
   .object({ muted: z.boolean().optional(), archived: z.boolean().optional() })

@@ -27,6 +27,7 @@ export interface GroupInput {
   topic?: string | null | undefined;
   avatarMediaId?: string | null | undefined;
   memberIds: string[];
+  requiresApproval?: boolean | undefined;
 }
 
 export interface ListPage {
@@ -112,6 +113,7 @@ export class Conversations {
       name: input.name,
       topic: input.topic ?? null,
       avatarMediaId: input.avatarMediaId ?? null,
+      requiresApproval: input.requiresApproval ?? false,
       createdBy: userId,
       createdAt: now,
       lastSeq: 0,
@@ -179,13 +181,14 @@ export class Conversations {
       name?: string | undefined;
       topic?: string | null | undefined;
       avatarMediaId?: string | null | undefined;
+      requiresApproval?: boolean | undefined;
     },
   ): Promise<ConversationView> {
     const { store, events } = this.deps;
     await requireMember(store, conversationId, userId, 'admin');
     const conversation = await this.load(conversationId);
     if (conversation.type !== 'group')
-      throw new ConflictError('CHAT_NOT_A_GROUP', 'Only groups have a name, topic and avatar.');
+      throw new ConflictError('CHAT_NOT_A_GROUP', 'Only groups have a name, topic, avatar and join rule.');
     const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
     const updated = await store.conversations.findOneAndUpdate(
       { _id: conversationId },
@@ -210,6 +213,53 @@ export class Conversations {
     const now = new Date();
     for (const id of userIds) await this.insertMember(conversationId, id, 'member', now, userId);
     return this.get(userId, conversationId);
+  }
+
+  /**
+   * What the invite workflow needs to know about a group and one user in it: the join rule and
+   * the user's role, null for a non-member. Unknown conversations are CHAT_CONVERSATION_NOT_FOUND.
+   */
+  async admission(conversationId: string, userId: string) {
+    const conversation = await this.load(conversationId);
+    const member = await this.deps.store.members.findOne({ _id: memberKey(conversationId, userId) });
+    return {
+      conversation: {
+        id: conversation._id,
+        type: conversation.type,
+        name: conversation.name,
+        requiresApproval: conversation.requiresApproval ?? false,
+      },
+      role: member?.role ?? null,
+    };
+  }
+
+  /**
+   * Adds the invitee of an accepted invite. The inviter must still be an admin, and a group that
+   * requires approval needs an admin approver too; both are checked now, not when the invite was
+   * sent. A user who is already a member stays as they are, so a retried call changes nothing.
+   */
+  async addByInvite(
+    conversationId: string,
+    input: { userId: string; inviterId: string; approverId: string | null },
+  ): Promise<{ added: boolean; role: Role }> {
+    const { store, directory } = this.deps;
+    await this.requireGroup(conversationId);
+    const existing = await store.members.findOne({ _id: memberKey(conversationId, input.userId) });
+    if (existing) return { added: false, role: existing.role };
+    await this.requireAdmin(conversationId, input.inviterId);
+    const conversation = await this.load(conversationId);
+    if (conversation.requiresApproval) {
+      if (!input.approverId) {
+        throw new ConflictError('CHAT_APPROVAL_REQUIRED', 'An admin approves who joins this group.');
+      }
+      await this.requireAdmin(conversationId, input.approverId);
+    }
+    if ((await store.members.countDocuments({ conversationId })) + 1 > MAX_GROUP_MEMBERS) {
+      throw new ConflictError('CHAT_GROUP_FULL', `A group holds at most ${MAX_GROUP_MEMBERS} members.`);
+    }
+    await directory.requireUser(input.userId);
+    await this.insertMember(conversationId, input.userId, 'member', new Date(), input.inviterId);
+    return { added: true, role: 'member' };
   }
 
   /** Removes another member (admins and the owner), or the caller (leaving). */
@@ -336,6 +386,11 @@ export class Conversations {
     if (conversation.type !== 'group') {
       throw new ConflictError('CHAT_NOT_A_GROUP', 'Direct conversations have exactly their two members.');
     }
+  }
+
+  private async requireAdmin(conversationId: string, userId: string): Promise<void> {
+    const member = await this.deps.store.members.findOne({ _id: memberKey(conversationId, userId) });
+    if (!member || member.role === 'member') throw new RoleRequiredError('admin');
   }
 
   /** Adds a membership if absent and announces it; an existing membership is left as it is. */

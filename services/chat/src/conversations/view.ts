@@ -12,6 +12,7 @@ export function conversationView(
     name: conversation.name,
     topic: conversation.topic,
     avatarMediaId: conversation.avatarMediaId,
+    requiresApproval: conversation.requiresApproval ?? false,
     createdBy: conversation.createdBy,
     createdAt: conversation.createdAt.toISOString(),
     lastSeq: conversation.lastSeq,
