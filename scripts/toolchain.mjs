@@ -11,14 +11,20 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const binDir = join(root, '.tools', 'bin');
 
-/** The pinned specification of every tool, with a fingerprint that changes with the pin. */
-export function toolSpecs() {
+/**
+ * The pinned specification of every tool, with a fingerprint that changes with the pin. Tools
+ * marked `optional` (only the benchmark needs them) are left out unless named in `optIn`.
+ */
+export function toolSpecs(optIn = []) {
   const specs = JSON.parse(readFileSync(join(root, 'tools', 'versions.json'), 'utf8'));
-  return Object.entries(specs).map(([name, spec]) => {
+  const wanted = Object.entries(specs).filter(([name, spec]) => !spec.optional || optIn.includes(name));
+  return wanted.map(([name, spec]) => {
     const hash = createHash('sha256').update(JSON.stringify(spec));
     if (spec.dir) {
+      // A module that only pins an upstream command (a `tool` line in go.mod) has no main.go.
       for (const file of ['go.mod', 'go.sum', 'main.go']) {
-        hash.update(readFileSync(join(root, spec.dir, file)));
+        const path = join(root, spec.dir, file);
+        if (existsSync(path)) hash.update(readFileSync(path));
       }
     }
     return { name, spec, fingerprint: hash.digest('hex').slice(0, 16) };
@@ -89,10 +95,13 @@ function build({ name, spec, fingerprint }) {
   });
 }
 
-/** Builds every tool whose binary is missing or older than its pin. Resolves when all are current. */
-export async function ensureToolchain() {
+/**
+ * Builds every tool whose binary is missing or older than its pin, and the optional ones named in
+ * `optIn`. Resolves when all are current.
+ */
+export async function ensureToolchain(optIn = []) {
   mkdirSync(binDir, { recursive: true });
-  const stale = toolSpecs().filter((tool) => !isCurrent(tool));
+  const stale = toolSpecs(optIn).filter((tool) => !isCurrent(tool));
   if (stale.length === 0) return;
   const version = goVersion();
   process.stdout.write(
@@ -107,7 +116,8 @@ export async function ensureToolchain() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  ensureToolchain().catch((err) => {
+  // `node scripts/toolchain.mjs centrifugo` also builds the named optional tools.
+  ensureToolchain(process.argv.slice(2)).catch((err) => {
     process.stderr.write(`[toolchain] ${err.message}\n`);
     process.exit(1);
   });

@@ -1,0 +1,156 @@
+/**
+ * The load generator: a child process of the benchmark, so that its CPU is measured apart from
+ * the servers'. It holds every client connection, sends on an open-model schedule and records
+ * each delivery's latency from the send's planned time.
+ */
+import { summarise } from '../stats';
+import { runSchedule } from '../schedule';
+import { type BenchClient, connect } from './clients';
+import type { ClientKind, ClientSpec, Command, Report, RunResult, RunSpec } from './protocol';
+
+let clients: (BenchClient | undefined)[] = [];
+let current: Recorder | undefined;
+
+function report(message: Report): void {
+  process.send?.(message);
+}
+
+/** Counts the deliveries of one run. */
+class Recorder {
+  readonly latencies: number[] = [];
+  readonly counts: Uint16Array;
+  planned: number[] = [];
+  received = 0;
+  duplicates = 0;
+  expected = 0;
+  private readonly prefix: string;
+  private readonly roomSize: number[];
+
+  constructor(
+    readonly spec: RunSpec,
+    total: number,
+  ) {
+    this.prefix = `${spec.runId}:`;
+    this.counts = new Uint16Array(total);
+    this.roomSize = spec.rooms.map((room) => room.members.length);
+  }
+
+  onMessage(body: string): void {
+    if (!body.startsWith(this.prefix)) return; // A straggler of an earlier run.
+    const index = Number(body.slice(this.prefix.length, body.indexOf(':', this.prefix.length)));
+    const planned = this.planned[index];
+    if (planned === undefined) return;
+    const size = this.roomSize[index % this.roomSize.length] as number;
+    this.counts[index] = (this.counts[index] as number) + 1;
+    if ((this.counts[index] as number) > size) {
+      this.duplicates += 1;
+      return;
+    }
+    this.received += 1;
+    this.latencies.push(performance.now() - planned);
+  }
+}
+
+function bodyOf(runId: string, index: number, bytes: number): string {
+  const head = `${runId}:${index}:`;
+  return head + 'x'.repeat(Math.max(0, bytes - head.length));
+}
+
+async function connectAll(kind: ClientKind, specs: ClientSpec[], concurrency: number): Promise<void> {
+  const started = performance.now();
+  clients = new Array(specs.length);
+  let next = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  let lastReport = started;
+  const worker = async () => {
+    while (next < specs.length) {
+      const i = next++;
+      try {
+        clients[i] = await connect(kind, specs[i] as ClientSpec, (body) => current?.onMessage(body));
+      } catch (err) {
+        failed += 1;
+        firstError ??= err instanceof Error ? err.message : String(err);
+      }
+      if (performance.now() - lastReport > 5_000) {
+        lastReport = performance.now();
+        report({ type: 'progress', text: `connected ${i + 1 - failed} of ${specs.length}` });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, specs.length) }, worker));
+  const ms = Math.round(performance.now() - started);
+  report({ type: 'connected', count: specs.length - failed, failed, firstError, ms });
+}
+
+async function run(spec: RunSpec): Promise<void> {
+  const recorder = new Recorder(spec, Math.ceil((spec.rate * spec.durationMs) / 1000) + 1);
+  current = recorder;
+  let errors = 0;
+  let firstError: string | undefined;
+  const onError = (reason: string) => {
+    errors += 1;
+    firstError ??= reason;
+  };
+  const publish = spec.publishApi;
+  const rooms = spec.rooms;
+  const started = performance.now();
+  const schedule = await runSchedule(spec.rate, spec.durationMs, (i, plannedAt) => {
+    recorder.planned[i] = plannedAt;
+    const room = rooms[i % rooms.length]!;
+    recorder.expected += room.members.length;
+    const body = bodyOf(spec.runId, i, spec.payloadBytes);
+    if (publish) {
+      fetch(publish.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': publish.key },
+        body: JSON.stringify({ channel: room.id, data: { body } }),
+      })
+        .then(async (res) => {
+          if (!res.ok) onError(`publish answered ${res.status}`);
+          else await res.arrayBuffer();
+        })
+        .catch((err: Error) => onError(err.message));
+      return;
+    }
+    const sender = clients[room.members[Math.floor(i / rooms.length) % room.members.length]!];
+    if (sender) sender.send(room.id, body, onError);
+    else onError('sender not connected');
+  });
+  const sendWindowMs = performance.now() - started;
+  const drainUntil = performance.now() + spec.drainMs;
+  while (recorder.received < recorder.expected && performance.now() < drainUntil) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  current = undefined;
+  const lag = summarise(schedule.lagMs);
+  const result: RunResult = {
+    runId: spec.runId,
+    rate: spec.rate,
+    sent: schedule.planned.length,
+    expected: recorder.expected,
+    received: recorder.received,
+    duplicates: recorder.duplicates,
+    errors,
+    ...(firstError ? { firstError } : {}),
+    latencyMs: summarise(recorder.latencies),
+    sendLagP99Ms: lag.p99,
+    deliveriesPerSecond: recorder.received / (sendWindowMs / 1000),
+  };
+  report({ type: 'result', result });
+}
+
+process.on('message', (command: Command) => {
+  const task =
+    command.type === 'connect'
+      ? connectAll(command.kind, command.clients, command.concurrency)
+      : command.type === 'run'
+        ? run(command.spec)
+        : Promise.resolve().then(() => {
+            for (const client of clients) client?.close();
+            clients = [];
+            report({ type: 'disconnected' });
+          });
+  task.catch((err: Error) => report({ type: 'error', message: err.stack ?? err.message }));
+});
+process.on('disconnect', () => process.exit(0));

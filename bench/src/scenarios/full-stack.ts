@@ -1,0 +1,246 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Stack, freePortPlan } from '@parley/devstack';
+import { LoadGenerator } from '../loadgen/driver';
+import type { ClientSpec } from '../loadgen/protocol';
+import { type Measurement, type SearchStep, type Target, measure, runOnce, searchRate } from '../measure';
+import { onExit } from '../processes';
+import { rssBytes } from '../proc';
+import { type ProfileSummary, profileProcess } from '../profile';
+import { type Context, sourceAddress } from './context';
+import { type BenchUser, createGroups, registerUsers } from './parley-api';
+
+export interface IdleMemory {
+  clients: number;
+  rssBeforeBytes: number;
+  rssAfterBytes: number;
+  bytesPerConnection: number;
+}
+
+export interface FullStackResult {
+  search: SearchStep[];
+  sustainableRate: number;
+  atSustainable: Measurement;
+  /** Half the sustainable rate: latency, and the CPU price of a second gateway. */
+  referenceRate: number;
+  oneGateway: Measurement;
+  twoGateways?: Measurement;
+  idleMemory: IdleMemory[];
+  profile?: ProfileSummary;
+  /** CPU seconds per stack process over the sustainable-rate runs, to find the hottest. */
+  cpuByProcess: Record<string, number>;
+  setupSeconds: { start: number; users: number };
+}
+
+/** The stack's process ids by name, from the pid file it keeps in its data folder. */
+function stackPids(stack: Stack, dataDir: string): Record<string, number> {
+  const groups = JSON.parse(readFileSync(join(dataDir, 'pids.json'), 'utf8')) as { pid: number }[];
+  const names = stack.processNames();
+  return Object.fromEntries(names.map((name, i) => [name, groups[i]?.pid ?? -1]));
+}
+
+/**
+ * Configurations 1, 3 and 6 on one real stack (two gateway replicas, the second stopped while one
+ * gateway is measured): client emit -> gateway -> chat (stored) -> Dapr pub/sub -> gateway -> room.
+ */
+export async function fullStack(ctx: Context): Promise<FullStackResult> {
+  const { settings, log } = ctx;
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
+  const ports = await freePortPlan(2);
+  const lines: string[] = [];
+  const stack = new Stack({
+    dataDir,
+    ports,
+    sink: (name, line) => {
+      lines.push(`${name} | ${line}`);
+      if (lines.length > 200) lines.shift();
+    },
+    logLevel: 'error',
+    startTimeoutMs: 240_000,
+    env: {
+      // Set-up only: cheap password hashes and tokens that outlive the run; the registration and
+      // login budgets per address would otherwise stop the benchmark registering its users.
+      BCRYPT_COST: '4',
+      ACCESS_TOKEN_TTL: String(3 * 3600),
+      RATE_LIMIT_REGISTER_PER_IP: '1000000',
+      RATE_LIMIT_LOGIN_PER_IP: '1000000',
+    },
+  });
+  const forget = onExit(() => stack.killAllNow());
+  const loadgen = new LoadGenerator(log);
+  try {
+    log('full stack: starting (Redis, FerretDB, Temporal, every service with its sidecar, 2 gateways)');
+    let t0 = performance.now();
+    await stack.start();
+    const startSeconds = (performance.now() - t0) / 1000;
+    const gateways = [ports.apps.gateway.app, ...ports.extraGateways.map((p) => p.app)].map(
+      (port) => `http://127.0.0.1:${port}`,
+    );
+    log(`full stack: up in ${startSeconds.toFixed(0)} s; registering ${settings.clients} users`);
+    t0 = performance.now();
+    const users = await registerUsers(gateways[0]!, settings.clients, log);
+    const rooms = await createGroups(gateways[0]!, users, settings.roomSize, log);
+    const usersSeconds = (performance.now() - t0) / 1000;
+    log(`full stack: ${users.length} users in ${rooms.length} groups in ${usersSeconds.toFixed(0)} s`);
+
+    // One gateway: the second replica and its sidecar stop until configuration 3.
+    await stack.kill('gateway-2');
+    await stack.kill('gateway-2-dapr');
+    const clientsOn = (urls: string[], count = users.length): ClientSpec[] =>
+      Array.from({ length: count }, (_, c) => ({
+        url: urls[c % urls.length]!,
+        token: users[c % users.length]!.accessToken,
+        rooms: [],
+        localAddress: sourceAddress(c),
+      }));
+    await connectReporting(loadgen, clientsOn([gateways[0]!]), log);
+    const pids = () => {
+      const all = stackPids(stack, dataDir);
+      return Object.fromEntries(Object.entries(all).filter(([name]) => !name.startsWith('gateway-2')));
+    };
+    const target: Target = {
+      config: 'full stack',
+      loadgen,
+      serverPids: pids,
+      spec: { payloadBytes: settings.payloadBytes, rooms },
+    };
+    log('full stack: searching the sustainable rate');
+    const search = await searchRate(target, settings.quick ? 10 : 20, settings, log);
+    log(`full stack: sustainable rate ${search.rate} msg/s; measuring ${settings.runs} runs`);
+    const atSustainable = await measure(target, search.rate, settings, log);
+    const cpuByProcess = sumCpu(atSustainable);
+    const referenceRate = Math.max(1, Math.round(search.rate / 2));
+    log(`full stack: one gateway at half the sustainable rate, ${referenceRate} msg/s`);
+    const oneGateway = await measure(
+      { ...target, config: 'full stack, 1 gateway' },
+      referenceRate,
+      settings,
+      log,
+    );
+
+    const profile = await profileHottest(ctx, stack, dataDir, cpuByProcess, () =>
+      runOnce(target, search.rate, settings.runMs, settings.drainMs),
+    );
+
+    log('full stack: starting the second gateway replica; clients spread over both');
+    let twoGateways: Measurement | undefined;
+    try {
+      await stack.restart('gateway-2', 'gateway-2-dapr');
+      await loadgen.disconnect();
+      await connectReporting(loadgen, clientsOn(gateways), log);
+      const bothPids = () => stackPids(stack, dataDir);
+      twoGateways = await measure(
+        { ...target, config: 'full stack, 2 gateways', serverPids: bothPids },
+        referenceRate,
+        settings,
+        log,
+      );
+    } catch (err) {
+      log(`full stack: two gateways could not be measured: ${(err as Error).message}`);
+    }
+    await loadgen.disconnect();
+
+    const idleMemory = await measureIdleMemory(
+      ctx,
+      loadgen,
+      stackPids(stack, dataDir).gateway!,
+      clientsOn,
+      gateways[0]!,
+    );
+    return {
+      search: search.steps,
+      sustainableRate: search.rate,
+      atSustainable,
+      referenceRate,
+      oneGateway,
+      ...(twoGateways ? { twoGateways } : {}),
+      idleMemory,
+      ...(profile ? { profile } : {}),
+      cpuByProcess,
+      setupSeconds: { start: Math.round(startSeconds), users: Math.round(usersSeconds) },
+    };
+  } catch (err) {
+    log(`full stack: failed; last lines of the stack:\n${lines.slice(-40).join('\n')}`);
+    throw err;
+  } finally {
+    loadgen.stop();
+    log('full stack: stopping');
+    await stack.stop();
+    forget();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function connectReporting(loadgen: LoadGenerator, clients: ClientSpec[], log: (text: string) => void) {
+  log(`full stack: connecting ${clients.length} clients`);
+  const answer = await loadgen.connect('parley', clients, 20);
+  log(`full stack: ${answer.count} clients connected in ${(answer.ms / 1000).toFixed(1)} s`);
+  if (answer.count < clients.length)
+    throw new Error(`${answer.failed} clients could not connect: ${answer.firstError}`);
+}
+
+function sumCpu(measurement: Measurement): Record<string, number> {
+  const sums: Record<string, number> = {};
+  for (const run of measurement.runs) {
+    for (const [name, seconds] of Object.entries(run.serverCpu)) sums[name] = (sums[name] ?? 0) + seconds;
+  }
+  return Object.fromEntries(Object.entries(sums).map(([n, s]) => [n, Math.round(s * 100) / 100]));
+}
+
+/** A CPU profile of the Node process (gateway or chat, say) that used the most CPU. */
+async function profileHottest(
+  ctx: Context,
+  stack: Stack,
+  dataDir: string,
+  cpuByProcess: Record<string, number>,
+  during: () => Promise<unknown>,
+): Promise<ProfileSummary | undefined> {
+  const nodeApps = ['gateway', 'auth', 'chat', 'notification', 'media', 'search', 'analytics', 'worker'];
+  const hottest = Object.entries(cpuByProcess)
+    .filter(([name]) => nodeApps.includes(name))
+    .sort((a, b) => b[1] - a[1])[0]?.[0];
+  if (!hottest) return undefined;
+  const pid = stackPids(stack, dataDir)[hottest]!;
+  const script = hottest === 'worker' ? 'workflows/dist/worker.js' : `services/${hottest}/dist/main.js`;
+  ctx.log(
+    `full stack: profiling ${hottest} (the busiest Node process) during one run at the sustainable rate`,
+  );
+  try {
+    return await profileProcess(pid, hottest, script, during);
+  } catch (err) {
+    ctx.log(`full stack: no profile: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+/** Configuration 6: resident memory of one gateway per idle connection. */
+async function measureIdleMemory(
+  ctx: Context,
+  loadgen: LoadGenerator,
+  gatewayPid: number,
+  clientsOn: (urls: string[], count?: number) => ClientSpec[],
+  gateway: string,
+): Promise<IdleMemory[]> {
+  const { settings, log } = ctx;
+  const settle = async () => {
+    await new Promise((resolve) => setTimeout(resolve, settings.quick ? 2_000 : 5_000));
+    return rssBytes(gatewayPid);
+  };
+  const before = await settle();
+  log(`idle memory: gateway RSS ${(before / 2 ** 20).toFixed(0)} MiB with no clients`);
+  const results: IdleMemory[] = [];
+  for (const count of settings.idleClients) {
+    await connectReporting(loadgen, clientsOn([gateway], count), log);
+    const after = await settle();
+    const bytesPerConnection = (after - before) / count;
+    log(
+      `idle memory: ${count} clients, RSS ${(after / 2 ** 20).toFixed(0)} MiB, ${(bytesPerConnection / 1024).toFixed(1)} KiB each`,
+    );
+    results.push({ clients: count, rssBeforeBytes: before, rssAfterBytes: after, bytesPerConnection });
+    await loadgen.disconnect();
+  }
+  return results;
+}
+
+export type { BenchUser };

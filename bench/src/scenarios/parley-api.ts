@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import type { RoomSpec } from '../loadgen/protocol';
+
+export interface BenchUser {
+  userId: string;
+  accessToken: string;
+}
+
+async function post<T>(url: string, body: unknown, token?: string): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+/** Registers and logs in one user through the gateway's public API. */
+async function registerOne(gateway: string, username: string): Promise<BenchUser> {
+  const password = `pw-${randomBytes(9).toString('base64url')}`;
+  const registered = await post<{ user: { id: string } }>(`${gateway}/api/v1/accounts`, {
+    username,
+    email: `${username}@bench.example`,
+    password,
+    displayName: `Bench ${username}`,
+  });
+  if (registered.status !== 201)
+    throw new Error(`registration answered ${registered.status}: ${JSON.stringify(registered.body)}`);
+  const login = await post<{ accessToken: string }>(`${gateway}/api/v1/sessions`, {
+    login: username,
+    password,
+  });
+  if (login.status !== 201) throw new Error(`login answered ${login.status}: ${JSON.stringify(login.body)}`);
+  return { userId: registered.body.user.id, accessToken: login.body.accessToken };
+}
+
+/**
+ * Registers `count` users, a few at a time. A failed registration is tried again under a new name
+ * (a sidecar may retry a slow registration that in fact succeeded, and the retry finds the name taken).
+ */
+export async function registerUsers(
+  gateway: string,
+  count: number,
+  log: (text: string) => void,
+  concurrency = 8,
+): Promise<BenchUser[]> {
+  const tag = randomBytes(3).toString('hex');
+  const users: BenchUser[] = new Array(count);
+  let next = 0;
+  let done = 0;
+  let lastLog = performance.now();
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      let lastError: unknown;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+          users[i] = await registerOne(gateway, `b${tag}_${i}_${attempt}`);
+          lastError = undefined;
+          break;
+        } catch (err) {
+          lastError = err;
+        }
+      }
+      if (lastError) throw lastError;
+      done += 1;
+      if (performance.now() - lastLog > 5_000) {
+        lastLog = performance.now();
+        log(`full stack: ${done} of ${count} users registered`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return users;
+}
+
+/** Group conversations of `size`: users size*r .. size*r+size-1, created by the first of them. */
+export async function createGroups(
+  gateway: string,
+  users: BenchUser[],
+  size: number,
+  log: (text: string) => void,
+): Promise<RoomSpec[]> {
+  const rooms: RoomSpec[] = [];
+  for (let r = 0; r * size + size <= users.length; r++) {
+    const members = Array.from({ length: size }, (_, m) => r * size + m);
+    const [creator, ...others] = members.map((m) => users[m]!);
+    const created = await post<{ id: string }>(
+      `${gateway}/api/v1/conversations`,
+      { type: 'group', name: `bench room ${r}`, memberIds: others.map((u) => u.userId) },
+      creator!.accessToken,
+    );
+    if (created.status !== 201)
+      throw new Error(`creating a group answered ${created.status}: ${JSON.stringify(created.body)}`);
+    rooms.push({ id: created.body.id, members });
+  }
+  log(`full stack: ${rooms.length} groups of ${size} created`);
+  return rooms;
+}
