@@ -1,0 +1,54 @@
+import { DependencyError, type Sidecar } from '@parley/service-kit';
+
+export interface Contact {
+  userId: string;
+  displayName: string;
+  email: string;
+  emailVerified: boolean;
+  phone: string | null;
+  timeZone: string | null;
+}
+
+/** A conversation as one of its members sees it (the fields used here). */
+export interface MemberView {
+  id: string;
+  type: 'direct' | 'group';
+  name: string | null;
+  me: { readSeq: number; muted: boolean };
+  members?: { userId: string }[];
+}
+
+/** What the service asks auth and chat, through service invocation. */
+export interface Directory {
+  /** Null for an unknown (or deleted) user. */
+  contact(userId: string): Promise<Contact | null>;
+  displayName(userId: string): Promise<string>;
+  /** The conversation as `userId` sees it, or null when they are not a member. */
+  conversationAs(userId: string, conversationId: string): Promise<MemberView | null>;
+}
+
+const TIMEOUT_MS = 5_000;
+
+export function sidecarDirectory(sidecar: Sidecar): Directory {
+  const get = async <T>(app: string, method: string): Promise<T | null> => {
+    const result = await sidecar.invoke<T>(app, method, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    if (result.status === 200) return result.body;
+    if (result.status === 404 || result.status === 403) return null;
+    throw new DependencyError(app, `${app} answered ${result.status}`);
+  };
+  return {
+    contact: (userId) => get<Contact>('auth', `internal/v1/users/${encodeURIComponent(userId)}/contact`),
+    async displayName(userId) {
+      const user = await get<{ displayName: string; username: string }>(
+        'auth',
+        `internal/v1/users/${encodeURIComponent(userId)}`,
+      );
+      return user ? user.displayName || user.username : 'Someone';
+    },
+    conversationAs: (userId, conversationId) =>
+      get<MemberView>(
+        'chat',
+        `internal/v1/users/${encodeURIComponent(userId)}/conversations/${encodeURIComponent(conversationId)}`,
+      ),
+  };
+}

@@ -1,0 +1,49 @@
+import type { Sidecar } from '@parley/service-kit';
+import type { Client } from '@temporalio/client';
+import type { Express, RequestHandler } from 'express';
+import type { Db } from 'mongodb';
+import type { Logger } from 'pino';
+import { ledgerRoutes } from '../ledger/ledger-routes';
+import { preferenceRoutes } from '../preferences/preference-routes';
+import { pushSubscriptionRoutes } from '../push/subscription-routes';
+import { smsStatusRoutes } from '../sms/status-routes';
+import { unsubscribeRoutes } from '../unsubscribe/unsubscribe-routes';
+import { mountChatEvents } from './chat-events';
+import type { DeliveryConfig } from './config';
+import { sidecarDirectory } from './directory';
+import { deliveryInternalRoutes } from './internal-routes';
+import { Planner } from './planner';
+import { openDeliveryStore } from './store';
+
+export interface DeliveryContext {
+  app: Express;
+  db: Db;
+  sidecar: Sidecar;
+  temporal: Client;
+  config: DeliveryConfig;
+  /** Verifies the caller's access token. */
+  auth: RequestHandler;
+  logger: Logger;
+}
+
+/** Notification delivery: chat events in, preferences, push subscriptions, the ledger, callbacks. */
+export async function mountDelivery({ app, db, sidecar, temporal, config, auth, logger }: DeliveryContext) {
+  const store = await openDeliveryStore(db);
+  const directory = sidecarDirectory(sidecar);
+  const planner = new Planner({ store, directory, config });
+  mountChatEvents(app, { store, directory, temporal, logger: logger.child({ component: 'chat-events' }) });
+  app.use(deliveryInternalRoutes(store, planner, sidecar));
+  // Reached without an access token: Twilio (signed) and mail clients (signed link).
+  app.use(
+    smsStatusRoutes(store, { publicUrl: config.PUBLIC_URL, twilioAuthToken: config.TWILIO_AUTH_TOKEN }),
+  );
+  app.use(unsubscribeRoutes(store, config.NOTIFICATION_LINK_SECRET));
+  app.use(preferenceRoutes(store, directory, auth));
+  app.use(
+    pushSubscriptionRoutes(store, auth, {
+      allowLoopbackHttp: config.PUSH_ALLOW_LOOPBACK_HTTP,
+      vapidPublicKey: config.VAPID_PUBLIC_KEY,
+    }),
+  );
+  app.use(ledgerRoutes(store, directory, auth, config.OPS_TOKEN));
+}

@@ -1,0 +1,108 @@
+import type { NotifyKind, NotifyStep } from '@parley/workflows';
+import type { Collection, Db } from 'mongodb';
+import type { Preferences } from '../preferences/schemas';
+
+/** A recipient's stored preferences; absent fields take the defaults. */
+export interface PreferencesDoc extends Partial<Preferences> {
+  _id: string;
+  updatedAt: Date;
+}
+
+/** A per-conversation level, `${userId}:${conversationId}`. */
+export interface ConversationPreferenceDoc {
+  _id: string;
+  userId: string;
+  conversationId: string;
+  level: Preferences['level'];
+  updatedAt: Date;
+}
+
+export interface PushSubscriptionDoc {
+  /** Derived from the user and the endpoint, so registering twice keeps one. */
+  _id: string;
+  userId: string;
+  endpoint: string;
+  keys: { p256dh: string; auth: string };
+  createdAt: Date;
+}
+
+export type TimelineEvent =
+  'queued' | 'delivered' | 'read' | 'pushed' | 'emailed' | 'texted' | 'deferred' | 'sms-status' | 'failed';
+
+export interface TimelineEntry {
+  /** Makes adding the same entry twice (a redelivered event, a retried call) harmless. */
+  key: string;
+  at: Date;
+  event: TimelineEvent;
+  channel: NotifyStep | null;
+  detail: string | null;
+}
+
+/** The delivery ledger: one document per message and recipient, `${messageId}:${recipientId}`. */
+export interface DeliveryDoc {
+  _id: string;
+  messageId: string;
+  conversationId: string;
+  seq: number;
+  senderId: string;
+  senderName: string;
+  /** The start of the message text, for the notification itself. */
+  snippet: string;
+  recipientId: string;
+  kind: NotifyKind;
+  urgent: boolean;
+  createdAt: Date;
+  timeline: TimelineEntry[];
+}
+
+/** A provider call's record: the intent before it, the outcome after it. `_id` is the idempotency key. */
+export interface SendDoc {
+  _id: string;
+  /** Short hash of the key: names the send in Twilio status callback URLs. */
+  ref: string;
+  userId: string;
+  channel: NotifyStep;
+  messageIds: string[];
+  state: 'intent' | 'sent' | 'failed';
+  intentAt: Date;
+  attempts: number;
+  providerId: string | null;
+  reason: string | null;
+  finishedAt: Date | null;
+}
+
+export interface DeliveryStore {
+  preferences: Collection<PreferencesDoc>;
+  conversationPreferences: Collection<ConversationPreferenceDoc>;
+  pushSubscriptions: Collection<PushSubscriptionDoc>;
+  deliveries: Collection<DeliveryDoc>;
+  sends: Collection<SendDoc>;
+}
+
+/** Opens the collections and creates the indexes queries rely on. */
+export async function openDeliveryStore(db: Db): Promise<DeliveryStore> {
+  const store: DeliveryStore = {
+    preferences: db.collection('preferences'),
+    conversationPreferences: db.collection('conversation_preferences'),
+    pushSubscriptions: db.collection('push_subscriptions'),
+    deliveries: db.collection('deliveries'),
+    sends: db.collection('sends'),
+  };
+  await store.conversationPreferences.createIndex({ userId: 1 });
+  await store.pushSubscriptions.createIndex({ userId: 1 });
+  await store.deliveries.createIndex({ messageId: 1 });
+  await store.deliveries.createIndex({ recipientId: 1, conversationId: 1, seq: 1 });
+  await store.sends.createIndex({ ref: 1 }, { unique: true });
+  return store;
+}
+
+/** Adds an entry to the timelines of the given deliveries, once per key. */
+export async function addTimeline(store: DeliveryStore, ids: string[], entry: TimelineEntry): Promise<void> {
+  if (ids.length === 0) return;
+  await store.deliveries.updateMany(
+    { _id: { $in: ids }, 'timeline.key': { $ne: entry.key } },
+    { $push: { timeline: entry } },
+  );
+}
+
+export const deliveryId = (messageId: string, recipientId: string) => `${messageId}:${recipientId}`;

@@ -1,0 +1,66 @@
+import { bearerToken, principalOf } from '@parley/identity';
+import { parse, safeEqual } from '@parley/service-kit';
+import { type RequestHandler, Router } from 'express';
+import { z } from 'zod';
+import type { Directory } from '../delivery/directory';
+import type { DeliveryDoc, DeliveryStore } from '../delivery/store';
+import { DeliveryNotFoundError } from '../errors';
+
+const ledgerQuery = z
+  .object({ messageId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id') })
+  .strict();
+
+function timelineView(doc: DeliveryDoc) {
+  return {
+    recipientId: doc.recipientId,
+    kind: doc.kind,
+    urgent: doc.urgent,
+    timeline: [...doc.timeline]
+      .sort((a, b) => a.at.getTime() - b.at.getTime())
+      .map((e) => ({ at: e.at.toISOString(), event: e.event, channel: e.channel, detail: e.detail })),
+  };
+}
+
+/**
+ * `GET /v1/notifications/deliveries?messageId=`: the delivery ledger of one message, one timeline
+ * per recipient (queued, delivered to a device, pushed, emailed, texted, read, failed and why).
+ * Readable by the members of the message's conversation, and by operators with the ops token.
+ */
+export function ledgerRoutes(
+  store: DeliveryStore,
+  directory: Directory,
+  auth: RequestHandler,
+  opsToken: string,
+): Router {
+  const router = Router();
+  const operatorOrUser: RequestHandler = (req, res, next) => {
+    const presented = bearerToken(req.get('authorization'));
+    if (presented && safeEqual(presented, opsToken)) {
+      res.locals.operator = true;
+      next();
+      return;
+    }
+    auth(req, res, next);
+  };
+
+  router.get('/v1/notifications/deliveries', operatorOrUser, async (req, res) => {
+    const { messageId } = parse(ledgerQuery, req.query, 'query');
+    const docs = await store.deliveries.find({ messageId }).toArray();
+    const first = docs[0];
+    if (!first) throw new DeliveryNotFoundError(messageId);
+    if (res.locals.operator !== true) {
+      const { userId } = principalOf(req);
+      // The same answer whether the message is unknown or the caller is not a member.
+      if (!(await directory.conversationAs(userId, first.conversationId)))
+        throw new DeliveryNotFoundError(messageId);
+    }
+    res.json({
+      messageId,
+      conversationId: first.conversationId,
+      senderId: first.senderId,
+      recipients: docs.map(timelineView),
+    });
+  });
+
+  return router;
+}

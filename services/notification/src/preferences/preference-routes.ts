@@ -1,0 +1,53 @@
+import { principalOf } from '@parley/identity';
+import { parse } from '@parley/service-kit';
+import { type RequestHandler, Router } from 'express';
+import type { Directory } from '../delivery/directory';
+import type { DeliveryStore } from '../delivery/store';
+import { ConversationNotVisibleError } from '../errors';
+import { conversationLevels, loadPreferences, updatePreferences } from './preference-store';
+import { conversationLevelBody, conversationParams, preferencesPatchSchema } from './schemas';
+
+/** `/v1/notifications/preferences`: the caller's global and per-conversation preferences. */
+export function preferenceRoutes(store: DeliveryStore, directory: Directory, auth: RequestHandler): Router {
+  const router = Router();
+  const path = '/v1/notifications/preferences';
+
+  const view = async (userId: string) => ({
+    ...(await loadPreferences(store, userId)),
+    conversations: Object.fromEntries(await conversationLevels(store, userId)),
+  });
+
+  router.get(path, auth, async (req, res) => {
+    res.json(await view(principalOf(req).userId));
+  });
+
+  router.patch(path, auth, async (req, res) => {
+    const { userId } = principalOf(req);
+    const patch = parse(preferencesPatchSchema, req.body, 'body');
+    await updatePreferences(store, userId, patch);
+    res.json(await view(userId));
+  });
+
+  router.put(`${path}/conversations/:conversationId`, auth, async (req, res) => {
+    const { userId } = principalOf(req);
+    const { conversationId } = parse(conversationParams, req.params, 'params');
+    const { level } = parse(conversationLevelBody, req.body, 'body');
+    if (!(await directory.conversationAs(userId, conversationId)))
+      throw new ConversationNotVisibleError(conversationId);
+    await store.conversationPreferences.updateOne(
+      { _id: `${userId}:${conversationId}` },
+      { $set: { userId, conversationId, level, updatedAt: new Date() } },
+      { upsert: true },
+    );
+    res.json(await view(userId));
+  });
+
+  router.delete(`${path}/conversations/:conversationId`, auth, async (req, res) => {
+    const { userId } = principalOf(req);
+    const { conversationId } = parse(conversationParams, req.params, 'params');
+    await store.conversationPreferences.deleteOne({ _id: `${userId}:${conversationId}` });
+    res.status(204).end();
+  });
+
+  return router;
+}

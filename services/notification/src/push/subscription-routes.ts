@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { principalOf } from '@parley/identity';
+import { parse } from '@parley/service-kit';
+import { type RequestHandler, Router } from 'express';
+import { z } from 'zod';
+import type { DeliveryStore } from '../delivery/store';
+import {
+  PushEndpointRefusedError,
+  PushSubscriptionNotFoundError,
+  TooManyPushSubscriptionsError,
+} from '../errors';
+
+const MAX_SUBSCRIPTIONS = 20;
+
+/** base64url (padding tolerated) that decodes to exactly `bytes` bytes. */
+const base64urlBytes = (bytes: number, what: string) =>
+  z
+    .string()
+    .max(200)
+    .regex(/^[A-Za-z0-9_-]+={0,2}$/, `${what} must be base64url`)
+    .refine((s) => Buffer.from(s, 'base64url').length === bytes, {
+      message: `${what} must be ${bytes} bytes`,
+    });
+
+/** A browser's PushSubscription, as `JSON.stringify(subscription)` gives it. */
+const subscriptionBody = z
+  .object({
+    endpoint: z.url().max(2048),
+    expirationTime: z.number().nullable().optional(),
+    keys: z
+      .object({
+        // An uncompressed P-256 point (RFC 8291): 65 bytes starting with 0x04.
+        p256dh: base64urlBytes(65, 'p256dh').refine((s) => Buffer.from(s, 'base64url')[0] === 4, {
+          message: 'p256dh must be an uncompressed P-256 point',
+        }),
+        auth: base64urlBytes(16, 'auth'),
+      })
+      .strict(),
+  })
+  .strict();
+
+const idParams = z.object({ subscriptionId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }).strict();
+
+/**
+ * Only https endpoints are accepted (a push service is always https); with the test setting
+ * `allowLoopbackHttp`, also http on 127.0.0.1. Credentials and fragments are refused.
+ */
+export function checkPushEndpoint(endpoint: string, allowLoopbackHttp: boolean): void {
+  const url = new URL(endpoint);
+  if (url.username || url.password || url.hash)
+    throw new PushEndpointRefusedError('The endpoint must be a plain URL.');
+  if (url.protocol === 'https:') return;
+  if (allowLoopbackHttp && url.protocol === 'http:' && url.hostname === '127.0.0.1') return;
+  throw new PushEndpointRefusedError('The push endpoint must be an https URL.');
+}
+
+/** `/v1/notifications/push-subscriptions`: the caller's browsers register and remove themselves. */
+export function pushSubscriptionRoutes(
+  store: DeliveryStore,
+  auth: RequestHandler,
+  options: { allowLoopbackHttp: boolean; vapidPublicKey: string | undefined },
+): Router {
+  const router = Router();
+  const path = '/v1/notifications/push-subscriptions';
+
+  // The application server key browsers pass to pushManager.subscribe().
+  router.get('/v1/notifications/push-key', auth, (_req, res) => {
+    res.json({ publicKey: options.vapidPublicKey ?? null });
+  });
+
+  router.get(path, auth, async (req, res) => {
+    const docs = await store.pushSubscriptions.find({ userId: principalOf(req).userId }).toArray();
+    res.json({
+      items: docs.map((d) => ({ id: d._id, endpoint: d.endpoint, createdAt: d.createdAt.toISOString() })),
+    });
+  });
+
+  router.post(path, auth, async (req, res) => {
+    const { userId } = principalOf(req);
+    const body = parse(subscriptionBody, req.body, 'body');
+    checkPushEndpoint(body.endpoint, options.allowLoopbackHttp);
+    const id = createHash('sha256').update(`${userId}\n${body.endpoint}`).digest('base64url').slice(0, 24);
+    const existing = await store.pushSubscriptions.countDocuments({ userId, _id: { $ne: id } });
+    if (existing >= MAX_SUBSCRIPTIONS) throw new TooManyPushSubscriptionsError(MAX_SUBSCRIPTIONS);
+    const result = await store.pushSubscriptions.updateOne(
+      { _id: id },
+      { $set: { userId, endpoint: body.endpoint, keys: body.keys }, $setOnInsert: { createdAt: new Date() } },
+      { upsert: true },
+    );
+    res
+      .status(result.upsertedCount > 0 ? 201 : 200)
+      .location(`/api${path}/${id}`)
+      .json({ id, endpoint: body.endpoint });
+  });
+
+  router.delete(`${path}/:subscriptionId`, auth, async (req, res) => {
+    const { subscriptionId } = parse(idParams, req.params, 'params');
+    const result = await store.pushSubscriptions.deleteOne({
+      _id: subscriptionId,
+      userId: principalOf(req).userId,
+    });
+    if (result.deletedCount === 0) throw new PushSubscriptionNotFoundError(subscriptionId);
+    res.status(204).end();
+  });
+
+  return router;
+}
