@@ -9,6 +9,11 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   OPS_TOKEN: z.string().min(16),
   /** Folder of the built web client; when missing, the gateway serves a page pointing at the API. */
   WEB_DIR: z.string().optional(),
+  /**
+   * Azure Storage connection string of the media service; only its blob endpoint is read here,
+   * so the web client's Content-Security-Policy lets pages load media links from it.
+   */
+  AZURE_STORAGE_CONNECTION_STRING: z.string().optional(),
   /** Redis shared by every replica: abuse limits, the Socket.IO adapter, presence and typing. */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
   /**

@@ -7,6 +7,7 @@ import { REALTIME_TOPICS } from './realtime/subscriptions';
 import { isProxiedPath, proxyRoutes } from './proxy/routes';
 import { startRateLimits } from './rate-limits';
 import { referenceRoutes } from './reference/routes';
+import { blobOrigin } from './web/blob-origin';
 import { webRoutes } from './web/routes';
 
 /**
@@ -27,7 +28,12 @@ void runService({
     app.use('/api/v1', limits.router);
     app.use('/api/v1', proxyRoutes(sidecar));
     const realtime = await startRealtime({ config, app, sidecar, logger });
-    app.use(webRoutes(config.WEB_DIR ?? join(__dirname, '..', '..', '..', 'web', 'dist')));
+    app.use(
+      webRoutes({
+        webDir: config.WEB_DIR ?? join(__dirname, '..', '..', '..', 'web', 'dist'),
+        mediaOrigin: blobOrigin(config.AZURE_STORAGE_CONNECTION_STRING),
+      }),
+    );
     return {
       checks: [realtime.check, limits.check],
       onListening: (server) => realtime.realtime.attach(server),
