@@ -5,4 +5,5 @@ export const TASK_QUEUE = 'parley';
 export const workflowIds = {
   platformProbe: (probeId: string) => `platform-probe-${probeId}`,
   email: (idempotencyKey: string) => `email-${idempotencyKey}`,
+  media: (mediaId: string) => `media-${mediaId}`,
 };

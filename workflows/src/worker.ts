@@ -4,6 +4,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createTransport } from 'nodemailer';
 import { z } from 'zod';
 import { createActivities } from './activities';
+import { connectMediaContainer, mediaWorkerSettings } from './activities/media-storage';
 import { workerMetrics } from './metrics/worker-metrics';
 import { TASK_QUEUE } from './task-queue';
 
@@ -15,6 +16,7 @@ const configSchema = baseConfigSchema.extend({
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL'),
   /** The From header of every email. */
   EMAIL_FROM: z.string().default('Parley <no-reply@parley.localhost>'),
+  ...mediaWorkerSettings,
 });
 
 /**
@@ -28,6 +30,10 @@ void runService({
     const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
     const identity = `worker@${hostname()}:${process.pid}`;
     const mailer = createTransport(config.SMTP_URL);
+    const mediaContainer = await connectMediaContainer(
+      config.AZURE_STORAGE_CONNECTION_STRING,
+      config.MEDIA_CONTAINER,
+    );
     const metrics = workerMetrics();
     const worker = await Worker.create({
       connection,
@@ -43,6 +49,8 @@ void runService({
         mailer,
         from: config.EMAIL_FROM,
         messageIdDomain: 'parley',
+        mediaContainer,
+        maxImagePixels: config.MEDIA_MAX_IMAGE_PIXELS,
       }),
     });
     const running = worker.run().catch((err: unknown) => {

@@ -19,7 +19,10 @@ export const chatMessageView = z.object({
   threadRootId: id.nullable(),
   mentions: z.array(id),
   mentionsEveryone: z.boolean(),
-  attachments: z.array(z.object({ mediaId: id })),
+  /** `status` follows the media's processing (see `media.processed`); absent on older messages. */
+  attachments: z.array(
+    z.object({ mediaId: id, status: z.enum(['pending', 'processing', 'ready', 'failed']).optional() }),
+  ),
   reactions: z.array(z.object({ emoji: z.string(), userIds: z.array(id) })),
   createdAt: z.iso.datetime(),
   editedAt: z.iso.datetime().nullable(),

@@ -2,3 +2,4 @@ export * from './apps';
 export * from './topics';
 export * from './chat-events';
 export * from './usage-events';
+export * from './media-events';

@@ -9,6 +9,9 @@ import { sidecarEvents } from './events';
 import { messageHistoryRoutes } from './internal/message-history';
 import { actingAs, internalRoutes } from './internal/routes';
 import { inviteRoutes } from './invites/invite-routes';
+import { mediaCatalog } from './media/media-client';
+import { MEDIA_TOPICS, mountMediaEvents } from './media/media-events';
+import { mediaViewerRoutes } from './media/media-routes';
 import { messageRoutes } from './messages/routes';
 import { Messages } from './messages/service';
 import { receiptRoutes } from './receipts/routes';
@@ -24,7 +27,7 @@ const configSchema = baseConfigSchema.extend({
 void runService({
   name: 'chat',
   configSchema,
-  topics: [Topics.platformProbe],
+  topics: [Topics.platformProbe, ...MEDIA_TOPICS],
   bodyLimit: '64kb',
   async build({ config, app, sidecar, logger }) {
     const mongo = await connectMongo(config.MONGODB_URL, 'parley_chat');
@@ -37,7 +40,7 @@ void runService({
       events,
       logger: logger.child({ component: 'conversations' }),
     });
-    const messages = new Messages({ store, directory, events });
+    const messages = new Messages({ store, directory, events, media: mediaCatalog(sidecar) });
     const receipts = new Receipts({ store, events, messages });
     const verifier = createTokenVerifier({
       daprHttpPort: config.DAPR_HTTP_PORT,
@@ -53,6 +56,8 @@ void runService({
     app.use(internalRoutes(conversations));
     app.use(inviteRoutes(conversations));
     app.use(messageHistoryRoutes(store));
+    app.use(mediaViewerRoutes(store));
+    mountMediaEvents(app, store, events);
     app.use('/internal/v1/users/:userId', actingAs(), ...resources((_req, _res, next) => next()));
     app.use('/v1', ...resources(requireUser(verifier)));
     return { checks: [mongo.check], close: mongo.close };

@@ -59,7 +59,8 @@ export interface MessageDoc {
   threadRootId: string | null;
   mentions: string[];
   mentionsEveryone: boolean;
-  attachments: { mediaId: string }[];
+  /** `status` mirrors the media's processing, updated from `media.processed`. */
+  attachments: { mediaId: string; status?: 'pending' | 'processing' | 'ready' | 'failed' }[];
   reactions: Reaction[];
   /** `emoji + NUL + userId` of each reaction, so adding one twice is refused by the filter alone. */
   reactionKeys: string[];
@@ -102,5 +103,7 @@ export async function openStore(db: Db): Promise<ChatStore> {
   await store.members.createIndex({ userId: 1, conversationId: 1 }, { name: 'user_conversation' });
   await store.members.createIndex({ conversationId: 1, userId: 1 }, { name: 'conversation_user' });
   await store.conversations.createIndex({ lastActivity: -1 }, { name: 'last_activity' });
+  // Serves the media service's access checks and attachment status updates.
+  await store.messages.createIndex({ 'attachments.mediaId': 1 }, { name: 'attachment_media' });
   return store;
 }

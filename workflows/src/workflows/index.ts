@@ -1,3 +1,4 @@
 // The worker bundles everything exported here; workflow code must stay deterministic.
 export * from './platform-probe';
 export * from './send-email';
+export * from './media-processing';

@@ -9,6 +9,7 @@ import {
   MessageNotFoundError,
 } from '../errors';
 import type { ChatEvents } from '../events';
+import type { MediaCatalog } from '../media/media-client';
 import { type ChatStore, type MessageDoc, memberKey } from '../store';
 import { insertWithNextSeq } from './sequence';
 import { messageView, previewOf } from './view';
@@ -17,6 +18,7 @@ export interface MessageDeps {
   store: ChatStore;
   directory: Directory;
   events: ChatEvents;
+  media: MediaCatalog;
 }
 
 export interface SendInput {
@@ -78,6 +80,8 @@ export class Messages {
         );
       }
     }
+    // Only the sender's own media can be attached; each is stored with its processing status.
+    const attachments = await this.deps.media.claim(userId, input.attachments ?? []);
     const mentions = [...new Set(input.mentions ?? [])];
     for (const mentioned of mentions) {
       const member = await store.members.findOne({ _id: memberKey(conversationId, mentioned) });
@@ -97,7 +101,7 @@ export class Messages {
       threadRootId: input.threadRootId ?? null,
       mentions,
       mentionsEveryone: input.mentionsEveryone ?? false,
-      attachments: input.attachments ?? [],
+      attachments,
       reactions: [],
       reactionKeys: [],
       edits: [],

@@ -46,6 +46,10 @@ const FORWARDED_RESPONSE_HEADERS = [
   'etag',
   'retry-after',
   'cache-control',
+  // Files served through (media content) keep what stops a browser rendering or sniffing them.
+  'content-disposition',
+  'x-content-type-options',
+  'content-security-policy',
 ];
 
 /** True for the paths the proxy forwards, whose bodies the gateway must not read. */

@@ -1,0 +1,52 @@
+import { AppError, DependencyError, type Sidecar } from '@parley/service-kit';
+import type { MessageDoc } from '../store';
+
+export type Attachment = MessageDoc['attachments'][number];
+
+/** What chat asks the media service about attachments. */
+export interface MediaCatalog {
+  /**
+   * Checks that the sender owns each media item and that none failed processing; answers the
+   * attachments with each one's current status.
+   */
+  claim(userId: string, attachments: { mediaId: string }[]): Promise<Attachment[]>;
+}
+
+export class MediaNotFoundError extends AppError {
+  constructor(mediaId: string) {
+    super('CHAT_MEDIA_NOT_FOUND', 404, 'No such media among yours.', { mediaId });
+  }
+}
+
+export class MediaFailedError extends AppError {
+  constructor(mediaId: string) {
+    super('CHAT_MEDIA_FAILED', 409, 'This media failed processing and cannot be sent.', { mediaId });
+  }
+}
+
+const STATUSES = new Set(['pending', 'processing', 'ready', 'failed']);
+
+/** The media service, reached through service invocation. */
+export function mediaCatalog(sidecar: Sidecar): MediaCatalog {
+  return {
+    async claim(userId, attachments) {
+      const claimed: Attachment[] = [];
+      for (const { mediaId } of attachments) {
+        const result = await sidecar.invoke<{ status?: unknown }>(
+          'media',
+          `internal/v1/media/${encodeURIComponent(mediaId)}/attach`,
+          { method: 'POST', body: { userId }, signal: AbortSignal.timeout(5_000) },
+        );
+        // A malformed id is unknown media to the sender, like one of someone else's.
+        if (result.status === 404 || result.status === 400) throw new MediaNotFoundError(mediaId);
+        if (result.status === 409) throw new MediaFailedError(mediaId);
+        const status = result.body?.status;
+        if (result.status !== 200 || typeof status !== 'string' || !STATUSES.has(status)) {
+          throw new DependencyError('media', `media answered ${result.status} to an attachment check`);
+        }
+        claimed.push({ mediaId, status: status as Attachment['status'] });
+      }
+      return claimed;
+    },
+  };
+}

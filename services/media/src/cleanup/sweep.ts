@@ -1,0 +1,68 @@
+import type { Logger } from '@parley/service-kit';
+import type { Processing } from '../processing/processing';
+import type { MediaStore } from '../store';
+import type { Remover } from './remover';
+
+const HOUR_MS = 60 * 60 * 1000;
+/** An upload handed over this long ago and still not started was missed (a crash, an outage). */
+const START_GRACE_MS = 15_000;
+
+/**
+ * The periodic sweep, the backstop of everything done "eventually": it starts processing that an
+ * outage kept from starting, finishes interrupted deletions, removes uploads abandoned for an
+ * hour and media left unreferenced by a deleted owner. Every instance may sweep; each step is
+ * idempotent.
+ */
+export function startSweep(
+  deps: { store: MediaStore; processing: Processing; remover: Remover; logger: Logger },
+  intervalSeconds: number,
+): { stop: () => Promise<void> } {
+  const { store, processing, remover, logger } = deps;
+  const sweepOnce = async () => {
+    const now = Date.now();
+    const unstarted = await store.media
+      .find({
+        status: 'processing',
+        uploadedAt: { $lt: new Date(now - START_GRACE_MS) },
+        $or: [{ workflowStartedAt: null }, { uploadAnnouncedAt: null }],
+      })
+      .limit(100)
+      .toArray();
+    for (const doc of unstarted) await processing.continue(doc);
+
+    const abandoned = await store.media
+      .find(
+        {
+          $or: [
+            { deleting: true },
+            { status: 'uploading', createdAt: { $lt: new Date(now - HOUR_MS) } },
+            { status: 'pending', uploadExpiresAt: { $lt: new Date(now - HOUR_MS) } },
+          ],
+        },
+        { projection: { _id: 1 } },
+      )
+      .limit(100)
+      .toArray();
+    for (const doc of abandoned) await remover.remove(doc, 'abandoned or interrupted');
+
+    await remover.removeUnreferencedOf({}, 'owner deleted');
+  };
+
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    // A slow round is not overtaken by the next one.
+    if (running) return;
+    running = sweepOnce()
+      .catch((err: unknown) => logger.warn({ err }, 'media sweep failed; next round retries'))
+      .finally(() => {
+        running = undefined;
+      });
+  }, intervalSeconds * 1000);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

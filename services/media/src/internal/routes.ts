@@ -1,0 +1,71 @@
+import { parse } from '@parley/service-kit';
+import { Router } from 'express';
+import { z } from 'zod';
+import { MediaNotFoundError, MediaStateError } from '../errors';
+import { mediaId, userId } from '../ids';
+import type { Processing } from '../processing/processing';
+import type { MediaStore } from '../store';
+
+const mediaParams = z.object({ mediaId }).strict();
+const attachBody = z.object({ userId }).strict();
+
+const blobName = z.string().min(1).max(128);
+const processingResult = z.discriminatedUnion('status', [
+  z
+    .object({
+      mediaId,
+      status: z.literal('ready'),
+      kind: z.enum(['image', 'video', 'audio', 'file']),
+      contentType: z.string().min(1).max(255),
+      detectedType: z.string().min(1).max(255),
+      downloadOnly: z.boolean(),
+      width: z.number().int().positive().nullable(),
+      height: z.number().int().positive().nullable(),
+      durationMs: z.number().int().nonnegative().nullable(),
+      blobs: z
+        .object({ file: blobName, thumbnail: blobName.nullable(), preview: blobName.nullable() })
+        .strict(),
+    })
+    .strict(),
+  z
+    .object({
+      mediaId,
+      status: z.literal('failed'),
+      failureCode: z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/),
+      failureMessage: z.string().max(1_000),
+    })
+    .strict(),
+]);
+
+/** What other services ask: chat checks an attachment, the worker reports a processing result. */
+export function internalRoutes(store: MediaStore, processing: Processing): Router {
+  const router = Router();
+
+  /**
+   * Chat asks this before it stores a message carrying the media: only the owner may attach it,
+   * and media that failed processing cannot be attached. The answer tells its current status.
+   */
+  router.post('/internal/v1/media/:mediaId/attach', async (req, res) => {
+    const params = parse(mediaParams, req.params, 'params');
+    const body = parse(attachBody, req.body, 'body');
+    const doc = await store.media.findOne({ _id: params.mediaId });
+    if (!doc || doc.deleting || doc.ownerId !== body.userId || doc.status === 'uploading') {
+      throw new MediaNotFoundError(params.mediaId);
+    }
+    if (doc.status === 'failed') {
+      throw new MediaStateError('MEDIA_FAILED', 'This media failed processing.', { mediaId: doc._id });
+    }
+    res.json({ mediaId: doc._id, status: doc.status });
+  });
+
+  router.post('/internal/v1/media/:mediaId/result', async (req, res) => {
+    const params = parse(mediaParams, req.params, 'params');
+    const result = parse(processingResult, req.body, 'body');
+    if (result.mediaId !== params.mediaId) throw new MediaNotFoundError(params.mediaId);
+    const doc = await processing.recordResult(result);
+    if (!doc || doc.deleting) throw new MediaNotFoundError(params.mediaId);
+    res.json({ mediaId: doc._id, status: doc.status });
+  });
+
+  return router;
+}

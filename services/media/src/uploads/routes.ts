@@ -1,0 +1,68 @@
+import { principalOf } from '@parley/identity';
+import { parse } from '@parley/service-kit';
+import { type RequestHandler, Router } from 'express';
+import { z } from 'zod';
+import { mediaId } from '../ids';
+import { mediaView } from '../media/view';
+import { completeUploadBody, directUploadBody, mediaType, streamUploadQuery } from './schemas';
+import type { Uploads } from './uploads';
+
+const mediaParams = z.object({ mediaId }).strict();
+
+/** The path whose body the service reads itself, as a stream, instead of parsing it as JSON. */
+export const STREAM_UPLOAD_PATH = '/v1/media';
+
+/** Uploading: streamed through the service, or straight to storage with a write link. */
+export function uploadRoutes(uploads: Uploads, guard: RequestHandler): Router {
+  const router = Router();
+
+  router.post('/media', guard, async (req, res) => {
+    const { fileName } = parse(streamUploadQuery, req.query, 'query');
+    const declared = parse(
+      mediaType,
+      req.get('content-type') ?? 'application/octet-stream',
+      'headers.content-type',
+    );
+    const doc = await uploads.streamed(req, principalOf(req).userId, fileName, declared);
+    res.status(201).location(`/api/v1/media/${doc._id}`).json(mediaView(doc));
+  });
+
+  router.post('/media/uploads', guard, async (req, res) => {
+    const body = parse(directUploadBody, req.body, 'body');
+    const { doc, link } = await uploads.createDirect(principalOf(req).userId, body);
+    res
+      .status(201)
+      .location(`/api/v1/media/${doc._id}`)
+      .json({ media: mediaView(doc), upload: uploadInstructions(link) });
+  });
+
+  router.post('/media/:mediaId/upload-link', guard, async (req, res) => {
+    const params = parse(mediaParams, req.params, 'params');
+    res.json(uploadInstructions(await uploads.renewLink(principalOf(req).userId, params.mediaId)));
+  });
+
+  router.get('/media/:mediaId/blocks', guard, async (req, res) => {
+    const params = parse(mediaParams, req.params, 'params');
+    res.json(await uploads.blocks(principalOf(req).userId, params.mediaId));
+  });
+
+  router.post('/media/:mediaId/complete', guard, async (req, res) => {
+    const params = parse(mediaParams, req.params, 'params');
+    const { blockIds } = parse(completeUploadBody, req.body, 'body');
+    const doc = await uploads.complete(principalOf(req).userId, params.mediaId, blockIds);
+    res.status(202).json(mediaView(doc));
+  });
+
+  return router;
+}
+
+/** How a client writes blocks with the link (Azure's Put Block, then `complete` here). */
+function uploadInstructions(link: { url: string; expiresAt: string }) {
+  return {
+    url: link.url,
+    expiresAt: link.expiresAt,
+    method: 'PUT',
+    blockQuery: 'comp=block&blockid=<base64 id>',
+    maxBlockBytes: 100 * 1024 * 1024,
+  };
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+/** A file name as shown to people: no path, no control characters, at most 255 characters. */
+export const fileName = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[^\p{Cc}/\\]+$/u, 'must be a file name without path or control characters')
+  .refine((name) => name.trim() === name && name !== '.' && name !== '..', 'must be a plain file name');
+
+/** A media type such as `image/png`, parameters dropped. */
+export const mediaType = z
+  .string()
+  .max(255)
+  .transform((value) => value.split(';')[0]!.trim().toLowerCase())
+  .pipe(z.string().regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/, 'must be a media type'));
+
+export const streamUploadQuery = z.object({ fileName }).strict();
+
+export const directUploadBody = z
+  .object({ fileName, contentType: mediaType, sizeBytes: z.number().int().min(1) })
+  .strict();
+
+/** Azure block ids: base64 of at most 64 bytes, all of one length within a blob. */
+const blockId = z.string().regex(/^[A-Za-z0-9+/]{1,88}={0,2}$/, 'must be a base64 block id');
+
+export const completeUploadBody = z.object({ blockIds: z.array(blockId).min(1).max(50_000) }).strict();

@@ -1,0 +1,81 @@
+import { Transform } from 'node:stream';
+import type { BlockBlobClient } from '@azure/storage-blob';
+import type { Request } from 'express';
+
+/** Thrown when the body passes its allowance; nothing beyond the allowance was stored. */
+export class LimitExceeded extends Error {
+  constructor(readonly limitBytes: number) {
+    super(`the body passed ${limitBytes} bytes`);
+    this.name = 'LimitExceeded';
+  }
+}
+
+/** Staged blocks of this size, two at a time: the most an upload holds in memory. */
+const BLOCK_BYTES = 4 * 1024 * 1024;
+const PARALLEL_BLOCKS = 2;
+
+/** How long a refused body is still read (and discarded) so the refusal reaches the client. */
+const LINGER_MS = 10_000;
+
+/**
+ * Streams a request body into a block blob, counting bytes as they pass. The moment the count
+ * passes `limitBytes` the upload is abandoned (its staged blocks are never committed) and
+ * LimitExceeded is thrown, while the client may still be sending: the rest is read and dropped
+ * for a short while so the error answer reaches it, then the connection is closed.
+ */
+export async function streamIntoBlob(
+  req: Request,
+  blob: BlockBlobClient,
+  limitBytes: number,
+): Promise<number> {
+  let received = 0;
+  const abort = new AbortController();
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      received += chunk.length;
+      if (received > limitBytes) callback(new LimitExceeded(limitBytes));
+      else callback(null, chunk);
+    },
+  });
+  const stop = (err: Error) => {
+    req.unpipe(counter);
+    abort.abort();
+    counter.destroy(err);
+  };
+  counter.once('error', (err) => {
+    if (err instanceof LimitExceeded) {
+      req.unpipe(counter);
+      abort.abort();
+    }
+  });
+  req.once('aborted', () => stop(new Error('the client went away during the upload')));
+  req.once('error', (err) => stop(err));
+  req.pipe(counter);
+  try {
+    await blob.uploadStream(counter, BLOCK_BYTES, PARALLEL_BLOCKS, {
+      abortSignal: abort.signal,
+      // The original is never served; should anyone reach it, it is an opaque download.
+      blobHTTPHeaders: { blobContentType: 'application/octet-stream', blobContentDisposition: 'attachment' },
+    });
+  } catch (err) {
+    if (received > limitBytes) {
+      lingerThenClose(req);
+      throw new LimitExceeded(limitBytes);
+    }
+    throw err;
+  }
+  if (received > limitBytes) {
+    lingerThenClose(req);
+    throw new LimitExceeded(limitBytes);
+  }
+  return received;
+}
+
+/** Reads and drops what the client still sends, then closes the connection. */
+export function lingerThenClose(req: Request): void {
+  if (req.complete) return;
+  req.resume();
+  const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
+  timer.unref();
+  req.once('end', () => clearTimeout(timer));
+}
