@@ -2,6 +2,7 @@
 export * from './task-queue';
 export type { PlatformProbeResult } from './workflows/platform-probe';
 export type { EmailDelivery, EmailRequest } from './activities/email';
+export * from './activities/notify-types';
 export type { MediaProcessingInput, MediaResult } from './activities/media';
 export * from './activities/media-type';
 export * from './activities/media-blobs';

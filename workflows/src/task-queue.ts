@@ -5,5 +5,7 @@ export const TASK_QUEUE = 'parley';
 export const workflowIds = {
   platformProbe: (probeId: string) => `platform-probe-${probeId}`,
   email: (idempotencyKey: string) => `email-${idempotencyKey}`,
+  /** One per recipient: owns their pending notifications. */
+  notifyRecipient: (userId: string) => `notify-${userId}`,
   media: (mediaId: string) => `media-${mediaId}`,
 };

@@ -4,6 +4,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createTransport } from 'nodemailer';
 import { z } from 'zod';
 import { createActivities } from './activities';
+import { notifyActivityConfig, notifyConfigFields } from './activities/notify-config';
 import { connectMediaContainer, mediaWorkerSettings } from './activities/media-storage';
 import { workerMetrics } from './metrics/worker-metrics';
 import { TASK_QUEUE } from './task-queue';
@@ -17,6 +18,7 @@ const configSchema = baseConfigSchema.extend({
   /** The From header of every email. */
   EMAIL_FROM: z.string().default('Parley <no-reply@parley.localhost>'),
   ...mediaWorkerSettings,
+  ...notifyConfigFields,
 });
 
 /**
@@ -49,6 +51,7 @@ void runService({
         mailer,
         from: config.EMAIL_FROM,
         messageIdDomain: 'parley',
+        ...notifyActivityConfig(config),
         mediaContainer,
         maxImagePixels: config.MEDIA_MAX_IMAGE_PIXELS,
       }),

@@ -1,8 +1,12 @@
 import { type EmailActivityDeps, createEmailActivities } from './email';
 import { type MediaActivityDeps, createMediaActivities } from './media';
 import { type ProbeActivityDeps, createProbeActivities } from './probe';
+import { type NotifyActivityDeps, createNotifyActivities } from './notify-activities';
 
-export type ActivityDeps = ProbeActivityDeps & EmailActivityDeps & MediaActivityDeps;
+export type ActivityDeps = ProbeActivityDeps &
+  EmailActivityDeps &
+  MediaActivityDeps &
+  NotifyActivityDeps;
 
 /** Every activity the worker registers. */
 export function createActivities(deps: ActivityDeps) {
@@ -10,5 +14,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createProbeActivities(deps),
     ...createEmailActivities(deps),
     ...createMediaActivities(deps),
+    ...createNotifyActivities(deps),
   };
 }

@@ -110,3 +110,12 @@ export interface ChannelResult {
   /** Messages the provider accepted for at least one target. */
   delivered: string[];
 }
+
+/**
+ * The idempotency key of one provider call: the recipient's workflow, the step and the first
+ * message of the batch. Each message goes through each step once, so no two calls share a key,
+ * and a retried call (or a replayed workflow) reuses it. Pure, so workflow code may call it.
+ */
+export function notifySendKey(workflowId: string, step: NotifyStep, firstMessageId: string): string {
+  return `${workflowId}/${step}/${firstMessageId}`;
+}

@@ -1,4 +1,5 @@
 // The worker bundles everything exported here; workflow code must stay deterministic.
 export * from './platform-probe';
+export * from './notify-recipient';
 export * from './send-email';
 export * from './media-processing';

@@ -20,6 +20,7 @@ import {
   type NotifySchedule,
   type NotifyStep,
   type PendingMessage,
+  notifySendKey,
 } from '../activities/notify-types';
 import type { PushActivities } from '../activities/push';
 import type { DigestEmailActivities } from '../activities/notify-email';
@@ -165,9 +166,7 @@ async function runStep(state: NotifyRecipientState, step: NotifyStep): Promise<v
   }
   if (!plan.job || plan.deliver.length === 0) return;
 
-  // The key names the workflow, the step and the first message of the batch: each message goes
-  // through each step once, so no two provider calls share a key, and a retry reuses it.
-  const key = `${workflowInfo().workflowId}/${step}/${plan.deliver[0]}`;
+  const key = notifySendKey(workflowInfo().workflowId, step, plan.deliver[0]!);
   try {
     await sendJob(key, state.userId, plan.job);
   } catch (err) {
