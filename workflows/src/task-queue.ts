@@ -7,5 +7,6 @@ export const workflowIds = {
   email: (idempotencyKey: string) => `email-${idempotencyKey}`,
   /** One per recipient: owns their pending notifications. */
   notifyRecipient: (userId: string) => `notify-${userId}`,
+  invite: (inviteId: string) => `invite-${inviteId}`,
   media: (mediaId: string) => `media-${mediaId}`,
 };

@@ -6,6 +6,8 @@ import { DAPR_APPS, type DaprApp } from '@parley/contracts';
 /** Tokens between each app and its sidecar, and the operator token. Kept in the data folder. */
 export interface StackSecrets {
   opsToken: string;
+  /** Signs the notification service's group invite links (HMAC-SHA256). */
+  inviteLinkSecret: string;
   apps: Record<DaprApp, { daprApiToken: string; appApiToken: string }>;
 }
 
@@ -19,7 +21,11 @@ export function loadOrCreateSecrets(dataDir: string): StackSecrets {
   for (const app of DAPR_APPS) {
     apps[app] ??= { daprApiToken: token(), appApiToken: token() };
   }
-  const secrets: StackSecrets = { opsToken: existing.opsToken ?? token(), apps };
+  const secrets: StackSecrets = {
+    opsToken: existing.opsToken ?? token(),
+    inviteLinkSecret: existing.inviteLinkSecret ?? randomBytes(32).toString('base64url'),
+    apps,
+  };
   writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   return secrets;
 }

@@ -358,6 +358,8 @@ export class Stack {
           DAPR_GRPC_PORT: String(ports.daprGrpc),
           DAPR_API_TOKEN: secrets.daprApiToken,
           APP_API_TOKEN: secrets.appApiToken,
+          // Only the notification service holds the key that signs invite links.
+          ...(app === 'notification' ? { INVITE_LINK_SECRET: this.secrets.inviteLinkSecret } : {}),
         },
       },
       ready: () => httpStatus(`http://127.0.0.1:${ports.app}/readyz`),

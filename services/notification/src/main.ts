@@ -1,10 +1,12 @@
 import { Topics } from '@parley/contracts';
+import { createTokenVerifier, requireUser } from '@parley/identity';
 import { baseConfigSchema, connectMongo, mongoUrlSchema, mountProbe, runService } from '@parley/service-kit';
 import { createTransport } from 'nodemailer';
 import { z } from 'zod';
 import { connectTemporal } from './temporal';
 import { probeWorkflowHooks } from './probe-workflow';
 import { emailRoutes } from './emails/email-routes';
+import { inviteConfigShape, inviteSettings, mountInvites } from './invites';
 
 const configSchema = baseConfigSchema.extend({
   MONGODB_URL: mongoUrlSchema,
@@ -12,6 +14,8 @@ const configSchema = baseConfigSchema.extend({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   /** smtp:// or smtps:// URL, credentials included; the launcher's mail catcher locally. */
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL'),
+  /** Invite links, expiry and reminders: see `invites/invite-config.ts`. */
+  ...inviteConfigShape,
 });
 
 /** The notification service: web push, email and SMS delivery driven by Temporal workflows. */
@@ -19,12 +23,24 @@ void runService({
   name: 'notification',
   configSchema,
   topics: [Topics.platformProbe],
-  async build({ config, app, sidecar }) {
+  async build({ config, app, sidecar, logger }) {
     const mongo = await connectMongo(config.MONGODB_URL, 'parley_notification');
     const temporal = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
     const mailer = createTransport(config.SMTP_URL);
     mountProbe(app, 'notification', sidecar, probeWorkflowHooks(temporal.client));
     app.use(emailRoutes(temporal.client));
+    const verifier = createTokenVerifier({
+      daprHttpPort: config.DAPR_HTTP_PORT,
+      daprApiToken: config.DAPR_API_TOKEN,
+    });
+    await mountInvites(app, {
+      db: mongo.db,
+      sidecar,
+      temporal: temporal.client,
+      settings: inviteSettings(config),
+      auth: requireUser(verifier),
+      logger,
+    });
     const smtpCheck = {
       name: 'smtp',
       check: async () => {

@@ -2,4 +2,5 @@
 export * from './platform-probe';
 export * from './notify-recipient';
 export * from './send-email';
+export * from './invite-lifecycle';
 export * from './media-processing';

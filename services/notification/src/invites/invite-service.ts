@@ -1,0 +1,293 @@
+import type { Logger } from '@parley/service-kit';
+import {
+  type EmailRequest,
+  FINAL_INVITE_STATUSES,
+  type InviteAction,
+  type InviteDeliveryKind,
+  type InviteState,
+  TASK_QUEUE,
+  inviteRefusal,
+  workflowIds,
+} from '@parley/workflows';
+import type { sendEmail } from '@parley/workflows/dist/workflows';
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { InviteSettings } from './invite-config';
+import type { InviteDirectory } from './invite-directory';
+import { InviteError } from './invite-errors';
+import { inviteEmail, inviteLink, inviteSms } from './invite-messages';
+import type { CreateInviteBody } from './invite-schemas';
+import { type InviteDoc, type InviteStore, type InviteTarget, OPEN_STATUSES } from './invite-store';
+import { newInviteId, newNonce, sameNonce, signInviteToken, verifyInviteToken } from './invite-tokens';
+import type { InviteWorkflows } from './invite-workflows';
+
+export interface InviteDeps {
+  store: InviteStore;
+  directory: InviteDirectory;
+  workflows: InviteWorkflows;
+  temporal: Client;
+  settings: InviteSettings;
+  logger: Logger;
+}
+
+const ADMIN_ROLES = new Set(['owner', 'admin']);
+
+/** An invite as the invitee and the group's admins see it. */
+export function inviteView(invite: InviteDoc) {
+  return {
+    id: invite._id,
+    conversationId: invite.conversationId,
+    conversationName: invite.conversationName,
+    inviterId: invite.inviterId,
+    inviterName: invite.inviterName,
+    channel: invite.channel,
+    target: { [invite.target.kind]: invite.target.value },
+    inviteeUserId: invite.inviteeUserId,
+    status: invite.status,
+    decidedBy: invite.decidedBy,
+    failureCode: invite.failureCode,
+    remindedAt: invite.remindedAt?.toISOString() ?? null,
+    expiresAt: invite.expiresAt.toISOString(),
+    createdAt: invite.createdAt.toISOString(),
+    updatedAt: invite.updatedAt.toISOString(),
+  };
+}
+
+export type InviteView = ReturnType<typeof inviteView>;
+
+/** The invite with the workflow's newer state laid over the record. */
+function withState(invite: InviteDoc, state: InviteState): InviteDoc {
+  if (state.version <= invite.version) return invite;
+  return {
+    ...invite,
+    status: state.status,
+    inviteeUserId: state.inviteeUserId,
+    decidedBy: state.decidedBy,
+    failureCode: state.failureCode,
+    remindedAt: state.remindedAt ? new Date(state.remindedAt) : null,
+    version: state.version,
+    updatedAt: new Date(state.updatedAt),
+  };
+}
+
+/**
+ * Group invites: who may make, see and answer them. Each invite's lifecycle is its workflow;
+ * this class checks the caller's right to act on the invite's group or as its invitee, then asks
+ * the workflow, and reads the record the workflow keeps up to date.
+ */
+export class Invites {
+  constructor(private readonly deps: InviteDeps) {}
+
+  async create(actorId: string, body: CreateInviteBody): Promise<{ view: InviteView; created: boolean }> {
+    const { store, directory, settings } = this.deps;
+    const admission = await this.requireAdmin(body.conversationId, actorId);
+    const target: InviteTarget =
+      'username' in body
+        ? { kind: 'username', value: body.username }
+        : 'email' in body
+          ? { kind: 'email', value: body.email }
+          : { kind: 'phone', value: body.phone };
+
+    // An account that proved it holds the address gets the invite in the app; anyone else a link.
+    const found = await directory.lookup({ [target.kind]: target.value } as { username: string });
+    const invitee = found?.verified ? found.userId : null;
+    if (target.kind === 'username' && !invitee) throw new InviteError('INVITE_USER_NOT_FOUND');
+    if (invitee && (await directory.admission(body.conversationId, invitee)).role !== null) {
+      throw new InviteError('INVITE_ALREADY_MEMBER', { userId: invitee });
+    }
+    const channel = invitee ? 'in_app' : target.kind === 'phone' ? 'sms' : 'email';
+    if (channel === 'sms' && !settings.smsAvailable) throw new InviteError('INVITE_CHANNEL_UNAVAILABLE');
+
+    const inviteId = newInviteId();
+    const openKey = `${body.conversationId}:${invitee ? `user:${invitee}` : `${target.kind}:${target.value}`}`;
+    const holder = await store.claim(openKey, inviteId);
+    if (holder) {
+      const existing = await store.get(holder);
+      if (existing) return { view: inviteView(existing), created: false };
+    }
+    const now = new Date();
+    const invite: InviteDoc = {
+      _id: inviteId,
+      conversationId: body.conversationId,
+      conversationName: admission.conversation.name ?? 'a group',
+      inviterId: actorId,
+      inviterName: await directory.displayName(actorId),
+      channel,
+      target,
+      inviteeUserId: invitee,
+      nonce: newNonce(),
+      openKey,
+      status: 'pending',
+      decidedBy: null,
+      failureCode: null,
+      remindedAt: null,
+      expiresAt: new Date(now.getTime() + settings.expiresAfterMs),
+      version: 0,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const remindAt = now.getTime() + settings.remindAfterMs;
+    try {
+      await store.insert(invite);
+      await this.deps.workflows.start(
+        {
+          inviteId,
+          conversationId: invite.conversationId,
+          inviterId: actorId,
+          channel,
+          inviteeUserId: invitee,
+          remindAt: remindAt < invite.expiresAt.getTime() ? new Date(remindAt).toISOString() : null,
+          expiresAt: invite.expiresAt.toISOString(),
+          approvalWindowMs: settings.approvalWindowMs,
+        },
+        `Invite by ${channel.replace('_', '-')} to "${invite.conversationName}"`,
+      );
+    } catch (err) {
+      // Nothing half-made stays behind: no record without its workflow, no slot held by neither.
+      await store.remove(inviteId).catch(() => undefined);
+      await store.release(openKey, inviteId).catch(() => undefined);
+      throw err;
+    }
+    this.deps.logger.info({ inviteId, conversationId: invite.conversationId, channel }, 'invite created');
+    return { view: inviteView(invite), created: true };
+  }
+
+  /** The caller's invites, or a group's for one of its admins. */
+  async list(
+    actorId: string,
+    query: { status: 'open' | 'all'; conversationId?: string | undefined; limit: number },
+  ): Promise<InviteView[]> {
+    const open = query.status === 'open';
+    if (query.conversationId) {
+      await this.requireAdmin(query.conversationId, actorId);
+      return (await this.deps.store.listForConversation(query.conversationId, open, query.limit)).map(
+        inviteView,
+      );
+    }
+    return (await this.deps.store.listForInvitee(actorId, open, query.limit)).map(inviteView);
+  }
+
+  async get(actorId: string, inviteId: string): Promise<InviteView> {
+    const invite = await this.visible(actorId, inviteId);
+    if (!OPEN_STATUSES.includes(invite.status)) return inviteView(invite);
+    // The workflow knows an answer a moment before the record does; without a worker, the record.
+    const answer = await this.deps.workflows.state(inviteId).catch((err: unknown) => {
+      this.deps.logger.warn({ err, inviteId }, 'invite state query failed; answering from the record');
+      return { closed: true } as const;
+    });
+    return inviteView('state' in answer ? withState(invite, answer.state) : invite);
+  }
+
+  /** Accept or decline (the invitee), revoke, approve or reject (an admin of the group). */
+  async act(actorId: string, inviteId: string, action: InviteAction): Promise<InviteView> {
+    const invite = await this.visible(actorId, inviteId);
+    if (action === 'accept' || action === 'decline') {
+      if (invite.channel !== 'in_app' || invite.inviteeUserId !== actorId) {
+        throw new InviteError('INVITE_NOT_FOUND', { inviteId });
+      }
+    } else {
+      await this.requireAdmin(invite.conversationId, actorId);
+    }
+    return this.answer(invite, action, actorId);
+  }
+
+  /** Accepts the invite a link names, for the signed-in caller: the link's first user keeps it. */
+  async acceptLink(actorId: string, token: string): Promise<InviteView> {
+    const claims = verifyInviteToken(this.deps.settings.linkSecret, token);
+    const invite = claims ? await this.deps.store.get(claims.inviteId) : null;
+    if (!claims || !invite || invite.channel === 'in_app' || !sameNonce(invite.nonce, claims.nonce)) {
+      throw new InviteError('INVITE_LINK_INVALID');
+    }
+    // A member already in the group does not use up the link meant for someone else.
+    if (
+      invite.status === 'pending' &&
+      (await this.deps.directory.admission(invite.conversationId, actorId)).role
+    ) {
+      throw new InviteError('INVITE_ALREADY_MEMBER', { userId: actorId });
+    }
+    return this.answer(invite, 'accept', actorId);
+  }
+
+  /** What the workflow sends for an invite: email is started here, an SMS is handed back to send. */
+  async delivery(inviteId: string, kind: InviteDeliveryKind) {
+    const invite = await this.deps.store.get(inviteId);
+    if (!invite) throw new InviteError('INVITE_NOT_FOUND', { inviteId });
+    if (invite.channel === 'in_app') return { channel: invite.channel };
+    const { linkSecret, publicUrl } = this.deps.settings;
+    const link = inviteLink(publicUrl, signInviteToken(linkSecret, invite._id, invite.nonce));
+    if (invite.channel === 'sms') {
+      return {
+        channel: invite.channel,
+        sms: { to: invite.target.value, body: inviteSms(invite, kind, link) },
+      };
+    }
+    const email: EmailRequest = {
+      idempotencyKey: `invite-${invite._id}-${kind}`,
+      to: { address: invite.target.value, name: invite.target.value },
+      ...inviteEmail(invite, kind, link),
+    };
+    try {
+      // The durable email path: one workflow per key, never run twice, so a retry sends nothing more.
+      await this.deps.temporal.workflow.start<typeof sendEmail>('sendEmail', {
+        workflowId: workflowIds.email(email.idempotencyKey),
+        taskQueue: TASK_QUEUE,
+        args: [email],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    return { channel: invite.channel };
+  }
+
+  async record(state: InviteState): Promise<void> {
+    await this.deps.store.record(state);
+  }
+
+  private async answer(invite: InviteDoc, action: InviteAction, actorId: string): Promise<InviteView> {
+    const answer = await this.deps.workflows.act(invite._id, action, { userId: actorId });
+    let current = invite;
+    if ('state' in answer) {
+      current = withState(invite, answer.state);
+    } else {
+      // The workflow has ended; its last act was to write the final state here.
+      current = (await this.deps.store.get(invite._id)) ?? invite;
+      if (!FINAL_INVITE_STATUSES.includes(current.status)) throw new InviteError('INVITE_FAILED');
+    }
+    // Concurrent answers pass their checks together; the state tells whose answer won.
+    const refusal = inviteRefusal(
+      action,
+      current,
+      invite.channel === 'in_app' ? invite.inviteeUserId : null,
+      actorId,
+    );
+    if (refusal)
+      throw new InviteError(refusal, { inviteId: invite._id, reason: current.failureCode ?? undefined });
+    this.deps.logger.info({ inviteId: invite._id, action, status: current.status }, 'invite answered');
+    return inviteView(current);
+  }
+
+  /** The invite, if the caller is its invitee or an admin of its group; otherwise not found. */
+  private async visible(actorId: string, inviteId: string): Promise<InviteDoc> {
+    const invite = await this.deps.store.get(inviteId);
+    if (!invite) throw new InviteError('INVITE_NOT_FOUND', { inviteId });
+    if (invite.inviteeUserId === actorId) return invite;
+    const admission = await this.deps.directory
+      .admission(invite.conversationId, actorId)
+      .catch((err: unknown) => {
+        if (err instanceof InviteError) return null;
+        throw err;
+      });
+    if (!admission?.role || !ADMIN_ROLES.has(admission.role))
+      throw new InviteError('INVITE_NOT_FOUND', { inviteId });
+    return invite;
+  }
+
+  private async requireAdmin(conversationId: string, userId: string) {
+    const admission = await this.deps.directory.admission(conversationId, userId);
+    if (admission.role === null) throw new InviteError('INVITE_CONVERSATION_NOT_FOUND', { conversationId });
+    if (!ADMIN_ROLES.has(admission.role)) throw new InviteError('INVITE_ADMIN_REQUIRED', { conversationId });
+    if (admission.conversation.type !== 'group')
+      throw new InviteError('INVITE_NOT_A_GROUP', { conversationId });
+    return admission;
+  }
+}
