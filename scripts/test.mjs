@@ -30,6 +30,8 @@ let failed = 0;
 for (const [name, command, args] of [
   ['formatting (prettier --check)', bin('prettier'), ['--check', '--log-level', 'warn', '.']],
   ['lint (eslint)', bin('eslint'), ['--max-warnings', '0', '.']],
+  // `tsc -b` compiles the sources; tap runs tests through tsx, which strips types without checking.
+  ['types of the tests (tsc -p tsconfig.tests.json)', bin('tsc'), ['-p', 'tsconfig.tests.json']],
 ]) {
   const { code } = await run(command, args);
   process.stdout.write(`${code === 0 ? 'ok' : 'not ok'} - ${name}\n`);

@@ -1,15 +1,11 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { z } from 'zod';
 import { AppError, createHttpApp, createLogger, finishHttpApp, onEvent } from '../src/index';
 import { serve } from './helpers';
 
 const TOKEN = 'app-token-for-tests-0123456789';
 
-async function deliver(
-  t: Parameters<Parameters<typeof t.test>[1]>[0],
-  handler: () => Promise<void>,
-  data: unknown,
-) {
+async function deliver(t: Test, handler: () => Promise<void>, data: unknown) {
   const app = createHttpApp({ logger: createLogger('test', 'silent'), appApiToken: TOKEN });
   const seen: unknown[] = [];
   onEvent(app, '/dapr/events/thing', z.object({ n: z.number() }).strict(), async (event) => {

@@ -65,10 +65,10 @@ t.test('answers schema violations with every problem listed', async (t) => {
     body: JSON.stringify({ name: { $gt: '' }, extra: 1 }),
   });
   t.equal(res.status, 400);
-  const problem = await res.json();
+  const problem = (await res.json()) as { code: string; errors: { path: string }[] };
   t.equal(problem.code, 'VALIDATION_FAILED');
   t.ok(
-    problem.errors.some((e: { path: string }) => e.path === 'body.name'),
+    problem.errors.some((e) => e.path === 'body.name'),
     'names the object given for a string',
   );
   t.ok(problem.errors.length >= 2, 'also reports the unexpected field');
@@ -78,7 +78,7 @@ t.test('answers malformed JSON with MALFORMED_BODY', async (t) => {
   const base = await serve(t, buildApp());
   const res = await fetch(`${base}/things`, { method: 'POST', headers: withToken, body: '{"name":' });
   t.equal(res.status, 400);
-  t.equal((await res.json()).code, 'MALFORMED_BODY');
+  t.equal(((await res.json()) as { code: string }).code, 'MALFORMED_BODY');
 });
 
 t.test('answers an oversized body with REQUEST_TOO_LARGE', async (t) => {
@@ -89,7 +89,7 @@ t.test('answers an oversized body with REQUEST_TOO_LARGE', async (t) => {
     body: JSON.stringify({ name: 'x'.repeat(5_000) }),
   });
   t.equal(res.status, 413);
-  t.equal((await res.json()).code, 'REQUEST_TOO_LARGE');
+  t.equal(((await res.json()) as { code: string }).code, 'REQUEST_TOO_LARGE');
 });
 
 t.test('turns a domain error into its code, status and context', async (t) => {
@@ -117,7 +117,7 @@ t.test('answers an unknown route with ROUTE_NOT_FOUND', async (t) => {
   const base = await serve(t, buildApp());
   const res = await fetch(`${base}/nowhere`, { headers: withToken });
   t.equal(res.status, 404);
-  t.equal((await res.json()).code, 'ROUTE_NOT_FOUND');
+  t.equal(((await res.json()) as { code: string }).code, 'ROUTE_NOT_FOUND');
 });
 
 t.test('echoes a well-formed request id and replaces a hostile one', async (t) => {

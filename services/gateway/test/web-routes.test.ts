@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finishHttpApp } from '@parley/service-kit';
 import express from 'express';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { blobOrigin } from '../src/web/blob-origin';
 import { webRoutes } from '../src/web/routes';
 
@@ -21,8 +21,6 @@ async function serve(t: Test, webDir: string | undefined, mediaOrigin: string | 
   t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
-
-type Test = Parameters<Parameters<typeof t.test>[1]>[0];
 
 function builtClient(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'parley-web-'));
