@@ -1,6 +1,5 @@
 import {
   ActivityFailure,
-  ApplicationFailure,
   condition,
   continueAsNew,
   defineQuery,
@@ -170,13 +169,9 @@ async function runStep(state: NotifyRecipientState, step: NotifyStep): Promise<v
   try {
     await sendJob(key, state.userId, plan.job);
   } catch (err) {
-    if (!(
-      err instanceof ActivityFailure &&
-      err.cause instanceof ApplicationFailure &&
-      err.cause.nonRetryable
-    ))
-      throw err;
-    // Recorded by the activity; escalation goes on with the next channel.
+    // A permanent refusal (recorded by the activity) or retries exhausted after about a day:
+    // either way escalation goes on with the next channel instead of failing the recipient.
+    if (!(err instanceof ActivityFailure)) throw err;
   }
   markDone(plan.deliver);
 }

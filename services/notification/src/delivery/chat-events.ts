@@ -19,7 +19,7 @@ import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { DEFAULT_PREFERENCES, type NotifyLevel } from '../preferences/schemas';
 import type { Directory } from './directory';
-import { type DeliveryStore, deliveryId } from './store';
+import { type DeliveryStore, addTimeline, deliveryId } from './store';
 
 /** Routes of the declarative subscriptions in `components/subscription-notification-*.yaml`. */
 export const CHAT_EVENT_ROUTES = {
@@ -112,11 +112,17 @@ async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMessageEve
           kind,
           urgent,
           createdAt: now,
-          timeline: [{ key: 'queued', at: now, event: 'queued', channel: null, detail: null }],
         },
       },
       { upsert: true },
     );
+    await addTimeline(store, [deliveryId(message.id, recipientId)], {
+      key: 'queued',
+      at: now,
+      event: 'queued',
+      channel: null,
+      detail: null,
+    });
   }
   for (let i = 0; i < signals.length; i += SIGNAL_CONCURRENCY) {
     await Promise.all(
@@ -140,14 +146,16 @@ async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMessageEve
 
 async function onReceipt(deps: ChatEventDeps, receipt: ChatReceiptEvent): Promise<void> {
   const event = receipt.kind === 'read' ? 'read' : 'delivered';
-  await deps.store.deliveries.updateMany(
-    {
-      recipientId: receipt.userId,
-      conversationId: receipt.conversationId,
-      seq: { $lte: receipt.seq },
-      'timeline.key': { $ne: event },
-    },
-    { $push: { timeline: { key: event, at: new Date(), event, channel: null, detail: null } } },
+  const covered = await deps.store.deliveries
+    .find(
+      { recipientId: receipt.userId, conversationId: receipt.conversationId, seq: { $lte: receipt.seq } },
+      { projection: { _id: 1 } },
+    )
+    .toArray();
+  await addTimeline(
+    deps.store,
+    covered.map((d) => d._id),
+    { key: event, at: new Date(), event, channel: null, detail: null },
   );
   if (receipt.kind !== 'read') return;
   try {

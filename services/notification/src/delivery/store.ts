@@ -52,7 +52,16 @@ export interface DeliveryDoc {
   kind: NotifyKind;
   urgent: boolean;
   createdAt: Date;
-  timeline: TimelineEntry[];
+}
+
+/**
+ * One entry of a delivery's timeline, `${deliveryId}|${key}`: a separate document per entry, so
+ * adding the same one twice is a duplicate-key no-op on any MongoDB-compatible server.
+ */
+export interface DeliveryEventDoc extends TimelineEntry {
+  _id: string;
+  deliveryId: string;
+  messageId: string;
 }
 
 /** A provider call's record: the intent before it, the outcome after it. `_id` is the idempotency key. */
@@ -76,6 +85,7 @@ export interface DeliveryStore {
   conversationPreferences: Collection<ConversationPreferenceDoc>;
   pushSubscriptions: Collection<PushSubscriptionDoc>;
   deliveries: Collection<DeliveryDoc>;
+  deliveryEvents: Collection<DeliveryEventDoc>;
   sends: Collection<SendDoc>;
 }
 
@@ -86,23 +96,39 @@ export async function openDeliveryStore(db: Db): Promise<DeliveryStore> {
     conversationPreferences: db.collection('conversation_preferences'),
     pushSubscriptions: db.collection('push_subscriptions'),
     deliveries: db.collection('deliveries'),
+    deliveryEvents: db.collection('delivery_events'),
     sends: db.collection('sends'),
   };
   await store.conversationPreferences.createIndex({ userId: 1 });
   await store.pushSubscriptions.createIndex({ userId: 1 });
   await store.deliveries.createIndex({ messageId: 1 });
   await store.deliveries.createIndex({ recipientId: 1, conversationId: 1, seq: 1 });
+  await store.deliveryEvents.createIndex({ messageId: 1 });
   await store.sends.createIndex({ ref: 1 }, { unique: true });
   return store;
 }
 
-/** Adds an entry to the timelines of the given deliveries, once per key. */
+export const deliveryId = (messageId: string, recipientId: string) => `${messageId}:${recipientId}`;
+
+const DUPLICATE_KEY = 11000;
+
+/** Adds an entry to the timelines of the given deliveries (`messageId:recipientId`), once per key. */
 export async function addTimeline(store: DeliveryStore, ids: string[], entry: TimelineEntry): Promise<void> {
   if (ids.length === 0) return;
-  await store.deliveries.updateMany(
-    { _id: { $in: ids }, 'timeline.key': { $ne: entry.key } },
-    { $push: { timeline: entry } },
-  );
+  const docs = ids.map((id) => ({
+    _id: `${id}|${entry.key}`,
+    deliveryId: id,
+    messageId: id.slice(0, id.indexOf(':')),
+    ...entry,
+  }));
+  try {
+    await store.deliveryEvents.insertMany(docs, { ordered: false });
+  } catch (err) {
+    const errors = (err as { writeErrors?: { code?: number }[] | { code?: number } }).writeErrors;
+    const list = Array.isArray(errors) ? errors : errors ? [errors] : [];
+    const onlyDuplicates =
+      (err as { code?: number }).code === DUPLICATE_KEY ||
+      (list.length > 0 && list.every((e) => e.code === DUPLICATE_KEY));
+    if (!onlyDuplicates) throw err;
+  }
 }
-
-export const deliveryId = (messageId: string, recipientId: string) => `${messageId}:${recipientId}`;

@@ -3,19 +3,20 @@ import { parse, safeEqual } from '@parley/service-kit';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import type { Directory } from '../delivery/directory';
-import type { DeliveryDoc, DeliveryStore } from '../delivery/store';
+import type { DeliveryDoc, DeliveryEventDoc, DeliveryStore } from '../delivery/store';
 import { DeliveryNotFoundError } from '../errors';
 
 const ledgerQuery = z
   .object({ messageId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id') })
   .strict();
 
-function timelineView(doc: DeliveryDoc) {
+function timelineView(doc: DeliveryDoc, events: DeliveryEventDoc[]) {
   return {
     recipientId: doc.recipientId,
     kind: doc.kind,
     urgent: doc.urgent,
-    timeline: [...doc.timeline]
+    timeline: events
+      .filter((e) => e.deliveryId === doc._id)
       .sort((a, b) => a.at.getTime() - b.at.getTime())
       .map((e) => ({ at: e.at.toISOString(), event: e.event, channel: e.channel, detail: e.detail })),
   };
@@ -54,11 +55,12 @@ export function ledgerRoutes(
       if (!(await directory.conversationAs(userId, first.conversationId)))
         throw new DeliveryNotFoundError(messageId);
     }
+    const events = await store.deliveryEvents.find({ messageId }).toArray();
     res.json({
       messageId,
       conversationId: first.conversationId,
       senderId: first.senderId,
-      recipients: docs.map(timelineView),
+      recipients: docs.map((doc) => timelineView(doc, events)),
     });
   });
 
