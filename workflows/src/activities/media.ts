@@ -119,7 +119,8 @@ export function createMediaActivities({ mediaContainer, sidecar, maxImagePixels 
         const limit = { limitInputPixels: maxImagePixels };
         let meta: sharp.Metadata;
         try {
-          meta = await sharp(path, limit).metadata();
+          // Reading the header decodes no pixels; the limit is checked on its figures below.
+          meta = await sharp(path, { limitInputPixels: false }).metadata();
         } catch (err) {
           throw rejected('MEDIA_IMAGE_UNREADABLE', `the image cannot be read: ${(err as Error).message}`);
         }
