@@ -87,6 +87,36 @@ function installDependencies() {
   writeFileSync(stamp, `${fingerprint}\n`);
 }
 
+/** Every file under `dir` (recursively) but build output, installed packages and tests. */
+function filesUnder(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (['dist', 'node_modules', 'test'].includes(entry.name)) return [];
+    const path = join(dir, entry.name);
+    return entry.isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+/**
+ * Type-checks and bundles the web client (`web/dist`, which the gateway serves) when its sources
+ * changed since the last build, recorded in a stamp beside the output.
+ */
+function buildWebClient() {
+  const web = join(root, 'web');
+  if (!existsSync(join(web, 'package.json'))) return;
+  const hash = createHash('sha256');
+  for (const file of filesUnder(web).sort()) hash.update(file.slice(root.length)).update(readFileSync(file));
+  const fingerprint = hash.digest('hex');
+  const stamp = join(web, 'dist', '.parley-build');
+  if (existsSync(join(web, 'dist', 'index.html')) && existsSync(stamp)) {
+    if (readFileSync(stamp, 'utf8').trim() === fingerprint) return;
+  }
+  process.stdout.write('[prepare] building the web client\n');
+  run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join('web', 'tsconfig.json')]);
+  run(join(root, 'node_modules', '.bin', 'vite'), ['build', 'web', '--logLevel', 'warn']);
+  writeFileSync(stamp, `${fingerprint}\n`);
+}
+
 checkNode();
 ensureSystemPackages();
 installDependencies();
@@ -97,3 +127,4 @@ try {
 }
 process.stdout.write('[prepare] compiling TypeScript\n');
 run(join(root, 'node_modules', '.bin', 'tsc'), ['-b']);
+buildWebClient();

@@ -1,0 +1,83 @@
+/** Shapes of the platform's API, as the web client reads them. */
+export interface PublicUser {
+  id: string;
+  username: string;
+  displayName: string;
+  avatarMediaId: string | null;
+  statusText: string | null;
+  timeZone: string | null;
+  language?: string | null;
+}
+
+export interface OwnAccount extends PublicUser {
+  email: string;
+  emailVerified: boolean;
+  phone: string | null;
+  hasPassword: boolean;
+  createdAt: string;
+  roles?: string[];
+}
+
+export interface Session {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  sessionId: string;
+  user: PublicUser;
+}
+
+export type Role = 'owner' | 'admin' | 'member';
+
+export interface Conversation {
+  id: string;
+  type: 'direct' | 'group';
+  name: string | null;
+  topic: string | null;
+  avatarMediaId: string | null;
+  lastSeq: number;
+  lastActivity: string;
+  lastMessage: { id: string; seq: number; senderId: string; preview: string; deleted?: boolean } | null;
+  unreadCount?: number;
+  version?: number;
+  me: { role: Role; muted: boolean; archived: boolean; readSeq: number; deliveredSeq: number };
+  members?: { userId: string; role: Role }[];
+  memberCount?: number;
+}
+
+export interface Attachment {
+  mediaId: string;
+}
+
+export interface Message {
+  id: string;
+  conversationId: string;
+  seq: number;
+  clientMessageId: string;
+  senderId: string;
+  text: string;
+  replyToId: string | null;
+  threadRootId: string | null;
+  mentions: string[];
+  mentionsEveryone: boolean;
+  attachments: Attachment[];
+  reactions: { emoji: string; userIds: string[] }[];
+  createdAt: string;
+  editedAt: string | null;
+  deletedAt: string | null;
+  version: number;
+}
+
+export interface SearchHit {
+  id: string;
+  conversationId: string;
+  senderId: string;
+  createdAt: string;
+  text: string;
+  snippet: string;
+}
+
+export interface Presence {
+  userId: string;
+  status: 'online' | 'away' | 'offline';
+  lastSeen: string | null;
+}

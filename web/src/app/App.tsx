@@ -1,0 +1,144 @@
+import { useEffect } from 'react';
+import { AdminPage } from '../admin/AdminPage';
+import { api, session } from '../api/http';
+import {
+  LoginPage,
+  OidcCallbackPage,
+  RegisterPage,
+  ResetPasswordPage,
+  VerifyEmailPage,
+} from '../auth/AuthPages';
+import { loadConversations } from '../chat/actions';
+import { ConversationList } from '../chat/ConversationList';
+import { ConversationView } from '../chat/ConversationView';
+import { GroupSettings } from '../chat/GroupSettings';
+import { NewConversation } from '../chat/NewConversation';
+import { chatStore, useChat } from '../chat/store';
+import { connection } from '../realtime/connection';
+import { SearchPage } from '../search/SearchPage';
+import { NotificationSettings } from '../settings/NotificationSettings';
+import { ProfilePage } from '../settings/ProfilePage';
+import { SessionsPage } from '../settings/SessionsPage';
+import { Link } from './Link';
+import { match, navigate, useLocation } from './router';
+import { rolesOf, useSession } from './use-session';
+
+const PUBLIC = ['/login', '/register', '/verify-email', '/reset-password', '/oidc/callback'];
+
+export function App() {
+  const current = useSession();
+  const { path } = useLocation();
+  const userId = current?.user.id;
+
+  useEffect(() => {
+    if (!userId) {
+      connection.stop();
+      chatStore.reset();
+      return;
+    }
+    connection.start(userId);
+    void loadConversations().catch(() => undefined);
+  }, [userId]);
+
+  useEffect(() => {
+    if (!current && !PUBLIC.includes(path)) navigate('/login', true);
+  }, [current, path]);
+
+  if (path === '/verify-email') return <VerifyEmailPage />;
+  if (path === '/reset-password') return <ResetPasswordPage />;
+  if (path === '/oidc/callback') return <OidcCallbackPage />;
+  if (!current) return path === '/register' ? <RegisterPage /> : <LoginPage />;
+  if (path === '/login' || path === '/register') {
+    navigate('/', true);
+    return null;
+  }
+  return <Shell path={path} admin={rolesOf(current).includes('admin')} />;
+}
+
+function Shell({ path, admin }: { path: string; admin: boolean }) {
+  const conversation = match('/c/:id', path);
+  const settings = match('/c/:id/settings', path);
+  let main: React.ReactNode;
+  if (conversation)
+    main = <ConversationView key={conversation.id} conversationId={conversation.id as string} />;
+  else if (settings) main = <GroupSettings conversationId={settings.id as string} />;
+  else if (path === '/new') main = <NewConversation />;
+  else if (path === '/search') main = <SearchPage />;
+  else if (path === '/settings/profile') main = <ProfilePage />;
+  else if (path === '/settings/sessions') main = <SessionsPage />;
+  else if (path === '/settings/notifications') main = <NotificationSettings />;
+  else if (path === '/admin') main = <AdminPage />;
+  else main = <Welcome />;
+  // On a phone the list and the open screen take turns; the list shows at the root only.
+  const atRoot = path === '/';
+  return (
+    <div className={`shell ${atRoot ? 'at-root' : 'in-screen'}`}>
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
+      <aside className="sidebar" aria-label="Conversations">
+        <header className="sidebar-header">
+          <Link href="/" className="brand">
+            Parley
+          </Link>
+          <nav aria-label="Main" className="main-nav">
+            <Link href="/search" aria-label="Search messages" title="Search">
+              🔍
+            </Link>
+            <Link href="/new" aria-label="New conversation" title="New conversation">
+              ✚
+            </Link>
+            <Link href="/settings/profile" aria-label="Settings" title="Settings">
+              ⚙
+            </Link>
+            {admin && (
+              <Link href="/admin" aria-label="Administration" title="Administration">
+                📊
+              </Link>
+            )}
+          </nav>
+        </header>
+        <ConnectionBanner />
+        <ConversationList activeId={conversation?.id ?? settings?.id ?? null} />
+      </aside>
+      <main id="main" className="main" tabIndex={-1}>
+        {!conversation && !atRoot && (
+          <Link href="/" className="back phone-back">
+            ← Conversations
+          </Link>
+        )}
+        {main}
+      </main>
+    </div>
+  );
+}
+
+function ConnectionBanner() {
+  const state = useChat((s) => s.connection);
+  return state === 'offline' ? (
+    <p role="status" className="banner offline">
+      Offline: messages you send are queued and go out when you are back.
+    </p>
+  ) : null;
+}
+
+function Welcome() {
+  return (
+    <section className="welcome">
+      <h1>Welcome to Parley</h1>
+      <p>Pick a conversation, or start a new one.</p>
+      <p>
+        <Link href="/new" className="button">
+          New conversation
+        </Link>
+      </p>
+    </section>
+  );
+}
+
+/** Logs out on the server, then locally. */
+export async function logOut(): Promise<void> {
+  await api('/sessions/current', { method: 'DELETE' }).catch(() => undefined);
+  session.set(null);
+  navigate('/login', true);
+}

@@ -1,0 +1,188 @@
+import { type Socket, io } from 'socket.io-client';
+import { api, session } from '../api/http';
+import type { Conversation, Message, Presence } from '../api/types';
+import { chatStore } from '../chat/store';
+import { ensureUsers } from '../chat/users';
+
+interface Ack {
+  ok: boolean;
+  error?: { code: string; message: string };
+  [key: string]: unknown;
+}
+
+const ACK_TIMEOUT_MS = 15_000;
+
+/**
+ * The one Socket.IO connection of a logged-in tab. Reconnects on its own; each (re)connect sends
+ * a fresh access token and what the tab holds per conversation (`auth.sync`), so the gateway
+ * sends whatever was missed. Messages sent while offline are queued and sent once when the
+ * connection is back; the chat service keeps one message per client message id, so a send that
+ * did arrive before the connection dropped is not stored twice.
+ */
+class Connection {
+  private socket: Socket | null = null;
+  private myId = '';
+  /** The conversation on screen (receipts are sent as read for it). */
+  viewing: string | null = null;
+
+  start(userId: string): void {
+    if (this.socket) return;
+    this.myId = userId;
+    const socket = io({
+      transports: ['websocket', 'polling'],
+      auth: (cb) => cb({ token: session.get()?.accessToken ?? '', sync: this.cursors() }),
+    });
+    this.socket = socket;
+    socket.on('connect', () => {
+      chatStore.update({ connection: 'online' });
+      void this.flushQueue();
+      void this.queryPresence();
+    });
+    socket.on('disconnect', (reason) => {
+      chatStore.update({ connection: 'offline' });
+      // A server-side close (expired token, drained replica) is not retried by the client itself.
+      if (reason === 'io server disconnect') void this.reconnectWithFreshToken();
+    });
+    socket.on('connect_error', (err: Error & { data?: { code?: string } }) => {
+      chatStore.update({ connection: 'offline' });
+      const code = err.data?.code;
+      if (code === 'AUTH_TOKEN_EXPIRED' || code === 'AUTH_TOKEN_INVALID') void this.reconnectWithFreshToken();
+    });
+    socket.on('auth:expired', () => void session.refresh());
+    socket.on('message', (m: Message) => this.onMessage(m));
+    for (const event of ['message:edited', 'message:deleted', 'reaction']) {
+      socket.on(event, (data: { message?: Message } & Partial<Message>) => {
+        const message = (data.message ?? data) as Message;
+        if (message?.id) chatStore.changeMessage(message);
+      });
+    }
+    socket.on(
+      'typing',
+      (t: { conversationId: string; userId: string; active: boolean; expiresAt: string }) => {
+        if (t.userId === this.myId) return;
+        chatStore.setTyping(t.conversationId, t.userId, t.active ? Date.parse(t.expiresAt) : 0);
+      },
+    );
+    socket.on('receipt', (r: { conversationId: string; userId: string; kind: string; seq: number }) => {
+      if (r.kind === 'read' || r.kind === 'delivered')
+        chatStore.setCursor(r.kind, r.conversationId, r.userId, r.seq);
+    });
+    socket.on('presence', (p: Presence) => chatStore.putPresence([p]));
+    socket.on(
+      'member:added',
+      (e: { conversationId: string }) => void this.refreshConversation(e.conversationId),
+    );
+    socket.on('member:removed', (e: { conversationId: string; userId: string }) => {
+      if (e.userId === this.myId) chatStore.removeConversation(e.conversationId);
+      else void this.refreshConversation(e.conversationId);
+    });
+    socket.on(
+      'conversation:updated',
+      (e: { conversationId: string }) => void this.refreshConversation(e.conversationId),
+    );
+    window.addEventListener('online', () => socket.connected || socket.connect());
+  }
+
+  stop(): void {
+    this.socket?.disconnect();
+    this.socket = null;
+  }
+
+  get connected(): boolean {
+    return this.socket?.connected ?? false;
+  }
+
+  /** Sends an event with an acknowledgement; rejects when the server refuses or does not answer. */
+  async request(event: string, data: unknown): Promise<Ack> {
+    const socket = this.socket;
+    if (!socket?.connected) throw new Error('offline');
+    const ack = (await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, data)) as Ack;
+    if (!ack.ok) throw Object.assign(new Error(ack.error?.message ?? 'refused'), { code: ack.error?.code });
+    return ack;
+  }
+
+  /** Sends what the user wrote, or queues it until the connection is back. */
+  async send(clientMessageId: string): Promise<void> {
+    const pending = chatStore.state.pending.find((p) => p.clientMessageId === clientMessageId);
+    if (!pending) return;
+    if (!this.connected) {
+      chatStore.setPendingState(clientMessageId, 'queued');
+      return;
+    }
+    chatStore.setPendingState(clientMessageId, 'sending');
+    const { state: _state, error: _error, createdAt: _createdAt, ...body } = pending;
+    try {
+      const ack = await this.request('message:send', body);
+      this.onMessage(ack.message as Message);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      // Refused by the server: it will not succeed by retrying. Anything else waits for a reconnect.
+      if (code) chatStore.setPendingState(clientMessageId, 'failed', (err as Error).message);
+      else chatStore.setPendingState(clientMessageId, 'queued');
+    }
+  }
+
+  typing(conversationId: string, active: boolean): void {
+    if (this.connected) void this.request('typing', { conversationId, active }).catch(() => undefined);
+  }
+
+  receipt(conversationId: string, kind: 'delivered' | 'read', seq: number): void {
+    if (seq > 0 && this.connected)
+      void this.request('receipt', { conversationId, kind, seq }).catch(() => undefined);
+  }
+
+  async queryPresence(): Promise<void> {
+    const ids = new Set<string>();
+    for (const c of chatStore.state.conversations.values()) {
+      for (const m of c.members ?? []) if (m.userId !== this.myId) ids.add(m.userId);
+    }
+    if (ids.size === 0 || !this.connected) return;
+    try {
+      const ack = await this.request('presence:query', { userIds: [...ids].slice(0, 200) });
+      chatStore.putPresence(ack.presence as Presence[]);
+    } catch {
+      // Presence is a nicety; the dots stay grey.
+    }
+  }
+
+  private onMessage(m: Message): void {
+    const viewing = this.viewing === m.conversationId && document.visibilityState === 'visible';
+    chatStore.receiveMessage(m, this.myId, viewing);
+    void ensureUsers([m.senderId]);
+    if (m.senderId === this.myId) return;
+    if (viewing) this.receipt(m.conversationId, 'read', m.seq);
+    else this.receipt(m.conversationId, 'delivered', m.seq);
+  }
+
+  private async flushQueue(): Promise<void> {
+    for (const p of chatStore.state.pending) {
+      if (p.state === 'queued' || p.state === 'sending') await this.send(p.clientMessageId);
+    }
+  }
+
+  private cursors(): Record<string, number> {
+    const held: Record<string, number> = {};
+    for (const [id, list] of chatStore.state.messages) {
+      const last = list.at(-1);
+      if (last && !chatStore.state.hasNewer.get(id)) held[id] = last.seq;
+    }
+    return held;
+  }
+
+  private async reconnectWithFreshToken(): Promise<void> {
+    const fresh = await session.refresh();
+    if (fresh && this.socket && !this.socket.connected) this.socket.connect();
+  }
+
+  private async refreshConversation(id: string): Promise<void> {
+    try {
+      const c = await api<Conversation>(`/conversations/${id}`);
+      chatStore.putConversation(c);
+      await ensureUsers((c.members ?? []).map((m) => m.userId));
+    } catch {
+      chatStore.removeConversation(id);
+    }
+  }
+}
+
+export const connection = new Connection();
