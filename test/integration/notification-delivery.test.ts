@@ -1,0 +1,230 @@
+import t from 'tap';
+import { type MessageBody, chatApi } from '../support/chat';
+import { emailsTo } from '../support/mailbox';
+import { eventually } from '../support/stack';
+import { twilioSignature } from '../support/twilio-server';
+import { callJson, registerAndLogin } from '../support/users';
+import {
+  ledger,
+  phoneNumber,
+  recordHistory,
+  setPreferences,
+  sleep,
+  startNotificationWorld,
+  subscribePush,
+  timelineEvents,
+  verifiedUser,
+} from './notification-helpers';
+
+t.test('notification delivery through push, email digest and SMS', async (t) => {
+  const world = await startNotificationWorld(t);
+  const { twilio, push, api } = world;
+
+  await t.test('an away recipient gets one push, then one email digest, then one SMS', async (t) => {
+    const alice = await verifiedUser(world);
+    const bobPhone = phoneNumber();
+    const bob = await verifiedUser(world, bobPhone);
+    await setPreferences(world, bob, {
+      level: 'all',
+      channels: { push: true, email: true, sms: true },
+      delays: { push: 5, email: 12, sms: 20 },
+    });
+    const device = await subscribePush(world, bob);
+    const chat = chatApi(world.gateway, alice.accessToken);
+    const conversation = await chat.direct(bob.userId);
+    const texts = ['Are you there?', 'The build is red <b>again</b>', 'Call me when you can'];
+    const sent: MessageBody[] = [];
+    for (const text of texts) sent.push((await chat.send(conversation.body.id, text)).body);
+
+    const pushes = await eventually(async () => {
+      const mine = push.received.filter((p) => p.subscriberId === device.id);
+      return mine.length > 0 ? mine : undefined;
+    }, 60_000);
+    t.same(push.errors, [], 'every push carried a valid VAPID token and decrypted');
+    t.equal(pushes[0]!.payload.conversationId, conversation.body.id);
+    t.same(
+      pushes[0]!.payload.messageIds,
+      sent.map((m) => m.id),
+      'one push for the conversation covers all three messages',
+    );
+    t.match(String(pushes[0]!.payload.body), /3 new messages: Call me when you can/);
+
+    const digest = await eventually(async () => {
+      const mails = (await emailsTo(world.mailPort, bob.email)).filter((m) =>
+        /unread message/.test(m.subject),
+      );
+      return mails.length > 0 ? mails : undefined;
+    }, 60_000);
+    t.equal(digest.length, 1, 'one email for several messages');
+    for (const text of texts) t.match(digest[0]!.text, text, 'the digest lists every message');
+    t.match(digest[0]!.headers['list-unsubscribe'], /\/api\/v1\/notifications\/unsubscribe\?token=/);
+    t.equal(digest[0]!.headers['list-unsubscribe-post'], 'List-Unsubscribe=One-Click');
+
+    const sms = await eventually(async () => {
+      const mine = twilio.messages.filter((m) => m.to === bobPhone);
+      return mine.length > 0 ? mine : undefined;
+    }, 60_000);
+    t.equal(sms.length, 1);
+    t.match(sms[0]!.body, /3 urgent unread messages/);
+    t.same(
+      twilio.requests.flatMap((r) => r.errors),
+      [],
+      'every Twilio request conforms to the spec',
+    );
+    await sleep(3_000);
+    t.equal(push.received.filter((p) => p.subscriberId === device.id).length, 1, 'still one push');
+    t.equal(twilio.messages.filter((m) => m.to === bobPhone).length, 1, 'still one SMS');
+
+    const events = await eventually(async () => {
+      const list = await timelineEvents(world, alice.accessToken, sent[0]!.id, bob.userId);
+      return list.includes('texted') ? list : undefined;
+    });
+    for (const event of ['queued', 'pushed', 'emailed', 'texted'])
+      t.ok(events.includes(event), `the ledger records ${event}`);
+
+    await t.test('the ledger is for members and operators only', async (t) => {
+      const outsider = await registerAndLogin(world.gateway);
+      const refused = await ledger(world, outsider.accessToken, sent[0]!.id);
+      t.equal(refused.status, 404);
+      t.equal(refused.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+      const operator = await ledger(world, world.test.stack.secrets.opsToken, sent[0]!.id);
+      t.equal(operator.status, 200);
+      t.equal(operator.body.recipients.length, 1);
+    });
+
+    await t.test('signed status callbacks are accepted, unsigned or altered ones refused', async (t) => {
+      const callback = sms[0]!.statusCallback!;
+      t.match(callback, `${world.gateway}/api/v1/notifications/sms-status/`);
+      const params = {
+        AccountSid: twilio.accountSid,
+        ApiVersion: '2010-04-01',
+        From: twilio.from,
+        MessageSid: sms[0]!.sid,
+        MessageStatus: 'delivered',
+        To: bobPhone,
+      };
+      const post = (body: Record<string, string>, signature?: string) =>
+        fetch(callback, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            ...(signature ? { 'x-twilio-signature': signature } : {}),
+          },
+          body: new URLSearchParams(body).toString(),
+        });
+      const signature = twilioSignature(twilio.authToken, callback, params);
+      const unsigned = await post(params);
+      t.equal(unsigned.status, 403);
+      t.equal(((await unsigned.json()) as { code: string }).code, 'NOTIFICATION_SIGNATURE_INVALID');
+      const altered = await post({ ...params, MessageStatus: 'failed' }, signature);
+      t.equal(altered.status, 403, 'a field changed after signing');
+      const accepted = await post(params, signature);
+      t.equal(accepted.status, 204);
+      const timeline = await ledger(world, alice.accessToken, sent[0]!.id);
+      const entry = timeline.body.recipients[0]!.timeline.find((e) => e.event === 'sms-status');
+      t.equal(entry?.detail, 'delivered');
+    });
+
+    await recordHistory(world, bob.userId, 'escalation');
+  });
+
+  await t.test('a read during the delay: nothing is sent', async (t) => {
+    const carol = await verifiedUser(world);
+    const davePhone = phoneNumber();
+    const dave = await verifiedUser(world, davePhone);
+    await setPreferences(world, dave, {
+      level: 'all',
+      channels: { push: true, email: true, sms: true },
+      delays: { push: 8, email: 8, sms: 8 },
+    });
+    const device = await subscribePush(world, dave);
+    const chat = chatApi(world.gateway, carol.accessToken);
+    const conversation = await chat.direct(dave.userId);
+    const message = (await chat.send(conversation.body.id, 'lunch?')).body;
+    const read = await callJson(`${api}/conversations/${conversation.body.id}/receipts`, {
+      token: dave.accessToken,
+      body: { kind: 'read', seq: message.seq },
+    });
+    t.equal(read.status, 200);
+    await eventually(async () =>
+      (await timelineEvents(world, carol.accessToken, message.id, dave.userId)).includes('read')
+        ? true
+        : undefined,
+    );
+    await sleep(15_000);
+    t.equal(push.received.filter((p) => p.subscriberId === device.id).length, 0, 'no push');
+    t.same(
+      (await emailsTo(world.mailPort, dave.email)).filter((m) => /unread message/.test(m.subject)),
+      [],
+      'no email',
+    );
+    t.same(
+      twilio.messages.filter((m) => m.to === davePhone),
+      [],
+      'no SMS',
+    );
+    const events = await timelineEvents(world, carol.accessToken, message.id, dave.userId);
+    t.same(
+      events.filter((e) => ['pushed', 'emailed', 'texted'].includes(e)),
+      [],
+    );
+    await recordHistory(world, dave.userId, 'read-during-delay');
+  });
+
+  await t.test('a push endpoint that answers 410 loses its subscription', async (t) => {
+    const erin = await verifiedUser(world);
+    const frank = await verifiedUser(world);
+    await setPreferences(world, frank, {
+      channels: { push: true, email: false, sms: false },
+      delays: { push: 1 },
+    });
+    const device = await subscribePush(world, frank);
+    push.answerWith(device.id, 410);
+    const chat = chatApi(world.gateway, erin.accessToken);
+    const conversation = await chat.direct(frank.userId);
+    const message = (await chat.send(conversation.body.id, 'ping')).body;
+    await eventually(async () => {
+      const list = await callJson<{ items: unknown[] }>(`${api}/notifications/push-subscriptions`, {
+        token: frank.accessToken,
+      });
+      return list.body.items.length === 0 ? true : undefined;
+    }, 60_000);
+    const timeline = await eventually(async () => {
+      const res = await ledger(world, erin.accessToken, message.id);
+      const entries = res.body.recipients?.[0]?.timeline ?? [];
+      return entries.some((e) => e.event === 'failed') ? entries : undefined;
+    });
+    t.match(timeline.find((e) => e.event === 'failed')?.detail, /push endpoint gone/);
+  });
+
+  await t.test('bad input is answered with problem+json', async (t) => {
+    const user = await registerAndLogin(world.gateway);
+    const subscriber = push.subscribe();
+    const insecure = await callJson<{ code: string }>(`${api}/notifications/push-subscriptions`, {
+      token: user.accessToken,
+      body: { endpoint: 'http://push.example.test/x', keys: subscriber.keys },
+    });
+    t.equal(insecure.status, 400);
+    t.equal(insecure.body.code, 'NOTIFICATION_PUSH_ENDPOINT_REFUSED');
+    const badKeys = await callJson<{ code: string }>(`${api}/notifications/push-subscriptions`, {
+      token: user.accessToken,
+      body: { endpoint: subscriber.endpoint, keys: { p256dh: 'AAAA', auth: subscriber.keys.auth } },
+    });
+    t.equal(badKeys.status, 400);
+    t.equal(badKeys.body.code, 'VALIDATION_FAILED');
+    const badPrefs = await callJson<{ code: string }>(`${api}/notifications/preferences`, {
+      method: 'PATCH',
+      token: user.accessToken,
+      body: { quietHours: { start: '25:00', end: '07:00', allowUrgent: false }, level: 'loud' },
+    });
+    t.equal(badPrefs.status, 400);
+    t.equal(badPrefs.body.code, 'VALIDATION_FAILED');
+    const stranger = await callJson<{ code: string }>(
+      `${api}/notifications/preferences/conversations/c_not_mine`,
+      { method: 'PUT', token: user.accessToken, body: { level: 'all' } },
+    );
+    t.equal(stranger.status, 404);
+    const anonymous = await callJson(`${api}/notifications/preferences`);
+    t.equal(anonymous.status, 401);
+  });
+});
