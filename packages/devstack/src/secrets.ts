@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DAPR_APPS, type DaprApp } from '@parley/contracts';
@@ -8,6 +8,10 @@ export interface StackSecrets {
   opsToken: string;
   /** Signs the notification service's group invite links (HMAC-SHA256). */
   inviteLinkSecret: string;
+  /** Signs the notification service's unsubscribe links (HMAC-SHA256). */
+  notificationLinkSecret: string;
+  /** The VAPID key pair (RFC 8292) web push is signed with, base64url. */
+  vapid: { publicKey: string; privateKey: string };
   apps: Record<DaprApp, { daprApiToken: string; appApiToken: string }>;
 }
 
@@ -24,8 +28,22 @@ export function loadOrCreateSecrets(dataDir: string): StackSecrets {
   const secrets: StackSecrets = {
     opsToken: existing.opsToken ?? token(),
     inviteLinkSecret: existing.inviteLinkSecret ?? randomBytes(32).toString('base64url'),
+    notificationLinkSecret: existing.notificationLinkSecret ?? randomBytes(32).toString('base64url'),
+    vapid: existing.vapid ?? vapidKeys(),
     apps,
   };
   writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   return secrets;
+}
+
+/** A P-256 key pair as VAPID wants it: the uncompressed public point and the private scalar. */
+function vapidKeys(): { publicKey: string; privateKey: string } {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const jwk = privateKey.export({ format: 'jwk' });
+  const point = Buffer.concat([
+    Buffer.from([4]),
+    Buffer.from(jwk.x ?? '', 'base64url'),
+    Buffer.from(jwk.y ?? '', 'base64url'),
+  ]);
+  return { publicKey: point.toString('base64url'), privateKey: jwk.d ?? '' };
 }

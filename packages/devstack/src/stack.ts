@@ -358,8 +358,21 @@ export class Stack {
           DAPR_GRPC_PORT: String(ports.daprGrpc),
           DAPR_API_TOKEN: secrets.daprApiToken,
           APP_API_TOKEN: secrets.appApiToken,
-          // Only the notification service holds the key that signs invite links.
-          ...(app === 'notification' ? { INVITE_LINK_SECRET: this.secrets.inviteLinkSecret } : {}),
+          // Only the notification service holds the keys that sign invite and unsubscribe links;
+          // the VAPID private key that signs web pushes stays with the worker.
+          ...(app === 'notification'
+            ? {
+                INVITE_LINK_SECRET: this.secrets.inviteLinkSecret,
+                NOTIFICATION_LINK_SECRET: this.secrets.notificationLinkSecret,
+                VAPID_PUBLIC_KEY: this.secrets.vapid.publicKey,
+              }
+            : {}),
+          ...(app === 'worker'
+            ? {
+                VAPID_PUBLIC_KEY: this.secrets.vapid.publicKey,
+                VAPID_PRIVATE_KEY: this.secrets.vapid.privateKey,
+              }
+            : {}),
         },
       },
       ready: () => httpStatus(`http://127.0.0.1:${ports.app}/readyz`),

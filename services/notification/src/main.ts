@@ -7,6 +7,9 @@ import { connectTemporal } from './temporal';
 import { probeWorkflowHooks } from './probe-workflow';
 import { emailRoutes } from './emails/email-routes';
 import { inviteConfigShape, inviteSettings, mountInvites } from './invites';
+import { CHAT_TOPICS } from './delivery/chat-events';
+import { deliveryConfigFields } from './delivery/config';
+import { mountDelivery } from './delivery/mount';
 
 const configSchema = baseConfigSchema.extend({
   MONGODB_URL: mongoUrlSchema,
@@ -14,6 +17,8 @@ const configSchema = baseConfigSchema.extend({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   /** smtp:// or smtps:// URL, credentials included; the launcher's mail catcher locally. */
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL'),
+  /** Delivery: links, VAPID, Twilio callbacks; see `delivery/config.ts`. */
+  ...deliveryConfigFields,
   /** Invite links, expiry and reminders: see `invites/invite-config.ts`. */
   ...inviteConfigShape,
 });
@@ -22,7 +27,7 @@ const configSchema = baseConfigSchema.extend({
 void runService({
   name: 'notification',
   configSchema,
-  topics: [Topics.platformProbe],
+  topics: [Topics.platformProbe, ...CHAT_TOPICS],
   async build({ config, app, sidecar, logger }) {
     const mongo = await connectMongo(config.MONGODB_URL, 'parley_notification');
     const temporal = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
@@ -38,6 +43,15 @@ void runService({
       sidecar,
       temporal: temporal.client,
       settings: inviteSettings(config),
+      auth: requireUser(verifier),
+      logger,
+    });
+    await mountDelivery({
+      app,
+      db: mongo.db,
+      sidecar,
+      temporal: temporal.client,
+      config,
       auth: requireUser(verifier),
       logger,
     });

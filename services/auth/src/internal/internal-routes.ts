@@ -38,6 +38,26 @@ export function internalRoutes(users: UserStore, contacts: ContactStore, keys: S
   });
 
   /**
+   * Where the notification service may reach a user: email (with whether it was verified), phone
+   * (not verified by this service yet) and the profile's time zone for quiet hours.
+   */
+  router.get('/internal/v1/users/:userId/contact', async (req, res) => {
+    const params = parse(z.object({ userId }).strict(), req.params, 'params');
+    const user = await users.findById(params.userId);
+    if (!user) throw new UserNotFoundError(params.userId);
+    res.json({
+      userId: user._id,
+      displayName: user.displayName,
+      email: user.email,
+      emailVerified: user.emailVerified,
+      phone: user.phone,
+      phoneVerified: false,
+      timeZone: user.timeZone,
+      language: user.language,
+    });
+  });
+
+  /**
    * Finds the account a username, email or phone names (the invite flow). `verified` says whether
    * the account proved it holds the address: an email or phone someone merely typed in at
    * registration must not route an invite meant for that address to them.

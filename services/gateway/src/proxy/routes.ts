@@ -37,6 +37,8 @@ const FORWARDED_REQUEST_HEADERS = [
   'content-length',
   'if-match',
   'if-none-match',
+  // Twilio signs its status callbacks; the notification service checks the signature.
+  'x-twilio-signature',
 ];
 /** Response headers passed back. */
 const FORWARDED_RESPONSE_HEADERS = [
