@@ -50,9 +50,15 @@ export interface Started {
 }
 
 /** Starts a process in its own group, keeping its last output lines. */
-export function start(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): Started {
+export function start(
+  name: string,
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Started {
   const child = spawn(command, args, {
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...options.env },
+    cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

@@ -21,6 +21,8 @@ export interface BenchSettings {
   /** Requests per second and duration of the Dapr hop runs. */
   daprRate: number;
   daprRunMs: number;
+  /** Register the full stack's users again instead of reusing those of an earlier run. */
+  fresh: boolean;
   /** Scenarios to run (all by default). */
   only: Set<ScenarioName>;
 }
@@ -54,6 +56,7 @@ export function parseSettings(argv: readonly string[]): BenchSettings {
     idleClients: quick ? [500, 1_000] : [5_000, 10_000],
     daprRate: quick ? 100 : 200,
     daprRunMs: quick ? 3_000 : 6_000,
+    fresh: argv.includes('--fresh'),
     only: new Set(only as ScenarioName[]),
   };
 }

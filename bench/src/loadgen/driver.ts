@@ -31,8 +31,9 @@ export class LoadGenerator {
     });
   }
 
-  async connect(kind: ClientKind, clients: ClientSpec[], concurrency = 50) {
-    const answer = await this.ask({ type: 'connect', kind, clients, concurrency }, 'connected');
+  /** Connects the clients, replacing those held (or added to them with `append`). */
+  async connect(kind: ClientKind, clients: ClientSpec[], concurrency = 50, append = false) {
+    const answer = await this.ask({ type: 'connect', kind, clients, concurrency, append }, 'connected');
     if (answer.failed > 0) {
       this.log(
         `${answer.failed} of ${clients.length} clients failed to connect (first: ${answer.firstError})`,

@@ -9,6 +9,7 @@ import { type BenchClient, connect } from './clients';
 import type { ClientKind, ClientSpec, Command, Report, RunResult, RunSpec } from './protocol';
 
 let clients: (BenchClient | undefined)[] = [];
+const CONNECT_ATTEMPTS = 5;
 let current: Recorder | undefined;
 
 function report(message: Report): void {
@@ -56,9 +57,16 @@ function bodyOf(runId: string, index: number, bytes: number): string {
   return head + 'x'.repeat(Math.max(0, bytes - head.length));
 }
 
-async function connectAll(kind: ClientKind, specs: ClientSpec[], concurrency: number): Promise<void> {
+async function connectAll(
+  kind: ClientKind,
+  specs: ClientSpec[],
+  concurrency: number,
+  append: boolean,
+): Promise<void> {
   const started = performance.now();
-  clients = new Array(specs.length);
+  const offset = append ? clients.length : 0;
+  if (!append) clients = [];
+  clients.length = offset + specs.length;
   let next = 0;
   let failed = 0;
   let firstError: string | undefined;
@@ -66,11 +74,22 @@ async function connectAll(kind: ClientKind, specs: ClientSpec[], concurrency: nu
   const worker = async () => {
     while (next < specs.length) {
       const i = next++;
-      try {
-        clients[i] = await connect(kind, specs[i] as ClientSpec, (body) => current?.onMessage(body));
-      } catch (err) {
-        failed += 1;
-        firstError ??= err instanceof Error ? err.message : String(err);
+      // A refused connection is tried again after a pause, as a real client reconnects.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          clients[offset + i] = await connect(kind, specs[i] as ClientSpec, (body) =>
+            current?.onMessage(body),
+          );
+          break;
+        } catch (err) {
+          if (attempt < CONNECT_ATTEMPTS) {
+            await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+            continue;
+          }
+          failed += 1;
+          firstError ??= err instanceof Error ? err.message : String(err);
+          break;
+        }
       }
       if (performance.now() - lastReport > 5_000) {
         lastReport = performance.now();
@@ -143,7 +162,7 @@ async function run(spec: RunSpec): Promise<void> {
 process.on('message', (command: Command) => {
   const task =
     command.type === 'connect'
-      ? connectAll(command.kind, command.clients, command.concurrency)
+      ? connectAll(command.kind, command.clients, command.concurrency, command.append ?? false)
       : command.type === 'run'
         ? run(command.spec)
         : Promise.resolve().then(() => {

@@ -33,7 +33,7 @@ export interface RunSpec {
 }
 
 export type Command =
-  | { type: 'connect'; kind: ClientKind; clients: ClientSpec[]; concurrency: number }
+  | { type: 'connect'; kind: ClientKind; clients: ClientSpec[]; concurrency: number; append?: boolean }
   | { type: 'run'; spec: RunSpec }
   | { type: 'disconnect' };
 

@@ -1,15 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Stack, freePortPlan } from '@parley/devstack';
 import { LoadGenerator } from '../loadgen/driver';
-import type { ClientSpec } from '../loadgen/protocol';
+import type { ClientSpec, RoomSpec } from '../loadgen/protocol';
 import { type Measurement, type SearchStep, type Target, measure, runOnce, searchRate } from '../measure';
 import { onExit } from '../processes';
 import { rssBytes } from '../proc';
 import { type ProfileSummary, profileProcess } from '../profile';
 import { type Context, sourceAddress } from './context';
-import { type BenchUser, createGroups, registerUsers } from './parley-api';
+import { type BenchUser, createGroups, refreshTokens, registerUsers } from './parley-api';
 
 export interface IdleMemory {
   clients: number;
@@ -46,11 +45,11 @@ function stackPids(stack: Stack, dataDir: string): Record<string, number> {
  */
 export async function fullStack(ctx: Context): Promise<FullStackResult> {
   const { settings, log } = ctx;
-  const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
+  const cache = stackCache(ctx);
   const ports = await freePortPlan(2);
   const lines: string[] = [];
   const stack = new Stack({
-    dataDir,
+    dataDir: cache.dataDir,
     ports,
     sink: (name, line) => {
       lines.push(`${name} | ${line}`);
@@ -59,16 +58,17 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
     logLevel: 'error',
     startTimeoutMs: 240_000,
     env: {
-      // Set-up only: cheap password hashes and tokens that outlive the run; the registration and
+      // Set-up only: cheap password hashes and tokens that outlive a run; the registration and
       // login budgets per address would otherwise stop the benchmark registering its users.
       BCRYPT_COST: '4',
-      ACCESS_TOKEN_TTL: String(3 * 3600),
+      ACCESS_TOKEN_TTL: String(TOKEN_TTL_SECONDS),
       RATE_LIMIT_REGISTER_PER_IP: '1000000',
       RATE_LIMIT_LOGIN_PER_IP: '1000000',
     },
   });
   const forget = onExit(() => stack.killAllNow());
   const loadgen = new LoadGenerator(log);
+  const dataDir = cache.dataDir;
   try {
     log('full stack: starting (Redis, FerretDB, Temporal, every service with its sidecar, 2 gateways)');
     let t0 = performance.now();
@@ -77,22 +77,34 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
     const gateways = [ports.apps.gateway.app, ...ports.extraGateways.map((p) => p.app)].map(
       (port) => `http://127.0.0.1:${port}`,
     );
-    log(`full stack: up in ${startSeconds.toFixed(0)} s; registering ${settings.clients} users`);
     t0 = performance.now();
-    const users = await registerUsers(gateways[0]!, settings.clients, log);
-    const rooms = await createGroups(gateways[0]!, users, settings.roomSize, log);
+    let users: BenchUser[];
+    let rooms: RoomSpec[];
+    if (cache.saved) {
+      ({ users, rooms } = cache.saved);
+      const renewed = await refreshTokens(gateways[0]!, users, 3600);
+      log(
+        `full stack: up in ${startSeconds.toFixed(0)} s; reusing ${users.length} users (${renewed} logged in again)`,
+      );
+    } else {
+      log(`full stack: up in ${startSeconds.toFixed(0)} s; registering ${settings.clients} users`);
+      users = await registerUsers(gateways[0]!, settings.clients, log);
+      rooms = await createGroups(gateways[0]!, users, settings.roomSize, log);
+    }
+    cache.save({ users, rooms });
     const usersSeconds = (performance.now() - t0) / 1000;
-    log(`full stack: ${users.length} users in ${rooms.length} groups in ${usersSeconds.toFixed(0)} s`);
+    log(`full stack: ${users.length} users in ${rooms.length} groups, ready in ${usersSeconds.toFixed(0)} s`);
 
     // One gateway: the second replica and its sidecar stop until configuration 3.
     await stack.kill('gateway-2');
     await stack.kill('gateway-2-dapr');
-    const clientsOn = (urls: string[], count = users.length): ClientSpec[] =>
-      Array.from({ length: count }, (_, c) => ({
-        url: urls[c % urls.length]!,
-        token: users[c % users.length]!.accessToken,
+    // Client c is user c (modulo the users: the idle test holds several sockets per user).
+    const clientsOn = (urls: string[], count = users.length, from = 0): ClientSpec[] =>
+      Array.from({ length: count }, (_, i) => ({
+        url: urls[(from + i) % urls.length]!,
+        token: users[(from + i) % users.length]!.accessToken,
         rooms: [],
-        localAddress: sourceAddress(c),
+        localAddress: sourceAddress(from + i),
       }));
     await connectReporting(loadgen, clientsOn([gateways[0]!]), log);
     const pids = () => {
@@ -168,7 +180,6 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
     log('full stack: stopping');
     await stack.stop();
     forget();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
@@ -214,12 +225,12 @@ async function profileHottest(
   }
 }
 
-/** Configuration 6: resident memory of one gateway per idle connection. */
+/** Configuration 6: resident memory of one gateway per idle connection, at growing counts. */
 async function measureIdleMemory(
   ctx: Context,
   loadgen: LoadGenerator,
   gatewayPid: number,
-  clientsOn: (urls: string[], count?: number) => ClientSpec[],
+  clientsOn: (urls: string[], count?: number, from?: number) => ClientSpec[],
   gateway: string,
 ): Promise<IdleMemory[]> {
   const { settings, log } = ctx;
@@ -230,17 +241,55 @@ async function measureIdleMemory(
   const before = await settle();
   log(`idle memory: gateway RSS ${(before / 2 ** 20).toFixed(0)} MiB with no clients`);
   const results: IdleMemory[] = [];
-  for (const count of settings.idleClients) {
-    await connectReporting(loadgen, clientsOn([gateway], count), log);
+  let held = 0;
+  for (const count of [...settings.idleClients].sort((a, b) => a - b)) {
+    log(`idle memory: connecting ${count - held} more clients (${count} in all)`);
+    const answer = await loadgen.connect('parley', clientsOn([gateway], count - held, held), 20, true);
+    held += answer.count;
     const after = await settle();
-    const bytesPerConnection = (after - before) / count;
+    const bytesPerConnection = (after - before) / held;
     log(
-      `idle memory: ${count} clients, RSS ${(after / 2 ** 20).toFixed(0)} MiB, ${(bytesPerConnection / 1024).toFixed(1)} KiB each`,
+      `idle memory: ${held} clients, RSS ${(after / 2 ** 20).toFixed(0)} MiB, ` +
+        `${(bytesPerConnection / 1000).toFixed(1)} KB each`,
     );
-    results.push({ clients: count, rssBeforeBytes: before, rssAfterBytes: after, bytesPerConnection });
-    await loadgen.disconnect();
+    results.push({ clients: held, rssBeforeBytes: before, rssAfterBytes: after, bytesPerConnection });
   }
+  await loadgen.disconnect();
   return results;
+}
+
+const TOKEN_TTL_SECONDS = 12 * 3600;
+
+interface SavedUsers {
+  users: BenchUser[];
+  rooms: RoomSpec[];
+}
+
+/**
+ * The stack's data folder and its registered users, kept (git-ignored) under bench/results/raw
+ * between runs of the same size: registering thousands of users through the API takes minutes,
+ * and is set-up, not what is measured. `--fresh` starts from an empty folder.
+ */
+function stackCache(ctx: Context) {
+  const { settings } = ctx;
+  const dir = join(ctx.rawDir, '..', `stack-${settings.clients}-${settings.roomSize}`);
+  const usersFile = join(dir, 'users.json');
+  if (settings.fresh) rmSync(dir, { recursive: true, force: true });
+  let saved: SavedUsers | undefined;
+  if (existsSync(usersFile)) {
+    saved = JSON.parse(readFileSync(usersFile, 'utf8')) as SavedUsers;
+    if (saved.users.length !== settings.clients) saved = undefined;
+  }
+  if (!saved) rmSync(dir, { recursive: true, force: true });
+  const dataDir = join(dir, 'data');
+  mkdirSync(dataDir, { recursive: true });
+  return {
+    dataDir,
+    saved,
+    save(users: SavedUsers) {
+      writeFileSync(usersFile, `${JSON.stringify(users)}\n`, { mode: 0o600 });
+    },
+  };
 }
 
 export type { BenchUser };

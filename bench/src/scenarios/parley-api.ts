@@ -3,6 +3,8 @@ import type { RoomSpec } from '../loadgen/protocol';
 
 export interface BenchUser {
   userId: string;
+  username: string;
+  password: string;
   accessToken: string;
 }
 
@@ -25,14 +27,48 @@ async function registerOne(gateway: string, username: string): Promise<BenchUser
     password,
     displayName: `Bench ${username}`,
   });
-  if (registered.status !== 201)
+  if (registered.status !== 201) {
     throw new Error(`registration answered ${registered.status}: ${JSON.stringify(registered.body)}`);
+  }
+  const user = { userId: registered.body.user.id, username, password };
+  return { ...user, accessToken: await logIn(gateway, user) };
+}
+
+/** Logs a registered user in and returns a fresh access token. */
+export async function logIn(gateway: string, user: { username: string; password: string }): Promise<string> {
   const login = await post<{ accessToken: string }>(`${gateway}/api/v1/sessions`, {
-    login: username,
-    password,
+    login: user.username,
+    password: user.password,
   });
   if (login.status !== 201) throw new Error(`login answered ${login.status}: ${JSON.stringify(login.body)}`);
-  return { userId: registered.body.user.id, accessToken: login.body.accessToken };
+  return login.body.accessToken;
+}
+
+/** Seconds since the epoch at which an access token (a JWT) expires. */
+export function expiryOf(token: string): number {
+  const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+    exp?: number;
+  };
+  return payload.exp ?? 0;
+}
+
+/** Logs in again every user whose token expires within `marginSeconds`, a few at a time. */
+export async function refreshTokens(
+  gateway: string,
+  users: BenchUser[],
+  marginSeconds: number,
+  concurrency = 8,
+): Promise<number> {
+  const due = users.filter((u) => expiryOf(u.accessToken) < Date.now() / 1000 + marginSeconds);
+  let next = 0;
+  const worker = async () => {
+    while (next < due.length) {
+      const user = due[next++]!;
+      user.accessToken = await logIn(gateway, user);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return due.length;
 }
 
 /**

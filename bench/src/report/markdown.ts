@@ -1,0 +1,189 @@
+import type { Measurement } from '../measure';
+import { total } from '../proc';
+import type { Spread } from '../stats';
+import type { GoalResult } from './goals';
+import type { BenchResults, MachineInfo } from './types';
+
+export interface ReportMeta {
+  generatedAt: string;
+  mode: 'quick' | 'default';
+  durationSeconds: number;
+  machine: MachineInfo;
+  workload: { clients: number; roomSize: number; payloadBytes: number; runs: number; runSeconds: number };
+  chart: { svg: string; png?: string };
+}
+
+const fixed = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
+
+/** "median (min–max)", or the median alone when every run agreed. */
+export function withSpread(s: Spread, digits = 1, scale = 1): string {
+  const [m, lo, hi] = [s.median * scale, s.min * scale, s.max * scale];
+  if (!Number.isFinite(m)) return 'n/a';
+  if (s.runs.length < 2 || fixed(lo, digits) === fixed(hi, digits)) return fixed(m, digits);
+  return `${fixed(m, digits)} (${fixed(lo, digits)}–${fixed(hi, digits)})`;
+}
+
+function measurementRow(label: string, m: Measurement | undefined): string | undefined {
+  if (!m) return undefined;
+  return `| ${label} | ${m.rate} | ${withSpread(m.deliveriesPerSecond, 0)} | ${withSpread(m.p50Ms)} | ${withSpread(m.p99Ms)} | ${withSpread(m.lossRatio, 2, 100)}% | ${withSpread(m.cpuMsPerThousand, 0)} | ${withSpread(m.deliveriesPerCpuSecond, 0)} | ${withSpread(m.serverCores, 2)} | ${withSpread(m.loadgenCores, 2)} |`;
+}
+
+export function machineLine(machine: MachineInfo): string {
+  return (
+    `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}, Node ${machine.node} ` +
+    `(load average ${machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(' / ')} at the start)`
+  );
+}
+
+/** The delivery table alone, as the README shows it. */
+export function deliveryTable(r: BenchResults): string {
+  const rows = [
+    measurementRow('full stack, 1 gateway, at its sustainable rate', r.full?.atSustainable),
+    measurementRow('full stack, 1 gateway, at half that (reference rate)', r.full?.oneGateway),
+    measurementRow('full stack, 2 gateways, at the reference rate', r.full?.twoGateways),
+    measurementRow('bare Socket.IO + Redis adapter, at its sustainable rate', r.bare?.atSustainable),
+    measurementRow('bare Socket.IO + Redis adapter, at the reference rate', r.bare?.atReferenceRate),
+    measurementRow('Centrifugo + Redis engine, at its sustainable rate', r.centrifugo?.atSustainable),
+    measurementRow('Centrifugo + Redis engine, at the reference rate', r.centrifugo?.atReferenceRate),
+  ].filter(Boolean);
+  return [
+    '| configuration | msg/s sent | deliveries/s | p50 ms | p99 ms | lost | server CPU ms per 1,000 deliveries | deliveries per server CPU-second | server cores busy | load generator cores busy |',
+    '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
+    ...rows,
+  ].join('\n');
+}
+
+export function goalsTable(goals: GoalResult[]): string {
+  const verdict = (g: GoalResult) =>
+    g.met === null ? 'not measured' : g.met ? 'met' : `**missed**: ${g.shortfall}`;
+  return [
+    '| goal | target | measured | result |',
+    '| --- | --- | --- | --- |',
+    ...goals.map((g) => `| ${g.goal} | ${g.target} | ${g.measured} | ${verdict(g)} |`),
+  ].join('\n');
+}
+
+export function renderMarkdown(meta: ReportMeta, r: BenchResults, goals: GoalResult[]): string {
+  const { workload } = meta;
+  const out: string[] = [
+    '# Parley message delivery benchmark',
+    '',
+    `Run ${meta.generatedAt} (${meta.mode} mode, ${Math.round(meta.durationSeconds / 60)} min) on ${machineLine(meta.machine)}.`,
+    '',
+    `Workload: ${workload.clients.toLocaleString('en')} connected clients in rooms of ${workload.roomSize}, ` +
+      `${workload.payloadBytes}-byte messages, each message delivered to every member of its room (the sender too). ` +
+      'Load is open-model: sends are planned at a fixed arrival rate and each latency counts from the planned ' +
+      'send time, so a server (or load generator) that falls behind shows its queueing. ' +
+      `Each figure is the median of ${workload.runs} runs of ${workload.runSeconds} s, with the lowest and ` +
+      'highest run in brackets. The load generator is a separate process; its CPU is the last column and is not ' +
+      'part of the server CPU. Compare configurations by their ratios: absolute figures drift on a shared machine.',
+    '',
+    `![chart](${meta.chart.png ?? meta.chart.svg})`,
+    '',
+    '## Goals',
+    '',
+    goalsTable(goals),
+    '',
+    '## Message delivery',
+    '',
+    deliveryTable(r),
+    '',
+  ];
+  if (r.full) {
+    out.push(
+      `The reference rate is half the full stack's sustainable rate (${r.full.referenceRate} msg/s); the peers ` +
+        'were measured at that rate too, for the latency comparison. Server CPU of the full stack counts every ' +
+        'process of the platform (gateway, services, sidecars, Redis, FerretDB, Temporal, worker).',
+      '',
+    );
+  }
+  out.push('## Sustainable rate search', '');
+  out.push(
+    `Each step runs for a few seconds; a step holds when nothing is lost or refused and p99 stays under the limit.`,
+    '',
+  );
+  for (const [name, result] of [
+    ['full stack', r.full],
+    ['bare Socket.IO', r.bare],
+    ['Centrifugo', r.centrifugo],
+  ] as const) {
+    if (!result) continue;
+    const steps = result.search
+      .map((s) => `${s.rate} (${s.healthy ? 'holds' : 'too much'}, p99 ${fixed(s.p99Ms, 0)} ms)`)
+      .join(' -> ');
+    out.push(`- ${name}: ${steps}; sustainable ${result.sustainableRate} msg/s`);
+  }
+  out.push('');
+  if (r.dapr) {
+    const d = r.dapr;
+    const hop = (via: Spread, direct: Spread) => fixed((via.median - direct.median) / 2, 1);
+    out.push(
+      '## Dapr hops',
+      '',
+      `${d.rate} calls per second, open-model, ${workload.payloadBytes}-byte bodies; two sidecars (caller and callee) ` +
+        'against the same HTTP call made directly to the app. A publish is timed from its planned send to its ' +
+        "arrival at the subscriber's handler.",
+      '',
+      '| call | p50 direct | p50 via two sidecars | p99 direct | p99 via two sidecars | added per hop at p99 | failed |',
+      '| --- | --: | --: | --: | --: | --: | --: |',
+      `| service invocation | ${withSpread(d.invokeDirect.p50Ms)} | ${withSpread(d.invokeViaDapr.p50Ms)} | ${withSpread(d.invokeDirect.p99Ms)} | ${withSpread(d.invokeViaDapr.p99Ms)} | ${hop(d.invokeViaDapr.p99Ms, d.invokeDirect.p99Ms)} ms | ${d.invokeViaDapr.failures} |`,
+      `| publish (Redis Streams) | ${withSpread(d.publishDirect.p50Ms)} | ${withSpread(d.publishViaDapr.p50Ms)} | ${withSpread(d.publishDirect.p99Ms)} | ${withSpread(d.publishViaDapr.p99Ms)} | ${hop(d.publishViaDapr.p99Ms, d.publishDirect.p99Ms)} ms | ${d.publishViaDapr.failures} |`,
+      '',
+    );
+  }
+  if (r.full?.idleMemory.length) {
+    out.push(
+      '## Idle connections on one gateway',
+      '',
+      '| clients | gateway RSS before | after | per connection |',
+      '| --: | --: | --: | --: |',
+      ...r.full.idleMemory.map(
+        (m) =>
+          `| ${m.clients.toLocaleString('en')} | ${fixed(m.rssBeforeBytes / 2 ** 20, 0)} MiB | ${fixed(m.rssAfterBytes / 2 ** 20, 0)} MiB | ${fixed(m.bytesPerConnection / 1000, 1)} KB |`,
+      ),
+      '',
+    );
+  }
+  if (r.full) {
+    const cpu = Object.entries(r.full.cpuByProcess).sort((a, b) => b[1] - a[1]);
+    const sum = total(r.full.cpuByProcess);
+    out.push(
+      '## Where the time goes',
+      '',
+      `CPU seconds of each full-stack process over the runs at the sustainable rate (${fixed(sum, 1)} s in all):`,
+      '',
+      '| process | CPU s | share |',
+      '| --- | --: | --: |',
+      ...cpu.slice(0, 12).map(([name, s]) => `| ${name} | ${fixed(s, 2)} | ${fixed((s / sum) * 100, 1)}% |`),
+      '',
+    );
+    const p = r.full.profile;
+    if (p) {
+      out.push(
+        `CPU profile of **${p.process}**, the busiest Node process, over one run at the sustainable rate ` +
+          `(${p.sampledMs} ms of CPU sampled in ${p.durationMs} ms), self time:`,
+        '',
+        '| package | self ms | share |',
+        '| --- | --: | --: |',
+        ...p.byPackage.map((b) => `| ${b.name} | ${b.selfMs} | ${b.share}% |`),
+        '',
+        '| function | where | self ms | share |',
+        '| --- | --- | --: | --: |',
+        ...p.topFunctions.map(
+          (f) => `| ${f.name.replace(/\|/g, '\\|')} | ${f.where} | ${f.selfMs} | ${f.share}% |`,
+        ),
+        '',
+      );
+    }
+  }
+  const failures = Object.entries(r.failures);
+  if (failures.length) {
+    out.push(
+      '## Scenarios that failed',
+      '',
+      ...failures.map(([name, why]) => `- ${name}: ${why.split('\n')[0]}`),
+      '',
+    );
+  }
+  return `${out.join('\n')}\n`;
+}
