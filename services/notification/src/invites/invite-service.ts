@@ -185,7 +185,13 @@ export class Invites {
         throw new InviteError('INVITE_NOT_FOUND', { inviteId });
       }
     } else {
-      await this.requireAdmin(invite.conversationId, actorId);
+      // The invitee sees the invite but is no member: for them it is a matter of role, not existence.
+      await this.requireAdmin(invite.conversationId, actorId).catch((err: unknown) => {
+        if (err instanceof InviteError && err.code === 'INVITE_CONVERSATION_NOT_FOUND') {
+          throw new InviteError('INVITE_ADMIN_REQUIRED', { conversationId: invite.conversationId });
+        }
+        throw err;
+      });
     }
     return this.answer(invite, action, actorId);
   }
@@ -198,10 +204,8 @@ export class Invites {
       throw new InviteError('INVITE_LINK_INVALID');
     }
     // A member already in the group does not use up the link meant for someone else.
-    if (
-      invite.status === 'pending' &&
-      (await this.deps.directory.admission(invite.conversationId, actorId)).role
-    ) {
+    const firstUse = invite.status === 'pending' && invite.inviteeUserId === null;
+    if (firstUse && (await this.deps.directory.admission(invite.conversationId, actorId)).role) {
       throw new InviteError('INVITE_ALREADY_MEMBER', { userId: actorId });
     }
     return this.answer(invite, 'accept', actorId);
@@ -248,6 +252,8 @@ export class Invites {
     let current = invite;
     if ('state' in answer) {
       current = withState(invite, answer.state);
+      // The workflow records this state too; writing it now means lists show it once we answer.
+      await this.deps.store.record(answer.state);
     } else {
       // The workflow has ended; its last act was to write the final state here.
       current = (await this.deps.store.get(invite._id)) ?? invite;
@@ -285,9 +291,9 @@ export class Invites {
   private async requireAdmin(conversationId: string, userId: string) {
     const admission = await this.deps.directory.admission(conversationId, userId);
     if (admission.role === null) throw new InviteError('INVITE_CONVERSATION_NOT_FOUND', { conversationId });
-    if (!ADMIN_ROLES.has(admission.role)) throw new InviteError('INVITE_ADMIN_REQUIRED', { conversationId });
     if (admission.conversation.type !== 'group')
       throw new InviteError('INVITE_NOT_A_GROUP', { conversationId });
+    if (!ADMIN_ROLES.has(admission.role)) throw new InviteError('INVITE_ADMIN_REQUIRED', { conversationId });
     return admission;
   }
 }
