@@ -36,11 +36,26 @@ t.test('analytics figures follow a scripted conversation, for admins only', asyn
     registerAndLogin(origin),
     registerAndLogin(origin),
   ])) as [RegisteredUser, RegisteredUser, RegisteredUser];
-  // Operators make an administrator by giving the account the role in the auth database.
-  await mongo
-    .db('parley_auth')
-    .collection<{ _id: string }>('users')
-    .updateOne({ _id: admin.userId }, { $set: { roles: ['admin'] } });
+  // Operators make an administrator through the operator API, with the operator token.
+  const grant = (roles: unknown, token = env.stack.secrets.opsToken) =>
+    fetch(`${api}/ops/users/${admin.username}/roles`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ roles }),
+    });
+  t.equal((await grant(['admin'], bob.accessToken)).status, 401, 'a user token cannot grant roles');
+  const badRole = await grant(['root']);
+  t.equal(badRole.status, 400, 'only known roles are granted');
+  t.equal(((await badRole.json()) as { code: string }).code, 'VALIDATION_FAILED');
+  const oddName = await fetch(`${api}/ops/users/a%2F..%2Fx/roles`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${env.stack.secrets.opsToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ roles: ['admin'] }),
+  });
+  t.equal(oddName.status, 400, 'a path that is not a username is refused');
+  const granted = await grant(['admin']);
+  t.equal(granted.status, 200);
+  t.same(((await granted.json()) as { roles: string[] }).roles, ['admin']);
   const session = await callJson<{ accessToken: string }>(`${api}/sessions`, {
     body: { login: admin.username, password: admin.password },
   });

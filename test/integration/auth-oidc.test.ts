@@ -39,7 +39,9 @@ t.test('login through an OpenID Connect provider', async (t) => {
       provider.issuer,
       sub,
     );
-  const callback = (url: string) => callJson<OidcSession>(url);
+  /** Opens the callback in the browser that started the login (with its cookie), or in another. */
+  const callback = (login: { url: string; cookie: string }) =>
+    callJson<OidcSession>(login.url, { headers: { cookie: login.cookie } });
   const me = (token: string) =>
     callJson<{
       code?: string;
@@ -122,29 +124,68 @@ t.test('login through an OpenID Connect provider', async (t) => {
     t.equal((await me(user.accessToken)).status, 200, 'the account is untouched');
   });
 
+  await t.test('a login completes only in the browser that started it', async (t) => {
+    const sub = subject();
+    provider.accounts.set(sub, { email: `${sub}@idp.example`, email_verified: true });
+    // An attacker logs in at the provider as themselves and sends the callback link to a victim.
+    const attackers = await toProvider(sub);
+    t.match(attackers.cookie, /^parley_oidc=[\w-]{20,}$/, 'authorize gives the browser a login cookie');
+    const start = await fetch(api('/sessions/oidc/authorize'), { redirect: 'manual' });
+    const setCookie = start.headers.getSetCookie().join('\n');
+    t.match(setCookie, /HttpOnly/i);
+    t.match(setCookie, /SameSite=Lax/i);
+    t.match(setCookie, /Path=\/api\/v1\/sessions\/oidc/);
+
+    const victimWithout = await callback({ url: attackers.url, cookie: '' });
+    t.equal(victimWithout.status, 400, 'a browser without the cookie is refused');
+    t.equal(victimWithout.body.code, 'OIDC_LOGIN_FAILED');
+    t.notOk(victimWithout.body.accessToken, 'and gets no session');
+    const victim = subject();
+    provider.accounts.set(victim, { email: `${victim}@idp.example`, email_verified: true });
+    const victimOwn = await toProvider(victim);
+    const victimWithOwn = await callback({ url: attackers.url, cookie: victimOwn.cookie });
+    t.equal(victimWithOwn.status, 400, "a browser with its own login's cookie is refused");
+    const unrelated = await callback({
+      url: attackers.url,
+      cookie: 'parley_oidc=not-the-secret-000000; other=1',
+    });
+    t.equal(unrelated.status, 400, 'a made-up cookie is refused');
+
+    const done = await callback(attackers);
+    t.equal(done.status, 201, 'the browser that started it still completes, the attempts did not use it up');
+    t.match(done.headers.getSetCookie().join('\n'), /parley_oidc=;.*Max-Age=0/, 'and its cookie is cleared');
+  });
+
   await t.test('state is single-use, and a code only works with the verifier of its own login', async (t) => {
     const sub = subject();
     provider.accounts.set(sub, { email: `${sub}@idp.example`, email_verified: true });
-    const url = await toProvider(sub);
-    t.equal((await callback(url)).status, 201);
-    const replay = await callback(url);
+    const login = await toProvider(sub);
+    t.equal((await callback(login)).status, 201);
+    const replay = await callback(login);
     t.equal(replay.status, 400, 'replaying the callback fails');
     t.equal(replay.body.code, 'OIDC_LOGIN_FAILED');
 
-    const forged = new URL(url);
+    const forged = new URL(login.url);
     forged.searchParams.set('state', randomBytes(32).toString('base64url'));
-    t.equal((await callback(forged.toString())).body.code, 'OIDC_LOGIN_FAILED', 'an unknown state fails');
+    t.equal(
+      (await callback({ ...login, url: forged.toString() })).body.code,
+      'OIDC_LOGIN_FAILED',
+      'an unknown state fails',
+    );
 
     // The code of one login presented with the state of another: the PKCE verifier does not match.
-    const first = new URL(await toProvider(sub));
-    const second = new URL(await toProvider(sub));
-    const swapped = new URL(second);
-    swapped.searchParams.set('code', first.searchParams.get('code') ?? '');
-    const res = await callback(swapped.toString());
+    const first = await toProvider(sub);
+    const second = await toProvider(sub);
+    const swapped = new URL(second.url);
+    swapped.searchParams.set('code', new URL(first.url).searchParams.get('code') ?? '');
+    const res = await callback({ ...second, url: swapped.toString() });
     t.equal(res.status, 400);
     t.equal(res.body.code, 'OIDC_LOGIN_FAILED');
 
-    const denied = await callback(`${api('/sessions/oidc/callback')}?error=access_denied&state=x`);
+    const denied = await callback({
+      url: `${api('/sessions/oidc/callback')}?error=access_denied&state=x`,
+      cookie: '',
+    });
     t.equal(denied.body.code, 'OIDC_LOGIN_FAILED', 'a refusal at the provider is reported');
   });
 });

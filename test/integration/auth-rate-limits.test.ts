@@ -11,7 +11,7 @@ t.test('login, registration and reset limits hold across two gateway replicas', 
       env: {
         BCRYPT_COST: '4',
         RATE_LIMIT_FAILURES_PER_ACCOUNT: '3',
-        RATE_LIMIT_FAILURES_PER_IP: '8',
+        RATE_LIMIT_FAILURES_PER_IP: '12',
         RATE_LIMIT_LOCK_SECONDS: '2',
         RATE_LIMIT_REGISTER_PER_IP: '6',
         RATE_LIMIT_RESET_PER_ACCOUNT: '2',
@@ -72,6 +72,21 @@ t.test('login, registration and reset limits hold across two gateway replicas', 
     );
   });
 
+  await t.test('failures count per account, whether it is named by username or by email', async (t) => {
+    const carol = await registerAndLogin(replica(0));
+    const spellings = [carol.username, carol.email.toUpperCase(), carol.username.toUpperCase()];
+    for (const [i, spelling] of spellings.entries()) {
+      t.equal((await login(i, { login: spelling, password: 'wrong' })).status, 401, `failure as ${spelling}`);
+    }
+    const locked = await login(1, { login: carol.email, password: carol.password });
+    t.equal(locked.status, 429, 'three failures across spellings lock the account');
+    t.equal(
+      (await login(0, { login: bob.username, password: bob.password })).status,
+      201,
+      'the address itself is not locked yet',
+    );
+  });
+
   await t.test('registrations per address are counted across replicas', async (t) => {
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -90,7 +105,7 @@ t.test('login, registration and reset limits hold across two gateway replicas', 
         t.ok(Number(res.headers.get('retry-after')) > 0, 'Retry-After says when to come back');
       }
     }
-    t.same(statuses, [201, 201, 201, 201, 429], 'six in an hour, two of them made above');
+    t.same(statuses, [201, 201, 201, 429, 429], 'six in an hour, three of them made above');
   });
 
   await t.test('reset requests per address are limited across replicas', async (t) => {
@@ -120,7 +135,7 @@ t.test('login, registration and reset limits hold across two gateway replicas', 
   });
 
   await t.test('many failures from one address lock the address, whatever the account', async (t) => {
-    // Eight failures in all from this address: five above, then unknown accounts.
+    // Twelve failures in all from this address: eight above, then unknown accounts.
     let locked: Awaited<ReturnType<typeof login>> | undefined;
     for (let i = 0; i < 10 && !locked; i++) {
       const res = await login(i, { login: uniqueUsername(), password: 'guess' });

@@ -2,6 +2,7 @@ import { createTokenVerifier } from '@parley/identity';
 import { decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
 import { MongoClient } from 'mongodb';
 import t from 'tap';
+import { KeyEncryption, type SealedJwk } from '../../services/auth/src/sessions/key-encryption';
 import { forgedTokens } from '../support/forged-tokens';
 import { startTestStack } from '../support/stack';
 import { callJson, registerAndLogin, uniqueUsername } from '../support/users';
@@ -118,6 +119,7 @@ t.test('accounts, access tokens and sessions', async (t) => {
     const signingKey = await readSigningKey(
       env.stack.ports.mongo,
       String(decodeProtectedHeader(user.accessToken).kid),
+      env.stack.secrets.signingKeyEncryptionKey,
     );
     const forged = await forgedTokens(user.accessToken, { jwks, signingKey });
     const verifier = chatVerifier();
@@ -277,16 +279,21 @@ t.test('accounts, access tokens and sessions', async (t) => {
   });
 });
 
-/** The real private key, read from the auth database, to sign forgeries only claim checks can catch. */
-async function readSigningKey(mongoPort: number, kid: string): Promise<JWK> {
+/**
+ * The real private key, read from the auth database and opened with the key-encryption key, to sign
+ * forgeries only claim checks can catch. Also checks that the database holds it only sealed.
+ */
+async function readSigningKey(mongoPort: number, kid: string, keyEncryptionKey: string): Promise<JWK> {
   const client = new MongoClient(`mongodb://127.0.0.1:${mongoPort}/`);
   try {
     const doc = await client
       .db('parley_auth')
-      .collection<{ _id: string; privateJwk: JWK }>('signing_keys')
+      .collection<{ _id: string; privateJwk?: JWK; sealedPrivateJwk?: SealedJwk }>('signing_keys')
       .findOne({ _id: kid });
-    if (!doc) throw new Error(`no signing key ${kid}`);
-    return doc.privateJwk;
+    if (!doc?.sealedPrivateJwk) throw new Error(`no sealed signing key ${kid}`);
+    if (doc.privateJwk || JSON.stringify(doc).includes('"d":'))
+      throw new Error('a private key is stored in the clear');
+    return new KeyEncryption(keyEncryptionKey).open(doc.sealedPrivateJwk, kid);
   } finally {
     await client.close();
   }

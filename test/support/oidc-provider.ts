@@ -103,23 +103,26 @@ class CookieJar {
 /**
  * Plays the browser from the gateway's `authorize` address to the provider's redirect back:
  * follows redirects, fills in the provider's login form as `subject` and accepts its consent
- * page. Answers the callback address the provider redirected to, without opening it.
+ * page. Answers the callback address the provider redirected to, without opening it, and the
+ * cookies the gateway set in this browser (to send with the callback).
  */
 export async function authorizeAtProvider(
   authorizeUrl: string,
   issuer: string,
   subject: string,
-): Promise<string> {
+): Promise<{ url: string; cookie: string }> {
   const jar = new CookieJar();
+  const gatewayJar = new CookieJar();
   const providerOrigin = new URL(issuer).origin;
   let url = new URL(authorizeUrl);
   let init: { method: string; body?: URLSearchParams } = { method: 'GET' };
   for (let step = 0; step < 20; step++) {
-    if (url.origin !== providerOrigin && step > 0) return url.toString();
+    if (url.origin !== providerOrigin && step > 0)
+      return { url: url.toString(), cookie: gatewayJar.header() };
     const headers: Record<string, string> = {};
     if (url.origin === providerOrigin) headers.cookie = jar.header();
     const res = await fetch(url, { ...init, headers, redirect: 'manual' });
-    if (url.origin === providerOrigin) jar.store(res);
+    (url.origin === providerOrigin ? jar : gatewayJar).store(res);
     const location = res.headers.get('location');
     if (res.status >= 300 && res.status < 400 && location) {
       url = new URL(location, url);

@@ -6,6 +6,8 @@ import { DAPR_APPS, type DaprApp } from '@parley/contracts';
 /** Tokens between each app and its sidecar, and the operator token. Kept in the data folder. */
 export interface StackSecrets {
   opsToken: string;
+  /** Encrypts the auth service's token signing keys at rest (32 bytes, base64). */
+  signingKeyEncryptionKey: string;
   /** Signs the notification service's group invite links (HMAC-SHA256). */
   inviteLinkSecret: string;
   /** Signs the notification service's unsubscribe links (HMAC-SHA256). */
@@ -26,7 +28,9 @@ export function loadOrCreateSecrets(dataDir: string): StackSecrets {
     apps[app] ??= { daprApiToken: token(), appApiToken: token() };
   }
   const secrets: StackSecrets = {
+    ...existing,
     opsToken: existing.opsToken ?? token(),
+    signingKeyEncryptionKey: existing.signingKeyEncryptionKey ?? randomBytes(32).toString('base64'),
     inviteLinkSecret: existing.inviteLinkSecret ?? randomBytes(32).toString('base64url'),
     notificationLinkSecret: existing.notificationLinkSecret ?? randomBytes(32).toString('base64url'),
     vapid: existing.vapid ?? vapidKeys(),

@@ -358,26 +358,29 @@ export class Stack {
           DAPR_GRPC_PORT: String(ports.daprGrpc),
           DAPR_API_TOKEN: secrets.daprApiToken,
           APP_API_TOKEN: secrets.appApiToken,
-          // Only the notification service holds the keys that sign invite and unsubscribe links;
-          // the VAPID private key that signs web pushes stays with the worker.
-          ...(app === 'notification'
-            ? {
-                INVITE_LINK_SECRET: this.secrets.inviteLinkSecret,
-                NOTIFICATION_LINK_SECRET: this.secrets.notificationLinkSecret,
-                VAPID_PUBLIC_KEY: this.secrets.vapid.publicKey,
-              }
-            : {}),
-          ...(app === 'worker'
-            ? {
-                VAPID_PUBLIC_KEY: this.secrets.vapid.publicKey,
-                VAPID_PRIVATE_KEY: this.secrets.vapid.privateKey,
-              }
-            : {}),
+          ...this.appSecrets(app),
         },
       },
       ready: () => httpStatus(`http://127.0.0.1:${ports.app}/readyz`),
       readyWhat: 'ready',
     };
+  }
+
+  /** Secrets only one app may hold. */
+  private appSecrets(app: DaprApp): Record<string, string> {
+    if (app === 'auth') return { SIGNING_KEY_ENCRYPTION_KEY: this.secrets.signingKeyEncryptionKey };
+    if (app === 'notification')
+      return {
+        INVITE_LINK_SECRET: this.secrets.inviteLinkSecret,
+        NOTIFICATION_LINK_SECRET: this.secrets.notificationLinkSecret,
+        VAPID_PUBLIC_KEY: this.secrets.vapid.publicKey,
+      };
+    if (app === 'worker')
+      return {
+        VAPID_PUBLIC_KEY: this.secrets.vapid.publicKey,
+        VAPID_PRIVATE_KEY: this.secrets.vapid.privateKey,
+      };
+    return {};
   }
 
   private sidecarPart(app: DaprApp, hasAppChannel: boolean, replica?: Replica): Part {
@@ -417,6 +420,14 @@ export class Stack {
       '--log-level',
       this.options.daprLogLevel ?? 'error',
     ];
+    // Uploads stream through the gateway's and the media service's sidecars, which otherwise stop
+    // any body at 4 MiB. The media service enforces its own, lower limit (see sidecarBodyLimit).
+    if (app === 'gateway' || app === 'media') {
+      args.push(
+        '--max-body-size',
+        app === 'gateway' ? '1024Mi' : sidecarBodyLimit(this.serviceEnvironment().MEDIA_MAX_UPLOAD_BYTES),
+      );
+    }
     if (hasAppChannel) {
       args.push(
         '--app-port',
@@ -453,6 +464,20 @@ export class Stack {
 interface Replica {
   name: string;
   ports: AppPorts;
+}
+
+/** The media service's default upload limit (`MEDIA_MAX_UPLOAD_BYTES`), 100 MiB. */
+const DEFAULT_MEDIA_UPLOAD_BYTES = 100 * 1024 * 1024;
+
+/**
+ * The body limit of the sidecars uploads pass through, as a resource quantity: well above the
+ * media service's own limit, since data in flight along the chain (the gateway, two sidecars)
+ * keeps arriving after the service refused an upload, until it closes the connection. The
+ * service's 413 must reach the client before a sidecar's own, less helpful, refusal.
+ */
+export function sidecarBodyLimit(mediaMaxUploadBytes: string | undefined): string {
+  const bytes = Number(mediaMaxUploadBytes) || DEFAULT_MEDIA_UPLOAD_BYTES;
+  return `${2 * Math.ceil(bytes / (1024 * 1024)) + 64}Mi`;
 }
 
 const INFRA = new Set(['redis', 'ferretdb', 'temporal', 'azurite', 'mail']);

@@ -3,6 +3,18 @@ import { z } from 'zod';
 
 const seconds = z.coerce.number().int().positive();
 
+/** 32 random bytes in base64, as `openssl rand -base64 32` prints them. */
+const keyEncryptionKey = z
+  .string()
+  .trim()
+  .refine(
+    (value) =>
+      Buffer.from(value, 'base64').length === 32 && Buffer.from(value, 'base64').toString('base64') === value,
+    {
+      message: 'must be 32 bytes in base64 (openssl rand -base64 32)',
+    },
+  );
+
 export const authConfigSchema = baseConfigSchema.extend({
   /** MongoDB deployment; this service keeps its data in the `parley_auth` database. */
   MONGODB_URL: mongoUrlSchema,
@@ -19,6 +31,22 @@ export const authConfigSchema = baseConfigSchema.extend({
    * how long verifiers cache the key set (10 minutes in `@parley/identity`).
    */
   SIGNING_KEY_PREPUBLISH: seconds.default(60 * 60),
+  /**
+   * Encrypts the token signing keys stored in MongoDB. Keep it in a secret store, apart from the
+   * database: whoever holds both can mint access tokens.
+   */
+  SIGNING_KEY_ENCRYPTION_KEY: keyEncryptionKey,
+  /** While replacing that key: the former ones, comma-separated; keys they sealed are sealed again. */
+  SIGNING_KEY_ENCRYPTION_PREVIOUS_KEYS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((key) => key.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(keyEncryptionKey)),
   /** Lifetime of an email verification link, in seconds (24 hours). */
   EMAIL_VERIFICATION_TTL: seconds.default(24 * 60 * 60),
   /** Lifetime of a password reset link, in seconds (1 hour). */

@@ -13,6 +13,7 @@ import { ContactStore } from './contacts/contact-store';
 import { contactRoutes } from './contacts/contact-routes';
 import { EmailClient } from './email/email-client';
 import { internalRoutes } from './internal/internal-routes';
+import { operatorRoutes } from './internal/operator-routes';
 import { OidcFlows } from './oidc/oidc-flows';
 import { OidcIdentities } from './oidc/oidc-identities';
 import { OidcLogin, type OidcLoginDeps } from './oidc/oidc-login';
@@ -23,6 +24,7 @@ import { AccessTokenIssuer } from './sessions/access-tokens';
 import { SessionService } from './sessions/session-service';
 import { SessionStore } from './sessions/session-store';
 import { sessionRoutes } from './sessions/session-routes';
+import { KeyEncryption } from './sessions/key-encryption';
 import { SigningKeys } from './sessions/signing-keys';
 
 /** The auth service: accounts, passwords, tokens, OIDC login, profiles and contacts. */
@@ -47,6 +49,10 @@ void runService({
       rotationSeconds: config.SIGNING_KEY_ROTATION,
       prepublishSeconds: config.SIGNING_KEY_PREPUBLISH,
       accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL,
+      encryption: new KeyEncryption(
+        config.SIGNING_KEY_ENCRYPTION_KEY,
+        config.SIGNING_KEY_ENCRYPTION_PREVIOUS_KEYS,
+      ),
       logger: logger.child({ component: 'signing-keys' }),
     });
     await keys.start();
@@ -75,8 +81,11 @@ void runService({
 
     mountProbe(app, 'auth', sidecar);
     app.use(internalRoutes(users, contacts, keys));
+    app.use(operatorRoutes(users));
     app.use(accountRoutes(accounts, users, auth));
-    app.use(oidcRoutes(oidc, sessionService));
+    app.use(
+      oidcRoutes(oidc, sessionService, { secureCookie: new URL(config.PUBLIC_URL).protocol === 'https:' }),
+    );
     app.use(sessionRoutes(sessionService, sessions, auth));
     app.use(profileRoutes(users, events, auth));
     app.use(contactRoutes(contacts, users, auth));

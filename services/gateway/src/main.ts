@@ -24,7 +24,7 @@ void runService({
   async build({ config, app, sidecar, logger }) {
     app.use('/api', referenceRoutes());
     app.use('/api/v1/ops', opsRoutes(sidecar, config.OPS_TOKEN));
-    const limits = await startRateLimits(config, logger);
+    const limits = await startRateLimits(config, sidecar, logger);
     app.use('/api/v1', limits.router);
     app.use('/api/v1', proxyRoutes(sidecar));
     const realtime = await startRealtime({ config, app, sidecar, logger });

@@ -159,6 +159,12 @@ export class UserStore {
     return result.matchedCount === 1;
   }
 
+  /** Replaces a user's roles; they reach tokens at the next login or refresh. */
+  async setRoles(id: string, roles: string[]): Promise<UserDoc | null> {
+    await this.users.updateOne({ _id: id }, { $set: { roles, updatedAt: new Date() } });
+    return this.findById(id);
+  }
+
   async delete(id: string): Promise<boolean> {
     return (await this.users.deleteOne({ _id: id })).deletedCount === 1;
   }

@@ -6,6 +6,8 @@ export interface OidcFlowDoc {
   _id: string;
   nonce: string;
   codeVerifier: string;
+  /** SHA-256 of the secret in the cookie of the browser that started the login. */
+  browserBinding: string;
   deviceName: string | null;
   createdAt: Date;
   expiresAt: Date;
@@ -33,9 +35,12 @@ export class OidcFlows {
     await this.flows.deleteMany({ expiresAt: { $lte: now } });
   }
 
-  /** Takes the flow a state belongs to out of the store: a second callback with it finds nothing. */
-  async take(state: string): Promise<OidcFlowDoc | undefined> {
-    const flow = await this.flows.findOneAndDelete({ _id: state });
+  /**
+   * Takes the flow a state belongs to out of the store, if the browser that started it presents
+   * it: a second callback finds nothing, and a callback from another browser leaves it alone.
+   */
+  async take(state: string, browserBinding: string): Promise<OidcFlowDoc | undefined> {
+    const flow = await this.flows.findOneAndDelete({ _id: state, browserBinding });
     if (!flow || flow.expiresAt <= new Date()) return undefined;
     return flow;
   }

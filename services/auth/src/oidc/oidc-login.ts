@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { AppError, type Logger } from '@parley/service-kit';
 import * as openid from 'openid-client';
 import { displayNameSchema, emailSchema } from '../accounts/account-schemas';
@@ -46,15 +47,25 @@ export interface ResolvedLogin {
 export class OidcLogin {
   constructor(private readonly deps: OidcLoginDeps) {}
 
-  /** Starts a login: remembers the checks and answers where to send the browser. */
-  async start(deviceName: string | null): Promise<URL> {
+  /**
+   * Starts a login: remembers the checks and answers where to send the browser, and the secret the
+   * browser must keep (in a cookie) and present at the callback.
+   */
+  async start(deviceName: string | null): Promise<{ url: URL; browserSecret: string }> {
     const config = await this.deps.provider.config();
     const state = openid.randomState();
     const nonce = openid.randomNonce();
     const codeVerifier = openid.randomPKCECodeVerifier();
-    await this.deps.flows.save({ _id: state, nonce, codeVerifier, deviceName });
+    const browserSecret = randomBytes(32).toString('base64url');
+    await this.deps.flows.save({
+      _id: state,
+      nonce,
+      codeVerifier,
+      deviceName,
+      browserBinding: bindingOf(browserSecret),
+    });
     const { redirectUri, scopes } = this.deps.provider.settings;
-    return openid.buildAuthorizationUrl(config, {
+    const url = openid.buildAuthorizationUrl(config, {
       redirect_uri: redirectUri,
       scope: scopes,
       response_type: 'code',
@@ -63,16 +74,26 @@ export class OidcLogin {
       code_challenge: await openid.calculatePKCECodeChallenge(codeVerifier),
       code_challenge_method: 'S256',
     });
+    return { url, browserSecret };
   }
 
-  /** Completes a login from the provider's redirect, whose query string is `query`. */
-  async complete(query: string): Promise<ResolvedLogin> {
+  /**
+   * Completes a login from the provider's redirect, whose query string is `query`, in the browser
+   * that started it: `browserSecret` is what `start` gave that browser, or undefined.
+   */
+  async complete(query: string, browserSecret: string | undefined): Promise<ResolvedLogin> {
     const params = new URLSearchParams(query);
     const state = params.get('state');
     if (!state) throw new OidcFailedError('the provider sent no state');
-    const flow = await this.deps.flows.take(state);
-    if (!flow)
-      throw new OidcFailedError('this login was not started here, has expired or was already completed');
+    if (!browserSecret) {
+      throw new OidcFailedError('this browser did not start the login (its login cookie is missing)');
+    }
+    const flow = await this.deps.flows.take(state, bindingOf(browserSecret));
+    if (!flow) {
+      throw new OidcFailedError(
+        'this login was not started here or in this browser, has expired or was already completed',
+      );
+    }
     const config = await this.deps.provider.config();
     const currentUrl = new URL(this.deps.provider.settings.redirectUri);
     currentUrl.search = params.toString();
@@ -165,4 +186,9 @@ export class OidcLogin {
     }
     throw new OidcFailedError('no free username could be found');
   }
+}
+
+/** What the flow keeps of a browser's secret: its hash, so the database alone cannot complete a login. */
+function bindingOf(browserSecret: string): string {
+  return createHash('sha256').update(browserSecret).digest('base64url');
 }

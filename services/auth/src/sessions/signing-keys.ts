@@ -10,6 +10,7 @@ import {
   importJWK,
 } from 'jose';
 import type { Collection, Db } from 'mongodb';
+import { type SealedJwk, type KeyEncryption } from './key-encryption';
 
 /** The one algorithm this service signs with; verifiers accept only asymmetric ones. */
 export const SIGNING_ALGORITHM = 'EdDSA';
@@ -18,7 +19,10 @@ export interface SigningKeyDoc {
   /** The `kid` of tokens it signs. */
   _id: string;
   alg: typeof SIGNING_ALGORITHM;
-  privateJwk: JWK;
+  /** The private key, encrypted with the key-encryption key (see key-encryption.ts). */
+  sealedPrivateJwk?: SealedJwk;
+  /** A private key stored before keys were encrypted; sealed and removed at the next load. */
+  privateJwk?: JWK;
   publicJwk: JWK;
   createdAt: Date;
   /** It signs from then on; a successor is published before this, so verifiers know it first. */
@@ -39,6 +43,8 @@ export interface SigningKeyOptions {
   prepublishSeconds: number;
   /** Lifetime of access tokens, in seconds: a retired key stays published this long (plus slack). */
   accessTokenTtlSeconds: number;
+  /** Encrypts private keys before they reach the database. */
+  encryption: KeyEncryption;
   logger: Logger;
 }
 
@@ -58,8 +64,8 @@ interface LoadedKey {
  * a retired key published until every token it signed has expired, so nobody is refused or logged
  * out by it. `rotateNow` (for a suspected leak) switches at once; a verifier that fetched the key
  * set in the last few seconds may then refuse new tokens until its refetch cooldown ends.
- * TODO(key-encryption): private keys are stored as plain JWKs, so whoever reads the auth database
- * can mint tokens until the next rotation; encrypt them with a key held in a secret store.
+ * Private keys are stored encrypted with a key-encryption key that lives outside the database (an
+ * environment secret), so a copy of the auth database alone cannot mint tokens.
  */
 export class SigningKeys {
   private readonly keys: Collection<SigningKeyDoc>;
@@ -140,7 +146,10 @@ export class SigningKeys {
     await this.keys.insertOne({
       _id: kid,
       alg: SIGNING_ALGORITHM,
-      privateJwk: { ...(await exportJWK(privateKey)), kid, alg: SIGNING_ALGORITHM },
+      sealedPrivateJwk: this.options.encryption.seal(
+        { ...(await exportJWK(privateKey)), kid, alg: SIGNING_ALGORITHM },
+        kid,
+      ),
       publicJwk: { ...(await exportJWK(publicKey)), kid, alg: SIGNING_ALGORITHM, use: 'sig' },
       createdAt: new Date(),
       signsFrom,
@@ -170,10 +179,34 @@ export class SigningKeys {
     this.loaded = await Promise.all(
       docs.map(async (doc) => ({
         doc,
-        privateKey: known.get(doc._id) ?? (await importJWK(doc.privateJwk, SIGNING_ALGORITHM)),
+        privateKey: known.get(doc._id) ?? (await importJWK(await this.privateJwkOf(doc), SIGNING_ALGORITHM)),
       })),
     );
     this.loadedAt = Date.now();
+  }
+
+  /**
+   * Opens a stored private key. A key stored in the clear (before encryption) or sealed with a
+   * retired key-encryption key is sealed again with the current one on the way.
+   */
+  private async privateJwkOf(doc: SigningKeyDoc): Promise<JWK> {
+    const { encryption } = this.options;
+    if (doc.sealedPrivateJwk) {
+      const jwk = encryption.open(doc.sealedPrivateJwk, doc._id);
+      if (!encryption.isCurrent(doc.sealedPrivateJwk)) await this.reseal(doc._id, jwk);
+      return jwk;
+    }
+    if (!doc.privateJwk) throw new Error(`signing key ${doc._id} has no private key`);
+    await this.reseal(doc._id, doc.privateJwk);
+    return doc.privateJwk;
+  }
+
+  private async reseal(kid: string, jwk: JWK): Promise<void> {
+    await this.keys.updateOne(
+      { _id: kid },
+      { $set: { sealedPrivateJwk: this.options.encryption.seal(jwk, kid) }, $unset: { privateJwk: '' } },
+    );
+    this.options.logger.info({ kid }, 'signing key sealed with the current key-encryption key');
   }
 }
 

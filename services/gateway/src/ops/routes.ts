@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { requireOpsToken } from './ops-auth';
 
 const probeParams = z.object({ probeId: z.uuid() }).strict();
+/** Auth checks usernames fully; this keeps anything that is not one out of the path it calls. */
+const userParams = z.object({ username: z.string().regex(/^[A-Za-z0-9_.]{3,32}$/) }).strict();
 
 /**
  * Operator endpoints. `status` asks every service for its readiness through service invocation;
@@ -67,6 +69,18 @@ export function opsRoutes(sidecar: Sidecar, opsToken: string): Router {
     const workflow = (services.notification as { workflow?: { status?: string } }).workflow;
     const complete = entries.every(([, entry]) => entry.received) && workflow?.status === 'COMPLETED';
     res.json({ probeId, complete, services });
+  });
+
+  // Grants or withdraws roles (such as admin); they reach the user's tokens at the next refresh.
+  router.put('/users/:username/roles', async (req, res) => {
+    const { username } = parse(userParams, req.params, 'params');
+    res.json(
+      await sidecar.invokeOk('auth', `internal/v1/users/by-username/${username}/roles`, {
+        method: 'PUT',
+        body: req.body,
+        signal: AbortSignal.timeout(5_000),
+      }),
+    );
   });
 
   router.get('/dead-letters', async (_req, res) => {

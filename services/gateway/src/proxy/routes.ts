@@ -29,7 +29,10 @@ export const RESOURCE_OWNERS: Readonly<Record<string, BackendService>> = Object.
   analytics: 'analytics',
 });
 
-/** Request headers passed on; everything else (cookies, hop-by-hop headers, tokens for Dapr) stays here. */
+/**
+ * Request headers passed on; everything else (cookies but the login one, hop-by-hop headers, tokens
+ * for Dapr) stays here.
+ */
 const FORWARDED_REQUEST_HEADERS = [
   'accept',
   'authorization',
@@ -87,6 +90,10 @@ export function proxyRoutes(sidecar: Sidecar): Router {
       const value = upstream.headers.get(name);
       if (value !== null) res.setHeader(name, value);
     }
+    if (isOidcLogin(req)) {
+      const cookies = upstream.headers.getSetCookie().filter((c) => c.startsWith(`${OIDC_BROWSER_COOKIE}=`));
+      if (cookies.length > 0) res.setHeader('set-cookie', cookies);
+    }
     if (!upstream.body) {
       res.end();
       return;
@@ -102,7 +109,28 @@ function forwardedHeaders(req: Request): Record<string, string> {
     const value = req.headers[name];
     if (typeof value === 'string') headers[name] = value;
   }
+  if (isOidcLogin(req)) {
+    const cookie = oidcCookie(req.headers.cookie);
+    if (cookie) headers.cookie = cookie;
+  }
   return headers;
+}
+
+/**
+ * The one cookie the platform uses: it binds a third-party login to the browser that started it.
+ * It passes only on the OpenID Connect routes, and only it passes; every other cookie stays here.
+ */
+const OIDC_BROWSER_COOKIE = 'parley_oidc';
+
+function isOidcLogin(req: Request): boolean {
+  return req.path.startsWith('/sessions/oidc/');
+}
+
+function oidcCookie(header: string | undefined): string | undefined {
+  return (header ?? '')
+    .split(';')
+    .map((pair) => pair.trim())
+    .find((pair) => pair.startsWith(`${OIDC_BROWSER_COOKIE}=`));
 }
 
 function hasBody(req: Request): boolean {

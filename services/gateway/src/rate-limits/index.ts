@@ -1,7 +1,7 @@
-import { DependencyError, type Logger, type ReadinessCheck } from '@parley/service-kit';
+import { DependencyError, type Logger, type ReadinessCheck, type Sidecar } from '@parley/service-kit';
 import type { Router } from 'express';
 import { Redis } from 'ioredis';
-import { rateLimitRoutes } from './rate-limit-routes';
+import { accountKeys, rateLimitRoutes } from './rate-limit-routes';
 import type { RateLimitSettings } from './settings';
 
 export { rateLimitSettings } from './settings';
@@ -15,6 +15,7 @@ export interface RateLimits {
 /** Connects the limits' own Redis client (start-up fails without Redis) and builds their routes. */
 export async function startRateLimits(
   config: RateLimitSettings & { REDIS_URL: string },
+  sidecar: Sidecar,
   logger: Logger,
 ): Promise<RateLimits> {
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
@@ -26,7 +27,7 @@ export async function startRateLimits(
     throw new DependencyError('redis', 'cannot reach Redis for rate limits', { cause: err });
   }
   return {
-    router: rateLimitRoutes(redis, config, logger),
+    router: rateLimitRoutes(redis, config, accountKeys(sidecar), logger),
     check: {
       name: 'rate-limit-redis',
       check: async () => {

@@ -1,4 +1,4 @@
-import { AppError, DependencyError, type Logger } from '@parley/service-kit';
+import { AppError, DependencyError, type Logger, type Sidecar } from '@parley/service-kit';
 import { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
@@ -26,7 +26,12 @@ export class RateLimitedError extends AppError {
  * Redis cannot be reached these routes answer 503 rather than run unlimited.
  * TODO(proxy): behind a reverse proxy every client shares its address; trust X-Forwarded-For from it.
  */
-export function rateLimitRoutes(redis: Redis, settings: RateLimitSettings, logger: Logger): Router {
+export function rateLimitRoutes(
+  redis: Redis,
+  settings: RateLimitSettings,
+  accountKeyOf: AccountKeyOf,
+  logger: Logger,
+): Router {
   const budget = (name: string, points: number, duration: number) =>
     new RateLimiterRedis({ storeClient: redis, keyPrefix: `rl:${name}`, points, duration });
   const loginPerIp = budget('login-ip', settings.RATE_LIMIT_LOGIN_PER_IP, 15 * MINUTE);
@@ -53,7 +58,9 @@ export function rateLimitRoutes(redis: Redis, settings: RateLimitSettings, logge
     guard(async (req) => {
       const ip = clientIp(req);
       await spend(loginPerIp, ip);
-      const account = stringField(await readBody(req), 'login');
+      const login = stringField(await readBody(req), 'login');
+      // Counted per account, not per spelling: a username and an email of one account share a lock.
+      const account = login ? await accountKeyOf(login) : undefined;
       // A success clears an account's failures but not the address's: one good login among many
       // guesses at other accounts must not reset the count of a credential-stuffing address.
       const gates: [FailureLock, string, (status: number) => AttemptOutcome][] = [
@@ -108,6 +115,26 @@ export function rateLimitRoutes(redis: Redis, settings: RateLimitSettings, logge
   );
 
   return router;
+}
+
+/** Names the account a login attempt is for (see auth's login-keys route). */
+export type AccountKeyOf = (login: string) => Promise<string>;
+
+/**
+ * Asks auth which account a login names. A login auth refuses as malformed is counted under its
+ * own spelling; auth answers that attempt with the same refusal.
+ */
+export function accountKeys(sidecar: Sidecar): AccountKeyOf {
+  return async (login) => {
+    const result = await sidecar.invoke<{ key?: unknown }>('auth', 'internal/v1/login-keys', {
+      method: 'POST',
+      body: { login },
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (result.status === 200 && typeof result.body.key === 'string') return result.body.key;
+    if (result.status === 400) return `login:${login.trim().toLowerCase()}`;
+    throw new DependencyError('auth', `auth answered ${result.status} naming a login's account`);
+  };
 }
 
 /** Runs a check, then hands the request on to the proxy; a refusal or fault becomes a problem. */
