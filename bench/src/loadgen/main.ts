@@ -9,7 +9,7 @@ import { type BenchClient, connect } from './clients';
 import type { ClientKind, ClientSpec, Command, Report, RunResult, RunSpec } from './protocol';
 
 let clients: (BenchClient | undefined)[] = [];
-const CONNECT_ATTEMPTS = 5;
+const CONNECT_ATTEMPTS = 8;
 let current: Recorder | undefined;
 
 function report(message: Report): void {
@@ -83,7 +83,7 @@ async function connectAll(
           break;
         } catch (err) {
           if (attempt < CONNECT_ATTEMPTS) {
-            await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+            await new Promise((resolve) => setTimeout(resolve, Math.min(500 * attempt, 3_000)));
             continue;
           }
           failed += 1;

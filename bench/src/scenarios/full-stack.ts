@@ -5,7 +5,7 @@ import { LoadGenerator } from '../loadgen/driver';
 import type { ClientSpec, RoomSpec } from '../loadgen/protocol';
 import { type Measurement, type SearchStep, type Target, measure, runOnce, searchRate } from '../measure';
 import { onExit } from '../processes';
-import { rssBytes } from '../proc';
+import { CpuMeter, rssBytes, total } from '../proc';
 import { type ProfileSummary, profileProcess } from '../profile';
 import { type Context, sourceAddress } from './context';
 import { type BenchUser, createGroups, refreshTokens, registerUsers } from './parley-api';
@@ -30,6 +30,26 @@ export interface FullStackResult {
   /** CPU seconds per stack process over the sustainable-rate runs, to find the hottest. */
   cpuByProcess: Record<string, number>;
   setupSeconds: { start: number; users: number };
+}
+
+/**
+ * Waits (at most two minutes) until the stack's processes together use less than a fifth of a core,
+ * so that set-up work does not run into the measurements.
+ */
+async function waitUntilQuiet(
+  pids: () => Record<string, number>,
+  log: (text: string) => void,
+): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const meter = new CpuMeter(pids()).start();
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const cores = total(meter.stop()) / 2;
+    if (cores < 0.2 || Date.now() > deadline) {
+      log(`full stack: settled (the stack uses ${cores.toFixed(2)} cores at rest)`);
+      return;
+    }
+  }
 }
 
 /** The stack's process ids by name, from the pid file it keeps in its data folder. */
@@ -94,6 +114,9 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
     cache.save({ users, rooms });
     const usersSeconds = (performance.now() - t0) / 1000;
     log(`full stack: ${users.length} users in ${rooms.length} groups, ready in ${usersSeconds.toFixed(0)} s`);
+
+    // Registrations leave work behind (verification emails, search indexing): let it finish.
+    await waitUntilQuiet(() => stackPids(stack, dataDir), log);
 
     // One gateway: the second replica and its sidecar stop until configuration 3.
     await stack.kill('gateway-2');
@@ -199,7 +222,7 @@ function sumCpu(measurement: Measurement): Record<string, number> {
   return Object.fromEntries(Object.entries(sums).map(([n, s]) => [n, Math.round(s * 100) / 100]));
 }
 
-/** A CPU profile of the Node process (gateway or chat, say) that used the most CPU. */
+/** A CPU profile of the gateway or the chat service, whichever used more CPU. */
 async function profileHottest(
   ctx: Context,
   stack: Stack,
@@ -207,7 +230,8 @@ async function profileHottest(
   cpuByProcess: Record<string, number>,
   during: () => Promise<unknown>,
 ): Promise<ProfileSummary | undefined> {
-  const nodeApps = ['gateway', 'auth', 'chat', 'notification', 'media', 'search', 'analytics', 'worker'];
+  // The processes of the message path; others (search, analytics) only consume its events.
+  const nodeApps = ['gateway', 'chat'];
   const hottest = Object.entries(cpuByProcess)
     .filter(([name]) => nodeApps.includes(name))
     .sort((a, b) => b[1] - a[1])[0]?.[0];
@@ -244,7 +268,7 @@ async function measureIdleMemory(
   let held = 0;
   for (const count of [...settings.idleClients].sort((a, b) => a - b)) {
     log(`idle memory: connecting ${count - held} more clients (${count} in all)`);
-    const answer = await loadgen.connect('parley', clientsOn([gateway], count - held, held), 20, true);
+    const answer = await loadgen.connect('parley', clientsOn([gateway], count - held, held), 50, true);
     held += answer.count;
     const after = await settle();
     const bytesPerConnection = (after - before) / held;
