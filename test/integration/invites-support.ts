@@ -65,11 +65,21 @@ export async function recordHistory(client: Client, env: TestStack, inviteId: st
   const address = `127.0.0.1:${env.stack.ports.temporal}`;
   const args = ['workflow', 'show', '-w', workflowId, '--address', address, '-o', 'json'];
   const { stdout } = await run(toolBin('temporal'), args);
-  // Which process ran each step is of no use to a replay; the host's name stays out of the repo.
-  const history = JSON.stringify(
-    JSON.parse(stdout),
-    (key, value: unknown) => (key === 'identity' ? 'recorded' : value),
-    2,
-  );
-  writeFileSync(file, `${history}\n`);
+  writeFileSync(file, `${anonymousHistory(stdout)}\n`);
+}
+
+/**
+ * Which process ran each step (identities, sticky task queues named after the worker) is of no use
+ * to a replay; the host's name stays out of the repository.
+ */
+export function anonymousHistory(json: string): string {
+  const scrub = (key: string, value: unknown) => {
+    if (key === 'identity') return 'recorded';
+    const queue = value as { kind?: unknown } | null;
+    if (queue && typeof queue === 'object' && queue.kind === 'TASK_QUEUE_KIND_STICKY') {
+      return { ...queue, name: 'recorded-sticky' };
+    }
+    return value;
+  };
+  return JSON.stringify(JSON.parse(json), scrub, 2);
 }
