@@ -19,6 +19,7 @@ import { SearchPage } from '../search/SearchPage';
 import { NotificationSettings } from '../settings/NotificationSettings';
 import { ProfilePage } from '../settings/ProfilePage';
 import { SessionsPage } from '../settings/SessionsPage';
+import { Icon } from './Icon';
 import { Link } from './Link';
 import { match, navigate, useLocation } from './router';
 import { rolesOf, useSession } from './use-session';
@@ -83,17 +84,17 @@ function Shell({ path, admin }: { path: string; admin: boolean }) {
           </Link>
           <nav aria-label="Main" className="main-nav">
             <Link href="/search" aria-label="Search messages" title="Search">
-              🔍
+              <Icon name="search" />
             </Link>
             <Link href="/new" aria-label="New conversation" title="New conversation">
-              ✚
+              <Icon name="plus" />
             </Link>
             <Link href="/settings/profile" aria-label="Settings" title="Settings">
-              ⚙
+              <Icon name="settings" />
             </Link>
             {admin && (
               <Link href="/admin" aria-label="Administration" title="Administration">
-                📊
+                <Icon name="chart" />
               </Link>
             )}
           </nav>

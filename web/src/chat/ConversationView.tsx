@@ -1,4 +1,12 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import {
+  type KeyboardEvent,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
 import { describeError } from '../api/http';
 import type { Message, PublicUser } from '../api/types';
 import { Link } from '../app/Link';
@@ -153,6 +161,24 @@ export function ConversationView({ conversationId }: { conversationId: string })
     if (stickToBottom.current && hasNewer) void loadNewer(conversationId).catch(() => undefined);
   }, [conversationId, hasOlder, hasNewer]);
 
+  /** Arrow keys move between messages; Escape returns to the composer. */
+  const moveFocus = useCallback((event: KeyboardEvent<HTMLOListElement>) => {
+    const items = [...event.currentTarget.querySelectorAll<HTMLElement>('li.message')];
+    if (items.length === 0) return;
+    const at = items.findIndex((el) => el === document.activeElement || el.contains(document.activeElement));
+    if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+      if ((event.target as HTMLElement).tagName === 'TEXTAREA') return;
+      event.preventDefault();
+      const next = at < 0 ? items.length - 1 : at + (event.key === 'ArrowDown' ? 1 : -1);
+      items[Math.max(0, Math.min(items.length - 1, next))]?.focus();
+    } else if (event.key === 'Escape') {
+      event.currentTarget
+        .closest('section')
+        ?.querySelector<HTMLTextAreaElement>('form.composer textarea')
+        ?.focus();
+    }
+  }, []);
+
   const jump = useCallback(
     (messageId: string) => navigate(`/c/${conversationId}?m=${encodeURIComponent(messageId)}`),
     [conversationId],
@@ -197,6 +223,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
           </div>
           <button
             type="button"
+            className="secondary"
             aria-pressed={conversation.me.muted}
             onClick={() =>
               void setMuted(conversationId, !conversation.me.muted).catch((e: unknown) =>
@@ -216,7 +243,9 @@ export function ConversationView({ conversationId }: { conversationId: string })
           className="messages"
           ref={scroller}
           onScroll={onScroll}
-          aria-label="Messages"
+          onKeyDown={moveFocus}
+          tabIndex={0}
+          aria-label="Messages (arrow keys move between them)"
           aria-live="polite"
           aria-relevant="additions"
         >

@@ -17,6 +17,7 @@ export async function loadConversation(id: string): Promise<Conversation> {
   const c = await api<Conversation>(`/conversations/${id}`);
   chatStore.putConversation(c);
   await ensureUsers((c.members ?? []).map((m) => m.userId));
+  void connection.queryPresence();
   return c;
 }
 

@@ -21,6 +21,7 @@ const ACK_TIMEOUT_MS = 15_000;
  */
 class Connection {
   private socket: Socket | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private myId = '';
   /** The conversation on screen (receipts are sent as read for it). */
   viewing: string | null = null;
@@ -40,15 +41,17 @@ class Connection {
     });
     socket.on('disconnect', (reason) => {
       chatStore.update({ connection: 'offline' });
-      // A server-side close (expired token, drained replica) is not retried by the client itself.
-      if (reason === 'io server disconnect') void this.reconnectWithFreshToken();
+      // A server-side close (a stopping gateway, an expired token) is not retried by the client.
+      if (reason === 'io server disconnect') this.reconnectLater(false);
     });
     socket.on('connect_error', (err: Error & { data?: { code?: string } }) => {
       chatStore.update({ connection: 'offline' });
+      // Transport failures are retried by Socket.IO itself; a refusal by the gateway is not.
+      if (socket.active) return;
       const code = err.data?.code;
-      if (code === 'AUTH_TOKEN_EXPIRED' || code === 'AUTH_TOKEN_INVALID') void this.reconnectWithFreshToken();
+      this.reconnectLater(code === 'AUTH_TOKEN_EXPIRED' || code === 'AUTH_TOKEN_INVALID');
     });
-    socket.on('auth:expired', () => void session.refresh());
+    socket.on('auth:expired', () => void session.refresh().catch(() => undefined));
     socket.on('message', (m: Message) => this.onMessage(m));
     for (const event of ['message:edited', 'message:deleted', 'reaction']) {
       socket.on(event, (data: { message?: Message } & Partial<Message>) => {
@@ -84,6 +87,8 @@ class Connection {
   }
 
   stop(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     this.socket?.disconnect();
     this.socket = null;
   }
@@ -169,9 +174,27 @@ class Connection {
     return held;
   }
 
-  private async reconnectWithFreshToken(): Promise<void> {
-    const fresh = await session.refresh();
-    if (fresh && this.socket && !this.socket.connected) this.socket.connect();
+  /**
+   * Connects again after a pause, first refreshing the access token when the gateway refused it;
+   * keeps trying (with a growing pause) while the network or the gateway is away.
+   */
+  private reconnectLater(refresh: boolean, delayMs = 1_000): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(
+      () => {
+        this.retryTimer = null;
+        const socket = this.socket;
+        if (!socket || socket.connected || socket.active) return;
+        const ready = refresh ? session.refresh() : Promise.resolve(session.get());
+        ready.then(
+          (current) => {
+            if (current && this.socket === socket) socket.connect();
+          },
+          () => this.reconnectLater(refresh, Math.min(delayMs * 2, 30_000)),
+        );
+      },
+      delayMs * (0.5 + Math.random()),
+    );
   }
 
   private async refreshConversation(id: string): Promise<void> {
@@ -179,6 +202,7 @@ class Connection {
       const c = await api<Conversation>(`/conversations/${id}`);
       chatStore.putConversation(c);
       await ensureUsers((c.members ?? []).map((m) => m.userId));
+      await this.queryPresence();
     } catch {
       chatStore.removeConversation(id);
     }

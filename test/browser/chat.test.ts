@@ -1,0 +1,257 @@
+import { randomBytes } from 'node:crypto';
+import type { Page } from 'playwright-core';
+import t from 'tap';
+import { startTestStack } from '../support/stack';
+import { DESKTOP, PHONE, SCREENSHOT_DIR, launchBrowser, openPage, screenshot } from './browser';
+
+interface Person {
+  username: string;
+  displayName: string;
+  password: string;
+}
+
+function person(name: string): Person {
+  const suffix = randomBytes(4).toString('hex');
+  return {
+    username: `${name.toLowerCase()}_${suffix}`,
+    displayName: `${name} ${suffix}`,
+    password: `pw-${suffix}-secret`,
+  };
+}
+
+const VISIBLE = 60_000;
+
+async function register(page: Page, base: string, who: Person, shoot?: string): Promise<void> {
+  await page.goto(`${base}/register`);
+  await page.getByLabel('Username', { exact: true }).fill(who.username);
+  await page.getByLabel('Display name').fill(who.displayName);
+  await page.getByLabel('Email').fill(`${who.username}@example.test`);
+  await page.getByLabel('Password').fill(who.password);
+  if (shoot) await screenshot(page, shoot);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('heading', { name: 'Welcome to Parley' }).waitFor({ timeout: VISIBLE });
+}
+
+/** The composer of the open conversation. */
+const composer = (page: Page) => page.locator('main form.composer textarea').first();
+
+async function send(page: Page, text: string): Promise<void> {
+  await composer(page).fill(text);
+  await composer(page).press('Enter');
+}
+
+/** A message of the open conversation, by a piece of its text, once the server numbered it. */
+const message = (page: Page, text: string) =>
+  page.locator('main li.message[data-message-id]').filter({ hasText: text }).first();
+
+t.test('two people chat in real time in the browser', async (t) => {
+  const env = await startTestStack(t);
+  const base = `http://127.0.0.1:${env.stack.ports.apps.gateway.app}`;
+  const browser = await launchBrowser(t);
+  const alice = person('Alice');
+  const bob = person('Bob');
+  const a = await openPage(browser);
+  const b = await openPage(browser);
+
+  await t.test('each registers and lands on the conversation list', async (t) => {
+    await a.page.goto(`${base}/`);
+    await a.page.getByRole('heading', { name: 'Log in' }).waitFor({ timeout: VISIBLE });
+    await screenshot(a.page, 'desktop-login');
+    await register(a.page, base, alice, 'desktop-register');
+    await register(b.page, base, bob);
+    t.pass('both are logged in');
+  });
+
+  let conversationUrl = '';
+  await t.test('alice opens a direct conversation with bob and writes to him', async (t) => {
+    await a.page.getByRole('link', { name: 'New conversation' }).first().click();
+    await a.page.getByLabel('Find a person').fill(bob.username);
+    await a.page.getByRole('button', { name: new RegExp(bob.displayName) }).click();
+    await a.page.getByRole('heading', { name: bob.displayName }).waitFor({ timeout: VISIBLE });
+    conversationUrl = a.page.url();
+    t.match(conversationUrl, /\/c\/c_[0-9a-f]{24}$/, 'the conversation has its own address');
+    await send(a.page, 'Hello **Bob**, welcome to the thread');
+    await message(a.page, 'welcome to the thread').waitFor({ timeout: VISIBLE });
+    t.equal(
+      await message(a.page, 'welcome to the thread').locator('strong').textContent(),
+      'Bob',
+      'markdown renders',
+    );
+  });
+
+  await t.test('bob sees the conversation appear with an unread badge, then the message', async (t) => {
+    const entry = b.page.locator(`a.conversation-link[href="${new URL(conversationUrl).pathname}"]`);
+    await entry.waitFor({ timeout: VISIBLE });
+    await entry.locator('.unread-badge').waitFor({ timeout: VISIBLE });
+    t.equal((await entry.locator('.unread-badge').textContent())?.trim(), '1', 'one unread message');
+    t.match(await entry.locator('.preview').textContent(), 'welcome to the thread', 'the preview shows it');
+    await screenshot(b.page, 'desktop-conversation-list');
+    await entry.click();
+    await message(b.page, 'welcome to the thread').waitFor({ timeout: VISIBLE });
+    await entry.locator('.unread-badge').waitFor({ state: 'detached', timeout: VISIBLE });
+    t.pass('opening the conversation clears the badge');
+  });
+
+  await t.test('alice sees that bob read her message', async (t) => {
+    await a.page.locator('main .receipt', { hasText: 'Seen' }).waitFor({ timeout: VISIBLE });
+    t.pass('"Seen" shows under her message');
+  });
+
+  await t.test('each sees the other typing, and replies arrive live', async (t) => {
+    await composer(b.page).pressSequentially('Typing a reply', { delay: 20 });
+    await a.page
+      .locator('main .typing', { hasText: `${bob.displayName} is typing` })
+      .waitFor({ timeout: VISIBLE });
+    t.pass('alice sees bob typing');
+    await composer(b.page).press('Enter');
+    await message(a.page, 'Typing a reply').waitFor({ timeout: VISIBLE });
+    t.pass("bob's reply reaches alice without a reload");
+    await composer(a.page).pressSequentially('And back', { delay: 20 });
+    await b.page
+      .locator('main .typing', { hasText: `${alice.displayName} is typing` })
+      .waitFor({ timeout: VISIBLE });
+    await composer(a.page).press('Enter');
+    await message(b.page, 'And back').waitFor({ timeout: VISIBLE });
+    await b.page.locator('main .receipt', { hasText: 'Seen' }).waitFor({ timeout: VISIBLE });
+    t.pass('bob sees alice typing, her answer, and that she read his reply');
+    await screenshot(a.page, 'desktop-conversation');
+  });
+
+  await t.test('a hostile message is shown as text and runs nothing', async (t) => {
+    const hostile = [
+      'hostile <script>alert("script")</script>',
+      '<img src=x onerror=alert("img")>',
+      '[click me](javascript:alert("link"))',
+      '<a href="javascript:alert(1)">a</a> <iframe src="javascript:alert(2)"></iframe>',
+      '![pic](https://example.invalid/track.png)',
+    ].join('\n');
+    await send(a.page, hostile);
+    const shown = message(b.page, 'hostile');
+    await shown.waitFor({ timeout: VISIBLE });
+    const body = shown.locator('.message-body');
+    t.match(await body.textContent(), '<script>alert("script")</script>', 'the script tag shows as text');
+    t.match(await body.textContent(), '<img src=x onerror=alert("img")>', 'the image tag shows as text');
+    t.match(
+      await body.textContent(),
+      '[click me](javascript:alert("link"))',
+      'the javascript: link shows as text',
+    );
+    t.equal(
+      await body.locator('script, img, iframe, svg, object, embed, style').count(),
+      0,
+      'no element was created',
+    );
+    const hrefs = await body.locator('a').evaluateAll((links) => links.map((l) => l.getAttribute('href')));
+    t.same(
+      hrefs,
+      ['https://example.invalid/track.png'],
+      'the only link is the image address, offered as a link',
+    );
+    t.equal(await body.locator('a').getAttribute('rel'), 'noopener noreferrer');
+    // Give an injected handler time to fire if one had been created.
+    await b.page.waitForTimeout(500);
+    t.same(b.watch.dialogs, [], 'no dialog opened for bob');
+    t.same(a.watch.dialogs, [], 'no dialog opened for alice');
+    t.same([...a.watch.cspViolations, ...b.watch.cspViolations], [], 'the app itself breaks no CSP rule');
+  });
+
+  await t.test('a search finds a message and opens the conversation at it', async (t) => {
+    const word = `zebra${randomBytes(3).toString('hex')}`;
+    await send(a.page, `The ${word} crossed the road`);
+    await message(b.page, word).waitFor({ timeout: VISIBLE });
+    await b.page.getByRole('link', { name: 'Search messages' }).click();
+    // The index follows chat's events, so a fresh message may need a moment.
+    const hit = b.page.locator('a.search-hit', { hasText: word });
+    const deadline = Date.now() + VISIBLE;
+    for (;;) {
+      await b.page.getByRole('searchbox', { name: 'Search messages' }).fill(word);
+      await b.page.getByRole('button', { name: 'Search', exact: true }).click();
+      if (await hit.isVisible().catch(() => false)) break;
+      await hit.waitFor({ timeout: 2_000 }).catch(() => undefined);
+      if (await hit.isVisible()) break;
+      if (Date.now() > deadline) throw new Error('the search never found the message');
+      await b.page.goto(`${base}/search`);
+    }
+    t.equal(await hit.locator('mark').first().textContent(), word, 'the match is highlighted');
+    await screenshot(b.page, 'desktop-search');
+    await hit.click();
+    const target = b.page.locator('main li.message.highlighted', { hasText: word });
+    await target.waitFor({ timeout: VISIBLE });
+    t.match(b.page.url(), /\/c\/c_[0-9a-f]{24}\?m=m_/, 'the address names the message');
+    t.pass('the message is shown highlighted in its conversation');
+  });
+
+  await t.test(
+    'a message written while the gateway is down is queued and sent once it is back',
+    async (t) => {
+      await env.stack.kill('gateway');
+      await a.page.getByRole('status').filter({ hasText: 'Offline' }).waitFor({ timeout: VISIBLE });
+      await send(a.page, 'Written while offline');
+      await a.page
+        .locator('main li.pending', { hasText: 'Written while offline' })
+        .waitFor({ timeout: VISIBLE });
+      t.match(
+        await a.page.locator('main li.pending', { hasText: 'Written while offline' }).textContent(),
+        'Waiting for a connection',
+        'the message waits in the queue',
+      );
+      await screenshot(a.page, 'desktop-offline-queue');
+      await env.stack.restart('gateway', 'gateway-dapr');
+      await message(b.page, 'Written while offline').waitFor({ timeout: VISIBLE });
+      await message(a.page, 'Written while offline').waitFor({ timeout: VISIBLE });
+      await a.page.locator('main li.pending').waitFor({ state: 'detached', timeout: VISIBLE });
+      // Both reconnected tabs hold it exactly once, and a reload (history from the server) agrees.
+      t.equal(
+        await b.page.locator('main li.message', { hasText: 'Written while offline' }).count(),
+        1,
+        'bob got it once',
+      );
+      await b.page.reload();
+      await message(b.page, 'Written while offline').waitFor({ timeout: VISIBLE });
+      t.equal(
+        await b.page.locator('main li.message', { hasText: 'Written while offline' }).count(),
+        1,
+        'stored once',
+      );
+    },
+  );
+
+  await t.test('settings and administration screens render', async (t) => {
+    await a.page.getByRole('link', { name: 'Settings' }).click();
+    await a.page.getByRole('form', { name: 'Profile' }).waitFor({ timeout: VISIBLE });
+    await screenshot(a.page, 'desktop-settings-profile');
+    await a.page.goto(`${base}/admin`);
+    await a.page.getByRole('alert').waitFor({ timeout: VISIBLE });
+    t.match(
+      await a.page.getByRole('alert').textContent(),
+      'for administrators',
+      'non-admins are told the page is not theirs',
+    );
+    await a.page.goto(`${base}/new`);
+    await screenshot(a.page, 'desktop-new-conversation');
+  });
+
+  await t.test('on a phone, the list and the conversation take turns', async (t) => {
+    await a.page.setViewportSize(PHONE);
+    await a.page.goto(`${base}/`);
+    await a.page.locator('a.conversation-link').first().waitFor({ timeout: VISIBLE });
+    t.notOk(await a.page.locator('main#main').isVisible(), 'the list fills the phone screen');
+    await screenshot(a.page, 'phone-conversation-list');
+    await a.page.locator('a.conversation-link').first().click();
+    await message(a.page, 'crossed the road').waitFor({ timeout: VISIBLE });
+    t.notOk(await a.page.locator('aside.sidebar').isVisible(), 'the conversation fills the phone screen');
+    await screenshot(a.page, 'phone-conversation');
+    await a.page.getByRole('link', { name: 'Back to conversations' }).click();
+    await a.page.locator('a.conversation-link').first().waitFor({ timeout: VISIBLE });
+    await a.page.goto(`${base}/search`);
+    await screenshot(a.page, 'phone-search');
+    const fresh = await openPage(browser, PHONE);
+    await fresh.page.goto(`${base}/login`);
+    await fresh.page.getByRole('heading', { name: 'Log in' }).waitFor({ timeout: VISIBLE });
+    await screenshot(fresh.page, 'phone-login');
+    await a.page.setViewportSize(DESKTOP);
+  });
+
+  t.comment(`screenshots are in ${SCREENSHOT_DIR}`);
+  t.same([...a.watch.errors, ...b.watch.errors], [], 'no script error on either page');
+});
