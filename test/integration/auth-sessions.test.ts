@@ -4,7 +4,8 @@ import { MongoClient } from 'mongodb';
 import t from 'tap';
 import { KeyEncryption, type SealedJwk } from '../../services/auth/src/sessions/key-encryption';
 import { forgedTokens } from '../support/forged-tokens';
-import { startTestStack } from '../support/stack';
+import { connectClient, refusalCode } from '../support/sockets';
+import { eventually, startTestStack } from '../support/stack';
 import { callJson, registerAndLogin, uniqueUsername } from '../support/users';
 
 // Accounts, logins, tokens and sessions through the gateway, with the real services and sidecars.
@@ -214,6 +215,36 @@ t.test('accounts, access tokens and sessions', async (t) => {
       body: { refreshToken: phone.refreshToken },
     });
     t.equal(refresh.status, 401, 'a logged-out session cannot refresh');
+  });
+
+  await t.test('a revoked session is refused at once everywhere, its socket closed', async (t) => {
+    const phone = await registerAndLogin(gateway(), { deviceName: 'Phone' });
+    const stolen = await callJson<{ accessToken: string; sessionId: string }>(api('/sessions'), {
+      body: { login: phone.username, password: phone.password, deviceName: 'Stolen laptop' },
+    });
+    const conversations = (token: string) => callJson<{ code?: string }>(api('/conversations'), { token });
+    t.equal((await conversations(stolen.body.accessToken)).status, 200, 'chat accepts the token before');
+    const socket = await connectClient(t, gateway(), { token: stolen.body.accessToken });
+    const closed = new Promise<string>((resolve) => socket.socket.once('disconnect', resolve));
+
+    const revoke = await callJson(api(`/sessions/${stolen.body.sessionId}`), {
+      method: 'DELETE',
+      token: phone.accessToken,
+    });
+    t.equal(revoke.status, 204);
+    const refused = await eventually(async () => {
+      const res = await conversations(stolen.body.accessToken);
+      return res.status === 401 ? res : undefined;
+    }, 20_000);
+    t.equal(refused.body.code, 'AUTH_SESSION_REVOKED', "other services' routes refuse it before it expires");
+    t.equal(await closed, 'io server disconnect', 'its open socket is closed by the server');
+    t.same(socket.events('auth:revoked'), [{ code: 'AUTH_SESSION_REVOKED' }], 'and told why');
+    t.equal(
+      await refusalCode(gateway(), { token: stolen.body.accessToken }),
+      'AUTH_SESSION_REVOKED',
+      'a new socket with it is refused',
+    );
+    t.equal((await conversations(phone.accessToken)).status, 200, "the user's other session is untouched");
   });
 
   await t.test('the internal endpoints answer other services through service invocation', async (t) => {

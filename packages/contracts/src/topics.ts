@@ -21,6 +21,8 @@ export const Topics = {
   userUpdated: 'user.updated',
   /** An account was deleted and its personal data removed. */
   userDeleted: 'user.deleted',
+  /** Sessions ended before their time (logout, revocation, reset, stolen refresh token, deletion). */
+  sessionRevoked: 'session.revoked',
 } as const;
 
 export const platformProbeEvent = z
@@ -65,3 +67,18 @@ export const userDeletedEvent = z
   .strict();
 
 export type UserDeletedEvent = z.infer<typeof userDeletedEvent>;
+
+/**
+ * Sessions that ended early. Access tokens carry their session id (`sid`); the gateway refuses those
+ * of a revoked session at once, rather than when they expire.
+ */
+export const sessionRevokedEvent = z
+  .object({
+    userId: z.string().min(1),
+    sessionIds: z.array(z.string().min(1).max(64)).min(1).max(10_000),
+    reason: z.string().max(100),
+    occurredAt: z.iso.datetime(),
+  })
+  .strict();
+
+export type SessionRevokedEvent = z.infer<typeof sessionRevokedEvent>;

@@ -25,6 +25,7 @@ import { SessionService } from './sessions/session-service';
 import { SessionStore } from './sessions/session-store';
 import { sessionRoutes } from './sessions/session-routes';
 import { KeyEncryption } from './sessions/key-encryption';
+import { sessionRevocations } from './sessions/session-events';
 import { SigningKeys } from './sessions/signing-keys';
 
 /** The auth service: accounts, passwords, tokens, OIDC login, profiles and contacts. */
@@ -38,7 +39,7 @@ void runService({
     const mongo = await connectMongo(config.MONGODB_URL, 'parley_auth');
     const db = mongo.db;
     const users = new UserStore(db);
-    const sessions = new SessionStore(db, config.REFRESH_TOKEN_TTL);
+    const sessions = new SessionStore(db, config.REFRESH_TOKEN_TTL, sessionRevocations(sidecar, logger));
     const links = new LinkTokens(db);
     const contacts = new ContactStore(db);
     const identities = new OidcIdentities(db);

@@ -14,6 +14,15 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
    * so the web client's Content-Security-Policy lets pages load media links from it.
    */
   AZURE_STORAGE_CONNECTION_STRING: z.string().optional(),
+  /**
+   * How long a revoked session's id is kept, in seconds (1 day): its access tokens are refused for
+   * that long, so it must exceed the auth service's ACCESS_TOKEN_TTL.
+   */
+  REVOKED_SESSION_MEMORY: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(24 * 60 * 60),
   /** Redis shared by every replica: abuse limits, the Socket.IO adapter, presence and typing. */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
   /**

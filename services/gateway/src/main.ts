@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { runService } from '@parley/service-kit';
 import { gatewayConfigSchema } from './config';
 import { opsRoutes } from './ops/routes';
+import { refuseRevokedSessions } from './realtime/revoked-sessions';
 import { startRealtime } from './realtime';
 import { REALTIME_TOPICS } from './realtime/subscriptions';
 import { isProxiedPath, proxyRoutes } from './proxy/routes';
@@ -24,10 +25,11 @@ void runService({
   async build({ config, app, sidecar, logger }) {
     app.use('/api', referenceRoutes());
     app.use('/api/v1/ops', opsRoutes(sidecar, config.OPS_TOKEN));
+    const realtime = await startRealtime({ config, app, sidecar, logger });
     const limits = await startRateLimits(config, sidecar, logger);
     app.use('/api/v1', limits.router);
+    app.use('/api/v1', refuseRevokedSessions(realtime.revokedSessions));
     app.use('/api/v1', proxyRoutes(sidecar));
-    const realtime = await startRealtime({ config, app, sidecar, logger });
     app.use(
       webRoutes({
         webDir: config.WEB_DIR ?? join(__dirname, '..', '..', '..', 'web', 'dist'),

@@ -46,6 +46,13 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+/** Told of sessions that ended early; it must not throw for a failure to pass the news on. */
+export type SessionRevocationListener = (
+  userId: string,
+  sessionIds: string[],
+  reason: string,
+) => Promise<void>;
+
 /**
  * Sessions (one per device) and their rotating refresh tokens. Each refresh consumes the token
  * presented and issues the next; presenting a consumed one means it was copied, so the whole
@@ -55,9 +62,14 @@ export class SessionStore {
   readonly sessions: Collection<SessionDoc>;
   readonly refreshTokens: Collection<RefreshTokenDoc>;
 
+  /**
+   * `onRevoked` hears of every session that ends early, after the change is stored, so that
+   * others can refuse its access tokens at once.
+   */
   constructor(
     db: Db,
     private readonly ttlSeconds: number,
+    private readonly onRevoked: SessionRevocationListener = async () => undefined,
   ) {
     this.sessions = db.collection<SessionDoc>('sessions');
     this.refreshTokens = db.collection<RefreshTokenDoc>('refresh_tokens');
@@ -141,11 +153,12 @@ export class SessionStore {
 
   async revoke(sessionId: string, reason: string): Promise<void> {
     const now = new Date();
-    await this.sessions.updateOne(
+    const session = await this.sessions.findOneAndUpdate(
       { _id: sessionId, revokedAt: null },
       { $set: { revokedAt: now, revokedReason: reason } },
     );
     await this.refreshTokens.updateMany({ sessionId, usedAt: null }, { $set: { usedAt: now } });
+    if (session) await this.onRevoked(session.userId, [sessionId], reason);
   }
 
   async revokeAll(userId: string, reason: string): Promise<void> {
@@ -155,12 +168,29 @@ export class SessionStore {
       { $set: { revokedAt: now, revokedReason: reason } },
     );
     await this.refreshTokens.updateMany({ userId, usedAt: null }, { $set: { usedAt: now } });
+    // The sessions this call ended are exactly those stamped with its time.
+    const ended = await this.sessions.find({ userId, revokedAt: now }, { projection: { _id: 1 } }).toArray();
+    if (ended.length > 0)
+      await this.onRevoked(
+        userId,
+        ended.map((s) => s._id),
+        reason,
+      );
   }
 
   /** Forgets every session of a deleted user. */
   async deleteAll(userId: string): Promise<void> {
+    const live = await this.sessions
+      .find({ userId, revokedAt: null, expiresAt: { $gt: new Date() } }, { projection: { _id: 1 } })
+      .toArray();
     await this.refreshTokens.deleteMany({ userId });
     await this.sessions.deleteMany({ userId });
+    if (live.length > 0)
+      await this.onRevoked(
+        userId,
+        live.map((s) => s._id),
+        'account-deleted',
+      );
   }
 
   private async issueRefreshToken(session: SessionDoc, now: Date): Promise<string> {

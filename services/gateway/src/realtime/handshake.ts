@@ -1,8 +1,9 @@
 import type { TokenVerifier } from '@parley/identity';
-import { AppError, type Logger } from '@parley/service-kit';
+import { AppError, type Logger, UnauthorizedError } from '@parley/service-kit';
 import type { Socket } from 'socket.io';
 import type { ChatClient } from './chat-client';
 import { HandshakeError } from './errors';
+import type { RevokedSessions } from './revoked-sessions';
 import { syncEvent } from './socket-events';
 
 type Next = (err?: Error) => void;
@@ -13,7 +14,12 @@ type Next = (err?: Error) => void;
  * other clients set it to one of the allowed origins. `auth.sync`, optional, is what a reconnecting
  * client holds: `{ conversationId: lastSeq }`.
  */
-export function checkHandshake(allowedOrigins: ReadonlySet<string>, verifier: TokenVerifier, logger: Logger) {
+export function checkHandshake(
+  allowedOrigins: ReadonlySet<string>,
+  verifier: TokenVerifier,
+  revokedSessions: RevokedSessions,
+  logger: Logger,
+) {
   return (socket: Socket, next: Next) => {
     const origin = socket.handshake.headers.origin;
     if (typeof origin !== 'string' || !allowedOrigins.has(origin)) {
@@ -33,18 +39,26 @@ export function checkHandshake(allowedOrigins: ReadonlySet<string>, verifier: To
       next(new HandshakeError('AUTH_TOKEN_MISSING', 'Connecting needs an access token in auth.token.'));
       return;
     }
-    verifier.verify(token).then(
-      (principal) => {
-        socket.data.principal = principal;
-        socket.data.expiresAt = expiryOf(token);
-        next();
-      },
-      (err: unknown) => {
-        const code = err instanceof AppError && err.status === 401 ? err.code : 'AUTH_TOKEN_INVALID';
-        if (!(err instanceof AppError)) logger.error({ err }, 'token verification failed');
-        next(new HandshakeError(code, 'The access token is not valid.'));
-      },
-    );
+    verifier
+      .verify(token)
+      .then(async (principal) => {
+        if (await revokedSessions.has(principal.sessionId)) {
+          throw new UnauthorizedError('AUTH_SESSION_REVOKED', 'This session has been revoked.');
+        }
+        return principal;
+      })
+      .then(
+        (principal) => {
+          socket.data.principal = principal;
+          socket.data.expiresAt = expiryOf(token);
+          next();
+        },
+        (err: unknown) => {
+          const code = err instanceof AppError && err.status === 401 ? err.code : 'AUTH_TOKEN_INVALID';
+          if (!(err instanceof AppError)) logger.error({ err }, 'token verification failed');
+          next(new HandshakeError(code, 'The access token is not valid.'));
+        },
+      );
   };
 }
 

@@ -4,11 +4,13 @@ import type { Express } from 'express';
 import { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config';
 import { sidecarChatClient } from './chat-client';
+import { RevokedSessions } from './revoked-sessions';
 import { Realtime } from './server';
 import { mountRealtimeSubscriptions } from './subscriptions';
 
 export interface StartedRealtime {
   realtime: Realtime;
+  revokedSessions: RevokedSessions;
   check: ReadinessCheck;
   close: () => Promise<void>;
 }
@@ -29,6 +31,7 @@ export async function startRealtime(context: {
     redis.disconnect();
     throw new DependencyError('redis', 'cannot reach Redis for real-time', { cause: err });
   }
+  const revokedSessions = new RevokedSessions(redis, config.REVOKED_SESSION_MEMORY);
   const realtime = new Realtime({
     allowedOrigins: config.ALLOWED_ORIGINS,
     verifier: createTokenVerifier({
@@ -37,11 +40,13 @@ export async function startRealtime(context: {
     }),
     chat: sidecarChatClient(sidecar),
     redis,
+    revokedSessions,
     logger: logger.child({ component: 'realtime' }),
   });
-  mountRealtimeSubscriptions(app, realtime, redis);
+  mountRealtimeSubscriptions(app, realtime, redis, revokedSessions);
   return {
     realtime,
+    revokedSessions,
     check: {
       name: 'redis',
       check: async () => {

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import type { ChatClient } from './chat-client';
 import { NotAMemberError, ackError } from './errors';
 import { checkHandshake, loadMembership } from './handshake';
+import type { RevokedSessions } from './revoked-sessions';
 import { OrderedDelivery } from './ordered-delivery';
 import { PresenceStore, type PresenceView } from './presence';
 import {
@@ -26,6 +27,8 @@ export interface RealtimeOptions {
   chat: ChatClient;
   /** A connection for commands; the adapter opens its own publish and subscribe pair from it. */
   redis: Redis;
+  /** Sessions ended early: their sockets are refused and closed. */
+  revokedSessions: RevokedSessions;
   logger: Logger;
 }
 
@@ -35,6 +38,7 @@ export const TYPING_THROTTLE_MS = 2_000;
 
 export const conversationRoom = (id: string) => `conversation:${id}`;
 export const userRoom = (id: string) => `user:${id}`;
+export const sessionRoom = (id: string) => `session:${id}`;
 
 interface SocketData {
   principal: Principal;
@@ -77,7 +81,9 @@ export class Realtime {
       cors: { origin: [...options.allowedOrigins], credentials: true },
       adapter: createAdapter(this.publisher, this.subscriber),
     });
-    this.io.use(checkHandshake(new Set(options.allowedOrigins), options.verifier, logger));
+    this.io.use(
+      checkHandshake(new Set(options.allowedOrigins), options.verifier, options.revokedSessions, logger),
+    );
     this.io.use(loadMembership(options.chat, logger));
     this.io.on('connection', (socket) => this.onConnection(socket as unknown as ChatSocket));
     // A message event reaches one replica; it hands it to every replica for their own sockets.
@@ -108,6 +114,13 @@ export class Realtime {
   memberRemoved(conversationId: string, userId: string, data: object): void {
     this.io.to([conversationRoom(conversationId), userRoom(userId)]).emit('member:removed', data);
     this.io.in(userRoom(userId)).socketsLeave(conversationRoom(conversationId));
+  }
+
+  /** Tells the sockets of ended sessions, on every replica, and closes them. */
+  endSessions(sessionIds: readonly string[]): void {
+    const rooms = sessionIds.map(sessionRoom);
+    this.io.to(rooms).emit('auth:revoked', { code: 'AUTH_SESSION_REVOKED' });
+    this.io.in(rooms).disconnectSockets(true);
   }
 
   /** Disconnects every socket of this replica (clients reconnect to another). */
@@ -154,6 +167,7 @@ export class Realtime {
       Math.max(0, Math.min(socket.data.expiresAt - Date.now(), MAX_TIMER_MS)),
     );
     void socket.join(userRoom(userId));
+    void socket.join(sessionRoom(sessionId));
     for (const { id, lastSeq } of socket.data.conversations) {
       void socket.join(conversationRoom(id));
       delivery.start(id, lastSeq);

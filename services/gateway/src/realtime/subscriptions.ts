@@ -4,10 +4,12 @@ import {
   chatMemberEvent,
   chatMessageEvent,
   chatReceiptEvent,
+  sessionRevokedEvent,
 } from '@parley/contracts';
 import { type EventEnvelope, onEvent } from '@parley/service-kit';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
+import type { RevokedSessions } from './revoked-sessions';
 import type { Realtime } from './server';
 
 /** The chat topics the gateway subscribes to, each delivered to `/dapr/events/<topic with dashes>`. */
@@ -20,6 +22,7 @@ export const REALTIME_TOPICS = [
   Topics.chatMemberAdded,
   Topics.chatMemberRemoved,
   Topics.chatConversationUpdated,
+  Topics.sessionRevoked,
 ] as const;
 
 export const eventRoute = (topic: string) => `/dapr/events/${topic.replaceAll('.', '-')}`;
@@ -32,7 +35,12 @@ const SEEN_TTL_SECONDS = 24 * 60 * 60;
  * a consumer group); the room broadcast reaches sockets on all of them. An id seen before is
  * skipped, so a redelivered event is not broadcast twice.
  */
-export function mountRealtimeSubscriptions(app: Express, realtime: Realtime, redis: Redis): void {
+export function mountRealtimeSubscriptions(
+  app: Express,
+  realtime: Realtime,
+  redis: Redis,
+  revokedSessions: RevokedSessions,
+): void {
   const once = async (event: EventEnvelope<unknown>, apply: () => Promise<void> | void) => {
     const fresh = await redis.set(`parley:gateway:event:${event.id}`, '1', 'EX', SEEN_TTL_SECONDS, 'NX');
     if (fresh === 'OK') await apply();
@@ -63,4 +71,10 @@ export function mountRealtimeSubscriptions(app: Express, realtime: Realtime, red
   onEvent(app, eventRoute(Topics.chatMemberRemoved), chatMemberEvent, (event) =>
     once(event, () => realtime.memberRemoved(event.data.conversationId, event.data.userId, event.data)),
   );
+  // Not once-only: remembering a revocation again and closing no socket twice are both harmless,
+  // and a redelivery after a crash between the two steps must still close the sockets.
+  onEvent(app, eventRoute(Topics.sessionRevoked), sessionRevokedEvent, async (event) => {
+    await revokedSessions.add(event.data.sessionIds);
+    realtime.endSessions(event.data.sessionIds);
+  });
 }
