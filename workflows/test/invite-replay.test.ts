@@ -20,9 +20,9 @@ const dir = join(__dirname, 'histories');
 const { fromJson } = createRequire(require.resolve('@temporalio/proto'))('protobufjs/ext/protojson') as {
   fromJson: (type: unknown, json: unknown, options: object) => proto.temporal.api.history.v1.History;
 };
-const historyType = (patchProtobufRoot(proto) as { lookupType: (name: string) => unknown }).lookupType(
-  'temporal.api.history.v1.History',
-);
+const historyType = (
+  patchProtobufRoot(proto) as unknown as { lookupType: (name: string) => unknown }
+).lookupType('temporal.api.history.v1.History');
 const readHistory = (file: string) =>
   fromJson(historyType, JSON.parse(readFileSync(file, 'utf8')), { ignoreUnknownFields: true });
 const files = readdirSync(dir).filter((name) => /^invite-.*\.json$/.test(name));
