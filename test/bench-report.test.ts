@@ -134,6 +134,7 @@ t.test('the report is written as JSON, markdown and an SVG chart', async (t) => 
       loadAverageAtStart: [0.5, 0.4, 0.3],
     },
     workload: { clients: 2_000, roomSize: 10, payloadBytes: 200, runs: 2, runSeconds: 8 },
+    notes: ['The machine was shared.'],
   };
   const written = await writeReport(dir, meta, results(), { png: false });
   const json = JSON.parse(readFileSync(written.json, 'utf8'));
@@ -144,6 +145,7 @@ t.test('the report is written as JSON, markdown and an SVG chart', async (t) => 
   t.match(markdown, /Test CPU, 2 cores/);
   t.match(markdown, /full stack, 2 gateways, at the reference rate/);
   t.match(markdown, /\*\*missed\*\*/);
+  t.match(markdown, /## Notes\n\n- The machine was shared\./);
   const svg = readFileSync(written.svg, 'utf8');
   t.match(svg, /^<svg /);
   t.match(svg, /bare Socket\.IO/);

@@ -1,7 +1,10 @@
+import { createHmac } from 'node:crypto';
 import t from 'tap';
 import type { RunRecord } from '../bench/src/measure';
 import { healthy, searchRate, summariseRuns } from '../bench/src/measure';
 import { type ScheduleClock, plannedOffsets, runSchedule } from '../bench/src/schedule';
+import { roomsOf, sourceAddress } from '../bench/src/scenarios/context';
+import { hs256Token } from '../bench/src/scenarios/peers';
 import { parseSettings } from '../bench/src/settings';
 import { median, quantile, spread } from '../bench/src/stats';
 
@@ -133,4 +136,24 @@ t.test('settings: quick mode is smaller, unknown scenarios are refused', async (
   t.same(full.idleClients, [5_000, 10_000]);
   t.same([...parseSettings(['--only=bare,dapr']).only], ['bare', 'dapr']);
   t.throws(() => parseSettings(['--only=kafka']), /unknown scenario kafka/);
+});
+
+t.test('clients are split into whole rooms, and spread over loopback source addresses', async (t) => {
+  const rooms = roomsOf(25, 10, (r) => `room:${r}`);
+  t.same(
+    rooms.map((r) => r.id),
+    ['room:0', 'room:1'],
+  );
+  t.same(rooms[1]!.members, [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+  t.equal(sourceAddress(0), '127.0.0.2');
+  t.equal(sourceAddress(41), '127.0.0.3');
+});
+
+t.test("Centrifugo's connection token is an HS256 JWT it can verify", async (t) => {
+  const token = hs256Token({ sub: 'user-1', exp: 2_000_000_000 }, 'secret');
+  const [header, payload, signature] = token.split('.');
+  t.same(JSON.parse(Buffer.from(header!, 'base64url').toString()), { alg: 'HS256', typ: 'JWT' });
+  t.same(JSON.parse(Buffer.from(payload!, 'base64url').toString()), { sub: 'user-1', exp: 2_000_000_000 });
+  const expected = createHmac('sha256', 'secret').update(`${header}.${payload}`).digest('base64url');
+  t.equal(signature, expected);
 });

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: measures message delivery through the full stack beside its own limits (bare
  * Socket.IO, Dapr hops) and a peer (Centrifugo), all started here on loopback, and writes the
- * report under bench/results. `--quick` for a smoke run; `--only=full,bare,centrifugo,dapr`.
+ * report under bench/results. `--quick` for a smoke run; `--only=full,bare,centrifugo,dapr`;
+ * `--note=<text>` adds a note to the report.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -87,8 +88,20 @@ async function main(): Promise<void> {
   }
   if (settings.only.has('dapr')) results.dapr = await attempt('Dapr hops', () => daprHops(ctx));
 
+  const notes = process.argv
+    .slice(2)
+    .filter((a) => a.startsWith('--note='))
+    .map((a) => a.slice('--note='.length));
+  const [load] = info.loadAverageAtStart;
+  if (load !== undefined && load > info.cores / 2) {
+    notes.push(
+      `Other work was running on the machine when this run started (load average ${load} on ${info.cores} ` +
+        'cores): absolute figures are pessimistic, the ratios between configurations less so.',
+    );
+  }
   const meta = {
     generatedAt: new Date().toISOString(),
+    notes,
     mode: settings.quick ? ('quick' as const) : ('default' as const),
     durationSeconds: Math.round((Date.now() - started) / 1000),
     machine: info,

@@ -10,6 +10,8 @@ export interface ReportMeta {
   durationSeconds: number;
   machine: MachineInfo;
   workload: { clients: number; roomSize: number; payloadBytes: number; runs: number; runSeconds: number };
+  /** What a reader should know about this run (a busy machine, say). */
+  notes: string[];
   chart: { svg: string; png?: string };
 }
 
@@ -160,7 +162,7 @@ export function renderMarkdown(meta: ReportMeta, r: BenchResults, goals: GoalRes
     const p = r.full.profile;
     if (p) {
       out.push(
-        `CPU profile of **${p.process}**, the busiest Node process, over one run at the sustainable rate ` +
+        `CPU profile of **${p.process}**, the busier of gateway and chat, over one run at the sustainable rate ` +
           `(${p.sampledMs} ms of CPU sampled in ${p.durationMs} ms), self time:`,
         '',
         '| package | self ms | share |',
@@ -176,6 +178,7 @@ export function renderMarkdown(meta: ReportMeta, r: BenchResults, goals: GoalRes
       );
     }
   }
+  if (meta.notes.length) out.push('## Notes', '', ...meta.notes.map((n) => `- ${n}`), '');
   const failures = Object.entries(r.failures);
   if (failures.length) {
     out.push(

@@ -23,6 +23,8 @@ export interface DaprHopsResult {
   publishViaDapr: CallFigures;
 }
 
+type CallName = 'invokeDirect' | 'invokeViaDapr' | 'publishDirect' | 'publishViaDapr';
+
 const CALLER = 'bench-caller';
 const CALLEE = 'bench-callee';
 
@@ -189,58 +191,63 @@ export async function daprHops(ctx: Context): Promise<DaprHopsResult> {
       await publishes.publishViaDapr(performance.now());
     }
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const runs: Record<keyof DaprHopsResult & string, LatencySummary[]> = {
-      rate: [],
+    const runs: Record<CallName, LatencySummary[]> = {
       invokeDirect: [],
       invokeViaDapr: [],
       publishDirect: [],
       publishViaDapr: [],
     };
-    const failures: Record<string, number> = {};
+    const failures: Record<CallName, number> = {
+      invokeDirect: 0,
+      invokeViaDapr: 0,
+      publishDirect: 0,
+      publishViaDapr: 0,
+    };
+    /** An invocation counts from its planned time to its answer. */
+    const timeInvocations = async (name: 'invokeDirect' | 'invokeViaDapr') => {
+      const latencies: number[] = [];
+      const pending: Promise<void>[] = [];
+      await runSchedule(settings.daprRate, settings.daprRunMs, (_i, plannedAt) => {
+        pending.push(
+          calls[name]().then(
+            () => void latencies.push(performance.now() - plannedAt),
+            () => void (failures[name] += 1),
+          ),
+        );
+      });
+      await Promise.all(pending);
+      runs[name].push(summarise(latencies));
+    };
+    /** A publish counts from its planned time to its arrival at the subscriber's handler. */
+    const timePublishes = async (name: 'publishDirect' | 'publishViaDapr') => {
+      const latencies: number[] = [];
+      onEvent = (sentAt) => latencies.push(performance.now() - sentAt);
+      const { planned } = await runSchedule(settings.daprRate, settings.daprRunMs, (_i, plannedAt) => {
+        publishes[name](plannedAt).catch(() => undefined);
+      });
+      const deadline = performance.now() + settings.drainMs;
+      while (latencies.length < planned.length && performance.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      failures[name] += planned.length - latencies.length;
+      runs[name].push(summarise(latencies));
+    };
+    const p99 = (name: CallName) => runs[name].at(-1)!.p99.toFixed(1);
     for (let run = 0; run < settings.runs; run++) {
-      for (const [name, call] of Object.entries(calls)) {
-        const latencies: number[] = [];
-        const pending: Promise<void>[] = [];
-        await runSchedule(settings.daprRate, settings.daprRunMs, (_i, plannedAt) => {
-          pending.push(
-            call().then(
-              () => void latencies.push(performance.now() - plannedAt),
-              () => void (failures[name] = (failures[name] ?? 0) + 1),
-            ),
-          );
-        });
-        await Promise.all(pending);
-        runs[name as 'invokeDirect']!.push(summarise(latencies));
-      }
-      for (const [name, call] of Object.entries(publishes)) {
-        const latencies: number[] = [];
-        let expected = 0;
-        onEvent = (sentAt) => latencies.push(performance.now() - sentAt);
-        await runSchedule(settings.daprRate, settings.daprRunMs, (_i, plannedAt) => {
-          expected += 1;
-          call(plannedAt).catch(() => void (failures[name] = (failures[name] ?? 0) + 1));
-        });
-        const deadline = performance.now() + settings.drainMs;
-        while (latencies.length < expected && performance.now() < deadline) {
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-        failures[name] = (failures[name] ?? 0) + (expected - latencies.length);
-        runs[name as 'publishDirect']!.push(summarise(latencies));
-      }
-      const last = (name: 'invokeDirect' | 'invokeViaDapr' | 'publishDirect' | 'publishViaDapr') =>
-        runs[name].at(-1)!.p99.toFixed(1);
+      await timeInvocations('invokeDirect');
+      await timeInvocations('invokeViaDapr');
+      await timePublishes('publishDirect');
+      await timePublishes('publishViaDapr');
       log(
-        `  Dapr hops run ${run + 1}/${settings.runs} at ${settings.daprRate}/s, p99: invoke direct ${last('invokeDirect')} ms, ` +
-          `via two sidecars ${last('invokeViaDapr')} ms; publish direct ${last('publishDirect')} ms, ` +
-          `via two sidecars ${last('publishViaDapr')} ms`,
+        `  Dapr hops run ${run + 1}/${settings.runs} at ${settings.daprRate}/s, p99: ` +
+          `invoke direct ${p99('invokeDirect')} ms, via two sidecars ${p99('invokeViaDapr')} ms; ` +
+          `publish direct ${p99('publishDirect')} ms, via two sidecars ${p99('publishViaDapr')} ms`,
       );
     }
-    const figures = (
-      name: 'invokeDirect' | 'invokeViaDapr' | 'publishDirect' | 'publishViaDapr',
-    ): CallFigures => ({
+    const figures = (name: CallName): CallFigures => ({
       p50Ms: spread(runs[name].map((r) => r.p50)),
       p99Ms: spread(runs[name].map((r) => r.p99)),
-      failures: failures[name] ?? 0,
+      failures: failures[name],
       runs: runs[name],
     });
     return {
