@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { promisify } from 'node:util';
+import { toolBin } from '@parley/devstack';
 import { Connection, Client } from '@temporalio/client';
 import type { Test } from 'tap';
 import { linkToken, waitForEmail } from '../support/mailbox';
@@ -56,8 +58,15 @@ export async function startNotificationWorld(t: Test): Promise<NotificationWorld
 export const phoneNumber = () => `+1555${String(randomInt(1_000_000, 9_999_999))}`;
 
 /** Registers a user and verifies their email address through the link emailed to them. */
-export async function verifiedUser(world: NotificationWorld, phone?: string): Promise<RegisteredUser> {
-  const user = await registerAndLogin(world.gateway, phone ? { phone } : {});
+export async function verifiedUser(
+  world: NotificationWorld,
+  phone?: string,
+  displayName?: string,
+): Promise<RegisteredUser> {
+  const user = await registerAndLogin(world.gateway, {
+    ...(phone ? { phone } : {}),
+    ...(displayName ? { displayName } : {}),
+  });
   const mail = await waitForEmail(world.mailPort, user.email, /Confirm your email/);
   const verified = await callJson(`${world.api}/accounts/email-verification`, {
     body: { token: linkToken(mail) },
@@ -115,13 +124,23 @@ export async function timelineEvents(
 export const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /**
- * Saves the history of a recipient's workflow for the replay test in `workflows/test`, when
- * RECORD_NOTIFY_HISTORIES=1. A change to the workflow code that breaks these histories fails CI.
+ * Saves the history of a recipient's workflow for the replay test in `workflows/test`, as the
+ * Temporal CLI exports it, when RECORD_NOTIFY_HISTORIES=1. A change to the workflow code that
+ * breaks these histories fails there. Worker identities (host names) are left out.
  */
 export async function recordHistory(world: NotificationWorld, userId: string, name: string): Promise<void> {
   if (process.env.RECORD_NOTIFY_HISTORIES !== '1') return;
-  const history = await world.temporal.workflow.getHandle(`notify-${userId}`).fetchHistory();
+  const address = `127.0.0.1:${world.test.stack.ports.temporal}`;
+  const args = ['workflow', 'show', '-w', `notify-${userId}`, '--address', address, '-o', 'json'];
+  const { stdout } = await promisify(execFile)(toolBin('temporal'), args, { maxBuffer: 64 * 1024 * 1024 });
+  const history = JSON.stringify(
+    JSON.parse(stdout),
+    // The worker's identity and sticky queue name carry the host's name.
+    (key, value: unknown) =>
+      key === 'identity' || (typeof value === 'string' && value.startsWith('worker@')) ? 'recorded' : value,
+    2,
+  );
   const dir = join(__dirname, '..', '..', 'workflows', 'test', 'histories');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `notify-${name}.json`), `${historyToJSON(history)}\n`);
+  writeFileSync(join(dir, `notify-${name}.json`), `${history}\n`);
 }
