@@ -111,6 +111,19 @@ t.test('group invites', async (t) => {
     await recordHistory(temporal, env, made.body.id, 'email-link-accepted');
   });
 
+  await t.test('two people racing for one link: exactly one joins', async (t) => {
+    const groupId = await newGroup('race');
+    const address = `${uniqueUsername('race_')}@example.test`;
+    await as(owner).create({ conversationId: groupId, email: address });
+    const token = linkToken(await waitForEmail(mailPort(), address, /invited you/));
+    const [first, second] = (await registerUsers(gateway, 2)) as [RegisteredUser, RegisteredUser];
+    const answers = await Promise.all([as(first).acceptLink(token), as(second).acceptLink(token)]);
+    t.same(answers.map((a) => a.status).sort(), [200, 409], 'one is accepted, one refused');
+    t.equal(answers.find((a) => a.status === 409)?.body.code, 'INVITE_LINK_USED');
+    const members = await memberIds(gateway, owner, groupId);
+    t.equal([first.userId, second.userId].filter((id) => members.includes(id)).length, 1, 'one new member');
+  });
+
   await t.test('a declined invite stays declined', async (t) => {
     const groupId = await newGroup('declined');
     const invitee = await registerAndLogin(gateway);
@@ -213,5 +226,17 @@ t.test('group invites', async (t) => {
     t.equal(anonymous.status, 401, 'every route needs a signed-in user');
     const badToken = await as(owner).acceptLink('x'.repeat(87));
     t.equal(badToken.body.code, 'INVITE_LINK_INVALID');
+  });
+
+  await t.test('an open invite survives a restart of the whole platform', async (t) => {
+    const groupId = await newGroup('restart');
+    const invitee = await registerAndLogin(gateway);
+    const made = await as(admin).create({ conversationId: groupId, username: invitee.username });
+    t.equal(made.status, 201);
+    await env.restart();
+    t.equal((await as(invitee).get(made.body.id)).body.status, 'pending', 'still pending after the restart');
+    const accepted = await as(invitee).act(made.body.id, 'accept');
+    t.equal(accepted.body.status, 'accepted', 'and its workflow carries on');
+    t.ok((await memberIds(gateway, owner, groupId)).includes(invitee.userId));
   });
 });
