@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
+import { openFileLimits } from './proc';
 import { installExitHandlers } from './processes';
 import { archive, updateReadme, writeReport } from './report/write';
 import type { BenchResults, MachineInfo } from './report/types';
@@ -32,12 +33,6 @@ function machine(): MachineInfo {
   };
 }
 
-/** Open files this process (and so the load generator) may hold. */
-function openFileLimit(): number {
-  const line = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1];
-  return line === 'unlimited' || !line ? Number.MAX_SAFE_INTEGER : Number(line);
-}
-
 async function main(): Promise<void> {
   const settings = parseSettings(process.argv.slice(2));
   installExitHandlers();
@@ -57,8 +52,11 @@ async function main(): Promise<void> {
       `in rooms of ${settings.roomSize}; ${info.cores} cores, load average ${info.loadAverageAtStart.join(' ')}`,
   );
   const needed = Math.max(settings.clients, ...settings.idleClients) + 1_000;
-  if (openFileLimit() < needed) {
-    log(`the open-file limit (${openFileLimit()}) is below ${needed}: raise it with \`ulimit -n ${needed}\``);
+  const files = openFileLimits(process.pid);
+  if (files.hard < needed) {
+    log(
+      `the hard limit on open files (${files.hard}) is below ${needed}: raise it with \`ulimit -Hn ${needed}\``,
+    );
   }
   if (settings.only.has('centrifugo')) {
     const build = spawnSync(process.execPath, [join(root, 'scripts', 'toolchain.mjs'), 'centrifugo'], {
@@ -98,6 +96,19 @@ async function main(): Promise<void> {
       `Other work was running on the machine when this run started (load average ${load} on ${info.cores} ` +
         'cores): absolute figures are pessimistic, the ratios between configurations less so.',
     );
+  }
+  for (const [name, m] of [
+    ['the full stack', results.full?.atSustainable],
+    ['bare Socket.IO', results.bare?.atSustainable],
+    ['Centrifugo', results.centrifugo?.atSustainable],
+  ] as const) {
+    const cores = m?.loadgenCores.median ?? 0;
+    if (cores > 0.85) {
+      notes.push(
+        `At the sustainable rate of ${name} the load generator kept ${cores.toFixed(2)} cores busy: the ` +
+          'rate is partly its limit, so the figure is a lower bound for the server.',
+      );
+    }
   }
   const meta = {
     generatedAt: new Date().toISOString(),

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = (() => {
@@ -62,4 +62,25 @@ export function total(values: Record<string, number>): number {
   return Object.values(values)
     .filter(Number.isFinite)
     .reduce((a, b) => a + b, 0);
+}
+
+/** The soft and hard limits on open files of a live process. */
+export function openFileLimits(pid: number): { soft: number; hard: number } {
+  const limits = readFileSync(`/proc/${pid}/limits`, 'utf8');
+  const [, soft, hard] = /^Max open files\s+(\S+)\s+(\S+)/m.exec(limits) ?? [];
+  const value = (v?: string) => (v === undefined || v === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(v));
+  return { soft: value(soft), hard: value(hard) };
+}
+
+/**
+ * Raises a process's soft limit on open files to at least `needed` (up to its hard limit) with
+ * prlimit(1), for the load generator and the gateway holding thousands of sockets. Returns the
+ * soft limit in force afterwards.
+ */
+export function raiseOpenFileLimit(pid: number, needed: number): number {
+  const { soft, hard } = openFileLimits(pid);
+  if (soft >= needed) return soft;
+  const target = Math.min(hard, Math.max(needed, soft));
+  const result = spawnSync('prlimit', [`--pid=${pid}`, `--nofile=${target}:${hard}`], { stdio: 'ignore' });
+  return result.status === 0 ? openFileLimits(pid).soft : soft;
 }

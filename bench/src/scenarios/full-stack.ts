@@ -5,7 +5,7 @@ import { LoadGenerator } from '../loadgen/driver';
 import type { ClientSpec, RoomSpec } from '../loadgen/protocol';
 import { type Measurement, type SearchStep, type Target, measure, runOnce, searchRate } from '../measure';
 import { onExit } from '../processes';
-import { CpuMeter, rssBytes, total } from '../proc';
+import { CpuMeter, raiseOpenFileLimit, rssBytes, total } from '../proc';
 import { type ProfileSummary, profileProcess } from '../profile';
 import { type Context, sourceAddress } from './context';
 import { type BenchUser, createGroups, refreshTokens, registerUsers } from './parley-api';
@@ -262,6 +262,14 @@ async function measureIdleMemory(
     await new Promise((resolve) => setTimeout(resolve, settings.quick ? 2_000 : 5_000));
     return rssBytes(gatewayPid);
   };
+  const most = Math.max(...settings.idleClients);
+  for (const [name, pid] of [
+    ['load generator', loadgen.pid],
+    ['gateway', gatewayPid],
+  ] as const) {
+    const limit = raiseOpenFileLimit(pid, most + 1_000);
+    if (limit < most + 1_000) log(`idle memory: the ${name} may open only ${limit} files; expect refusals`);
+  }
   const before = await settle();
   log(`idle memory: gateway RSS ${(before / 2 ** 20).toFixed(0)} MiB with no clients`);
   const results: IdleMemory[] = [];
