@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import t from 'tap';
 import { startTestStack } from '../support/stack';
@@ -115,6 +116,41 @@ t.test('two people chat in real time in the browser', async (t) => {
     await b.page.locator('main .receipt', { hasText: 'Seen' }).waitFor({ timeout: VISIBLE });
     t.pass('bob sees alice typing, her answer, and that she read his reply');
     await screenshot(a.page, 'desktop-conversation');
+  });
+
+  await t.test('an image is uploaded, processed, and its thumbnail shows for both', async (t) => {
+    const image = join(__dirname, '..', '..', 'web', 'public', 'icons', 'icon-512.png');
+    await a.page.locator('main input[type="file"]').setInputFiles(image);
+    await a.page.locator('main .uploads', { hasText: 'ready to send' }).waitFor({ timeout: VISIBLE });
+    t.pass('the upload finished with its progress shown');
+    await composer(a.page).fill('Our new logo');
+    await composer(a.page).press('Enter');
+    for (const [who, page] of [
+      ['alice', a.page],
+      ['bob', b.page],
+    ] as const) {
+      const thumbnail = message(page, 'Our new logo').locator('.attachments img');
+      await thumbnail.waitFor({ timeout: 120_000 });
+      await page.waitForFunction(
+        (img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0,
+        await thumbnail.elementHandle(),
+        { timeout: VISIBLE },
+      );
+      const width = await thumbnail.evaluate((img) => (img as HTMLImageElement).naturalWidth);
+      t.ok(width > 0 && width <= 320, `${who} sees the thumbnail, ${width} px wide, loaded from storage`);
+    }
+    await message(b.page, 'Our new logo').locator('.attachments button.thumbnail').click();
+    const viewer = b.page.locator('dialog.viewer img');
+    await viewer.waitFor({ timeout: VISIBLE });
+    await b.page.waitForFunction(
+      (img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0,
+      await viewer.elementHandle(),
+      { timeout: VISIBLE },
+    );
+    t.pass('the viewer shows the preview');
+    await screenshot(b.page, 'desktop-media-viewer');
+    await b.page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'detached', timeout: VISIBLE });
   });
 
   await t.test('a hostile message is shown as text and runs nothing', async (t) => {

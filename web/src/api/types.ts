@@ -46,6 +46,8 @@ export interface Conversation {
 
 export interface Attachment {
   mediaId: string;
+  /** Follows the media's processing; absent on older messages. */
+  status?: 'pending' | 'processing' | 'ready' | 'failed';
 }
 
 export interface Message {

@@ -27,6 +27,8 @@ export function Composer(props: {
   /** Extra controls (the attachment picker) and what they add to a send. */
   attachments?: { mediaId: string }[];
   onSent?: () => void;
+  /** Uploads are still running: sending waits for them. */
+  busy?: boolean;
   children?: React.ReactNode;
 }) {
   const [text, setText] = useState('');
@@ -67,7 +69,7 @@ export function Composer(props: {
   const submit = () => {
     const body = text.trim();
     const attachments = props.attachments ?? [];
-    if (!body && attachments.length === 0) return;
+    if (props.busy || (!body && attachments.length === 0)) return;
     const named = new Set(
       [...body.matchAll(/(?<![\w@.])@([A-Za-z0-9_.]{1,32})/g)].map((m) => (m[1] as string).toLowerCase()),
     );
@@ -173,7 +175,7 @@ export function Composer(props: {
           onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
           onKeyDown={onKeyDown}
         />
-        <button type="submit" aria-label="Send">
+        <button type="submit" aria-label="Send" disabled={props.busy}>
           Send
         </button>
       </div>

@@ -12,7 +12,7 @@ import type { Message, PublicUser } from '../api/types';
 import { Link } from '../app/Link';
 import { navigate, useLocation } from '../app/router';
 import { useSession } from '../app/use-session';
-import { AttachmentPicker } from '../media/AttachmentPicker';
+import { AttachmentPicker, type Upload, useUploads } from '../media/AttachmentPicker';
 import { connection } from '../realtime/connection';
 import {
   loadAround,
@@ -52,7 +52,9 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const [error, setError] = useState<string | null>(null);
   const [replyTo, setReplyTo] = useState<Message | null>(null);
   const [thread, setThread] = useState<Message | null>(null);
-  const [attachments, setAttachments] = useState<{ mediaId: string }[]>([]);
+  const [uploads, setUploads] = useState<Upload[]>([]);
+  const [dragging, setDragging] = useState(false);
+  const startUploads = useUploads(setUploads);
   const scroller = useRef<HTMLOListElement>(null);
   const stickToBottom = useRef(true);
   const loadingOlder = useRef(false);
@@ -204,7 +206,24 @@ export function ConversationView({ conversationId }: { conversationId: string })
 
   return (
     <div className={`conversation-layout${thread ? ' with-thread' : ''}`}>
-      <section className="conversation" aria-label={`Conversation: ${title}`}>
+      <section
+        className={`conversation${dragging ? ' dragging' : ''}`}
+        aria-label={`Conversation: ${title}`}
+        onDragOver={(e) => {
+          if (!e.dataTransfer.types.includes('Files')) return;
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={(e) => {
+          if (e.currentTarget === e.target) setDragging(false);
+        }}
+        onDrop={(e) => {
+          if (!e.dataTransfer.files.length) return;
+          e.preventDefault();
+          setDragging(false);
+          startUploads(e.dataTransfer.files);
+        }}
+      >
         <header className="conversation-header">
           <Link href="/" className="back" aria-label="Back to conversations">
             ←
@@ -324,13 +343,18 @@ export function ConversationView({ conversationId }: { conversationId: string })
           replyToName={replyTo ? (users.get(replyTo.senderId)?.displayName ?? null) : null}
           onClearReply={() => setReplyTo(null)}
           label={`Message ${title}`}
-          attachments={attachments}
+          attachments={uploads.filter((u) => u.mediaId).map((u) => ({ mediaId: u.mediaId as string }))}
+          busy={uploads.some((u) => !u.mediaId && !u.error)}
           onSent={() => {
-            setAttachments([]);
+            setUploads((list) => list.filter((u) => !u.mediaId && !u.error));
             stickToBottom.current = true;
           }}
         >
-          <AttachmentPicker conversationId={conversationId} value={attachments} onChange={setAttachments} />
+          <AttachmentPicker
+            uploads={uploads}
+            onFiles={startUploads}
+            onRemove={(id) => setUploads((list) => list.filter((u) => u.localId !== id))}
+          />
         </Composer>
       </section>
       {thread && (
