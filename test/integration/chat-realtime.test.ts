@@ -343,4 +343,24 @@ t.test('chat through two gateway replicas', async (t) => {
       'a removed member receives nothing more',
     );
   });
+
+  // Last: it kills the second replica.
+  await t.test('users of a replica that crashed do not stay online', async (t) => {
+    const [hank, iris] = (await registerUsers(gatewayA, 2)) as [RegisteredUser, RegisteredUser];
+    t.equal((await chatApi(gatewayA, hank.accessToken).direct(iris.userId)).status, 201);
+    const hankSocket = await connectClient(t, gatewayA, { token: hank.accessToken });
+    await connectClient(t, gatewayB, { token: iris.accessToken });
+    await hankSocket.waitFor('presence', (p) => p.userId === iris.userId && p.status === 'online');
+    // SIGKILL: the replica closes nothing and announces nothing.
+    await env.stack.crash('gateway-2');
+    const [offline] = await hankSocket.waitFor<{ status: string; lastSeen: string | null }>(
+      'presence',
+      (p) => p.userId === iris.userId && p.status === 'offline',
+      1,
+      120_000,
+    );
+    t.ok(offline?.lastSeen, "the survivor announces the crashed replica's users offline");
+    const query = await hankSocket.request('presence:query', { userIds: [iris.userId] });
+    t.match(query.presence, [{ userId: iris.userId, status: 'offline', devices: 0 }]);
+  });
 });

@@ -113,6 +113,15 @@ export class ManagedProcess {
   }
 
   /** SIGTERM to the whole group, then SIGKILL if it has not gone after `graceMs`. */
+  /** Kills the group with SIGKILL at once, as a crash would, and waits for the exit. */
+  async crash(): Promise<void> {
+    const child = this.child;
+    if (!child?.pid || this.exitInfo) return;
+    this.stopping = true;
+    signalGroup(child.pid, 'SIGKILL');
+    await this.exited;
+  }
+
   async stop(graceMs = 8_000): Promise<void> {
     const child = this.child;
     if (!child?.pid || this.exitInfo) return;

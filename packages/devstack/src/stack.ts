@@ -122,6 +122,11 @@ export class Stack {
     await this.processes.get(name)?.stop(0);
   }
 
+  /** Kills one process with SIGKILL, as a crash would: it cleans up nothing (for fault tests). */
+  async crash(name: string): Promise<void> {
+    await this.processes.get(name)?.crash();
+  }
+
   urls(): StackUrls {
     const { ports } = this.options;
     const host = this.options.gatewayHost === '0.0.0.0' ? 'localhost' : '127.0.0.1';

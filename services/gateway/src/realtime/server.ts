@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import type { ChatMessageView } from '@parley/contracts';
 import type { Principal, TokenVerifier } from '@parley/identity';
@@ -11,7 +12,7 @@ import { NotAMemberError, ackError } from './errors';
 import { checkHandshake, loadMembership } from './handshake';
 import type { RevokedSessions } from './revoked-sessions';
 import { OrderedDelivery } from './ordered-delivery';
-import { PresenceStore, type PresenceView } from './presence';
+import { HEARTBEAT_MS, PresenceStore, type PresenceView } from './presence';
 import {
   presenceQueryEvent,
   presenceSetEvent,
@@ -69,12 +70,15 @@ export class Realtime {
   private readonly presence: PresenceStore;
   private readonly subscriber: Redis;
   private readonly publisher: Redis;
+  private readonly heartbeat: NodeJS.Timeout;
 
   constructor(private readonly options: RealtimeOptions) {
     const { redis, logger } = options;
     this.publisher = redis.duplicate();
     this.subscriber = redis.duplicate();
-    this.presence = new PresenceStore(redis);
+    this.presence = new PresenceStore(redis, randomUUID());
+    void this.beat();
+    this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS).unref();
     this.io = new Server({
       serveClient: false,
       maxHttpBufferSize: 64 * 1024,
@@ -129,9 +133,28 @@ export class Realtime {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.heartbeat);
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
+    await this.presence.leave().catch(() => undefined);
     this.publisher.disconnect();
     this.subscriber.disconnect();
+  }
+
+  /**
+   * Renews this replica's heartbeat, then clears the devices of replicas that died without
+   * closing their sockets and announces the users who went away or offline with them.
+   */
+  private async beat(): Promise<void> {
+    try {
+      await this.presence.heartbeat();
+      for (const view of await this.presence.sweep()) {
+        if (view.status === 'online') continue;
+        const audience = await this.options.chat.audience(view.userId);
+        this.announceTo(audience.userIds, view);
+      }
+    } catch (err) {
+      this.options.logger.warn({ err }, 'presence heartbeat or sweep failed; retrying at the next beat');
+    }
   }
 
   private deliverLocally(message: ChatMessageView): void {
