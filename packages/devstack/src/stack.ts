@@ -428,10 +428,7 @@ export class Stack {
     // Uploads stream through the gateway's and the media service's sidecars, which otherwise stop
     // any body at 4 MiB. The media service enforces its own, lower limit (see sidecarBodyLimit).
     if (app === 'gateway' || app === 'media') {
-      args.push(
-        '--max-body-size',
-        app === 'gateway' ? '1024Mi' : sidecarBodyLimit(this.serviceEnvironment().MEDIA_MAX_UPLOAD_BYTES),
-      );
+      args.push('--max-body-size', sidecarBodyLimit(this.serviceEnvironment().MEDIA_MAX_UPLOAD_BYTES));
     }
     if (hasAppChannel) {
       args.push(

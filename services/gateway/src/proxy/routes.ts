@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { BackendService } from '@parley/contracts';
 import type { Sidecar } from '@parley/service-kit';
@@ -78,12 +78,19 @@ export function proxyRoutes(sidecar: Sidecar): Router {
       method: req.method,
       headers: forwardedHeaders(req),
       // A body the gateway already read (to apply rate limits) is sent as read.
-      body: req.bufferedBody ?? (hasBody(req) ? (Readable.toWeb(req) as ReadableStream) : undefined),
+      body: req.bufferedBody ?? (hasBody(req) ? streamedBody(req) : undefined),
       // A redirect (such as to an OpenID provider) is for the client to follow, not the gateway.
       redirect: 'manual',
       // Node's fetch needs this to send a streamed body.
       ...({ duplex: 'half' } as object),
     });
+    // An answer that came before the whole body (an upload refused at its size limit) ends the
+    // request: what the client still sends is dropped, so the answer reaches it intact, and the
+    // connection is not reused, since the end of that body is not awaited.
+    if (!req.complete) {
+      req.resume();
+      res.setHeader('connection', 'close');
+    }
     res.status(upstream.status);
     await req.beforeRespond?.(upstream.status);
     for (const name of FORWARDED_RESPONSE_HEADERS) {
@@ -131,6 +138,15 @@ function oidcCookie(header: string | undefined): string | undefined {
     .split(';')
     .map((pair) => pair.trim())
     .find((pair) => pair.startsWith(`${OIDC_BROWSER_COOKIE}=`));
+}
+
+/**
+ * The request body as a web stream, through a PassThrough: when fetch stops reading it (the
+ * answer came first) only the PassThrough is destroyed, not the client's connection, which a
+ * reset would cut before the answer is read.
+ */
+function streamedBody(req: Request): ReadableStream {
+  return Readable.toWeb(req.pipe(new PassThrough())) as ReadableStream;
 }
 
 function hasBody(req: Request): boolean {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { mediaId } from '../ids';
 import { mediaView } from '../media/view';
 import { completeUploadBody, directUploadBody, mediaType, streamUploadQuery } from './schemas';
+import { lingerThenClose } from './stream-upload';
 import type { Uploads } from './uploads';
 
 const mediaParams = z.object({ mediaId }).strict();
@@ -17,14 +18,21 @@ export function uploadRoutes(uploads: Uploads, guard: RequestHandler): Router {
   const router = Router();
 
   router.post('/media', guard, async (req, res) => {
-    const { fileName } = parse(streamUploadQuery, req.query, 'query');
-    const declared = parse(
-      mediaType,
-      req.get('content-type') ?? 'application/octet-stream',
-      'headers.content-type',
-    );
-    const doc = await uploads.streamed(req, principalOf(req).userId, fileName, declared);
-    res.status(201).location(`/api/v1/media/${doc._id}`).json(mediaView(doc));
+    try {
+      const { fileName } = parse(streamUploadQuery, req.query, 'query');
+      const declared = parse(
+        mediaType,
+        req.get('content-type') ?? 'application/octet-stream',
+        'headers.content-type',
+      );
+      const doc = await uploads.streamed(req, principalOf(req).userId, fileName, declared);
+      res.status(201).location(`/api/v1/media/${doc._id}`).json(mediaView(doc));
+    } catch (err) {
+      // Refused before the body was read through (a bad name, the quota): the rest is dropped
+      // until the answer is out, as for a body refused halfway.
+      lingerThenClose(req);
+      throw err;
+    }
   });
 
   router.post('/media/uploads', guard, async (req, res) => {

@@ -14,14 +14,17 @@ export class LimitExceeded extends Error {
 const BLOCK_BYTES = 4 * 1024 * 1024;
 const PARALLEL_BLOCKS = 2;
 
-/** How long a refused body is still read (and discarded) so the refusal reaches the client. */
-const LINGER_MS = 10_000;
+/** How long after the refusal went out the connection is closed, so the peer reads it first. */
+const CLOSE_DELAY_MS = 1_000;
+
+/** A refused body of at most this declared length is read through rather than cut off. */
+const MAX_DRAINED_BYTES = 64 * 1024 * 1024;
 
 /**
  * Streams a request body into a block blob, counting bytes as they pass. The moment the count
  * passes `limitBytes` the upload is abandoned (its staged blocks are never committed) and
  * LimitExceeded is thrown, while the client may still be sending: the rest is read and dropped
- * for a short while so the error answer reaches it, then the connection is closed.
+ * until the error answer is out, then the connection is closed.
  */
 export async function streamIntoBlob(
   req: Request,
@@ -71,11 +74,19 @@ export async function streamIntoBlob(
   return received;
 }
 
-/** Reads and drops what the client still sends, then closes the connection. */
+/**
+ * Lets a refusal reach the client while it is still sending. The sidecars relay an answer only
+ * once the body stops flowing, so the rest of the body is read and dropped: through to its end
+ * when its declared length is modest, otherwise (an endless or huge body) until the answer is
+ * out, after which the connection is closed.
+ */
 export function lingerThenClose(req: Request): void {
   if (req.complete) return;
   req.resume();
-  const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
-  timer.unref();
-  req.once('end', () => clearTimeout(timer));
+  const declared = Number(req.get('content-length'));
+  if (Number.isFinite(declared) && declared <= MAX_DRAINED_BYTES) return;
+  req.res?.setHeader('connection', 'close');
+  req.res?.once('finish', () => {
+    setTimeout(() => req.socket.destroy(), CLOSE_DELAY_MS).unref();
+  });
 }
