@@ -18,6 +18,8 @@ export interface BenchSettings {
   p99LimitMs: number;
   /** Idle connections held on one gateway for the memory figure. */
   idleClients: number[];
+  /** How long each step of the idle test may spend connecting before it measures what it holds. */
+  idleConnectMs: number;
   /** Requests per second and duration of the Dapr hop runs. */
   daprRate: number;
   daprRunMs: number;
@@ -54,6 +56,7 @@ export function parseSettings(argv: readonly string[]): BenchSettings {
     searchMaxSteps: quick ? 5 : 8,
     p99LimitMs: 250,
     idleClients: quick ? [500, 1_000] : [5_000, 10_000],
+    idleConnectMs: quick ? 60_000 : 150_000,
     daprRate: quick ? 100 : 200,
     daprRunMs: quick ? 3_000 : 5_000,
     fresh: argv.includes('--fresh'),

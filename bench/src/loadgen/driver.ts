@@ -31,9 +31,18 @@ export class LoadGenerator {
     });
   }
 
-  /** Connects the clients, replacing those held (or added to them with `append`). */
-  async connect(kind: ClientKind, clients: ClientSpec[], concurrency = 50, append = false) {
-    const answer = await this.ask({ type: 'connect', kind, clients, concurrency, append }, 'connected');
+  /**
+   * Connects the clients, replacing those held (or added to them with `append`), starting no new
+   * connection after `withinMs`.
+   */
+  async connect(
+    kind: ClientKind,
+    clients: ClientSpec[],
+    options: { concurrency?: number; append?: boolean; withinMs?: number } = {},
+  ) {
+    const { concurrency = 50, append = false, withinMs } = options;
+    const command = { type: 'connect', kind, clients, concurrency, append, withinMs } as const;
+    const answer = await this.ask(command, 'connected');
     if (answer.failed > 0) {
       this.log(
         `${answer.failed} of ${clients.length} clients failed to connect (first: ${answer.firstError})`,

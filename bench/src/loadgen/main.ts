@@ -62,8 +62,10 @@ async function connectAll(
   specs: ClientSpec[],
   concurrency: number,
   append: boolean,
+  withinMs = Number.POSITIVE_INFINITY,
 ): Promise<void> {
   const started = performance.now();
+  const deadline = started + withinMs;
   const offset = append ? clients.length : 0;
   if (!append) clients = [];
   clients.length = offset + specs.length;
@@ -72,7 +74,7 @@ async function connectAll(
   let firstError: string | undefined;
   let lastReport = started;
   const worker = async () => {
-    while (next < specs.length) {
+    while (next < specs.length && performance.now() < deadline) {
       const i = next++;
       // A refused connection is tried again after a pause, as a real client reconnects.
       for (let attempt = 1; ; attempt++) {
@@ -99,7 +101,9 @@ async function connectAll(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, specs.length) }, worker));
   const ms = Math.round(performance.now() - started);
-  report({ type: 'connected', count: specs.length - failed, failed, firstError, ms });
+  const count = clients.slice(offset).filter(Boolean).length;
+  // Clients never tried (the time ran out) count as failed too.
+  report({ type: 'connected', count, failed: specs.length - count, firstError, ms });
 }
 
 async function run(spec: RunSpec): Promise<void> {
@@ -162,7 +166,13 @@ async function run(spec: RunSpec): Promise<void> {
 process.on('message', (command: Command) => {
   const task =
     command.type === 'connect'
-      ? connectAll(command.kind, command.clients, command.concurrency, command.append ?? false)
+      ? connectAll(
+          command.kind,
+          command.clients,
+          command.concurrency,
+          command.append ?? false,
+          command.withinMs,
+        )
       : command.type === 'run'
         ? run(command.spec)
         : Promise.resolve().then(() => {

@@ -33,7 +33,16 @@ export interface RunSpec {
 }
 
 export type Command =
-  | { type: 'connect'; kind: ClientKind; clients: ClientSpec[]; concurrency: number; append?: boolean }
+  | {
+      type: 'connect';
+      kind: ClientKind;
+      clients: ClientSpec[];
+      concurrency: number;
+      /** Keep the clients already connected and add these. */
+      append?: boolean;
+      /** Start no new connection after this many ms (the rest count as not connected). */
+      withinMs?: number;
+    }
   | { type: 'run'; spec: RunSpec }
   | { type: 'disconnect' };
 

@@ -72,19 +72,22 @@ export async function refreshTokens(
 }
 
 /**
- * Registers `count` users, a few at a time. A failed registration is tried again under a new name
- * (a sidecar may retry a slow registration that in fact succeeded, and the retry finds the name taken).
+ * Registers users until there are `count`, starting from those already registered, several at a
+ * time; `onProgress` gets the list every few seconds so that an interrupted set-up can go on later.
+ * A failed registration is tried again under a new name (a sidecar may retry a slow registration
+ * that in fact succeeded, and the retry then finds the name taken).
  */
 export async function registerUsers(
   gateway: string,
   count: number,
+  already: BenchUser[],
   log: (text: string) => void,
-  concurrency = 8,
+  onProgress: (users: BenchUser[]) => void,
+  concurrency = 16,
 ): Promise<BenchUser[]> {
   const tag = randomBytes(3).toString('hex');
-  const users: BenchUser[] = new Array(count);
-  let next = 0;
-  let done = 0;
+  const users = [...already];
+  let next = users.length;
   let lastLog = performance.now();
   const worker = async () => {
     while (next < count) {
@@ -92,7 +95,7 @@ export async function registerUsers(
       let lastError: unknown;
       for (let attempt = 0; attempt < 3; attempt++) {
         try {
-          users[i] = await registerOne(gateway, `b${tag}_${i}_${attempt}`);
+          users.push(await registerOne(gateway, `b${tag}_${i}_${attempt}`));
           lastError = undefined;
           break;
         } catch (err) {
@@ -100,14 +103,18 @@ export async function registerUsers(
         }
       }
       if (lastError) throw lastError;
-      done += 1;
       if (performance.now() - lastLog > 5_000) {
         lastLog = performance.now();
-        log(`full stack: ${done} of ${count} users registered`);
+        log(`full stack: ${users.length} of ${count} users registered`);
+        onProgress(users);
       }
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    onProgress(users);
+  }
   return users;
 }
 
