@@ -27,11 +27,14 @@ async function registerOne(gateway: string, username: string): Promise<BenchUser
     password,
     displayName: `Bench ${username}`,
   });
-  if (registered.status !== 201) {
+  // The name is new to this run, so "taken" means a retry (by the sidecar) of this very request
+  // found the account it had created: the password is ours, and logging in settles it.
+  const taken = registered.status === 409 && JSON.stringify(registered.body).includes('USERNAME_TAKEN');
+  if (registered.status !== 201 && !taken) {
     throw new Error(`registration answered ${registered.status}: ${JSON.stringify(registered.body)}`);
   }
-  const user = { userId: registered.body.user.id, username, password };
-  return { ...user, accessToken: await logIn(gateway, user) };
+  const accessToken = await logIn(gateway, { username, password });
+  return { userId: claimsOf(accessToken).sub, username, password, accessToken };
 }
 
 /** Logs a registered user in and returns a fresh access token. */
@@ -44,12 +47,13 @@ export async function logIn(gateway: string, user: { username: string; password:
   return login.body.accessToken;
 }
 
-/** Seconds since the epoch at which an access token (a JWT) expires. */
-export function expiryOf(token: string): number {
+/** The claims of an access token (a JWT), read without checking it: the gateway checks it. */
+export function claimsOf(token: string): { sub: string; exp: number } {
   const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+    sub?: string;
     exp?: number;
   };
-  return payload.exp ?? 0;
+  return { sub: payload.sub ?? '', exp: payload.exp ?? 0 };
 }
 
 /** Logs in again every user whose token expires within `marginSeconds`, a few at a time. */
@@ -59,7 +63,7 @@ export async function refreshTokens(
   marginSeconds: number,
   concurrency = 8,
 ): Promise<number> {
-  const due = users.filter((u) => expiryOf(u.accessToken) < Date.now() / 1000 + marginSeconds);
+  const due = users.filter((u) => claimsOf(u.accessToken).exp < Date.now() / 1000 + marginSeconds);
   let next = 0;
   const worker = async () => {
     while (next < due.length) {
@@ -93,7 +97,7 @@ export async function registerUsers(
     while (next < count) {
       const i = next++;
       let lastError: unknown;
-      for (let attempt = 0; attempt < 3; attempt++) {
+      for (let attempt = 0; attempt < 5; attempt++) {
         try {
           users.push(await registerOne(gateway, `b${tag}_${i}_${attempt}`));
           lastError = undefined;
