@@ -146,7 +146,12 @@ function oidcCookie(header: string | undefined): string | undefined {
  * reset would cut before the answer is read.
  */
 function streamedBody(req: Request): ReadableStream {
-  return Readable.toWeb(req.pipe(new PassThrough())) as ReadableStream;
+  const body = new PassThrough();
+  // A client that goes away mid-body fails the forwarded request rather than leaving it waiting.
+  req.once('close', () => {
+    if (!req.complete) body.destroy(new Error('the client closed the request before its end'));
+  });
+  return Readable.toWeb(req.pipe(body)) as ReadableStream;
 }
 
 function hasBody(req: Request): boolean {
