@@ -20,7 +20,7 @@ interface Panel {
 }
 
 const COLOURS = { full: '#2f6db5', two: '#7aa6d8', bare: '#e07b39', centrifugo: '#4c9a5b' };
-export const CHART_SIZE = { width: 900, height: 640 };
+export const CHART_SIZE = { width: 900, height: 510 };
 
 function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
