@@ -25,9 +25,10 @@ import { type DeliveryStore, addTimeline, deliveryId } from './store';
 export const CHAT_EVENT_ROUTES = {
   messageCreated: '/dapr/events/notification-chat-message-created',
   receiptUpdated: '/dapr/events/notification-chat-receipt-updated',
+  messageDeleted: '/dapr/events/notification-chat-message-deleted',
 } as const;
 
-export const CHAT_TOPICS = [Topics.chatMessageCreated, Topics.chatReceiptUpdated];
+export const CHAT_TOPICS = [Topics.chatMessageCreated, Topics.chatReceiptUpdated, Topics.chatMessageDeleted];
 
 const SNIPPET_LENGTH = 140;
 /** Recipients signalled at once for one message of a large group. */
@@ -60,6 +61,27 @@ export function mountChatEvents(app: Express, deps: ChatEventDeps): void {
   onEvent(app, CHAT_EVENT_ROUTES.receiptUpdated, chatReceiptEvent, async ({ data }) => {
     await onReceipt(deps, data);
   });
+  // A message deleted before its recipients heard of it is never sent: plans drop it.
+  // The deletion may arrive before the creation (two topics, no order between them): a tombstone
+  // keeps a late creation from notifying anyone.
+  onEvent(app, CHAT_EVENT_ROUTES.messageDeleted, chatMessageEvent, async ({ data }) => {
+    const deletedAt = new Date(data.message.deletedAt ?? Date.now());
+    await deps.store.deletedMessages.updateOne(
+      { _id: data.message.id },
+      { $setOnInsert: { conversationId: data.message.conversationId, deletedAt } },
+      { upsert: true },
+    );
+    await markDeleted(deps.store, data.message.id, deletedAt);
+  });
+}
+
+async function markDeleted(store: DeliveryStore, messageId: string, deletedAt: Date): Promise<void> {
+  const docs = await store.deliveries.find({ messageId }, { projection: { _id: 1 } }).toArray();
+  await addTimeline(
+    store,
+    docs.map((d) => d._id),
+    { key: 'deleted', at: deletedAt, event: 'deleted', channel: null, detail: null },
+  );
 }
 
 async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMessageEvent): Promise<void> {
@@ -123,6 +145,13 @@ async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMessageEve
       channel: null,
       detail: null,
     });
+  }
+  // Deleted before (or while) the entries above were written: the timelines say so, and nobody
+  // is signalled. A deletion after this point reaches the plans, which drop the message.
+  const tombstone = await store.deletedMessages.findOne({ _id: message.id });
+  if (tombstone) {
+    await markDeleted(store, message.id, tombstone.deletedAt);
+    return;
   }
   for (let i = 0; i < signals.length; i += SIGNAL_CONCURRENCY) {
     await Promise.all(

@@ -84,11 +84,16 @@ export class Planner {
       ),
     ]);
     const viewOf = new Map(views);
+    const tombstones = await store.deletedMessages
+      .find({ _id: { $in: messages.map((m) => m.messageId) } }, { projection: { _id: 1 } })
+      .toArray();
+    const deleted = new Set(tombstones.map((d) => d._id));
 
     const candidates: Candidate[] = [];
     for (const message of messages) {
       const view = viewOf.get(message.conversationId);
-      if (!view || message.seq <= view.me.readSeq) plan.read.push(message.messageId);
+      if (!view || message.seq <= view.me.readSeq || deleted.has(message.messageId))
+        plan.read.push(message.messageId);
       else if (!levelAllows(levels.get(message.conversationId) ?? preferences.level, message.kind))
         plan.skipped.push(message.messageId);
       else if (view.me.muted && !message.urgent) plan.skipped.push(message.messageId);

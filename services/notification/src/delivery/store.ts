@@ -27,7 +27,16 @@ export interface PushSubscriptionDoc {
 }
 
 export type TimelineEvent =
-  'queued' | 'delivered' | 'read' | 'pushed' | 'emailed' | 'texted' | 'deferred' | 'sms-status' | 'failed';
+  | 'queued'
+  | 'delivered'
+  | 'read'
+  | 'pushed'
+  | 'emailed'
+  | 'texted'
+  | 'deferred'
+  | 'sms-status'
+  | 'deleted'
+  | 'failed';
 
 export interface TimelineEntry {
   /** Makes adding the same entry twice (a redelivered event, a retried call) harmless. */
@@ -52,6 +61,13 @@ export interface DeliveryDoc {
   kind: NotifyKind;
   urgent: boolean;
   createdAt: Date;
+}
+
+/** A message deleted in chat: nothing more is sent for it. `_id` is the message id. */
+export interface DeletedMessageDoc {
+  _id: string;
+  conversationId: string;
+  deletedAt: Date;
 }
 
 /**
@@ -86,6 +102,7 @@ export interface DeliveryStore {
   pushSubscriptions: Collection<PushSubscriptionDoc>;
   deliveries: Collection<DeliveryDoc>;
   deliveryEvents: Collection<DeliveryEventDoc>;
+  deletedMessages: Collection<DeletedMessageDoc>;
   sends: Collection<SendDoc>;
 }
 
@@ -97,6 +114,7 @@ export async function openDeliveryStore(db: Db): Promise<DeliveryStore> {
     pushSubscriptions: db.collection('push_subscriptions'),
     deliveries: db.collection('deliveries'),
     deliveryEvents: db.collection('delivery_events'),
+    deletedMessages: db.collection('deleted_messages'),
     sends: db.collection('sends'),
   };
   await store.conversationPreferences.createIndex({ userId: 1 });
