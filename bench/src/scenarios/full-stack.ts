@@ -33,22 +33,25 @@ export interface FullStackResult {
 }
 
 /**
- * Waits (at most two minutes) until the stack's processes together use less than a fifth of a core,
- * so that set-up work does not run into the measurements.
+ * Waits until the stack's processes have settled: their CPU over two seconds is low (a fifth of a
+ * core) or no longer falling, so that set-up work or a backlog does not run into a measurement.
  */
 async function waitUntilQuiet(
   pids: () => Record<string, number>,
   log: (text: string) => void,
+  maxMs = 120_000,
 ): Promise<void> {
-  const deadline = Date.now() + 120_000;
+  const deadline = Date.now() + maxMs;
+  let previous = Number.POSITIVE_INFINITY;
   for (;;) {
     const meter = new CpuMeter(pids()).start();
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const cores = total(meter.stop()) / 2;
-    if (cores < 0.2 || Date.now() > deadline) {
+    if (cores < 0.2 || cores > previous * 0.85 || Date.now() > deadline) {
       log(`full stack: settled (the stack uses ${cores.toFixed(2)} cores at rest)`);
       return;
     }
+    previous = cores;
   }
 }
 
@@ -151,6 +154,8 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
     log('full stack: searching the sustainable rate');
     const search = await searchRate(target, settings.quick ? 10 : 20, settings, log);
     log(`full stack: sustainable rate ${search.rate} msg/s; measuring ${settings.runs} runs`);
+    // The step that was too much may have left a queue behind.
+    await waitUntilQuiet(pids, log, 60_000);
     const atSustainable = await measure(target, search.rate, settings, log);
     const cpuByProcess = sumCpu(atSustainable);
     const referenceRate = Math.max(1, Math.round(search.rate / 2));

@@ -56,6 +56,8 @@ async function measurePeer(
     log(`${config}: searching the sustainable rate`);
     const search = await searchRate(target, startRate, settings, log);
     log(`${config}: sustainable rate ${search.rate} msg/s; measuring ${settings.runs} runs`);
+    // The step that was too much may have left a queue behind.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
     const atSustainable = await measure(target, search.rate, settings, log);
     let atReferenceRate: Measurement | undefined;
     if (referenceRate) {
