@@ -16,6 +16,7 @@ t.test('invite reminders and expiry', async (t) => {
     env: {
       INVITE_REMIND_AFTER_SECONDS: String(REMIND_AFTER_SECONDS),
       INVITE_EXPIRES_AFTER_SECONDS: String(EXPIRES_AFTER_SECONDS),
+      INVITE_MAX_OPEN_PER_GROUP: '1',
     },
   });
   const gateway = `http://127.0.0.1:${env.stack.ports.apps.gateway.app}`;
@@ -27,6 +28,11 @@ t.test('invite reminders and expiry', async (t) => {
   const address = `${uniqueUsername('late_')}@example.test`;
   const made = await inviteApi(gateway, owner).create({ conversationId: group.body.id, email: address });
   t.equal(made.status, 201);
+  const second = await inviteApi(gateway, owner).create({
+    conversationId: group.body.id,
+    email: `${uniqueUsername('more_')}@example.test`,
+  });
+  t.equal(second.body.code, 'INVITE_LIMIT_REACHED', 'a group holds a bounded number of open invites');
 
   const first = await waitForEmail(mailPort, address, /^[^R].*invited you to timers/);
   const reminder = await waitForEmail(mailPort, address, /^Reminder: .*invited you to timers/);
@@ -47,5 +53,10 @@ t.test('invite reminders and expiry', async (t) => {
   t.notOk((await memberIds(gateway, owner, group.body.id)).includes(late.userId));
   const invitations = (await emailsTo(mailPort, address)).filter((m) => /invited you/.test(m.subject));
   t.equal(invitations.length, 2, 'one invitation and one reminder, no more');
+  const afterwards = await inviteApi(gateway, owner).create({
+    conversationId: group.body.id,
+    email: `${uniqueUsername('next_')}@example.test`,
+  });
+  t.equal(afterwards.status, 201, 'an expired invite frees its place');
   await recordHistory(temporal, env, made.body.id, 'reminded-expired');
 });

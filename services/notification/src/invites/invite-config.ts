@@ -14,6 +14,8 @@ export const inviteConfigShape = {
   INVITE_REMIND_AFTER_SECONDS: seconds(2 * 24 * 3600),
   /** An acceptance waiting for an admin's approval lapses after this many seconds (14 days). */
   INVITE_APPROVAL_WINDOW_SECONDS: seconds(14 * 24 * 3600),
+  /** A group holds at most this many open invites, so an admin cannot flood inboxes (200). */
+  INVITE_MAX_OPEN_PER_GROUP: z.coerce.number().int().positive().default(200),
   /** With these set, invites by phone go out by SMS; without, they are refused. */
   TWILIO_ACCOUNT_SID: z.string().optional(),
   TWILIO_FROM: z.string().optional(),
@@ -25,6 +27,7 @@ export interface InviteSettings {
   expiresAfterMs: number;
   remindAfterMs: number;
   approvalWindowMs: number;
+  maxOpenPerGroup: number;
   smsAvailable: boolean;
 }
 
@@ -34,6 +37,7 @@ export function inviteSettings(config: {
   INVITE_EXPIRES_AFTER_SECONDS: number;
   INVITE_REMIND_AFTER_SECONDS: number;
   INVITE_APPROVAL_WINDOW_SECONDS: number;
+  INVITE_MAX_OPEN_PER_GROUP: number;
   TWILIO_ACCOUNT_SID?: string | undefined;
   TWILIO_FROM?: string | undefined;
 }): InviteSettings {
@@ -43,6 +47,7 @@ export function inviteSettings(config: {
     expiresAfterMs: config.INVITE_EXPIRES_AFTER_SECONDS * 1000,
     remindAfterMs: config.INVITE_REMIND_AFTER_SECONDS * 1000,
     approvalWindowMs: config.INVITE_APPROVAL_WINDOW_SECONDS * 1000,
+    maxOpenPerGroup: config.INVITE_MAX_OPEN_PER_GROUP,
     smsAvailable: Boolean(config.TWILIO_ACCOUNT_SID && config.TWILIO_FROM),
   };
 }

@@ -104,6 +104,11 @@ export class Invites {
       const existing = await store.get(holder);
       if (existing) return { view: inviteView(existing), created: false };
     }
+    // Concurrent creates may pass together, so the cap holds within a few, which is its purpose.
+    if ((await store.countOpen(body.conversationId)) >= settings.maxOpenPerGroup) {
+      await store.release(openKey, inviteId);
+      throw new InviteError('INVITE_LIMIT_REACHED', { limit: settings.maxOpenPerGroup });
+    }
     const now = new Date();
     const invite: InviteDoc = {
       _id: inviteId,

@@ -103,6 +103,10 @@ export class InviteStore {
     return this.invites.findOne({ _id: inviteId });
   }
 
+  countOpen(conversationId: string): Promise<number> {
+    return this.invites.countDocuments({ conversationId, status: { $in: [...OPEN_STATUSES] } });
+  }
+
   listForInvitee(userId: string, open: boolean, limit: number): Promise<InviteDoc[]> {
     const filter = open
       ? { inviteeUserId: userId, status: { $in: [...OPEN_STATUSES] } }
