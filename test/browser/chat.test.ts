@@ -267,13 +267,76 @@ t.test('two people chat in real time in the browser', async (t) => {
     await screenshot(a.page, 'desktop-new-conversation');
   });
 
+  await t.test('notification settings save, and a message shows its delivery ledger', async (t) => {
+    await a.page.goto(`${base}/settings/notifications`);
+    const level = a.page.getByLabel('Notify me about');
+    await level.waitFor({ timeout: VISIBLE });
+    await level.selectOption('all');
+    await a.page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor({ timeout: VISIBLE });
+    await a.page.reload();
+    await level.waitFor({ timeout: VISIBLE });
+    t.equal(await level.inputValue(), 'all', 'the level is kept on the server');
+    // The box follows the server's answer, so it changes a moment after the click.
+    await a.page.getByRole('checkbox', { name: 'Hold notifications back at night' }).click();
+    await a.page.getByLabel('From').waitFor({ timeout: VISIBLE });
+    await screenshot(a.page, 'desktop-settings-notifications');
+    await a.page.goto(conversationUrl);
+    const mine = message(a.page, 'welcome to the thread');
+    await mine.waitFor({ timeout: VISIBLE });
+    await mine.hover();
+    await mine.getByRole('button', { name: 'Delivery' }).click();
+    const ledger = a.page.locator('dialog.ledger');
+    await ledger.locator('h3', { hasText: bob.displayName }).waitFor({ timeout: VISIBLE });
+    await ledger.locator('.timeline li', { hasText: 'read' }).first().waitFor({ timeout: VISIBLE });
+    t.pass("the ledger shows bob's timeline, read included");
+    await a.page.keyboard.press('Escape');
+  });
+
+  await t.test('a group is created, and a third person joins through an invitation', async (t) => {
+    const carol = person('Carol');
+    const c = await openPage(browser);
+    await register(c.page, base, carol);
+    await a.page.goto(`${base}/new`);
+    await a.page.getByRole('radio', { name: 'Group' }).check();
+    await a.page.getByLabel('Group name').fill('Design review');
+    await a.page.getByLabel('Add members').fill(bob.username);
+    await a.page.getByRole('button', { name: new RegExp(bob.displayName) }).click();
+    await a.page.getByRole('button', { name: 'Create group' }).click();
+    await a.page.getByRole('heading', { name: 'Design review' }).waitFor({ timeout: VISIBLE });
+    await composer(a.page).pressSequentially(`Welcome @${bob.username.slice(0, 5)}`, { delay: 20 });
+    await a.page.getByRole('option', { name: new RegExp(bob.username) }).waitFor({ timeout: VISIBLE });
+    await composer(a.page).press('Enter');
+    t.equal(await composer(a.page).inputValue(), `Welcome @${bob.username} `, 'the mention is completed');
+    await composer(a.page).pressSequentially('please review', { delay: 10 });
+    await composer(a.page).press('Enter');
+    await message(a.page, 'please review').locator('.mention').waitFor({ timeout: VISIBLE });
+    await a.page.getByRole('link', { name: 'Group settings' }).click();
+    await a.page.getByRole('form', { name: 'Invite someone' }).waitFor({ timeout: VISIBLE });
+    await a.page.getByLabel('Invite by').selectOption('username');
+    await a.page.locator('#invite-value').fill(carol.username);
+    await a.page.getByRole('button', { name: 'Invite', exact: true }).click();
+    await a.page.locator('.invite-list li', { hasText: carol.username }).waitFor({ timeout: VISIBLE });
+    await screenshot(a.page, 'desktop-group-settings');
+    await c.page.goto(`${base}/`);
+    const banner = c.page.getByRole('link', { name: /invitation/ });
+    await banner.waitFor({ timeout: VISIBLE });
+    await banner.click();
+    await c.page.getByRole('button', { name: 'Join' }).click();
+    await c.page.getByRole('heading', { name: 'Design review' }).waitFor({ timeout: VISIBLE });
+    await message(c.page, 'please review').waitFor({ timeout: VISIBLE });
+    t.pass("carol joined and reads the group's history");
+    await a.page.goto(`${base}/c/${new URL(c.page.url()).pathname.split('/')[2]}/settings`);
+    await a.page.locator('.member-list li', { hasText: carol.displayName }).waitFor({ timeout: VISIBLE });
+    t.pass('alice sees carol among the members');
+  });
+
   await t.test('on a phone, the list and the conversation take turns', async (t) => {
     await a.page.setViewportSize(PHONE);
     await a.page.goto(`${base}/`);
     await a.page.locator('a.conversation-link').first().waitFor({ timeout: VISIBLE });
     t.notOk(await a.page.locator('main#main').isVisible(), 'the list fills the phone screen');
     await screenshot(a.page, 'phone-conversation-list');
-    await a.page.locator('a.conversation-link').first().click();
+    await a.page.locator(`a.conversation-link[href="${new URL(conversationUrl).pathname}"]`).click();
     await message(a.page, 'crossed the road').waitFor({ timeout: VISIBLE });
     t.notOk(await a.page.locator('aside.sidebar').isVisible(), 'the conversation fills the phone screen');
     await screenshot(a.page, 'phone-conversation');

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { AdminPage } from '../admin/AdminPage';
 import { api, session } from '../api/http';
 import {
@@ -11,6 +11,9 @@ import {
 import { loadConversations } from '../chat/actions';
 import { ConversationList } from '../chat/ConversationList';
 import { ConversationView } from '../chat/ConversationView';
+import { InviteLinkPage } from '../invites/InviteLinkPage';
+import { PENDING_INVITE_KEY, listInvites } from '../invites/invites-api';
+import { InvitesPage } from '../invites/InvitesPage';
 import { GroupSettings } from '../chat/GroupSettings';
 import { NewConversation } from '../chat/NewConversation';
 import { chatStore, useChat } from '../chat/store';
@@ -42,7 +45,16 @@ export function App() {
   }, [userId]);
 
   useEffect(() => {
-    if (!current && !PUBLIC.includes(path)) navigate('/login', true);
+    if (current) {
+      // An invite link opened before logging in: back to it now.
+      if (path === '/' && sessionStorage.getItem(PENDING_INVITE_KEY)) navigate('/invite', true);
+      return;
+    }
+    if (path === '/invite') {
+      const token = new URLSearchParams(location.hash.slice(1)).get('token');
+      if (token) sessionStorage.setItem(PENDING_INVITE_KEY, token);
+    }
+    if (!PUBLIC.includes(path)) navigate('/login', true);
   }, [current, path]);
 
   if (path === '/verify-email') return <VerifyEmailPage />;
@@ -69,6 +81,8 @@ function Shell({ path, admin }: { path: string; admin: boolean }) {
   else if (path === '/settings/sessions') main = <SessionsPage />;
   else if (path === '/settings/notifications') main = <NotificationSettings />;
   else if (path === '/admin') main = <AdminPage />;
+  else if (path === '/invites') main = <InvitesPage />;
+  else if (path === '/invite') main = <InviteLinkPage />;
   else main = <Welcome />;
   // On a phone the list and the open screen take turns; the list shows at the root only.
   const atRoot = path === '/';
@@ -100,6 +114,7 @@ function Shell({ path, admin }: { path: string; admin: boolean }) {
           </nav>
         </header>
         <ConnectionBanner />
+        <InvitesBanner />
         <ConversationList activeId={conversation?.id ?? settings?.id ?? null} />
       </aside>
       <main id="main" className="main" tabIndex={-1}>
@@ -120,6 +135,23 @@ function ConnectionBanner() {
     <p role="status" className="banner offline">
       Offline: messages you send are queued and go out when you are back.
     </p>
+  ) : null;
+}
+
+/** A line over the list while invitations wait for an answer. */
+function InvitesBanner() {
+  const [count, setCount] = useState(0);
+  const { path } = useLocation();
+  useEffect(() => {
+    listInvites({ status: 'open' }).then(
+      (items) => setCount(items.filter((i) => i.status === 'pending').length),
+      () => undefined,
+    );
+  }, [path]);
+  return count > 0 ? (
+    <Link href="/invites" className="banner invites">
+      {count === 1 ? '1 invitation' : `${count} invitations`} to join a group
+    </Link>
   ) : null;
 }
 

@@ -13,6 +13,7 @@ import { Link } from '../app/Link';
 import { navigate, useLocation } from '../app/router';
 import { useSession } from '../app/use-session';
 import { AttachmentPicker, type Upload, useUploads } from '../media/AttachmentPicker';
+import { ConversationLevel } from '../notifications/ConversationLevel';
 import { connection } from '../realtime/connection';
 import {
   loadAround,
@@ -240,6 +241,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
               )}
             </p>
           </div>
+          <ConversationLevel conversationId={conversationId} />
           <button
             type="button"
             className="secondary"

@@ -3,6 +3,7 @@ import { describeError } from '../api/http';
 import type { Message, PublicUser } from '../api/types';
 import { renderMarkdown } from '../markdown/markdown';
 import { Attachments } from '../media/Attachments';
+import { LedgerDialog } from '../notifications/LedgerDialog';
 import { deleteMessage, editMessage, toggleReaction } from './actions';
 import { timeLabel } from './names';
 
@@ -29,6 +30,7 @@ export interface MessageItemProps {
 export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
   const { message: m, myId } = props;
   const [editing, setEditing] = useState(false);
+  const [ledger, setLedger] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const mine = m.senderId === myId;
   const name = props.sender?.displayName ?? 'Someone';
@@ -122,6 +124,11 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
             Edit
           </button>
         )}
+        {mine && (
+          <button type="button" onClick={() => setLedger(true)}>
+            Delivery
+          </button>
+        )}
         {(mine || props.canModerate) && (
           <button
             type="button"
@@ -133,6 +140,7 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
           </button>
         )}
       </div>
+      {ledger && <LedgerDialog messageId={m.id} onClose={() => setLedger(false)} />}
       {props.receipt && (
         <p className="receipt" aria-live="polite">
           {props.receipt}
