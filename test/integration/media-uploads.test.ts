@@ -349,6 +349,36 @@ t.test('media uploads through a real stack', async (t) => {
     t.equal(tooBig.status, 413);
   });
 
+  t.test('an upload the client abandons midway leaves nothing behind', async (t) => {
+    await new Promise<void>((resolve) => {
+      const req = request(`${gateway}/api/v1/media?fileName=half.bin`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ada.accessToken}`, 'content-type': 'application/octet-stream' },
+      });
+      req.on('error', () => resolve());
+      req.write(Buffer.alloc(1024 * 1024), () => {
+        setTimeout(() => {
+          req.destroy();
+          resolve();
+        }, 300);
+      });
+    });
+    const health = await fetch(`http://127.0.0.1:${stack.ports.apps.media.app}/readyz`);
+    t.equal(health.status, 200, 'the media service is still ready');
+    const next = await media.upload('next.txt', 'text/plain', Buffer.from('next\n'));
+    t.equal(next.status, 201, 'and takes the next upload');
+  });
+
+  t.test('a result reported while the media service is down is recorded when it is back', async (t) => {
+    const uploaded = await media.upload('patience.jpg', 'image/jpeg', await jpegWithGps(640, 480));
+    t.equal(uploaded.status, 201);
+    await stack.kill('media');
+    // The worker finishes meanwhile; reporting fails and its activity retries with backoff.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    await stack.restart('media');
+    t.match(await media.settled(uploaded.body.id), { status: 'ready', kind: 'image', width: 640 });
+  });
+
   t.test('bad input is refused with problem documents', async (t) => {
     const noName = await fetch(`${gateway}/api/v1/media`, {
       method: 'POST',
