@@ -479,7 +479,7 @@ const DEFAULT_MEDIA_UPLOAD_BYTES = 100 * 1024 * 1024;
  */
 export function sidecarBodyLimit(mediaMaxUploadBytes: string | undefined): string {
   const bytes = Number(mediaMaxUploadBytes) || DEFAULT_MEDIA_UPLOAD_BYTES;
-  return `${2 * Math.ceil(bytes / (1024 * 1024)) + 64}Mi`;
+  return `${2 * Math.ceil(bytes / (1024 * 1024)) + 128}Mi`;
 }
 
 const INFRA = new Set(['redis', 'ferretdb', 'temporal', 'azurite', 'mail']);
