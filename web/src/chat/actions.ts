@@ -9,7 +9,18 @@ const PAGE = 50;
 export async function loadConversations(): Promise<void> {
   const page = await api<{ items: Conversation[] }>('/conversations', { query: { limit: 100 } });
   chatStore.setConversations(page.items);
-  await ensureUsers(page.items.flatMap((c) => (c.members ?? []).map((m) => m.userId)));
+  // The list carries no members; a direct conversation needs them for its title and presence.
+  const missing = page.items.filter(
+    (c) => c.type === 'direct' && !chatStore.state.conversations.get(c.id)?.members,
+  );
+  for (let i = 0; i < missing.length; i += 6) {
+    const details = await Promise.all(
+      missing.slice(i, i + 6).map((c) => api<Conversation>(`/conversations/${c.id}`).catch(() => null)),
+    );
+    chatStore.setConversations(details.filter((c): c is Conversation => c !== null));
+  }
+  const held = [...chatStore.state.conversations.values()];
+  await ensureUsers(held.flatMap((c) => (c.members ?? []).map((m) => m.userId)));
   void connection.queryPresence();
 }
 
