@@ -21,9 +21,10 @@ t.test('notification delivery through push, email digest and SMS', async (t) => 
   const { twilio, push, api } = world;
 
   await t.test('an away recipient gets one push, then one email digest, then one SMS', async (t) => {
-    const alice = await verifiedUser(world);
+    const alice = await verifiedUser(world, undefined, 'Alice <script>x</script>');
     const bobPhone = phoneNumber();
-    const bob = await verifiedUser(world, bobPhone);
+    // A name that would add a recipient if it reached the To header as raw text.
+    const bob = await verifiedUser(world, bobPhone, 'Bob "Boss", <admin@evil.test>');
     await setPreferences(world, bob, {
       level: 'all',
       channels: { push: true, email: true, sms: true },
@@ -56,9 +57,19 @@ t.test('notification delivery through push, email digest and SMS', async (t) => 
       return mails.length > 0 ? mails : undefined;
     }, 60_000);
     t.equal(digest.length, 1, 'one email for several messages');
+    t.same(digest[0]!.to, [{ address: bob.email, name: bob.displayName }], 'the name stays a name');
+    const html = (digest[0] as unknown as { html: string }).html;
+    t.match(html, 'The build is red &lt;b&gt;again&lt;/b&gt;', 'message text is escaped in HTML');
+    t.match(html, 'Alice &lt;script&gt;', 'so is the sender name');
+    t.notMatch(html, '<script>');
     for (const text of texts) t.match(digest[0]!.text, text, 'the digest lists every message');
     t.match(digest[0]!.headers['list-unsubscribe'], /\/api\/v1\/notifications\/unsubscribe\?token=/);
     t.equal(digest[0]!.headers['list-unsubscribe-post'], 'List-Unsubscribe=One-Click');
+    t.equal(
+      digest[0]!.messageId?.replace(/^<|>$/g, ''),
+      `notify-${bob.userId}/email/${sent[0]!.id}@parley`,
+      'Message-ID from the key',
+    );
 
     const sms = await eventually(async () => {
       const mine = twilio.messages.filter((m) => m.to === bobPhone);
@@ -90,6 +101,37 @@ t.test('notification delivery through push, email digest and SMS', async (t) => 
       const operator = await ledger(world, world.test.stack.secrets.opsToken, sent[0]!.id);
       t.equal(operator.status, 200);
       t.equal(operator.body.recipients.length, 1);
+    });
+
+    await t.test('the unsubscribe link turns email off, and only a signed one', async (t) => {
+      const link = /<([^>]+)>/.exec(digest[0]!.headers['list-unsubscribe']!)![1]!;
+      t.match(link, `${world.gateway}/api/v1/notifications/unsubscribe?token=`);
+      const page = await fetch(link);
+      t.equal(page.status, 200, 'following the link only shows a button');
+      t.equal(
+        (
+          await callJson<{ channels: { email: boolean } }>(`${api}/notifications/preferences`, {
+            token: bob.accessToken,
+          })
+        ).body.channels.email,
+        true,
+      );
+      const forged = await fetch(link.replace(/token=([^.]+)\.(.)/, 'token=$1.A$2'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'List-Unsubscribe=One-Click',
+      });
+      t.equal(forged.status, 400);
+      const oneClick = await fetch(link, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'List-Unsubscribe=One-Click',
+      });
+      t.equal(oneClick.status, 200);
+      const prefs = await callJson<{ channels: { email: boolean } }>(`${api}/notifications/preferences`, {
+        token: bob.accessToken,
+      });
+      t.equal(prefs.body.channels.email, false, 'email is off');
     });
 
     await t.test('signed status callbacks are accepted, unsigned or altered ones refused', async (t) => {
@@ -171,6 +213,52 @@ t.test('notification delivery through push, email digest and SMS', async (t) => 
     await recordHistory(world, dave.userId, 'read-during-delay');
   });
 
+  await t.test('a message deleted during the delay: nothing is sent for it', async (t) => {
+    const sender = await verifiedUser(world);
+    const recipient = await verifiedUser(world);
+    await setPreferences(world, recipient, {
+      level: 'all',
+      channels: { push: true, email: false, sms: false },
+      delays: { push: 8 },
+    });
+    const device = await subscribePush(world, recipient);
+    const chat = chatApi(world.gateway, sender.accessToken);
+    const conversation = await chat.direct(recipient.userId);
+    const message = (await chat.send(conversation.body.id, 'oops, wrong chat')).body;
+    const deleted = await chat.call(`/messages/${message.id}`, { method: 'DELETE' });
+    t.ok(deleted.status === 200 || deleted.status === 204, 'deleted');
+    await eventually(async () =>
+      (await timelineEvents(world, sender.accessToken, message.id, recipient.userId)).includes('deleted')
+        ? true
+        : undefined,
+    );
+    await sleep(12_000);
+    t.equal(push.received.filter((p) => p.subscriberId === device.id).length, 0, 'no push');
+  });
+
+  await t.test('a conversation set to nothing notifies nothing there', async (t) => {
+    const owner = await verifiedUser(world);
+    const listener = await verifiedUser(world);
+    const witness = await verifiedUser(world);
+    for (const user of [listener, witness])
+      await setPreferences(world, user, { level: 'all', channels: { push: true, email: false, sms: false } });
+    const chat = chatApi(world.gateway, owner.accessToken);
+    const group = (await chat.group('standup', [listener.userId, witness.userId])).body.id;
+    const set = await callJson<{ conversations: Record<string, string> }>(
+      `${api}/notifications/preferences/conversations/${group}`,
+      { method: 'PUT', token: listener.accessToken, body: { level: 'nothing' } },
+    );
+    t.equal(set.status, 200);
+    t.same(set.body.conversations, { [group]: 'nothing' });
+    const message = (await chat.send(group, 'standup in five')).body;
+    // The same event queued the witness, so it was handled for the listener too.
+    const recipients = await eventually(async () => {
+      const res = await ledger(world, owner.accessToken, message.id);
+      return res.status === 200 ? res.body.recipients.map((r) => r.recipientId) : undefined;
+    });
+    t.same(recipients, [witness.userId], 'only the witness is queued');
+  });
+
   await t.test('a push endpoint that answers 410 loses its subscription', async (t) => {
     const erin = await verifiedUser(world);
     const frank = await verifiedUser(world);
@@ -206,6 +294,12 @@ t.test('notification delivery through push, email digest and SMS', async (t) => 
     });
     t.equal(insecure.status, 400);
     t.equal(insecure.body.code, 'NOTIFICATION_PUSH_ENDPOINT_REFUSED');
+    const literal = await callJson<{ code: string }>(`${api}/notifications/push-subscriptions`, {
+      token: user.accessToken,
+      body: { endpoint: 'https://169.254.169.254/latest', keys: subscriber.keys },
+    });
+    t.equal(literal.status, 400, 'no address literals: the worker must not post to internal hosts');
+    t.equal(literal.body.code, 'NOTIFICATION_PUSH_ENDPOINT_REFUSED');
     const badKeys = await callJson<{ code: string }>(`${api}/notifications/push-subscriptions`, {
       token: user.accessToken,
       body: { endpoint: subscriber.endpoint, keys: { p256dh: 'AAAA', auth: subscriber.keys.auth } },

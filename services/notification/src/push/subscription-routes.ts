@@ -42,16 +42,23 @@ const subscriptionBody = z
 const idParams = z.object({ subscriptionId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }).strict();
 
 /**
- * Only https endpoints are accepted (a push service is always https); with the test setting
- * `allowLoopbackHttp`, also http on 127.0.0.1. Credentials and fragments are refused.
+ * Only https endpoints on a DNS name are accepted (push services are always https), so the worker
+ * is not made to post to an address literal such as a cloud metadata or private address; with
+ * the test setting `allowLoopbackHttp`, also http on 127.0.0.1. Credentials and fragments are
+ * refused.
+ * TODO(push-ssrf): a DNS name that resolves to a private address is still accepted; the worker
+ * should check the resolved address before it connects.
  */
 export function checkPushEndpoint(endpoint: string, allowLoopbackHttp: boolean): void {
   const url = new URL(endpoint);
   if (url.username || url.password || url.hash)
     throw new PushEndpointRefusedError('The endpoint must be a plain URL.');
-  if (url.protocol === 'https:') return;
   if (allowLoopbackHttp && url.protocol === 'http:' && url.hostname === '127.0.0.1') return;
-  throw new PushEndpointRefusedError('The push endpoint must be an https URL.');
+  if (url.protocol !== 'https:')
+    throw new PushEndpointRefusedError('The push endpoint must be an https URL.');
+  const literal = /^[\d.]+$/.test(url.hostname) || url.hostname.startsWith('[');
+  if (literal || url.hostname === 'localhost' || !url.hostname.includes('.'))
+    throw new PushEndpointRefusedError('The push endpoint must be on a public DNS name.');
 }
 
 /** `/v1/notifications/push-subscriptions`: the caller's browsers register and remove themselves. */
