@@ -27,14 +27,23 @@ async function registerOne(gateway: string, username: string): Promise<BenchUser
     password,
     displayName: `Bench ${username}`,
   });
-  // The name is new to this run, so "taken" means a retry (by the sidecar) of this very request
-  // found the account it had created: the password is ours, and logging in settles it.
-  const taken = registered.status === 409 && JSON.stringify(registered.body).includes('USERNAME_TAKEN');
-  if (registered.status !== 201 && !taken) {
+  // The name and address are new to this run, so "taken" means a retry (by the sidecar) of this
+  // very request found the account it had created: the password is ours, and logging in settles it.
+  if (registered.status !== 201 && registered.status !== 409) {
     throw new Error(`registration answered ${registered.status}: ${JSON.stringify(registered.body)}`);
   }
-  const accessToken = await logIn(gateway, { username, password });
-  return { userId: claimsOf(accessToken).sub, username, password, accessToken };
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    try {
+      const accessToken = await logIn(gateway, { username, password });
+      return { userId: claimsOf(accessToken).sub, username, password, accessToken };
+    } catch (err) {
+      // A busy auth service answers 503; the account is there, so only the login is tried again.
+      lastError = err;
+      await new Promise((resolve) => setTimeout(resolve, 1_000 * attempt));
+    }
+  }
+  throw lastError;
 }
 
 /** Logs a registered user in and returns a fresh access token. */
