@@ -210,5 +210,6 @@ t.test('media shared in conversations through a real stack', async (t) => {
     t.equal(refused.status, 429);
     t.equal(refused.body.code, 'RATE_LIMITED');
     t.ok(Number(refused.body.retryAfter) > 0, 'with how long to wait');
+    t.equal(refused.headers.get('retry-after'), String(refused.body.retryAfter), 'also as Retry-After');
   });
 });

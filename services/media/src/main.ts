@@ -16,6 +16,7 @@ import { connectTemporal } from './temporal';
 import { Quotas } from './uploads/quotas';
 import { STREAM_UPLOAD_PATH, uploadRoutes } from './uploads/routes';
 import { Uploads } from './uploads/uploads';
+import { retryAfterHeader } from './uploads/retry-after';
 
 /** The media service: uploads to Azure Blob storage, processing and access-checked links. */
 void runService({
@@ -73,7 +74,7 @@ void runService({
       mountProbe(app, 'media', sidecar);
       mountReferenceEvents(app, { store, processing, remover });
       app.use(internalRoutes(store, processing));
-      app.use('/v1', uploadRoutes(uploads, guard), mediaRoutes(library, guard));
+      app.use('/v1', uploadRoutes(uploads, guard), mediaRoutes(library, guard), retryAfterHeader());
       const sweep = startSweep(
         { store, processing, remover, logger: logger.child({ component: 'sweep' }) },
         config.MEDIA_SWEEP_SECONDS,

@@ -31,19 +31,20 @@ export function startSweep(
     for (const doc of unstarted) await processing.continue(doc);
 
     const abandoned = await store.media
-      .find(
-        {
-          $or: [
-            { deleting: true },
-            { status: 'uploading', createdAt: { $lt: new Date(now - HOUR_MS) } },
-            { status: 'pending', uploadExpiresAt: { $lt: new Date(now - HOUR_MS) } },
-          ],
-        },
-        { projection: { _id: 1 } },
-      )
+      .find({
+        $or: [
+          { deleting: true },
+          { status: 'uploading', createdAt: { $lt: new Date(now - HOUR_MS) } },
+          { status: 'pending', uploadExpiresAt: { $lt: new Date(now - HOUR_MS) } },
+        ],
+      })
       .limit(100)
       .toArray();
-    for (const doc of abandoned) await remover.remove(doc, 'abandoned or interrupted');
+    for (const doc of abandoned) {
+      const unfinished = doc.status === 'uploading' || doc.status === 'pending';
+      if (unfinished && !doc.deleting && doc.messageIds.length > 0) await processing.announceAbandoned(doc);
+      await remover.remove(doc, 'abandoned or interrupted');
+    }
 
     await remover.removeUnreferencedOf({}, 'owner deleted');
   };

@@ -117,6 +117,23 @@ export class Processing {
     return doc;
   }
 
+  /** Tells the messages carrying an upload that was never finished that it failed for good. */
+  async announceAbandoned(doc: MediaDoc): Promise<void> {
+    const event: MediaProcessedEvent = {
+      mediaId: doc._id,
+      ownerId: doc.ownerId,
+      status: 'failed',
+      kind: null,
+      failureCode: 'MEDIA_UPLOAD_ABANDONED',
+      occurredAt: new Date().toISOString(),
+    };
+    await this.deps.sidecar.publish(
+      MediaTopics.mediaProcessed,
+      event,
+      `media.processed:${doc._id}:abandoned`,
+    );
+  }
+
   /** Publishes where the media stands; `suffix` distinguishes a re-announcement for one message. */
   async announceResult(doc: MediaDoc, suffix = ''): Promise<void> {
     if (doc.status !== 'ready' && doc.status !== 'failed') return;
