@@ -181,17 +181,19 @@ export async function inviteLifecycle(input: InviteWorkflowInput): Promise<Invit
   }
   if (!(await condition(answered, until(input.expiresAt)))) change({ status: 'expired' });
 
+  const awaitApproval = async () => {
+    change({ status: 'awaiting_approval' });
+    await record();
+    const decided = await condition(() => state.status !== 'awaiting_approval', input.approvalWindowMs);
+    if (!decided) change({ status: 'expired' });
+  };
+
   if (state.status === 'accepting') {
     const policy = await joinPolicy({ conversationId: input.conversationId, inviterId: input.inviterId });
-    if (policy.requiresApproval) {
-      change({ status: 'awaiting_approval' });
-      await record();
-      const decided = await condition(() => state.status !== 'awaiting_approval', input.approvalWindowMs);
-      if (!decided) change({ status: 'expired' });
-    }
+    if (policy.requiresApproval) await awaitApproval();
   }
 
-  if (state.status === 'accepting' || state.status === 'approving') {
+  while (state.status === 'accepting' || state.status === 'approving') {
     try {
       await admitInvitee({
         inviteId: input.inviteId,
@@ -203,7 +205,10 @@ export async function inviteLifecycle(input: InviteWorkflowInput): Promise<Invit
       change({ status: 'accepted' });
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
-      change({ status: 'failed', failureCode: failureType(err, 'INVITE_JOIN_FAILED') });
+      const code = failureType(err, 'INVITE_JOIN_FAILED');
+      // The group began to require approval after its rule was read: wait for an admin after all.
+      if (code === 'CHAT_APPROVAL_REQUIRED' && state.status === 'accepting') await awaitApproval();
+      else change({ status: 'failed', failureCode: code });
     }
   }
 

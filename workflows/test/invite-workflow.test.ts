@@ -1,0 +1,181 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApplicationFailure } from '@temporalio/activity';
+import { Client, Connection, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import t from 'tap';
+import type { InviteActivities } from '../src/activities/invite';
+import type { InviteState, InviteWorkflowInput } from '../src/workflows/invite-contract';
+
+// The invite workflow on a real Temporal dev server and worker, with the activities (the world:
+// notification and chat) replaced, to reach cases the platform cannot be steered into on cue.
+const temporalBin = join(resolve(__dirname, '..', '..'), '.tools', 'bin', 'temporal');
+const missing = existsSync(temporalBin) ? false : `no Temporal CLI at ${temporalBin} (npm start builds it)`;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+async function connect(address: string): Promise<Connection> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await Connection.connect({ address, connectTimeout: 2_000 });
+    } catch (err) {
+      if (attempt > 60) throw err;
+      await sleep(500);
+    }
+  }
+}
+
+t.test('the invite workflow on a real Temporal server', { skip: missing }, async (t) => {
+  const port = await freePort();
+  const server: ChildProcess = spawn(
+    temporalBin,
+    [
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--headless',
+      '--log-level',
+      'error',
+    ],
+    { stdio: 'ignore' },
+  );
+  t.teardown(() => {
+    server.kill('SIGTERM');
+  });
+  const address = `127.0.0.1:${port}`;
+  const connection = await connect(address);
+  t.teardown(() => connection.close());
+  // The namespace is ready a moment after the frontend answers.
+  const client = new Client({ connection });
+  for (let attempt = 0; attempt < 60; attempt++) {
+    try {
+      await client.workflow.count();
+      break;
+    } catch {
+      await sleep(500);
+    }
+  }
+
+  const admits: { approverId: string | null }[] = [];
+  let groupRequiresApprovalNow = false;
+  const recorded: InviteState[] = [];
+  const activities: InviteActivities = {
+    deliverInvite: async () => ({ channel: 'in_app' }),
+    recordInvite: async (state) => {
+      recorded.push(state);
+    },
+    // The rule as read when the invitee accepts: no approval needed.
+    joinPolicy: async () => ({ requiresApproval: false }),
+    // ... but an admin turned approval on just before chat was asked to add the member.
+    admitInvitee: async (input) => {
+      admits.push({ approverId: input.approverId });
+      if (groupRequiresApprovalNow && input.approverId === null) {
+        throw ApplicationFailure.nonRetryable('approval required', 'CHAT_APPROVAL_REQUIRED');
+      }
+      return { added: true };
+    },
+  };
+  const taskQueue = 'invite-workflow-test';
+  const nativeConnection = await NativeConnection.connect({ address });
+  t.teardown(() => nativeConnection.close());
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../src/workflows'),
+    activities,
+  });
+
+  const start = (inviteId: string, inviteeUserId: string | null) => {
+    const input: InviteWorkflowInput = {
+      inviteId,
+      conversationId: 'c_000000000000000000000001',
+      inviterId: 'admin',
+      channel: inviteeUserId ? 'in_app' : 'email',
+      inviteeUserId,
+      remindAt: null,
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+      approvalWindowMs: 3_600_000,
+    };
+    return client.workflow.start('inviteLifecycle', {
+      workflowId: `invite-${inviteId}`,
+      taskQueue,
+      args: [input],
+    });
+  };
+  const refusal = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 'allowed',
+      (err: unknown) =>
+        err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure
+          ? (err.cause.type ?? 'untyped')
+          : err instanceof WorkflowNotFoundError
+            ? 'closed'
+            : `unexpected: ${String(err)}`,
+    );
+
+  await worker.runUntil(async () => {
+    await t.test(
+      'approval turned on after the rule was read: the acceptance waits for an admin',
+      async (t) => {
+        groupRequiresApprovalNow = true;
+        const handle = await start('late-approval', 'bob');
+        const waiting = await handle.executeUpdate<InviteState, [{ userId: string }]>('accept', {
+          args: [{ userId: 'bob' }],
+        });
+        t.equal(waiting.status, 'awaiting_approval', 'chat refused without an approver; the invite waits');
+        const approved = await handle.executeUpdate<InviteState, [{ userId: string }]>('approve', {
+          args: [{ userId: 'admin' }],
+        });
+        t.equal(approved.status, 'accepted');
+        t.same(admits, [{ approverId: null }, { approverId: 'admin' }], 'added on the second try, approved');
+        t.equal(((await handle.result()) as InviteState).status, 'accepted');
+        t.equal(recorded.at(-1)?.status, 'accepted', 'the final state was recorded');
+      },
+    );
+
+    await t.test('refused answers leave the invite as it was', async (t) => {
+      groupRequiresApprovalNow = false;
+      const handle = await start('refusals', 'bob');
+      const answer = (name: string, userId: string) =>
+        refusal(handle.executeUpdate(name, { args: [{ userId }] }));
+      t.equal(await answer('accept', 'eve'), 'INVITE_NOT_FOUND', 'someone else cannot accept');
+      t.equal(await answer('approve', 'admin'), 'INVITE_NOT_AWAITING_APPROVAL');
+      t.equal(await answer('reject', 'admin'), 'INVITE_NOT_AWAITING_APPROVAL');
+      t.equal(await answer('decline', 'bob'), 'allowed');
+      t.equal(((await handle.result()) as InviteState).status, 'declined', 'a declined invite ends');
+      // Once closed, updates cannot reach it: the API answers from the recorded final state.
+      t.equal(await answer('accept', 'bob'), 'closed');
+      t.equal(recorded.filter((r) => r.inviteId === 'refusals').at(-1)?.status, 'declined');
+    });
+
+    await t.test('a link goes to whoever uses it first; a second user is refused', async (t) => {
+      const handle = await start('link', null);
+      const [first, second] = await Promise.all([
+        refusal(handle.executeUpdate('accept', { args: [{ userId: 'ann' }] })),
+        refusal(handle.executeUpdate('accept', { args: [{ userId: 'ben' }] })),
+      ]);
+      const outcome = (await handle.result()) as InviteState;
+      t.equal(outcome.status, 'accepted');
+      const winner = outcome.inviteeUserId;
+      t.ok(winner === 'ann' || winner === 'ben');
+      // A racing second update may pass its validator and learn it lost from the state it gets.
+      const loser = winner === 'ann' ? second : first;
+      t.ok(
+        ['INVITE_LINK_USED', 'allowed'].includes(loser),
+        `the loser is told, or reads the state (${loser})`,
+      );
+    });
+  });
+});
