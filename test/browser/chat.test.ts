@@ -22,6 +22,16 @@ function person(name: string): Person {
 
 const VISIBLE = 60_000;
 
+/** What the page's image element tells (the tests are compiled without the DOM's types). */
+interface LoadedImage {
+  complete: boolean;
+  naturalWidth: number;
+}
+
+/** Runs in the page: whether an <img> finished loading a real picture. */
+const imageLoaded = (img: unknown) =>
+  (img as LoadedImage).complete === true && (img as LoadedImage).naturalWidth > 0;
+
 async function register(page: Page, base: string, who: Person, shoot?: string): Promise<void> {
   await page.goto(`${base}/register`);
   await page.getByLabel('Username', { exact: true }).fill(who.username);
@@ -131,22 +141,14 @@ t.test('two people chat in real time in the browser', async (t) => {
     ] as const) {
       const thumbnail = message(page, 'Our new logo').locator('.attachments img');
       await thumbnail.waitFor({ timeout: 120_000 });
-      await page.waitForFunction(
-        (img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0,
-        await thumbnail.elementHandle(),
-        { timeout: VISIBLE },
-      );
-      const width = await thumbnail.evaluate((img) => (img as HTMLImageElement).naturalWidth);
+      await page.waitForFunction(imageLoaded, await thumbnail.elementHandle(), { timeout: VISIBLE });
+      const width = await thumbnail.evaluate((img) => (img as unknown as LoadedImage).naturalWidth);
       t.ok(width > 0 && width <= 320, `${who} sees the thumbnail, ${width} px wide, loaded from storage`);
     }
     await message(b.page, 'Our new logo').locator('.attachments button.thumbnail').click();
     const viewer = b.page.locator('dialog.viewer img');
     await viewer.waitFor({ timeout: VISIBLE });
-    await b.page.waitForFunction(
-      (img) => img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0,
-      await viewer.elementHandle(),
-      { timeout: VISIBLE },
-    );
+    await b.page.waitForFunction(imageLoaded, await viewer.elementHandle(), { timeout: VISIBLE });
     t.pass('the viewer shows the preview');
     await screenshot(b.page, 'desktop-media-viewer');
     await b.page.keyboard.press('Escape');
@@ -177,7 +179,7 @@ t.test('two people chat in real time in the browser', async (t) => {
       0,
       'no element was created',
     );
-    const hrefs = await body.locator('a').evaluateAll((links) => links.map((l) => l.getAttribute('href')));
+    const hrefs = await Promise.all((await body.locator('a').all()).map((link) => link.getAttribute('href')));
     t.same(
       hrefs,
       ['https://example.invalid/track.png'],
@@ -328,6 +330,28 @@ t.test('two people chat in real time in the browser', async (t) => {
     await a.page.goto(`${base}/c/${new URL(c.page.url()).pathname.split('/')[2]}/settings`);
     await a.page.locator('.member-list li', { hasText: carol.displayName }).waitFor({ timeout: VISIBLE });
     t.pass('alice sees carol among the members');
+  });
+
+  await t.test('an administrator logs in and sees the figures as charts', async (t) => {
+    const granted = await fetch(`${base}/api/v1/ops/users/${alice.username}/roles`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${env.stack.secrets.opsToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ roles: ['admin'] }),
+    });
+    t.equal(granted.status, 200, 'an operator grants alice the admin role');
+    // Roles travel in access tokens: they take effect at the next login.
+    await a.page.goto(`${base}/settings/profile`);
+    await a.page.getByRole('button', { name: 'Log out' }).click();
+    await a.page.getByRole('heading', { name: 'Log in' }).waitFor({ timeout: VISIBLE });
+    await a.page.getByLabel('Username or email').fill(alice.username);
+    await a.page.getByLabel('Password').fill(alice.password);
+    await a.page.getByRole('button', { name: 'Log in' }).click();
+    await a.page.getByRole('link', { name: 'Administration' }).click();
+    await a.page.locator('figure.chart svg polyline').first().waitFor({ timeout: VISIBLE });
+    const messages = await a.page.locator('.totals div', { hasText: 'Messages' }).locator('dd').textContent();
+    t.ok(Number(messages) > 0, `the totals count today's messages (${messages})`);
+    t.ok((await a.page.locator('figure.chart').count()) >= 4, 'the figures are drawn as charts');
+    await screenshot(a.page, 'desktop-admin');
   });
 
   await t.test('on a phone, the list and the conversation take turns', async (t) => {
