@@ -133,7 +133,7 @@ t.test('the report is written as JSON, markdown and an SVG chart', async (t) => 
       node: '20.0.0',
       loadAverageAtStart: [0.5, 0.4, 0.3],
     },
-    workload: { clients: 2_000, roomSize: 10, payloadBytes: 200, runs: 2, runSeconds: 8 },
+    workload: { clients: 2_000, roomSize: 10, devicesPerUser: 2, payloadBytes: 200, runs: 2, runSeconds: 8 },
     notes: ['The machine was shared.'],
   };
   const written = await writeReport(dir, meta, results(), { png: false });

@@ -119,6 +119,7 @@ async function main(): Promise<void> {
     workload: {
       clients: settings.clients,
       roomSize: settings.roomSize,
+      devicesPerUser: settings.devicesPerUser,
       payloadBytes: settings.payloadBytes,
       runs: settings.runs,
       runSeconds: settings.runMs / 1000,

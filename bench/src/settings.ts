@@ -4,6 +4,12 @@ export interface BenchSettings {
   /** Connected clients in the delivery workloads, in rooms of `roomSize`. */
   clients: number;
   roomSize: number;
+  /**
+   * Full stack: sockets each user holds (a phone and a browser, say). A room of `roomSize` clients
+   * is a group of `roomSize / devicesPerUser` users; fewer users keep the set-up (registering
+   * each through the API) short.
+   */
+  devicesPerUser: number;
   payloadBytes: number;
   /** Runs per measured figure; each figure is their median. */
   runs: number;
@@ -47,6 +53,7 @@ export function parseSettings(argv: readonly string[]): BenchSettings {
     quick,
     clients: quick ? 200 : 2_000,
     roomSize: 10,
+    devicesPerUser: 2,
     payloadBytes: 200,
     runs,
     runMs: quick ? 3_000 : 5_000,

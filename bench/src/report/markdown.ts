@@ -9,7 +9,14 @@ export interface ReportMeta {
   mode: 'quick' | 'default';
   durationSeconds: number;
   machine: MachineInfo;
-  workload: { clients: number; roomSize: number; payloadBytes: number; runs: number; runSeconds: number };
+  workload: {
+    clients: number;
+    roomSize: number;
+    devicesPerUser: number;
+    payloadBytes: number;
+    runs: number;
+    runSeconds: number;
+  };
   /** What a reader should know about this run (a busy machine, say). */
   notes: string[];
   chart: { svg: string; png?: string };
@@ -73,7 +80,9 @@ export function renderMarkdown(meta: ReportMeta, r: BenchResults, goals: GoalRes
     `Run ${meta.generatedAt} (${meta.mode} mode, ${Math.round(meta.durationSeconds / 60)} min) on ${machineLine(meta.machine)}.`,
     '',
     `Workload: ${workload.clients.toLocaleString('en')} connected clients in rooms of ${workload.roomSize}, ` +
-      `${workload.payloadBytes}-byte messages, each message delivered to every member of its room (the sender too). ` +
+      `${workload.payloadBytes}-byte messages, each message delivered to every client in its room (the sender too). ` +
+      `In the full stack a room is a group conversation of ${workload.roomSize / workload.devicesPerUser} users ` +
+      `with ${workload.devicesPerUser} connected sockets each; users and groups are made through the public API. ` +
       'Load is open-model: sends are planned at a fixed arrival rate and each latency counts from the planned ' +
       'send time, so a server (or load generator) that falls behind shows its queueing. ' +
       `Each figure is the median of ${workload.runs} runs of ${workload.runSeconds} s, with the lowest and ` +

@@ -69,6 +69,7 @@ function stackPids(stack: Stack, dataDir: string): Record<string, number> {
 export async function fullStack(ctx: Context): Promise<FullStackResult> {
   const { settings, log } = ctx;
   const cache = stackCache(ctx);
+  const userCount = settings.clients / settings.devicesPerUser;
   const ports = await freePortPlan(2);
   const lines: string[] = [];
   const stack = new Stack({
@@ -113,18 +114,21 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
     } else {
       const already = saved?.users ?? [];
       log(
-        `full stack: up in ${startSeconds.toFixed(0)} s; registering ${settings.clients - already.length} users` +
+        `full stack: up in ${startSeconds.toFixed(0)} s; registering ${userCount - already.length} users` +
           (already.length ? ` (${already.length} kept from an interrupted set-up)` : ''),
       );
       await refreshTokens(gateways[0]!, already, 3600);
-      users = await registerUsers(gateways[0]!, settings.clients, already, log, (progress) =>
+      users = await registerUsers(gateways[0]!, userCount, already, log, (progress) =>
         cache.save({ users: progress }),
       );
-      rooms = await createGroups(gateways[0]!, users, settings.roomSize, log);
+      rooms = await createGroups(gateways[0]!, users, settings.roomSize / settings.devicesPerUser, log);
       cache.save({ users, rooms });
     }
     const usersSeconds = (performance.now() - t0) / 1000;
-    log(`full stack: ${users.length} users in ${rooms.length} groups, ready in ${usersSeconds.toFixed(0)} s`);
+    log(
+      `full stack: ${users.length} users (${settings.devicesPerUser} sockets each) in ${rooms.length} groups, ` +
+        `ready in ${usersSeconds.toFixed(0)} s`,
+    );
 
     // Registrations leave work behind (verification emails, search indexing): let it finish.
     await waitUntilQuiet(() => stackPids(stack, dataDir), log);
@@ -132,7 +136,8 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
     // One gateway: the second replica and its sidecar stop until configuration 3.
     await stack.kill('gateway-2');
     await stack.kill('gateway-2-dapr');
-    // Client c is user c (modulo the users: the idle test holds several sockets per user).
+    // Client c is a socket of user c modulo the users: device 1 of every user, then device 2...
+    // A room's clients are every device of each of its members.
     const clientsOn = (urls: string[], count = users.length, from = 0): ClientSpec[] =>
       Array.from({ length: count }, (_, i) => ({
         url: urls[(from + i) % urls.length]!,
@@ -140,7 +145,13 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
         rooms: [],
         localAddress: sourceAddress(from + i),
       }));
-    await connectReporting(loadgen, clientsOn([gateways[0]!]), log);
+    const clientRooms: RoomSpec[] = rooms.map((room) => ({
+      id: room.id,
+      members: room.members.flatMap((user) =>
+        Array.from({ length: settings.devicesPerUser }, (_, device) => device * users.length + user),
+      ),
+    }));
+    await connectReporting(loadgen, clientsOn([gateways[0]!], settings.clients), log);
     const pids = () => {
       const all = stackPids(stack, dataDir);
       return Object.fromEntries(Object.entries(all).filter(([name]) => !name.startsWith('gateway-2')));
@@ -149,7 +160,7 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
       config: 'full stack',
       loadgen,
       serverPids: pids,
-      spec: { payloadBytes: settings.payloadBytes, rooms },
+      spec: { payloadBytes: settings.payloadBytes, rooms: clientRooms },
     };
     log('full stack: searching the sustainable rate');
     const search = await searchRate(target, settings.quick ? 10 : 20, settings, log);
@@ -176,7 +187,7 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
     try {
       await stack.restart('gateway-2', 'gateway-2-dapr');
       await loadgen.disconnect();
-      await connectReporting(loadgen, clientsOn(gateways), log);
+      await connectReporting(loadgen, clientsOn(gateways, settings.clients), log);
       const bothPids = () => stackPids(stack, dataDir);
       twoGateways = await measure(
         { ...target, config: 'full stack, 2 gateways', serverPids: bothPids },
@@ -332,7 +343,7 @@ function stackCache(ctx: Context) {
   let saved: SavedUsers | undefined;
   if (existsSync(usersFile)) {
     saved = JSON.parse(readFileSync(usersFile, 'utf8')) as SavedUsers;
-    if (saved.users.length > settings.clients) saved = undefined;
+    if (saved.users.length > settings.clients / settings.devicesPerUser) saved = undefined;
   }
   if (!saved) rmSync(dir, { recursive: true, force: true });
   const dataDir = join(dir, 'data');
