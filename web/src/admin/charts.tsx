@@ -16,6 +16,11 @@ function niceMax(max: number): number {
   return Math.ceil(max / step) * step;
 }
 
+/** Whole numbers, or one decimal when the whole axis spans less than ten. */
+function tickLabel(value: number, max: number): string {
+  return max < 10 ? value.toFixed(1).replace(/\.0$/, '') : String(Math.round(value));
+}
+
 export function LineChart(props: { title: string; labels: string[]; series: Series[]; unit?: string }) {
   const max = niceMax(Math.max(0, ...props.series.flatMap((s) => s.values.map((v) => v ?? 0))));
   const n = Math.max(1, props.labels.length - 1);
@@ -30,7 +35,7 @@ export function LineChart(props: { title: string; labels: string[]; series: Seri
           <g key={f}>
             <line className="grid" x1={PAD.left} x2={W - PAD.right} y1={y(max * f)} y2={y(max * f)} />
             <text className="axis" x={PAD.left - 6} y={y(max * f) + 4} textAnchor="end">
-              {Math.round(max * f)}
+              {tickLabel(max * f, max)}
               {props.unit ?? ''}
             </text>
           </g>
