@@ -16,7 +16,7 @@ import type { Context } from './scenarios/context';
 import { daprHops } from './scenarios/dapr-hops';
 import { fullStack } from './scenarios/full-stack';
 import { bareSocketIo, centrifugo } from './scenarios/peers';
-import { parseSettings } from './settings';
+import { SCENARIOS, parseSettings } from './settings';
 
 const root = resolve(__dirname, '..', '..');
 const resultsDir = join(root, 'bench', 'results');
@@ -125,10 +125,12 @@ async function main(): Promise<void> {
       runSeconds: settings.runMs / 1000,
     },
   };
-  // A quick run reports into its raw folder only; a default run replaces the committed report.
-  const reportDir = settings.quick ? rawDir : resultsDir;
+  // Only a default run of every scenario replaces the committed report and the README table;
+  // a quick run, or one of some scenarios, reports into its raw folder.
+  const complete = !settings.quick && SCENARIOS.every((name) => settings.only.has(name));
+  const reportDir = complete ? resultsDir : rawDir;
   const report = await writeReport(reportDir, meta, results);
-  if (!settings.quick) {
+  if (complete) {
     archive(report, rawDir);
     if (await updateReadme(join(root, 'README.md'), meta, results, report.goals))
       log('README benchmark table updated');
