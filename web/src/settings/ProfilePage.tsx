@@ -102,7 +102,7 @@ export function ProfilePage() {
                 ))}
               </select>
             </div>
-            {/* TODO(media): choosing an avatar needs the media upload API. */}
+            {/* TODO(avatars): choosing an uploaded image as the avatar is not offered yet. */}
             <button type="submit">Save profile</button>
           </form>
         </>
