@@ -1,6 +1,8 @@
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import t from 'tap';
+import { smallPng } from '../support/media';
+import { fetchLink, mediaApi } from '../support/media-api';
 import { eventually, startTestStack } from '../support/stack';
 import { type RegisteredUser, callJson, registerAndLogin, uniqueUsername } from '../support/users';
 
@@ -55,11 +57,18 @@ t.test('profiles, directory, contacts and account deletion', async (t) => {
   const bob = await registerAndLogin(gateway(), { displayName: 'Bob Marley' });
 
   await t.test('a user edits their profile; others see only the public fields', async (t) => {
+    const picture = await mediaApi(gateway(), ada.accessToken).upload(
+      'me.png',
+      'image/png',
+      await smallPng(),
+    );
+    t.equal(picture.status, 201);
+    const avatarId = picture.body.id;
     const res = await as(ada, '/users/me', {
       method: 'PATCH',
       body: {
         displayName: 'Countess Ada',
-        avatarMediaId: 'media_123',
+        avatarMediaId: avatarId,
         statusText: 'Computing',
         timeZone: 'Europe/London',
         language: 'en-GB',
@@ -71,7 +80,45 @@ t.test('profiles, directory, contacts and account deletion', async (t) => {
     const seen = await as(bob, `/users/${ada.userId}`);
     t.equal(seen.status, 200);
     t.same(Object.keys(seen.body.user as object).sort(), PUBLIC_FIELDS, 'no email, phone or secrets');
-    t.match(seen.body.user, { displayName: 'Countess Ada', avatarMediaId: 'media_123', language: 'en-GB' });
+    t.match(seen.body.user, { displayName: 'Countess Ada', avatarMediaId: avatarId, language: 'en-GB' });
+    await mediaApi(gateway(), ada.accessToken).settled(avatarId);
+    // bob shares no conversation with ada, yet sees her picture, and only that of her media.
+    const bobMedia = mediaApi(gateway(), bob.accessToken);
+    const thumbnail = await bobMedia.link(avatarId, 'thumbnail');
+    t.equal(thumbnail.status, 200, "anyone signed in sees an avatar's thumbnail");
+    t.equal((await fetchLink(thumbnail.body.url)).status, 200);
+    t.equal((await bobMedia.link(avatarId, 'download')).status, 404, 'but not the original file');
+    t.equal((await bobMedia.get(avatarId)).status, 404, 'nor its details');
+    const other = await mediaApi(gateway(), ada.accessToken).upload(
+      'private.png',
+      'image/png',
+      await smallPng(40, 40),
+    );
+    await mediaApi(gateway(), ada.accessToken).settled(other.body.id);
+    t.equal((await bobMedia.link(other.body.id, 'thumbnail')).status, 404, 'her other pictures stay hers');
+
+    const foreign = await as(bob, '/users/me', { method: 'PATCH', body: { avatarMediaId: avatarId } });
+    t.equal(foreign.status, 404, "someone else's media cannot be one's avatar");
+    t.equal(foreign.body.code, 'MEDIA_NOT_FOUND');
+    const text = await mediaApi(gateway(), bob.accessToken).upload(
+      'notes.txt',
+      'text/plain',
+      Buffer.from('hi'),
+    );
+    await bobMedia.settled(text.body.id);
+    const notImage = await as(bob, '/users/me', { method: 'PATCH', body: { avatarMediaId: text.body.id } });
+    t.equal(notImage.status, 409, 'an avatar must be an image');
+    t.equal(notImage.body.code, 'MEDIA_NOT_AN_IMAGE');
+    t.equal(
+      ((await as(bob, '/users/me')).body.user as PublicUser).avatarMediaId,
+      null,
+      'a refused picture leaves the profile as it was',
+    );
+
+    const removed = await as(ada, '/users/me', { method: 'PATCH', body: { avatarMediaId: null } });
+    t.equal(removed.status, 200);
+    t.equal((await bobMedia.link(avatarId, 'thumbnail')).status, 404, 'a former avatar is private again');
+    await as(ada, '/users/me', { method: 'PATCH', body: { avatarMediaId: avatarId } });
 
     const cleared = await as(ada, '/users/me', { method: 'PATCH', body: { statusText: null } });
     t.equal((cleared.body.user as PublicUser).statusText, null, 'null clears a field');

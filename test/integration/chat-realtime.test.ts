@@ -353,7 +353,7 @@ t.test('chat through two gateway replicas', async (t) => {
     await hankSocket.waitFor('presence', (p) => p.userId === iris.userId && p.status === 'online');
     // SIGKILL: the replica closes nothing and announces nothing.
     await env.stack.crash('gateway-2');
-    const [offline] = await hankSocket.waitFor<{ status: string; lastSeen: string | null }>(
+    const [offline] = await hankSocket.waitFor<{ userId: string; status: string; lastSeen: string | null }>(
       'presence',
       (p) => p.userId === iris.userId && p.status === 'offline',
       1,

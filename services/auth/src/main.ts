@@ -88,7 +88,7 @@ void runService({
       oidcRoutes(oidc, sessionService, { secureCookie: new URL(config.PUBLIC_URL).protocol === 'https:' }),
     );
     app.use(sessionRoutes(sessionService, sessions, auth));
-    app.use(profileRoutes(users, events, auth));
+    app.use(profileRoutes(users, events, sidecar, auth));
     app.use(contactRoutes(contacts, users, auth));
     return { checks: [mongo.check], close: mongo.close };
   },

@@ -35,6 +35,11 @@ export interface MediaDoc {
   /** Deleted messages, so a late `created` event does not bring a reference back. */
   goneMessageIds: string[];
   ownerDeleted: boolean;
+  /**
+   * The user whose profile picture it is (only its owner can make it so). Its thumbnail and
+   * preview are then visible to every signed-in user, and it stays while it is the avatar.
+   */
+  avatarOf?: string | null;
   /** Set before the blobs are removed: the media is gone for every caller from then on. */
   deleting: boolean;
 }

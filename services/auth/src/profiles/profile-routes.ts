@@ -1,5 +1,5 @@
 import { principalOf } from '@parley/identity';
-import { parse } from '@parley/service-kit';
+import { type Sidecar, parse } from '@parley/service-kit';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import type { UserEvents } from '../accounts/user-events';
@@ -10,7 +10,12 @@ import { directoryQuerySchema, profileChangeSchema } from './profile-schemas';
 const userParams = z.object({ userId: z.uuid() }).strict();
 
 /** `/v1/users`: the own profile, the directory and other users' public profiles. */
-export function profileRoutes(users: UserStore, events: UserEvents, auth: RequestHandler): Router {
+export function profileRoutes(
+  users: UserStore,
+  events: UserEvents,
+  sidecar: Sidecar,
+  auth: RequestHandler,
+): Router {
   const router = Router();
 
   router.get('/v1/users/me', auth, async (req, res) => {
@@ -23,6 +28,20 @@ export function profileRoutes(users: UserStore, events: UserEvents, auth: Reques
   router.patch('/v1/users/me', auth, async (req, res) => {
     const changes = parse(profileChangeSchema, req.body, 'body');
     const { userId } = principalOf(req);
+    // The media service checks a new profile picture (the user's own image) and lets every user
+    // see it; a refusal (MEDIA_NOT_FOUND, MEDIA_NOT_AN_IMAGE) reaches the client as it is.
+    if (changes.avatarMediaId) {
+      await sidecar.invokeOk('media', `internal/v1/media/${changes.avatarMediaId}/avatar`, {
+        method: 'POST',
+        body: { userId },
+        signal: AbortSignal.timeout(5_000),
+      });
+    } else if (changes.avatarMediaId === null) {
+      await sidecar.invokeOk('media', `internal/v1/users/${encodeURIComponent(userId)}/avatar`, {
+        method: 'DELETE',
+        signal: AbortSignal.timeout(5_000),
+      });
+    }
     const user = await users.updateProfile(userId, changes);
     if (!user) throw new UserNotFoundError(userId);
     await events.updated(user);

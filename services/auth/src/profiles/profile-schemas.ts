@@ -35,7 +35,8 @@ const languageSchema = z
   );
 
 /** Media ids are opaque to this service; the shape keeps them safe to echo and to look up. */
-const mediaIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a media id');
+/** As the media service issues them. */
+const mediaIdSchema = z.string().regex(/^md_[0-9a-f]{24}$/, 'is not a media id');
 
 const statusTextSchema = z
   .string()

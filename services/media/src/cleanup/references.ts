@@ -48,7 +48,8 @@ export function mountReferenceEvents(
         { $pull: { messageIds: messageId }, $addToSet: { goneMessageIds: messageId } },
         { returnDocument: 'after' },
       );
-      if (doc && doc.messageIds.length === 0) await remover.remove(doc, 'last message deleted');
+      if (doc && doc.messageIds.length === 0 && !doc.avatarOf)
+        await remover.remove(doc, 'last message deleted');
     }
   });
 

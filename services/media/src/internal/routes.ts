@@ -58,6 +58,40 @@ export function internalRoutes(store: MediaStore, processing: Processing): Route
     res.json({ mediaId: doc._id, status: doc.status });
   });
 
+  /**
+   * Auth asks this when a user picks a profile picture: only an image of their own that did not
+   * fail. It becomes their one avatar (a former one stops being one).
+   */
+  router.post('/internal/v1/media/:mediaId/avatar', async (req, res) => {
+    const params = parse(mediaParams, req.params, 'params');
+    const body = parse(attachBody, req.body, 'body');
+    const doc = await store.media.findOne({ _id: params.mediaId });
+    if (!doc || doc.deleting || doc.ownerId !== body.userId || doc.status === 'uploading') {
+      throw new MediaNotFoundError(params.mediaId);
+    }
+    if (doc.status === 'failed' || (doc.kind !== null && doc.kind !== 'image')) {
+      throw new MediaStateError('MEDIA_NOT_AN_IMAGE', 'A profile picture must be an image.', {
+        mediaId: doc._id,
+      });
+    }
+    await store.media.updateMany(
+      { ownerId: body.userId, avatarOf: body.userId, _id: { $ne: doc._id } },
+      { $set: { avatarOf: null } },
+    );
+    await store.media.updateOne({ _id: doc._id }, { $set: { avatarOf: body.userId } });
+    res.json({ mediaId: doc._id, status: doc.status });
+  });
+
+  /** The user has no profile picture any more. */
+  router.delete('/internal/v1/users/:userId/avatar', async (req, res) => {
+    const params = parse(z.object({ userId }).strict(), req.params, 'params');
+    await store.media.updateMany(
+      { ownerId: params.userId, avatarOf: params.userId },
+      { $set: { avatarOf: null } },
+    );
+    res.status(204).end();
+  });
+
   router.post('/internal/v1/media/:mediaId/result', async (req, res) => {
     const params = parse(mediaParams, req.params, 'params');
     const result = parse(processingResult, req.body, 'body');

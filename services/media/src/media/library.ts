@@ -21,16 +21,19 @@ export interface MediaLink extends BlobLink {
 
 /**
  * Reading media: its status, and links to its renditions. Every call checks the caller: the
- * owner, or a member of a conversation where the media was shared. Anyone else is told the
- * media does not exist, as if the id were unknown.
+ * owner, or a member of a conversation where the media was shared, or, for the thumbnail and
+ * preview of a profile picture, any signed-in user. Anyone else is told the media does not
+ * exist, as if the id were unknown.
  */
 export class Library {
   constructor(private readonly deps: LibraryDeps) {}
 
-  async requireVisible(userId: string, mediaId: string): Promise<MediaDoc> {
+  /** `asAvatar`: a thumbnail or preview is asked for, which every user may see of an avatar. */
+  async requireVisible(userId: string, mediaId: string, asAvatar = false): Promise<MediaDoc> {
     const doc = await this.deps.store.media.findOne({ _id: mediaId });
     if (!doc || doc.deleting) throw new MediaNotFoundError(mediaId);
     if (doc.ownerId === userId) return doc;
+    if (asAvatar && doc.avatarOf === doc.ownerId && doc.kind === 'image') return doc;
     // Only uploaded media can have been shared; an open upload is its owner's alone.
     if (doc.status === 'uploading' || doc.status === 'pending') throw new MediaNotFoundError(mediaId);
     if (!(await this.deps.shares.canSee(userId, mediaId))) throw new MediaNotFoundError(mediaId);
@@ -39,7 +42,7 @@ export class Library {
 
   /** A short-lived read-only link to one rendition of ready media. */
   async link(userId: string, mediaId: string, rendition: Rendition): Promise<MediaLink> {
-    const doc = await this.requireReady(userId, mediaId);
+    const doc = await this.requireReady(userId, mediaId, rendition !== 'download');
     const blobs = doc.blobs!;
     const name = rendition === 'download' ? blobs.file : blobs[rendition];
     if (!name) {
@@ -66,8 +69,8 @@ export class Library {
     return { doc, body: download.readableStreamBody as Readable, length: download.contentLength ?? 0 };
   }
 
-  private async requireReady(userId: string, mediaId: string): Promise<MediaDoc> {
-    const doc = await this.requireVisible(userId, mediaId);
+  private async requireReady(userId: string, mediaId: string, asAvatar = false): Promise<MediaDoc> {
+    const doc = await this.requireVisible(userId, mediaId, asAvatar);
     if (doc.status !== 'ready' || !doc.blobs) {
       throw new MediaStateError('MEDIA_NOT_READY', `This media is ${doc.status}.`, { status: doc.status });
     }

@@ -49,6 +49,7 @@ export function newMediaDoc(
     messageIds: [],
     goneMessageIds: [],
     ownerDeleted: false,
+    avatarOf: null,
     deleting: false,
     ...fields,
   };
