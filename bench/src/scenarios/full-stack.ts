@@ -102,28 +102,29 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
       (port) => `http://127.0.0.1:${port}`,
     );
     t0 = performance.now();
-    let users: BenchUser[];
-    let rooms: RoomSpec[];
-    const saved = cache.saved;
-    if (saved?.rooms) {
-      ({ users, rooms } = saved as Required<SavedUsers>);
-      const renewed = await refreshTokens(gateways[0]!, users, 3600);
-      log(
-        `full stack: up in ${startSeconds.toFixed(0)} s; reusing ${users.length} users (${renewed} logged in again)`,
+    const groupSize = settings.roomSize / settings.devicesPerUser;
+    const saved = cache.saved ?? { users: [] };
+    log(
+      `full stack: up in ${startSeconds.toFixed(0)} s; ${Math.min(saved.users.length, userCount)} of ` +
+        `${userCount} users kept from earlier runs`,
+    );
+    await refreshTokens(gateways[0]!, saved.users, 3600);
+    let users = saved.users;
+    let rooms = saved.rooms ?? [];
+    if (users.length < userCount) {
+      users = await registerUsers(gateways[0]!, userCount, users, log, (progress) =>
+        cache.save({ users: progress, ...(rooms.length ? { rooms } : {}) }),
       );
-    } else {
-      const already = saved?.users ?? [];
-      log(
-        `full stack: up in ${startSeconds.toFixed(0)} s; registering ${userCount - already.length} users` +
-          (already.length ? ` (${already.length} kept from an interrupted set-up)` : ''),
-      );
-      await refreshTokens(gateways[0]!, already, 3600);
-      users = await registerUsers(gateways[0]!, userCount, already, log, (progress) =>
-        cache.save({ users: progress }),
-      );
-      rooms = await createGroups(gateways[0]!, users, settings.roomSize / settings.devicesPerUser, log);
+    }
+    // Groups for the users that have none yet (all of them after an interrupted set-up).
+    const grouped = rooms.length * groupSize;
+    if (grouped < userCount) {
+      rooms = [...rooms, ...(await createGroups(gateways[0]!, users, groupSize, grouped, log))];
       cache.save({ users, rooms });
     }
+    // A run smaller than an earlier one uses the first users and the groups made of them.
+    users = users.slice(0, userCount);
+    rooms = rooms.filter((room) => room.members.every((m) => m < userCount));
     const usersSeconds = (performance.now() - t0) / 1000;
     log(
       `full stack: ${users.length} users (${settings.devicesPerUser} sockets each) in ${rooms.length} groups, ` +
@@ -331,21 +332,18 @@ interface SavedUsers {
 }
 
 /**
- * The stack's data folder and its registered users, kept (git-ignored) under bench/results/raw
- * between runs of the same size: registering thousands of users through the API takes minutes,
- * and is set-up, not what is measured. `--fresh` starts from an empty folder.
+ * The stack's data folder and its registered users and groups, kept (git-ignored) in
+ * bench/results/raw/stack between runs: registering users through the API takes minutes, and is
+ * set-up, not what is measured. A larger run adds users; `--fresh` starts from an empty folder.
  */
 function stackCache(ctx: Context) {
   const { settings } = ctx;
-  const dir = join(ctx.rawDir, '..', `stack-${settings.clients}-${settings.roomSize}`);
+  const dir = join(ctx.rawDir, '..', 'stack');
   const usersFile = join(dir, 'users.json');
   if (settings.fresh) rmSync(dir, { recursive: true, force: true });
   let saved: SavedUsers | undefined;
-  if (existsSync(usersFile)) {
-    saved = JSON.parse(readFileSync(usersFile, 'utf8')) as SavedUsers;
-    if (saved.users.length > settings.clients / settings.devicesPerUser) saved = undefined;
-  }
-  if (!saved) rmSync(dir, { recursive: true, force: true });
+  if (existsSync(usersFile)) saved = JSON.parse(readFileSync(usersFile, 'utf8')) as SavedUsers;
+  else rmSync(dir, { recursive: true, force: true });
   const dataDir = join(dir, 'data');
   mkdirSync(dataDir, { recursive: true });
   return {

@@ -131,15 +131,19 @@ export async function registerUsers(
   return users;
 }
 
-/** Group conversations of `size`: users size*r .. size*r+size-1, created by the first of them. */
+/**
+ * Group conversations of `size` for the users from index `from` on: users size*r .. size*r+size-1,
+ * each group created by the first of them.
+ */
 export async function createGroups(
   gateway: string,
   users: BenchUser[],
   size: number,
+  from: number,
   log: (text: string) => void,
 ): Promise<RoomSpec[]> {
   const rooms: RoomSpec[] = [];
-  for (let r = 0; r * size + size <= users.length; r++) {
+  for (let r = Math.ceil(from / size); r * size + size <= users.length; r++) {
     const members = Array.from({ length: size }, (_, m) => r * size + m);
     const [creator, ...others] = members.map((m) => users[m]!);
     const created = await post<{ id: string }>(
