@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import t from 'tap';
+import { type CaughtEmail, waitForEmail } from '../support/mailbox';
 import { startTestStack } from '../support/stack';
 import { DESKTOP, PHONE, SCREENSHOT_DIR, launchBrowser, openPage, screenshot } from './browser';
 
@@ -353,6 +354,48 @@ t.test('two people chat in real time in the browser', async (t) => {
     t.ok((await a.page.locator('figure.chart').count()) >= 4, 'the figures are drawn as charts');
     await screenshot(a.page, 'desktop-admin');
   });
+
+  await t.test(
+    'the links auth emails open the web app: verify the address, reset the password',
+    async (t) => {
+      const address = `${bob.username}@example.test`;
+      const linkIn = (mail: CaughtEmail, path: string) => {
+        const link = new RegExp(`https?://\\S+${path}#token=[A-Za-z0-9_-]+`).exec(mail.text)?.[0];
+        if (!link) throw new Error(`no ${path} link in: ${mail.text}`);
+        return link;
+      };
+      const verification = await waitForEmail(env.stack.ports.mailWeb, address, /Confirm your email/);
+      await b.page.goto(linkIn(verification, '/verify-email'));
+      await b.page
+        .getByRole('status')
+        .filter({ hasText: 'Your email address is verified.' })
+        .waitFor({ timeout: VISIBLE });
+      t.pass('the verification link verifies the address');
+
+      const reset = await openPage(browser);
+      await reset.page.goto(`${base}/login`);
+      await reset.page.getByRole('link', { name: 'Forgot your password?' }).click();
+      await reset.page.getByLabel('Email').fill(address);
+      await reset.page.getByRole('button', { name: 'Email me a link' }).click();
+      await reset.page.getByRole('status').filter({ hasText: 'on its way' }).waitFor({ timeout: VISIBLE });
+      const mail = await waitForEmail(env.stack.ports.mailWeb, address, /Reset your Parley password/);
+      await reset.page.goto(linkIn(mail, '/reset-password'));
+      const fresh = `new-${randomBytes(6).toString('hex')}`;
+      await reset.page.getByRole('textbox', { name: 'New password' }).fill(fresh);
+      await reset.page.getByRole('button', { name: 'Set password' }).click();
+      await reset.page
+        .getByRole('status')
+        .filter({ hasText: 'Your password is set' })
+        .waitFor({ timeout: VISIBLE });
+      await reset.page.getByRole('link', { name: 'Log in' }).click();
+      await reset.page.getByLabel('Username or email').fill(bob.username);
+      await reset.page.getByLabel('Password').fill(fresh);
+      await reset.page.getByRole('button', { name: 'Log in' }).click();
+      await reset.page.getByRole('heading', { name: 'Welcome to Parley' }).waitFor({ timeout: VISIBLE });
+      t.pass('bob logs in with the new password');
+      await reset.context.close();
+    },
+  );
 
   await t.test('on a phone, the list and the conversation take turns', async (t) => {
     await a.page.setViewportSize(PHONE);

@@ -31,7 +31,7 @@ const PUBLIC = ['/login', '/register', '/verify-email', '/reset-password', '/oid
 
 export function App() {
   const current = useSession();
-  const { path } = useLocation();
+  const { path, hash } = useLocation();
   const userId = current?.user.id;
 
   useEffect(() => {
@@ -57,8 +57,9 @@ export function App() {
     if (!PUBLIC.includes(path)) navigate('/login', true);
   }, [current, path]);
 
-  if (path === '/verify-email') return <VerifyEmailPage />;
-  if (path === '/reset-password') return <ResetPasswordPage />;
+  // Keyed by the fragment: a second emailed link opened in the same tab starts afresh.
+  if (path === '/verify-email') return <VerifyEmailPage key={hash} />;
+  if (path === '/reset-password') return <ResetPasswordPage key={hash} />;
   if (path === '/oidc/callback') return <OidcCallbackPage />;
   if (!current) return path === '/register' ? <RegisterPage /> : <LoginPage />;
   if (path === '/login' || path === '/register') {

@@ -8,6 +8,7 @@ function notify(): void {
 }
 
 window.addEventListener('popstate', notify);
+window.addEventListener('hashchange', notify);
 
 export function navigate(to: string, replace = false): void {
   if (replace) history.replaceState(null, '', to);
