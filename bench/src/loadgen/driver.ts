@@ -32,16 +32,16 @@ export class LoadGenerator {
   }
 
   /**
-   * Connects the clients, replacing those held (or added to them with `append`), starting no new
-   * connection after `withinMs`.
+   * Connects the clients, replacing those held (or added to them with `append`, or in place of the
+   * clients at the `replace` indexes), starting no new connection after `withinMs`.
    */
   async connect(
     kind: ClientKind,
     clients: ClientSpec[],
-    options: { concurrency?: number; append?: boolean; withinMs?: number } = {},
+    options: { concurrency?: number; append?: boolean; withinMs?: number; replace?: number[] } = {},
   ) {
-    const { concurrency = 50, append = false, withinMs } = options;
-    const command = { type: 'connect', kind, clients, concurrency, append, withinMs } as const;
+    const { concurrency = 50, append = false, withinMs, replace } = options;
+    const command = { type: 'connect', kind, clients, concurrency, append, withinMs, replace } as const;
     const answer = await this.ask(command, 'connected');
     if (answer.failed > 0) {
       this.log(

@@ -63,12 +63,22 @@ async function connectAll(
   concurrency: number,
   append: boolean,
   withinMs = Number.POSITIVE_INFINITY,
+  replace?: number[],
 ): Promise<void> {
   const started = performance.now();
   const deadline = started + withinMs;
   const offset = append ? clients.length : 0;
-  if (!append) clients = [];
-  clients.length = offset + specs.length;
+  // Where each spec's client goes: after those held, or in place of the ones replaced.
+  const slot = (i: number) => (replace ? (replace[i] as number) : offset + i);
+  if (replace) {
+    for (const index of replace) {
+      clients[index]?.close();
+      clients[index] = undefined;
+    }
+  } else {
+    if (!append) clients = [];
+    clients.length = offset + specs.length;
+  }
   let next = 0;
   let failed = 0;
   let firstError: string | undefined;
@@ -101,7 +111,7 @@ async function connectAll(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, specs.length) }, worker));
   const ms = Math.round(performance.now() - started);
-  const count = clients.slice(offset).filter(Boolean).length;
+  const count = specs.filter((_, i) => clients[slot(i)]).length;
   // Clients never tried (the time ran out) count as failed too.
   report({ type: 'connected', count, failed: specs.length - count, firstError, ms });
 }

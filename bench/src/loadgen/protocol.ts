@@ -40,6 +40,8 @@ export type Command =
       concurrency: number;
       /** Keep the clients already connected and add these. */
       append?: boolean;
+      /** Keep the clients already connected, and close and connect anew those at these indexes. */
+      replace?: number[];
       /** Start no new connection after this many ms (the rest count as not connected). */
       withinMs?: number;
     }

@@ -187,8 +187,19 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
     let twoGateways: Measurement | undefined;
     try {
       await stack.restart('gateway-2', 'gateway-2-dapr');
-      await loadgen.disconnect();
-      await connectReporting(loadgen, clientsOn(gateways, settings.clients), log);
+      // Every other user's sockets move to the second gateway; rooms then span both.
+      const moved = clientsOn(gateways, settings.clients)
+        .map((spec, index) => ({ spec, index }))
+        .filter(({ spec }) => spec.url === gateways[1]);
+      log(`full stack: moving ${moved.length} clients to the second gateway`);
+      const answer = await loadgen.connect(
+        'parley',
+        moved.map((m) => m.spec),
+        { concurrency: 20, replace: moved.map((m) => m.index) },
+      );
+      if (answer.count < moved.length) {
+        throw new Error(`${answer.failed} clients could not connect: ${answer.firstError}`);
+      }
       const bothPids = () => stackPids(stack, dataDir);
       twoGateways = await measure(
         { ...target, config: 'full stack, 2 gateways', serverPids: bothPids },
