@@ -51,7 +51,7 @@ export function parseSettings(argv: readonly string[]): BenchSettings {
   if (!(runs >= 1)) throw new Error('--runs must be a positive number');
   return {
     quick,
-    clients: quick ? 200 : 1_000,
+    clients: quick ? 200 : 400,
     roomSize: 10,
     devicesPerUser: 2,
     payloadBytes: 200,
