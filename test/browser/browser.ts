@@ -35,6 +35,8 @@ export async function launchBrowser(t: Test): Promise<Browser> {
 /** What a page did that a test may want to assert never happened. */
 export interface PageWatch {
   dialogs: string[];
+  /** Accept the next confirm() (a user confirming a deletion); any other dialog is dismissed. */
+  acceptNextConfirm: boolean;
   errors: string[];
   cspViolations: string[];
 }
@@ -46,8 +48,13 @@ export async function openPage(
 ): Promise<{ context: BrowserContext; page: Page; watch: PageWatch }> {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
-  const watch: PageWatch = { dialogs: [], errors: [], cspViolations: [] };
+  const watch: PageWatch = { dialogs: [], errors: [], cspViolations: [], acceptNextConfirm: false };
   page.on('dialog', (dialog) => {
+    if (dialog.type() === 'confirm' && watch.acceptNextConfirm) {
+      watch.acceptNextConfirm = false;
+      void dialog.accept();
+      return;
+    }
     watch.dialogs.push(`${dialog.type()}: ${dialog.message()}`);
     void dialog.dismiss();
   });

@@ -270,6 +270,53 @@ t.test('two people chat in real time in the browser', async (t) => {
     await screenshot(a.page, 'desktop-new-conversation');
   });
 
+  await t.test('reactions, replies, threads, edits and deletions reach the other side', async (t) => {
+    await a.page.goto(conversationUrl);
+    await b.page.goto(conversationUrl);
+    const greeting = message(b.page, 'welcome to the thread');
+    await greeting.waitFor({ timeout: VISIBLE });
+    await greeting.hover();
+    await greeting.getByRole('button', { name: 'React with 👍' }).click();
+    await message(a.page, 'welcome to the thread')
+      .locator('.reactions button', { hasText: '1' })
+      .waitFor({ timeout: VISIBLE });
+    t.pass("alice sees bob's reaction");
+
+    await greeting.hover();
+    await greeting.getByRole('button', { name: 'Reply', exact: true }).click();
+    await send(b.page, 'Replying to your greeting');
+    const reply = message(a.page, 'Replying to your greeting');
+    await reply.locator('.reply-quote', { hasText: 'welcome to the thread' }).waitFor({ timeout: VISIBLE });
+    t.pass('the reply quotes the message it answers');
+
+    const original = message(a.page, 'And back');
+    await original.hover();
+    await original.getByRole('button', { name: 'Edit' }).click();
+    await a.page.getByLabel('Edit message').fill('And back again, edited');
+    await a.page.getByLabel('Edit message').press('Enter');
+    await message(b.page, 'And back again, edited').locator('.edited').waitFor({ timeout: VISIBLE });
+    t.pass('bob sees the edit, marked as edited');
+
+    await reply.hover();
+    await reply.getByRole('button', { name: 'Thread', exact: true }).click();
+    await a.page.getByRole('complementary', { name: 'Thread' }).waitFor({ timeout: VISIBLE });
+    await a.page.getByRole('combobox', { name: 'Reply in thread' }).fill('A side note in the thread');
+    await a.page.getByRole('combobox', { name: 'Reply in thread' }).press('Enter');
+    await message(b.page, 'Replying to your greeting')
+      .getByRole('button', { name: '1 reply in thread' })
+      .waitFor({ timeout: VISIBLE });
+    t.pass('bob sees the thread under the message');
+    await screenshot(a.page, 'desktop-thread');
+    await a.page.getByRole('button', { name: 'Close thread' }).click();
+
+    const doomed = message(a.page, 'And back again, edited');
+    await doomed.hover();
+    a.watch.acceptNextConfirm = true;
+    await doomed.getByRole('button', { name: 'Delete' }).click();
+    await b.page.locator('main li.message.deleted').first().waitFor({ timeout: VISIBLE });
+    t.equal(await message(b.page, 'And back again').count(), 0, 'the deleted text is gone for bob');
+  });
+
   await t.test('notification settings save, and a message shows its delivery ledger', async (t) => {
     await a.page.goto(`${base}/settings/notifications`);
     const level = a.page.getByLabel('Notify me about');
