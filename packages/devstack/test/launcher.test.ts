@@ -97,7 +97,12 @@ t.test('the launcher brings everything up, says where it is, and Ctrl-C leaves n
   const metadata = `http://127.0.0.1:${plan.apps.chat.daprHttp}/v1.0/metadata`;
   t.ok(printed.includes(metadata), "prints each sidecar's metadata address");
   const meta = await fetch(metadata, { headers: { 'dapr-api-token': secrets.apps.chat.daprApiToken } });
-  t.match(await meta.json(), { id: 'chat', subscriptions: [{ topic: 'platform.probe' }] });
+  const { id, subscriptions } = (await meta.json()) as { id: string; subscriptions: { topic: string }[] };
+  t.equal(id, 'chat');
+  t.ok(
+    subscriptions.some((s) => s.topic === 'platform.probe'),
+    'the sidecar holds its declarative subscriptions',
+  );
   t.ok(processesUsing(dataDir).length >= 4, 'infrastructure runs on the data folder');
   t.ok(await tcpOpen(plan.redis), 'redis answers');
 

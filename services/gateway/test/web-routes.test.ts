@@ -62,7 +62,14 @@ t.test('client routes get the page; API, socket and asset misses do not', async 
     t.equal(res.status, 200, path);
     t.match(await res.text(), '<title>app</title>', `${path} is the app`);
   }
-  for (const path of ['/api/v1/nothing', '/assets/missing-123.js', '/socket.io/x', '/icons/none.png']) {
+  for (const path of [
+    '/api/v1/nothing',
+    '/assets/missing-123.js',
+    '/socket.io/x',
+    '/icons/none.png',
+    '/metrics',
+    '/readyz',
+  ]) {
     const res = await fetch(`${base}${path}`, html);
     t.equal(res.status, 404, `${path} is a 404`);
     t.match(res.headers.get('content-type'), /problem\+json/);

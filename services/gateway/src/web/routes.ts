@@ -20,8 +20,11 @@ export interface WebOptions {
   mediaOrigin: string | null;
 }
 
-/** Paths the client never routes: a miss under them is a 404, not the app's page. */
-const NOT_CLIENT_ROUTES = /^\/(api|socket\.io|assets|icons|dapr|internal)(\/|$)/;
+/**
+ * Paths the client never routes: a miss under them is a 404, not the app's page (the gateway's
+ * metrics, for one, are not public, and must not seem to be there).
+ */
+const NOT_CLIENT_ROUTES = /^\/(api|socket\.io|assets|icons|dapr|internal|metrics|livez|readyz)(\/|$)/;
 
 const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
 
