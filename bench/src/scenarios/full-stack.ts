@@ -273,9 +273,9 @@ async function profileHottest(
     .sort((a, b) => b[1] - a[1])[0]?.[0];
   if (!hottest) return undefined;
   const pid = stackPids(stack, dataDir)[hottest]!;
-  const script = hottest === 'worker' ? 'workflows/dist/worker.js' : `services/${hottest}/dist/main.js`;
+  const script = `services/${hottest}/dist/main.js`;
   ctx.log(
-    `full stack: profiling ${hottest} (the busiest Node process) during one run at the sustainable rate`,
+    `full stack: profiling ${hottest} (the busier of gateway and chat) during one run at the sustainable rate`,
   );
   try {
     return await profileProcess(pid, hottest, script, during);
