@@ -77,7 +77,7 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
     ports,
     sink: (name, line) => {
       lines.push(`${name} | ${line}`);
-      if (lines.length > 200) lines.shift();
+      if (lines.length > 2_000) lines.shift();
     },
     logLevel: 'error',
     startTimeoutMs: 240_000,
@@ -239,6 +239,8 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
     log('full stack: stopping');
     await stack.stop();
     forget();
+    // The stack's last lines (warnings and errors only), for looking into a surprising figure.
+    writeFileSync(join(ctx.rawDir, 'stack.log'), `${lines.join('\n')}\n`);
   }
 }
 
