@@ -195,7 +195,7 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
       const answer = await loadgen.connect(
         'parley',
         moved.map((m) => m.spec),
-        { concurrency: 20, replace: moved.map((m) => m.index) },
+        { concurrency: 20, replace: moved.map((m) => m.index), withinMs: CONNECT_WITHIN_MS },
       );
       if (answer.count < moved.length) {
         throw new Error(`${answer.failed} clients could not connect: ${answer.firstError}`);
@@ -246,7 +246,7 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
 
 async function connectReporting(loadgen: LoadGenerator, clients: ClientSpec[], log: (text: string) => void) {
   log(`full stack: connecting ${clients.length} clients`);
-  const answer = await loadgen.connect('parley', clients, { concurrency: 20 });
+  const answer = await loadgen.connect('parley', clients, { concurrency: 20, withinMs: CONNECT_WITHIN_MS });
   log(`full stack: ${answer.count} clients connected in ${(answer.ms / 1000).toFixed(1)} s`);
   if (answer.count < clients.length)
     throw new Error(`${answer.failed} clients could not connect: ${answer.firstError}`);
@@ -337,6 +337,8 @@ async function measureIdleMemory(
 }
 
 const TOKEN_TTL_SECONDS = 12 * 3600;
+/** How long connecting the workload's clients may take before the scenario gives up. */
+const CONNECT_WITHIN_MS = 180_000;
 
 /** Users registered so far, and their rooms once every user is in one. */
 interface SavedUsers {
