@@ -324,6 +324,10 @@ async function measureIdleMemory(
     if (answer.count < wanted) {
       log(`idle memory: only ${held} of ${count} clients connected in the time allowed; measuring those`);
     }
+    if (held < MIN_IDLE_CLIENTS) {
+      log(`idle memory: ${held} clients are too few for a figure per connection; stopping here`);
+      break;
+    }
     const after = await settle();
     const bytesPerConnection = (after - before) / held;
     log(
@@ -337,6 +341,8 @@ async function measureIdleMemory(
 }
 
 const TOKEN_TTL_SECONDS = 12 * 3600;
+/** Below this many idle clients, heap noise outweighs their memory. */
+const MIN_IDLE_CLIENTS = 200;
 /** How long connecting the workload's clients may take before the scenario gives up. */
 const CONNECT_WITHIN_MS = 180_000;
 
