@@ -13,6 +13,7 @@ t.test('a person logs in through the OpenID Connect provider', async (t) => {
   const provider = await startTestProvider(t);
   const ports = await freePortPlan(1);
   const base = `http://127.0.0.1:${ports.apps.gateway.app}`;
+  // The default redirect: the web client's page.
   const redirectUri = `${base}/oidc/callback`;
   await startTestStack(t, {
     ports,
@@ -20,7 +21,6 @@ t.test('a person logs in through the OpenID Connect provider', async (t) => {
       OIDC_ISSUER: provider.issuer,
       OIDC_CLIENT_ID: provider.clientId,
       OIDC_CLIENT_SECRET: provider.clientSecret,
-      OIDC_REDIRECT_URI: redirectUri,
       OIDC_ALLOW_INSECURE: 'true',
     },
   });

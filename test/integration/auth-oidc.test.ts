@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { linkToken, waitForEmail } from '../support/mailbox';
 import { authorizeAtProvider, startTestProvider } from '../support/oidc-provider';
+import { freePortPlan } from '@parley/devstack';
 import { startTestStack } from '../support/stack';
 import { callJson, registerAndLogin } from '../support/users';
 
@@ -19,8 +20,12 @@ interface OidcSession {
 // fetch: authorization code with PKCE, through the gateway's authorize and callback routes.
 t.test('login through an OpenID Connect provider', async (t) => {
   const provider = await startTestProvider(t);
+  // An API client (not the web page, the default) receives the provider's redirect itself.
+  const ports = await freePortPlan(1);
   const env = await startTestStack(t, {
+    ports,
     env: {
+      OIDC_REDIRECT_URI: `http://127.0.0.1:${ports.apps.gateway.app}/api/v1/sessions/oidc/callback`,
       BCRYPT_COST: '4',
       OIDC_ISSUER: provider.issuer,
       OIDC_CLIENT_ID: provider.clientId,
@@ -47,6 +52,13 @@ t.test('login through an OpenID Connect provider', async (t) => {
       code?: string;
       user: { id: string; email: string; emailVerified: boolean; hasPassword: boolean };
     }>(api('/accounts/me'), { token });
+
+  await t.test('whether a provider is configured is public, and starts nothing', async (t) => {
+    const res = await callJson<{ configured: boolean }>(api('/sessions/oidc'));
+    t.equal(res.status, 200);
+    t.same(res.body, { configured: true });
+    t.same(res.headers.getSetCookie(), [], 'no login cookie');
+  });
 
   await t.test('the authorize route redirects to the provider with PKCE, state and nonce', async (t) => {
     const res = await fetch(api('/sessions/oidc/authorize'), { redirect: 'manual' });

@@ -57,7 +57,11 @@ export const authConfigSchema = baseConfigSchema.extend({
   OIDC_ISSUER: z.url().optional(),
   OIDC_CLIENT_ID: z.string().min(1).optional(),
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
-  /** Where the provider sends the browser back; by default the gateway's callback route. */
+  /**
+   * Where the provider sends the browser back: by default the web client's `/oidc/callback` page,
+   * which hands the query to `GET /api/v1/sessions/oidc/callback`. Other clients may point it at
+   * that API route directly.
+   */
   OIDC_REDIRECT_URI: z.url().optional(),
   /** Scopes asked of the provider. */
   OIDC_SCOPES: z.string().default('openid email profile'),

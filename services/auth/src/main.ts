@@ -103,8 +103,7 @@ function oidcLogin(config: AuthConfig, deps: Omit<OidcLoginDeps, 'provider'>): O
     clientId,
     clientSecret,
     scopes: config.OIDC_SCOPES,
-    redirectUri:
-      config.OIDC_REDIRECT_URI ?? new URL('/api/v1/sessions/oidc/callback', config.PUBLIC_URL).toString(),
+    redirectUri: config.OIDC_REDIRECT_URI ?? new URL('/oidc/callback', config.PUBLIC_URL).toString(),
     allowInsecure: config.OIDC_ALLOW_INSECURE === 'true',
   });
   return new OidcLogin({ ...deps, provider });

@@ -35,13 +35,13 @@ async function logIn(login: string, password: string): Promise<void> {
   navigate('/', true);
 }
 
-/** Whether a third-party provider is configured: the authorize route redirects only then. */
+/** Whether a third-party provider is configured, as the auth service says. */
 function useOidcAvailable(): boolean {
   const [available, setAvailable] = useState(false);
   useEffect(() => {
     let live = true;
-    fetch('/api/v1/sessions/oidc/authorize', { redirect: 'manual' })
-      .then((res) => live && setAvailable(res.type === 'opaqueredirect' || res.status === 302))
+    api<{ configured: boolean }>('/sessions/oidc', { anonymous: true })
+      .then((res) => live && setAvailable(res.configured === true))
       .catch(() => undefined);
     return () => {
       live = false;

@@ -44,6 +44,11 @@ export function oidcRoutes(
     ...(options.secureCookie ? ['Secure'] : []),
   ];
 
+  // Whether "log in with" can be offered, without starting a login.
+  router.get('/v1/sessions/oidc', (_req, res) => {
+    res.json({ configured: login !== undefined });
+  });
+
   router.get('/v1/sessions/oidc/authorize', async (req, res) => {
     if (!login) throw new OidcNotConfiguredError();
     const { deviceName } = parse(authorizeQuery, req.query, 'query');
