@@ -56,7 +56,7 @@ export function summariseProfile(processName: string, profile: CpuProfile, top =
     const entry = functions.get(key) ?? { name: frame.functionName || '(anonymous)', where, us: 0 };
     entry.us += us;
     functions.set(key, entry);
-    const pkg = frame.url ? packageOf(frame.url) : frame.functionName;
+    const pkg = frame.url ? packageOf(frame.url) : frame.functionName || '(native or VM)';
     packages.set(pkg, (packages.get(pkg) ?? 0) + us);
   }
   const share = (us: number) => (sampled ? Math.round((us / sampled) * 1000) / 10 : 0);

@@ -158,10 +158,12 @@ export function renderMarkdown(meta: ReportMeta, r: BenchResults, goals: GoalRes
   if (r.full) {
     const cpu = Object.entries(r.full.cpuByProcess).sort((a, b) => b[1] - a[1]);
     const sum = total(r.full.cpuByProcess);
+    const [top] = cpu;
     out.push(
       '## Where the time goes',
       '',
-      `CPU seconds of each full-stack process over the runs at the sustainable rate (${fixed(sum, 1)} s in all):`,
+      `CPU seconds of each full-stack process over the runs at the sustainable rate (${fixed(sum, 1)} s in all)` +
+        (top ? `; the busiest is **${top[0]}** with ${fixed((top[1] / sum) * 100, 1)}% of it:` : ':'),
       '',
       '| process | CPU s | share |',
       '| --- | --: | --: |',
@@ -183,6 +185,9 @@ export function renderMarkdown(meta: ReportMeta, r: BenchResults, goals: GoalRes
         ...p.topFunctions.map(
           (f) => `| ${f.name.replace(/\|/g, '\\|')} | ${f.where} | ${f.selfMs} | ${f.share}% |`,
         ),
+        '',
+        '`(program)` is time V8 spends outside JavaScript functions (native code, the event loop, I/O ' +
+          'system calls); `(garbage collector)` is garbage collection.',
         '',
       );
     }
