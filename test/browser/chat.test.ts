@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import t from 'tap';
 import { type CaughtEmail, waitForEmail } from '../support/mailbox';
-import { startTestStack } from '../support/stack';
+import { eventually, startTestStack } from '../support/stack';
 import { DESKTOP, PHONE, SCREENSHOT_DIR, launchBrowser, openPage, screenshot } from './browser';
 
 interface Person {
@@ -258,7 +258,27 @@ t.test('two people chat in real time in the browser', async (t) => {
   await t.test('settings and administration screens render', async (t) => {
     await a.page.getByRole('link', { name: 'Settings' }).click();
     await a.page.getByRole('form', { name: 'Profile' }).waitFor({ timeout: VISIBLE });
+    const picture = join(__dirname, '..', '..', 'web', 'public', 'icons', 'icon-192.png');
+    await a.page.getByLabel('Profile picture').setInputFiles(picture);
+    await a.page
+      .getByRole('status')
+      .filter({ hasText: 'Profile picture saved.' })
+      .waitFor({ timeout: VISIBLE });
     await screenshot(a.page, 'desktop-settings-profile');
+    // bob sees alice's picture beside their conversation once he loads her profile again.
+    await b.page.goto(`${base}/`);
+    const avatar = b.page.locator('aside.sidebar a.conversation-link img.avatar-image').first();
+    await avatar.waitFor({ timeout: VISIBLE });
+    await eventually(async () =>
+      (await avatar.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth > 0))
+        ? true
+        : undefined,
+    );
+    t.match(
+      await avatar.getAttribute('src'),
+      /^http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1\//,
+      'from storage',
+    );
     await a.page.goto(`${base}/admin`);
     await a.page.getByRole('alert').waitFor({ timeout: VISIBLE });
     t.match(

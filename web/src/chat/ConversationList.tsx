@@ -3,6 +3,7 @@ import { Link } from '../app/Link';
 import { useSession } from '../app/use-session';
 import { conversationTitle, initials, otherMember, timeLabel } from './names';
 import { useChat } from './store';
+import { AvatarImage } from '../media/AvatarImage';
 
 /** The user's conversations, most recent first; arrow keys move between them. */
 export function ConversationList({ activeId }: { activeId: string | null }) {
@@ -56,7 +57,10 @@ export function ConversationList({ activeId }: { activeId: string | null }) {
               data-conversation-id={c.id}
             >
               <span className="avatar" aria-hidden="true">
-                {initials(title)}
+                <AvatarImage
+                  mediaId={other ? users.get(other)?.avatarMediaId : null}
+                  initials={initials(title)}
+                />
                 {status && <span className={`presence-dot ${status}`} />}
               </span>
               <span className="conversation-text">

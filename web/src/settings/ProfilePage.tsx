@@ -2,6 +2,9 @@ import { useEffect, useState } from 'react';
 import { api, describeError, session } from '../api/http';
 import type { OwnAccount } from '../api/types';
 import { Field } from '../auth/forms';
+import { initials } from '../chat/names';
+import { AvatarImage } from '../media/AvatarImage';
+import { uploadFile } from '../media/media-api';
 import { SettingsNav } from './SettingsNav';
 
 function timeZones(): string[] {
@@ -20,6 +23,24 @@ export function ProfilePage() {
       (err: unknown) => setError(describeError(err)),
     );
   }, []);
+  const setAvatar = async (avatarMediaId: string | null) => {
+    const r = await api<{ user: OwnAccount }>('/users/me', { method: 'PATCH', body: { avatarMediaId } });
+    setAccount(r.user);
+    const held = session.get();
+    if (held) session.set({ ...held, user: { ...held.user, ...r.user } });
+  };
+  const pickAvatar = async (file: File | undefined) => {
+    if (!file) return;
+    setError(null);
+    setMessage(null);
+    try {
+      const media = await uploadFile(file, () => undefined);
+      await setAvatar(media.id);
+      setMessage('Profile picture saved.');
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
   const save = async (data: FormData) => {
     setError(null);
     setMessage(null);
@@ -102,9 +123,34 @@ export function ProfilePage() {
                 ))}
               </select>
             </div>
-            {/* TODO(avatars): choosing an uploaded image as the avatar is not offered yet. */}
             <button type="submit">Save profile</button>
           </form>
+          <div className="field profile-picture">
+            <span className="avatar large" aria-hidden="true">
+              <AvatarImage mediaId={account.avatarMediaId} initials={initials(account.displayName)} />
+            </span>
+            <label htmlFor="field-avatar">Profile picture</label>
+            <input
+              id="field-avatar"
+              type="file"
+              accept="image/*"
+              onChange={(e) => void pickAvatar(e.currentTarget.files?.[0])}
+            />
+            {account.avatarMediaId && (
+              <button
+                type="button"
+                className="link"
+                onClick={() =>
+                  void setAvatar(null).then(
+                    () => setMessage('Profile picture removed.'),
+                    (err: unknown) => setError(describeError(err)),
+                  )
+                }
+              >
+                Remove the picture
+              </button>
+            )}
+          </div>
         </>
       )}
       {message && <p role="status">{message}</p>}
