@@ -48,7 +48,15 @@ export async function startTestStack(
     process.off('exit', killNow);
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
-    await current.stop();
+    // A stop slowed by a loaded machine must not outlast the runner's patience: the runner would
+    // then kill this process outright and leave the stack behind. Whatever is left is killed.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      current.stop(),
+      new Promise((resolve) => (timer = setTimeout(resolve, STOP_PATIENCE_MS))),
+    ]);
+    clearTimeout(timer);
+    current.killAllNow();
     if (t.passing()) rmSync(dataDir, { recursive: true, force: true });
     else t.comment(`logs of the stack (data in ${dataDir}):\n${logs.slice(-300).join('\n')}`);
   });
@@ -67,6 +75,9 @@ export async function startTestStack(
     },
   };
 }
+
+/** How long a test stack gets to stop gracefully before what is left is killed. */
+const STOP_PATIENCE_MS = 45_000;
 
 /** Polls until `check` returns a value, or fails after the timeout with the last error. */
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
