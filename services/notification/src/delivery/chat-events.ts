@@ -19,7 +19,7 @@ import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { DEFAULT_PREFERENCES, type NotifyLevel } from '../preferences/schemas';
 import type { Directory } from './directory';
-import { type DeliveryStore, addTimeline, deliveryId } from './store';
+import { type DeliveryStore, addTimeline, deliveryId, readMarkId } from './store';
 
 /** Routes of the declarative subscriptions in `components/subscription-notification-*.yaml`. */
 export const CHAT_EVENT_ROUTES = {
@@ -153,9 +153,29 @@ async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMessageEve
     await markDeleted(store, message.id, tombstone.deletedAt);
     return;
   }
-  for (let i = 0; i < signals.length; i += SIGNAL_CONCURRENCY) {
+  // Read before this event arrived (a receipt may overtake it): recorded, and nobody signalled.
+  const marks = await store.readMarks
+    .find({ _id: { $in: signals.map((s) => readMarkId(s.recipientId, message.conversationId)) } })
+    .toArray();
+  const readSeq = new Map(marks.map((m) => [m._id, m]));
+  const unread: typeof signals = [];
+  for (const entry of signals) {
+    const mark = readSeq.get(readMarkId(entry.recipientId, message.conversationId));
+    if (mark && mark.seq >= message.seq) {
+      await addTimeline(store, [deliveryId(message.id, entry.recipientId)], {
+        key: 'read',
+        at: mark.at,
+        event: 'read',
+        channel: null,
+        detail: null,
+      });
+    } else {
+      unread.push(entry);
+    }
+  }
+  for (let i = 0; i < unread.length; i += SIGNAL_CONCURRENCY) {
     await Promise.all(
-      signals.slice(i, i + SIGNAL_CONCURRENCY).map(({ recipientId, signal }) => {
+      unread.slice(i, i + SIGNAL_CONCURRENCY).map(({ recipientId, signal }) => {
         const initial: NotifyRecipientState = { userId: recipientId, pending: [], recent: [], readUpTo: {} };
         return deps.temporal.workflow.signalWithStart<typeof notifyRecipient, [NotifyMessageSignal]>(
           'notifyRecipient',
@@ -170,11 +190,18 @@ async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMessageEve
       }),
     );
   }
-  deps.logger.debug({ messageId: message.id, recipients: signals.length }, 'recipients signalled');
+  deps.logger.debug({ messageId: message.id, recipients: unread.length }, 'recipients signalled');
 }
 
 async function onReceipt(deps: ChatEventDeps, receipt: ChatReceiptEvent): Promise<void> {
   const event = receipt.kind === 'read' ? 'read' : 'delivered';
+  if (receipt.kind === 'read') {
+    await deps.store.readMarks.updateOne(
+      { _id: readMarkId(receipt.userId, receipt.conversationId) },
+      { $max: { seq: receipt.seq, at: new Date() } },
+      { upsert: true },
+    );
+  }
   const covered = await deps.store.deliveries
     .find(
       { recipientId: receipt.userId, conversationId: receipt.conversationId, seq: { $lte: receipt.seq } },

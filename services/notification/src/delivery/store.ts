@@ -71,6 +71,19 @@ export interface DeletedMessageDoc {
 }
 
 /**
+ * How far a user has read a conversation, from read receipts: `<userId>:<conversationId>`. A read
+ * may arrive before the message it covers (two topics, no order between them); a late message
+ * then finds itself already read here.
+ */
+export interface ReadMarkDoc {
+  _id: string;
+  seq: number;
+  at: Date;
+}
+
+export const readMarkId = (userId: string, conversationId: string) => `${userId}:${conversationId}`;
+
+/**
  * One entry of a delivery's timeline, `${deliveryId}|${key}`: a separate document per entry, so
  * adding the same one twice is a duplicate-key no-op on any MongoDB-compatible server.
  */
@@ -103,6 +116,7 @@ export interface DeliveryStore {
   deliveries: Collection<DeliveryDoc>;
   deliveryEvents: Collection<DeliveryEventDoc>;
   deletedMessages: Collection<DeletedMessageDoc>;
+  readMarks: Collection<ReadMarkDoc>;
   sends: Collection<SendDoc>;
 }
 
@@ -115,6 +129,7 @@ export async function openDeliveryStore(db: Db): Promise<DeliveryStore> {
     deliveries: db.collection('deliveries'),
     deliveryEvents: db.collection('delivery_events'),
     deletedMessages: db.collection('deleted_messages'),
+    readMarks: db.collection('read_marks'),
     sends: db.collection('sends'),
   };
   await store.conversationPreferences.createIndex({ userId: 1 });
