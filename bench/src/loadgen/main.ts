@@ -89,9 +89,7 @@ async function connectAll(
       // A refused connection is tried again after a pause, as a real client reconnects.
       for (let attempt = 1; ; attempt++) {
         try {
-          clients[offset + i] = await connect(kind, specs[i] as ClientSpec, (body) =>
-            current?.onMessage(body),
-          );
+          clients[slot(i)] = await connect(kind, specs[i] as ClientSpec, (body) => current?.onMessage(body));
           break;
         } catch (err) {
           if (attempt < CONNECT_ATTEMPTS) {
