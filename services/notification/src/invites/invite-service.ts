@@ -16,7 +16,13 @@ import type { InviteDirectory } from './invite-directory';
 import { InviteError } from './invite-errors';
 import { inviteEmail, inviteLink, inviteSms } from './invite-messages';
 import type { CreateInviteBody } from './invite-schemas';
-import { type InviteDoc, type InviteStore, type InviteTarget, OPEN_STATUSES } from './invite-store';
+import {
+  type InviteDoc,
+  type InviteStore,
+  type InviteTarget,
+  OPEN_STATUSES,
+  fieldsOfState,
+} from './invite-store';
 import { newInviteId, newNonce, sameNonce, signInviteToken, verifyInviteToken } from './invite-tokens';
 import type { InviteWorkflows } from './invite-workflows';
 
@@ -57,16 +63,7 @@ export type InviteView = ReturnType<typeof inviteView>;
 /** The invite with the workflow's newer state laid over the record. */
 function withState(invite: InviteDoc, state: InviteState): InviteDoc {
   if (state.version <= invite.version) return invite;
-  return {
-    ...invite,
-    status: state.status,
-    inviteeUserId: state.inviteeUserId,
-    decidedBy: state.decidedBy,
-    failureCode: state.failureCode,
-    remindedAt: state.remindedAt ? new Date(state.remindedAt) : null,
-    version: state.version,
-    updatedAt: new Date(state.updatedAt),
-  };
+  return { ...invite, ...fieldsOfState(state) };
 }
 
 /**

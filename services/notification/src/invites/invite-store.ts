@@ -124,19 +124,24 @@ export class InviteStore {
     const updated = await this.invites.findOneAndUpdate(
       { _id: state.inviteId, version: { $lt: state.version } },
       {
-        $set: {
-          status: state.status,
-          inviteeUserId: state.inviteeUserId,
-          decidedBy: state.decidedBy,
-          failureCode: state.failureCode,
-          remindedAt: state.remindedAt ? new Date(state.remindedAt) : null,
-          version: state.version,
-          updatedAt: new Date(state.updatedAt),
-        },
+        $set: fieldsOfState(state),
       },
       { returnDocument: 'after' },
     );
     const invite = updated ?? (await this.get(state.inviteId));
     if (invite && !OPEN_STATUSES.includes(invite.status)) await this.release(invite.openKey, invite._id);
   }
+}
+
+/** The record's fields that the workflow's state decides. */
+export function fieldsOfState(state: InviteState) {
+  return {
+    status: state.status,
+    inviteeUserId: state.inviteeUserId,
+    decidedBy: state.decidedBy,
+    failureCode: state.failureCode,
+    remindedAt: state.remindedAt ? new Date(state.remindedAt) : null,
+    version: state.version,
+    updatedAt: new Date(state.updatedAt),
+  };
 }
