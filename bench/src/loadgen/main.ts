@@ -180,6 +180,7 @@ process.on('message', (command: Command) => {
           command.concurrency,
           command.append ?? false,
           command.withinMs,
+          command.replace,
         )
       : command.type === 'run'
         ? run(command.spec)
