@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { type RunRecord, summariseRuns } from '../bench/src/measure';
+import { commandCosts, readCommandTotals } from '../bench/src/scenarios/db-commands';
 import { packageOf, summariseProfile } from '../bench/src/profile';
 import { renderSvg } from '../bench/src/report/chart';
 import { evaluateGoals } from '../bench/src/report/goals';
@@ -70,6 +71,7 @@ function results(): BenchResults {
         { clients: 10_000, rssBeforeBytes: 100e6, rssAfterBytes: 420e6, bytesPerConnection: 32_000 },
       ],
       cpuByProcess: { gateway: 12, chat: 9, redis: 3 },
+      dbCommands: [{ database: 'parley_chat', command: 'insert messages', perMessage: 1, meanMs: 2.5 }],
       setupSeconds: { start: 60, users: 30 },
     },
     bare: peer('bare', 500, 2),
@@ -146,6 +148,7 @@ t.test('the report is written as JSON, markdown and an SVG chart', async (t) => 
   t.match(markdown, /full stack, 2 gateways, at the reference rate/);
   t.match(markdown, /\*\*missed\*\*/);
   t.match(markdown, /## Notes\n\n- The machine was shared\./);
+  t.match(markdown, /\| parley_chat\s+\| insert messages\s+\|\s+1\.00 \|\s+2\.5 \|/);
   const svg = readFileSync(written.svg, 'utf8');
   t.match(svg, /^<svg /);
   t.match(svg, /bare Socket\.IO/);
@@ -194,4 +197,29 @@ t.test('a CPU profile is summarised by function and by package', async (t) => {
     summary.byPackage.map((p) => p.name),
     ['socket.io-parser', 'services/gateway (own code)'],
   );
+});
+
+t.test('database commands are counted per message between two readings', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-commands-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  t.same(readCommandTotals(join(dir, 'absent')), {});
+  writeFileSync(
+    join(dir, 'parley_chat.json'),
+    JSON.stringify({ 'insert messages': { count: 5, totalMs: 10 } }),
+  );
+  writeFileSync(join(dir, 'torn.json'), '{"find');
+  const before = readCommandTotals(dir);
+  t.same(Object.keys(before), ['parley_chat'], 'a half-written file counts as absent');
+  writeFileSync(
+    join(dir, 'parley_chat.json'),
+    JSON.stringify({
+      'insert messages': { count: 25, totalMs: 50 },
+      'find members {userId}': { count: 10, totalMs: 200 },
+    }),
+  );
+  t.same(commandCosts(before, readCommandTotals(dir), 20), [
+    { database: 'parley_chat', command: 'find members {userId}', perMessage: 0.5, meanMs: 20 },
+    { database: 'parley_chat', command: 'insert messages', perMessage: 1, meanMs: 2 },
+  ]);
+  t.same(commandCosts(before, before, 20), [], 'nothing sent in between, nothing counted');
 });

@@ -170,6 +170,24 @@ export function renderMarkdown(meta: ReportMeta, r: BenchResults, goals: GoalRes
       ...cpu.slice(0, 12).map(([name, s]) => `| ${name} | ${fixed(s, 2)} | ${fixed((s / sum) * 100, 1)}% |`),
       '',
     );
+    const commands = r.full.dbCommands ?? [];
+    if (commands.length) {
+      const perMessage = commands.reduce((sum, c) => sum + c.perMessage, 0);
+      out.push(
+        `Database commands per message sent over the same runs (${fixed(perMessage, 1)} in all), as each ` +
+          'service timed them (queueing in the database included), by the time they add up to:',
+        '',
+        '| service database | command | per message | mean ms |',
+        '| --- | --- | --: | --: |',
+        ...commands
+          .slice(0, 15)
+          .map(
+            (c) =>
+              `| ${c.database} | ${c.command.replace(/\|/g, '\\|')} | ${fixed(c.perMessage, 2)} | ${fixed(c.meanMs, 1)} |`,
+          ),
+        '',
+      );
+    }
     const p = r.full.profile;
     if (p) {
       out.push(

@@ -8,6 +8,7 @@ import { onExit } from '../processes';
 import { CpuMeter, raiseOpenFileLimit, rssBytes, total } from '../proc';
 import { type ProfileSummary, profileProcess } from '../profile';
 import { type Context, sourceAddress } from './context';
+import { type CommandCost, commandCosts, readCommandTotals } from './db-commands';
 import { type BenchUser, createGroups, refreshTokens, registerUsers } from './parley-api';
 
 export interface IdleMemory {
@@ -29,6 +30,8 @@ export interface FullStackResult {
   profile?: ProfileSummary;
   /** CPU seconds per stack process over the sustainable-rate runs, to find the hottest. */
   cpuByProcess: Record<string, number>;
+  /** Database commands per message sent over the sustainable-rate runs, by service. */
+  dbCommands: CommandCost[];
   setupSeconds: { start: number; users: number };
 }
 
@@ -71,6 +74,8 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
   const cache = stackCache(ctx);
   const userCount = settings.clients / settings.devicesPerUser;
   const ports = await freePortPlan(2);
+  const commandStatsDir = join(ctx.rawDir, 'mongo-commands');
+  mkdirSync(commandStatsDir, { recursive: true });
   const lines: string[] = [];
   const stack = new Stack({
     dataDir: cache.dataDir,
@@ -88,6 +93,8 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
       ACCESS_TOKEN_TTL: String(TOKEN_TTL_SECONDS),
       RATE_LIMIT_REGISTER_PER_IP: '1000000',
       RATE_LIMIT_LOGIN_PER_IP: '1000000',
+      // Counts of each service's database commands, to say what one message costs.
+      MONGO_COMMAND_STATS_DIR: commandStatsDir,
     },
   });
   const forget = onExit(() => stack.killAllNow());
@@ -168,7 +175,15 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
     log(`full stack: sustainable rate ${search.rate} msg/s; measuring ${settings.runs} runs`);
     // The step that was too much may have left a queue behind.
     await waitUntilQuiet(pids, log, 60_000);
+    const commandsBefore = readCommandTotals(commandStatsDir);
     const atSustainable = await measure(target, search.rate, settings, log);
+    // The services write their counts every second.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const dbCommands = commandCosts(
+      commandsBefore,
+      readCommandTotals(commandStatsDir),
+      total(Object.fromEntries(atSustainable.runs.map((run, i) => [i, run.sent]))),
+    );
     const cpuByProcess = sumCpu(atSustainable);
     const referenceRate = Math.max(1, Math.round(search.rate / 2));
     log(`full stack: one gateway at half the sustainable rate, ${referenceRate} msg/s`);
@@ -229,6 +244,7 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
       idleMemory,
       ...(profile ? { profile } : {}),
       cpuByProcess,
+      dbCommands,
       setupSeconds: { start: Math.round(startSeconds), users: Math.round(usersSeconds) },
     };
   } catch (err) {

@@ -31,6 +31,11 @@ export const baseConfigSchema = z.object({
   PUBSUB_NAME: z.string().default('pubsub'),
   /** Name of the Dapr state store component. */
   STATE_STORE_NAME: z.string().default('statestore'),
+  /**
+   * When set, a folder where the service keeps counts and times of its database commands
+   * (`<database>.json`), for the benchmark's account of what a message costs. Unset: not recorded.
+   */
+  MONGO_COMMAND_STATS_DIR: z.string().optional(),
 });
 
 export type BaseConfig = z.infer<typeof baseConfigSchema>;

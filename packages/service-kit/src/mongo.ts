@@ -1,6 +1,7 @@
 import { type Db, MongoClient } from 'mongodb';
 import { DependencyError } from './errors';
 import type { ReadinessCheck } from './health';
+import { recordCommandStats } from './mongo-stats';
 
 export interface MongoHandle {
   client: MongoClient;
@@ -13,8 +14,18 @@ export interface MongoHandle {
  * Connects to MongoDB (or a wire-compatible server) and pings it, so a service fails at start-up
  * rather than on its first request when the database is unreachable.
  */
-export async function connectMongo(url: string, database: string): Promise<MongoHandle> {
-  const client = new MongoClient(url, { serverSelectionTimeoutMS: 5_000, appName: database });
+export async function connectMongo(
+  url: string,
+  database: string,
+  options: { commandStatsDir?: string } = {},
+): Promise<MongoHandle> {
+  const statsDir = options.commandStatsDir;
+  const client = new MongoClient(url, {
+    serverSelectionTimeoutMS: 5_000,
+    appName: database,
+    monitorCommands: Boolean(statsDir),
+  });
+  const stopStats = statsDir ? recordCommandStats(client, statsDir, database) : () => undefined;
   try {
     await client.connect();
     await client.db(database).command({ ping: 1 });
@@ -32,6 +43,9 @@ export async function connectMongo(url: string, database: string): Promise<Mongo
         await db.command({ ping: 1 });
       },
     },
-    close: () => client.close(),
+    close: async () => {
+      stopStats();
+      await client.close();
+    },
   };
 }

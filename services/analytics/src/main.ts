@@ -19,7 +19,9 @@ void runService({
   configSchema,
   topics: [Topics.platformProbe, Topics.deadLetter, ...ANALYTICS_TOPICS],
   async build({ config, app, sidecar }) {
-    const mongo = await connectMongo(config.MONGODB_URL, 'parley_analytics');
+    const mongo = await connectMongo(config.MONGODB_URL, 'parley_analytics', {
+      commandStatsDir: config.MONGO_COMMAND_STATS_DIR,
+    });
     const deadLetters = new DeadLetterStore(mongo.db);
     await deadLetters.init();
     const figures = new FigureStore(mongo.db);

@@ -36,7 +36,9 @@ void runService({
   // Account bodies are small; anything larger is refused before it is parsed.
   bodyLimit: '16kb',
   async build({ config, app, sidecar, logger }) {
-    const mongo = await connectMongo(config.MONGODB_URL, 'parley_auth');
+    const mongo = await connectMongo(config.MONGODB_URL, 'parley_auth', {
+      commandStatsDir: config.MONGO_COMMAND_STATS_DIR,
+    });
     const db = mongo.db;
     const users = new UserStore(db);
     const sessions = new SessionStore(db, config.REFRESH_TOKEN_TTL, sessionRevocations(sidecar, logger));

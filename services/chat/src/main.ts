@@ -30,7 +30,9 @@ void runService({
   topics: [Topics.platformProbe, ...MEDIA_TOPICS],
   bodyLimit: '64kb',
   async build({ config, app, sidecar, logger }) {
-    const mongo = await connectMongo(config.MONGODB_URL, 'parley_chat');
+    const mongo = await connectMongo(config.MONGODB_URL, 'parley_chat', {
+      commandStatsDir: config.MONGO_COMMAND_STATS_DIR,
+    });
     const store = await openStore(mongo.db);
     const directory = authDirectory(sidecar);
     const events = sidecarEvents(sidecar);

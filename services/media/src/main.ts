@@ -26,7 +26,9 @@ void runService({
   // A streamed upload's body is read by its route, as a stream, never parsed or buffered.
   streamBody: (path) => path === STREAM_UPLOAD_PATH,
   async build({ config, app, sidecar, logger }) {
-    const mongo = await connectMongo(config.MONGODB_URL, 'parley_media');
+    const mongo = await connectMongo(config.MONGODB_URL, 'parley_media', {
+      commandStatsDir: config.MONGO_COMMAND_STATS_DIR,
+    });
     const opened: (() => Promise<void>)[] = [mongo.close];
     const closeAll = async () => {
       for (const close of opened.reverse()) await close().catch(() => undefined);

@@ -29,7 +29,9 @@ void runService({
   configSchema,
   topics: [Topics.platformProbe, ...CHAT_TOPICS],
   async build({ config, app, sidecar, logger }) {
-    const mongo = await connectMongo(config.MONGODB_URL, 'parley_notification');
+    const mongo = await connectMongo(config.MONGODB_URL, 'parley_notification', {
+      commandStatsDir: config.MONGO_COMMAND_STATS_DIR,
+    });
     const temporal = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
     const mailer = createTransport(config.SMTP_URL);
     mountProbe(app, 'notification', sidecar, probeWorkflowHooks(temporal.client));

@@ -22,7 +22,9 @@ void runService({
   configSchema: searchConfigSchema,
   topics: [Topics.platformProbe, ...SEARCH_TOPICS],
   async build({ config, app, sidecar, logger }) {
-    const mongo = await connectMongo(config.MONGODB_URL, 'parley_search');
+    const mongo = await connectMongo(config.MONGODB_URL, 'parley_search', {
+      commandStatsDir: config.MONGO_COMMAND_STATS_DIR,
+    });
     const messageStore = new MessageStore(mongo.db);
     const peopleStore = new PeopleStore(mongo.db);
     await messageStore.init();
