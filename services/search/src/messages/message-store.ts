@@ -39,14 +39,26 @@ export class MessageStore {
   /** Records a message at a version, unless a newer or equal version is already recorded. */
   async record(message: IndexedMessage, deleted: boolean): Promise<void> {
     const { id, ...fields } = message;
+    const doc = { ...fields, text: deleted ? '' : fields.text, deleted };
     try {
+      if (message.version === 0) {
+        // Most messages are never edited: their one change is an insert by `_id`, the point write
+        // every server serves from its primary key. A duplicate means the ledger already holds
+        // this version (a redelivery) or a later one (an edit that overtook its creation).
+        await this.collection.insertOne({ _id: id, ...doc });
+        return;
+      }
+      // Edits and deletions are rare, so they may afford a filter beyond `_id` (which FerretDB
+      // answers by reading the whole ledger): the version condition makes a stale change a no-op
+      // without a read-then-write race.
       await this.collection.updateOne(
         { _id: id, version: { $lt: message.version } },
-        { $set: { ...fields, text: deleted ? '' : fields.text, deleted } },
+        { $set: doc },
         { upsert: true },
       );
     } catch (err) {
-      // The filter missed because a newer version is there, and the upsert collided with it.
+      // The insert met an existing record, or the filter missed because a newer version is there
+      // and the upsert collided with it.
       if ((err as { code?: number }).code !== 11000) throw err;
     }
   }
