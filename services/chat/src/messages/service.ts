@@ -63,8 +63,11 @@ export class Messages {
     input: SendInput,
   ): Promise<{ message: ChatMessageView; duplicate: boolean }> {
     const { store, directory, events } = this.deps;
-    await requireMember(store, conversationId, userId);
-    const conversation = await store.conversations.findOne({ _id: conversationId });
+    // Both reads at once: a send waits for one database round trip here, not two.
+    const [, conversation] = await Promise.all([
+      requireMember(store, conversationId, userId),
+      store.conversations.findOne({ _id: conversationId }),
+    ]);
     if (!conversation) throw new ConversationNotFoundError(conversationId);
     if (conversation.directPair) {
       const peer = conversation.directPair.find((id) => id !== userId);
@@ -115,8 +118,11 @@ export class Messages {
       // index is per conversation, so this one must pick a fresh id.
       throw new ConflictError('CHAT_CLIENT_MESSAGE_ID_TAKEN', 'This client message id is already used.');
     }
+    const message = messageView(doc);
+    // The preview, the sender's own cursor and the event go out together: none depends on the
+    // others, and the send is acknowledged only once all three are done.
     // The preview follows the newest message; an older send finishing late leaves it alone.
-    await store.conversations.updateOne(
+    const preview = store.conversations.updateOne(
       { _id: conversationId, $or: [{ lastMessage: null }, { 'lastMessage.seq': { $lt: doc.seq } }] },
       {
         $max: { lastSeq: doc.seq },
@@ -133,12 +139,12 @@ export class Messages {
       },
     );
     // One's own message counts as read and delivered.
-    await store.members.updateOne(
+    const ownCursor = store.members.updateOne(
       { _id: memberKey(conversationId, userId) },
       { $max: { readSeq: doc.seq, deliveredSeq: doc.seq } },
     );
-    const message = messageView(doc);
-    await events.message(Topics.chatMessageCreated, { conversationId, actorId: userId, message });
+    const published = events.message(Topics.chatMessageCreated, { conversationId, actorId: userId, message });
+    await Promise.all([preview, ownCursor, published]);
     return { message, duplicate };
   }
 
