@@ -3,3 +3,4 @@ export * from './topics';
 export * from './chat-events';
 export * from './usage-events';
 export * from './media-events';
+export * from './message-ids';

@@ -18,14 +18,6 @@ export function newConversationId(): string {
 }
 
 /**
- * A message's id names its conversation and sequence number, so the database's own primary key
- * (the one index every MongoDB-compatible server uses for point lookups) guards each number.
- */
-export function messageIdFor(conversation: string, seq: number): string {
-  return `m_${conversation.slice(2)}_${seq}`;
-}
-
-/**
  * The one direct conversation of a pair has an id derived from the pair, so two concurrent
  * "open" calls insert the same `_id` and the database keeps exactly one.
  */

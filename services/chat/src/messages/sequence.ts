@@ -1,5 +1,5 @@
+import { messageIdFor } from '@parley/contracts';
 import { MongoServerError } from 'mongodb';
-import { messageIdFor } from '../ids';
 import type { ChatStore, MessageDoc } from '../store';
 
 /** How often a send retries after losing the race for a sequence number before it gives up. */
