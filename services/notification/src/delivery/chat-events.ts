@@ -2,8 +2,12 @@ import {
   type ChatMessageEvent,
   type ChatReceiptEvent,
   Topics,
+  chatConversationEvent,
+  chatMemberEvent,
   chatMessageEvent,
   chatReceiptEvent,
+  userDeletedEvent,
+  userUpdatedEvent,
 } from '@parley/contracts';
 import { onEvent } from '@parley/service-kit';
 import {
@@ -18,21 +22,38 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { DEFAULT_PREFERENCES, type NotifyLevel } from '../preferences/schemas';
-import type { Directory } from './directory';
-import { type DeliveryStore, addTimeline, deliveryId, readMarkId } from './store';
+import type { DirectoryCache } from './directory-cache';
+import { type DeliveryStore, addTimeline, conversationPreferenceId, deliveryId, readMarkId } from './store';
 
 /** Routes of the declarative subscriptions in `components/subscription-notification-*.yaml`. */
 export const CHAT_EVENT_ROUTES = {
   messageCreated: '/dapr/events/notification-chat-message-created',
   receiptUpdated: '/dapr/events/notification-chat-receipt-updated',
   messageDeleted: '/dapr/events/notification-chat-message-deleted',
+  memberAdded: '/dapr/events/notification-chat-member-added',
+  memberRemoved: '/dapr/events/notification-chat-member-removed',
+  conversationUpdated: '/dapr/events/notification-chat-conversation-updated',
+  userUpdated: '/dapr/events/notification-user-updated',
+  userDeleted: '/dapr/events/notification-user-deleted',
 } as const;
 
-export const CHAT_TOPICS = [Topics.chatMessageCreated, Topics.chatReceiptUpdated, Topics.chatMessageDeleted];
+/** The topics the service's readiness waits for: chat's, and auth's profile changes for cached names. */
+export const CHAT_TOPICS = [
+  Topics.chatMessageCreated,
+  Topics.chatReceiptUpdated,
+  Topics.chatMessageDeleted,
+  Topics.chatMemberAdded,
+  Topics.chatMemberRemoved,
+  Topics.chatConversationUpdated,
+  Topics.userUpdated,
+  Topics.userDeleted,
+];
 
 const SNIPPET_LENGTH = 140;
 /** Recipients signalled at once for one message of a large group. */
 const SIGNAL_CONCURRENCY = 16;
+/** Recipients whose preferences or read marks are looked up at once. */
+const LOOKUP_CONCURRENCY = 16;
 
 export function levelAllows(level: NotifyLevel, kind: NotifyKind): boolean {
   if (level === 'all') return true;
@@ -43,7 +64,7 @@ export function levelAllows(level: NotifyLevel, kind: NotifyKind): boolean {
 
 export interface ChatEventDeps {
   store: DeliveryStore;
-  directory: Directory;
+  directory: DirectoryCache;
   temporal: Client;
   logger: Logger;
 }
@@ -73,6 +94,21 @@ export function mountChatEvents(app: Express, deps: ChatEventDeps): void {
     );
     await markDeleted(deps.store, data.message.id, deletedAt);
   });
+  // What the directory cache holds about a conversation or a sender is dropped when it changes.
+  for (const route of [CHAT_EVENT_ROUTES.memberAdded, CHAT_EVENT_ROUTES.memberRemoved]) {
+    onEvent(app, route, chatMemberEvent, async ({ data }) => {
+      deps.directory.dropConversation(data.conversationId);
+    });
+  }
+  onEvent(app, CHAT_EVENT_ROUTES.conversationUpdated, chatConversationEvent, async ({ data }) => {
+    deps.directory.dropConversation(data.conversationId);
+  });
+  onEvent(app, CHAT_EVENT_ROUTES.userUpdated, userUpdatedEvent, async ({ data }) => {
+    deps.directory.dropUser(data.userId);
+  });
+  onEvent(app, CHAT_EVENT_ROUTES.userDeleted, userDeletedEvent, async ({ data }) => {
+    deps.directory.dropUser(data.userId);
+  });
 }
 
 async function markDeleted(store: DeliveryStore, messageId: string, deletedAt: Date): Promise<void> {
@@ -87,29 +123,22 @@ async function markDeleted(store: DeliveryStore, messageId: string, deletedAt: D
 async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMessageEvent): Promise<void> {
   const { store, directory } = deps;
   if (message.deletedAt) return;
-  const conversation = await directory.conversationAs(message.senderId, message.conversationId);
-  if (!conversation?.members) return;
-  const recipients = conversation.members.map((m) => m.userId).filter((id) => id !== message.senderId);
+  const conversation = await directory.conversation(message.senderId, message.conversationId, [
+    message.senderId,
+    ...message.mentions,
+  ]);
+  if (!conversation) return;
+  const recipients = conversation.memberIds.filter((id) => id !== message.senderId);
   if (recipients.length === 0) return;
 
-  const [globals, overrides, senderName] = await Promise.all([
-    store.preferences.find({ _id: { $in: recipients } }).toArray(),
-    store.conversationPreferences
-      .find({ conversationId: message.conversationId, userId: { $in: recipients } })
-      .toArray(),
-    directory.displayName(message.senderId),
-  ]);
-  const globalLevel = new Map(globals.map((p) => [p._id, p.level]));
-  const overrideLevel = new Map(overrides.map((p) => [p.userId, p.level]));
-  const now = new Date();
   const signals: { recipientId: string; signal: NotifyMessageSignal }[] = [];
-  for (const recipientId of recipients) {
+  const levels = await recipientLevels(store, message.conversationId, recipients);
+  for (const [index, recipientId] of recipients.entries()) {
     const mentioned = message.mentions.includes(recipientId);
     const kind: NotifyKind =
       conversation.type === 'direct' ? 'direct' : mentioned || message.mentionsEveryone ? 'mention' : 'all';
     const urgent = conversation.type === 'direct' || mentioned;
-    const level = overrideLevel.get(recipientId) ?? globalLevel.get(recipientId) ?? DEFAULT_PREFERENCES.level;
-    if (!levelAllows(level, kind)) continue;
+    if (!levelAllows(levels[index]!, kind)) continue;
     signals.push({
       recipientId,
       signal: {
@@ -120,6 +149,13 @@ async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMessageEve
         urgent,
       },
     });
+  }
+  // Nobody's level wants this message: nothing is recorded, nobody is asked anything more.
+  if (signals.length === 0) return;
+
+  const senderName = await directory.displayName(message.senderId);
+  const now = new Date();
+  for (const { recipientId, signal } of signals) {
     await store.deliveries.updateOne(
       { _id: deliveryId(message.id, recipientId) },
       {
@@ -131,8 +167,8 @@ async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMessageEve
           senderName,
           snippet: message.text.slice(0, SNIPPET_LENGTH),
           recipientId,
-          kind,
-          urgent,
+          kind: signal.kind,
+          urgent: signal.urgent,
           createdAt: now,
         },
       },
@@ -154,13 +190,12 @@ async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMessageEve
     return;
   }
   // Read before this event arrived (a receipt may overtake it): recorded, and nobody signalled.
-  const marks = await store.readMarks
-    .find({ _id: { $in: signals.map((s) => readMarkId(s.recipientId, message.conversationId)) } })
-    .toArray();
-  const readSeq = new Map(marks.map((m) => [m._id, m]));
+  const marks = await inBatches(signals, ({ recipientId }) =>
+    store.readMarks.findOne({ _id: readMarkId(recipientId, message.conversationId) }),
+  );
   const unread: typeof signals = [];
-  for (const entry of signals) {
-    const mark = readSeq.get(readMarkId(entry.recipientId, message.conversationId));
+  for (const [index, entry] of signals.entries()) {
+    const mark = marks[index];
     if (mark && mark.seq >= message.seq) {
       await addTimeline(store, [deliveryId(message.id, entry.recipientId)], {
         key: 'read',
@@ -191,6 +226,38 @@ async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMessageEve
     );
   }
   deps.logger.debug({ messageId: message.id, recipients: unread.length }, 'recipients signalled');
+}
+
+/**
+ * Each recipient's level in the conversation, in the order given: their override there, else
+ * their global level, else the default. Read fresh for every message, so a change applies to the
+ * next one on every instance. One `_id` lookup per document: a filter on anything else (`$in`,
+ * `userId`) makes FerretDB decode the whole collection.
+ */
+async function recipientLevels(
+  store: DeliveryStore,
+  conversationId: string,
+  recipients: string[],
+): Promise<NotifyLevel[]> {
+  return inBatches(recipients, async (userId) => {
+    const [override, global] = await Promise.all([
+      store.conversationPreferences.findOne(
+        { _id: conversationPreferenceId(userId, conversationId) },
+        { projection: { level: 1 } },
+      ),
+      store.preferences.findOne({ _id: userId }, { projection: { level: 1 } }),
+    ]);
+    return override?.level ?? global?.level ?? DEFAULT_PREFERENCES.level;
+  });
+}
+
+/** Maps items a batch at a time, keeping their order, so a large group does not flood the pool. */
+async function inBatches<T, R>(items: T[], map: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += LOOKUP_CONCURRENCY) {
+    results.push(...(await Promise.all(items.slice(i, i + LOOKUP_CONCURRENCY).map(map))));
+  }
+  return results;
 }
 
 async function onReceipt(deps: ChatEventDeps, receipt: ChatReceiptEvent): Promise<void> {

@@ -11,6 +11,7 @@ import { unsubscribeRoutes } from '../unsubscribe/unsubscribe-routes';
 import { mountChatEvents } from './chat-events';
 import type { DeliveryConfig } from './config';
 import { sidecarDirectory } from './directory';
+import { DirectoryCache } from './directory-cache';
 import { deliveryInternalRoutes } from './internal-routes';
 import { Planner } from './planner';
 import { openDeliveryStore } from './store';
@@ -31,7 +32,12 @@ export async function mountDelivery({ app, db, sidecar, temporal, config, auth, 
   const store = await openDeliveryStore(db);
   const directory = sidecarDirectory(sidecar);
   const planner = new Planner({ store, directory, config });
-  mountChatEvents(app, { store, directory, temporal, logger: logger.child({ component: 'chat-events' }) });
+  mountChatEvents(app, {
+    store,
+    directory: new DirectoryCache(directory),
+    temporal,
+    logger: logger.child({ component: 'chat-events' }),
+  });
   app.use(deliveryInternalRoutes(store, planner, sidecar));
   // Reached without an access token: Twilio (signed) and mail clients (signed link).
   app.use(

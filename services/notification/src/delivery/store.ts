@@ -17,6 +17,9 @@ export interface ConversationPreferenceDoc {
   updatedAt: Date;
 }
 
+export const conversationPreferenceId = (userId: string, conversationId: string) =>
+  `${userId}:${conversationId}`;
+
 export interface PushSubscriptionDoc {
   /** Derived from the user and the endpoint, so registering twice keeps one. */
   _id: string;

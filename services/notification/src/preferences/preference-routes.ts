@@ -2,7 +2,7 @@ import { principalOf } from '@parley/identity';
 import { parse } from '@parley/service-kit';
 import { type RequestHandler, Router } from 'express';
 import type { Directory } from '../delivery/directory';
-import type { DeliveryStore } from '../delivery/store';
+import { type DeliveryStore, conversationPreferenceId } from '../delivery/store';
 import { ConversationNotVisibleError } from '../errors';
 import { conversationLevels, loadPreferences, updatePreferences } from './preference-store';
 import { conversationLevelBody, conversationParams, preferencesPatchSchema } from './schemas';
@@ -35,7 +35,7 @@ export function preferenceRoutes(store: DeliveryStore, directory: Directory, aut
     if (!(await directory.conversationAs(userId, conversationId)))
       throw new ConversationNotVisibleError(conversationId);
     await store.conversationPreferences.updateOne(
-      { _id: `${userId}:${conversationId}` },
+      { _id: conversationPreferenceId(userId, conversationId) },
       { $set: { userId, conversationId, level, updatedAt: new Date() } },
       { upsert: true },
     );
@@ -45,7 +45,7 @@ export function preferenceRoutes(store: DeliveryStore, directory: Directory, aut
   router.delete(`${path}/conversations/:conversationId`, auth, async (req, res) => {
     const { userId } = principalOf(req);
     const { conversationId } = parse(conversationParams, req.params, 'params');
-    await store.conversationPreferences.deleteOne({ _id: `${userId}:${conversationId}` });
+    await store.conversationPreferences.deleteOne({ _id: conversationPreferenceId(userId, conversationId) });
     res.status(204).end();
   });
 
