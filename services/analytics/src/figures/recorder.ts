@@ -1,9 +1,10 @@
-import type {
-  ChatMemberEvent,
-  ChatMessageEvent,
-  ChatReceiptEvent,
-  MediaUploadedEvent,
-  NotificationOutcomeEvent,
+import {
+  type ChatMemberEvent,
+  type ChatMessageEvent,
+  type ChatReceiptEvent,
+  type MediaUploadedEvent,
+  type NotificationOutcomeEvent,
+  messageIdFor,
 } from '@parley/contracts';
 import { dayOf } from './day';
 import type { FigureStore } from './figure-store';
@@ -13,6 +14,16 @@ const DUPLICATE_KEY = 11000;
 function isDuplicate(err: unknown): boolean {
   return (err as { code?: number }).code === DUPLICATE_KEY;
 }
+
+/**
+ * How many messages one receipt measures at most: the latest ones up to its cursor. A cursor that
+ * jumps further (a member back after a long absence, a first receipt in a busy conversation) leaves
+ * the older messages of the jump unmeasured; they would only add a tail of very long waits.
+ */
+export const RECEIPT_WINDOW = 200;
+
+/** How many of a receipt's messages are looked up at once. */
+const LOOKUP_BATCH = 25;
 
 /** How many (day, user) pairs are remembered as already recorded before the memory is reset. */
 const ACTIVE_CACHE_LIMIT = 100_000;
@@ -52,9 +63,11 @@ export class Recorder {
    */
   async messageCreated({ conversationId, message }: ChatMessageEvent): Promise<boolean> {
     const day = dayOf(message.createdAt);
+    // Keyed by conversation and seq (chat's own message id), so a receipt finds its messages by `_id`.
+    const sentId = messageIdFor(conversationId, message.seq);
     try {
       await this.store.sent.insertOne({
-        _id: message.id,
+        _id: sentId,
         conversationId,
         seq: message.seq,
         senderId: message.senderId,
@@ -72,7 +85,7 @@ export class Recorder {
       );
     } catch (err) {
       // Undo the record, so the sidecar's retry counts the message.
-      await this.store.sent.deleteOne({ _id: message.id }).catch(() => undefined);
+      await this.store.sent.deleteOne({ _id: sentId }).catch(() => undefined);
       throw err;
     }
     await this.active(day, message.senderId);
@@ -81,7 +94,9 @@ export class Recorder {
 
   /**
    * A member's cursor moved: every message of others between the last measured position and the
-   * new one took this long to be delivered (or read).
+   * new one took this long to be delivered (or read). Only the latest RECEIPT_WINDOW of them are
+   * measured, each read by its `_id`: a range query would read every message ever sent on FerretDB.
+   * A message whose creation has not reached this service yet is not measured.
    */
   async receipt({ conversationId, userId, kind, seq }: ChatReceiptEvent, at: Date): Promise<void> {
     await this.active(dayOf(at), userId);
@@ -89,13 +104,23 @@ export class Recorder {
     // The cursor only moves forward, so a redelivered or older receipt measures nothing.
     const previous = (await this.store.cursors.findOne({ _id }))?.seq ?? 0;
     if (seq <= previous) return;
-    const messages = await this.store.sent
-      .find({ conversationId, seq: { $gt: previous, $lte: seq }, senderId: { $ne: userId } })
-      .toArray();
-    if (messages.length > 0) {
-      await this.store.latencies.insertMany(
-        messages.map((m) => ({ day: dayOf(at), kind, ms: Math.max(0, at.getTime() - m.sentAt.getTime()) })),
+    const ids: string[] = [];
+    for (let s = Math.max(previous + 1, seq - RECEIPT_WINDOW + 1); s <= seq; s++) {
+      ids.push(messageIdFor(conversationId, s));
+    }
+    const waits: number[] = [];
+    for (let i = 0; i < ids.length; i += LOOKUP_BATCH) {
+      const found = await Promise.all(
+        ids
+          .slice(i, i + LOOKUP_BATCH)
+          .map((id) => this.store.sent.findOne({ _id: id }, { projection: { senderId: 1, sentAt: 1 } })),
       );
+      for (const m of found) {
+        if (m && m.senderId !== userId) waits.push(Math.max(0, at.getTime() - m.sentAt.getTime()));
+      }
+    }
+    if (waits.length > 0) {
+      await this.store.latencies.insertMany(waits.map((ms) => ({ day: dayOf(at), kind, ms })));
     }
     await this.store.cursors.updateOne({ _id }, { $max: { seq } }, { upsert: true });
   }
@@ -106,6 +131,8 @@ export class Recorder {
    */
   async memberAdded({ conversationId, userId }: ChatMemberEvent, at: Date): Promise<void> {
     await this.conversationSeen(conversationId, dayOf(at));
+    // TODO(analytics-scan): this filter is not `_id` alone, so FerretDB reads every message ever
+    // sent for each join; joins are far rarer than messages and receipts, but it grows all the same.
     const [last] = await this.store.sent
       .find({ conversationId, sentAt: { $lt: at } })
       .sort({ seq: -1 })
