@@ -259,6 +259,68 @@ t.test('notification delivery through push, email digest and SMS', async (t) => 
     t.same(recipients, [witness.userId], 'only the witness is queued');
   });
 
+  await t.test('members added later are notified, removed ones are not', async (t) => {
+    const owner = await verifiedUser(world);
+    const [stays, joiner, leaver] = [
+      await verifiedUser(world),
+      await verifiedUser(world),
+      await verifiedUser(world),
+    ];
+    for (const user of [stays, joiner, leaver])
+      await setPreferences(world, user, {
+        level: 'all',
+        channels: { push: true, email: false, sms: false },
+        delays: { push: 1 },
+      });
+    const leaverDevice = await subscribePush(world, leaver);
+    await subscribePush(world, stays);
+    const chat = chatApi(world.gateway, owner.accessToken);
+    const group = (await chat.group('crew', [stays.userId, leaver.userId])).body.id;
+    const queuedFor = (messageId: string) =>
+      eventually(async () => {
+        const res = await ledger(world, owner.accessToken, messageId);
+        return res.status === 200 && res.body.recipients.length > 0
+          ? res.body.recipients.map((r) => r.recipientId).sort()
+          : undefined;
+      }, 30_000);
+
+    // The first message has notification learn the members, which it then keeps.
+    const before = (await chat.send(group, 'before the change')).body;
+    t.same(await queuedFor(before.id), [stays.userId, leaver.userId].sort());
+    await eventually(async () =>
+      push.received.some((p) => p.subscriberId === leaverDevice.id) ? true : undefined,
+    );
+
+    const added = await chat.call(`/conversations/${group}/members`, { body: { userIds: [joiner.userId] } });
+    t.equal(added.status, 200);
+    const removed = await chat.call(`/conversations/${group}/members/${leaver.userId}`, { method: 'DELETE' });
+    t.equal(removed.status, 204);
+
+    // Well within the cache's age bound: only chat's member events can have refreshed it.
+    const after = (await chat.send(group, 'after the change')).body;
+    const recipients = await eventually(async () => {
+      const list = await queuedFor(after.id);
+      return list.includes(joiner.userId) ? list : undefined;
+    }, 30_000);
+    t.ok(recipients.includes(stays.userId), 'the member who stayed is queued');
+    t.ok(recipients.includes(joiner.userId), 'the new member is queued');
+    await eventually(async () =>
+      (await timelineEvents(world, owner.accessToken, after.id, stays.userId)).includes('pushed')
+        ? true
+        : undefined,
+    );
+    await sleep(3_000);
+    const leaverPushes = push.received.filter((p) => p.subscriberId === leaverDevice.id);
+    t.notOk(
+      leaverPushes.some((p) => (p.payload.messageIds as string[]).includes(after.id)),
+      'the removed member hears nothing of later messages',
+    );
+    t.same(
+      (await timelineEvents(world, owner.accessToken, after.id, leaver.userId)).filter((e) => e === 'pushed'),
+      [],
+    );
+  });
+
   await t.test('a push endpoint that answers 410 loses its subscription', async (t) => {
     const erin = await verifiedUser(world);
     const frank = await verifiedUser(world);
