@@ -130,6 +130,14 @@ t.test('conversations, roles and message changes', async (t) => {
       [[sent.seq, '']],
       'the tombstone keeps its place',
     );
+    const entry = await bobApi.call<{ lastMessage: { id: string; preview: string; deleted: boolean } }>(
+      `/conversations/${conversation.id}`,
+    );
+    t.match(
+      entry.body.lastMessage,
+      { id: sent.id, preview: '', deleted: true },
+      'the preview shows the deletion',
+    );
     const again = await aliceApi.call(`/messages/${sent.id}`, { method: 'PATCH', body: { text: 'undo' } });
     t.equal(again.status, 409);
   });
@@ -192,19 +200,21 @@ t.test('conversations, roles and message changes', async (t) => {
       const newer = await aliceApi.group('newer', [bob.userId, carol.userId]);
       await aliceApi.send(newer.body.id, 'in newer');
       await aliceApi.send(older.body.id, 'in older, but later');
-      await aliceApi.send(older.body.id, 'and again');
+      const last = await aliceApi.send(older.body.id, 'and agian');
       type Item = {
         id: string;
         unreadCount: number;
-        lastMessage: { preview: string };
+        lastMessage: { id: string; preview: string; deleted: boolean };
         me: { muted: boolean };
       };
+      await aliceApi.call(`/messages/${last.body.id}`, { method: 'PATCH', body: { text: 'and again' } });
       const list = await bobApi.call<{ items: Item[] }>('/conversations');
       t.same(
         list.body.items.map((c) => c.id),
         [older.body.id, newer.body.id],
       );
-      t.equal(list.body.items[0]?.lastMessage.preview, 'and again');
+      t.equal(list.body.items[0]?.lastMessage.preview, 'and again', 'the preview shows the edited text');
+      t.equal(list.body.items[1]?.lastMessage.preview, 'in newer');
       t.same(
         list.body.items.map((c) => c.unreadCount),
         [2, 1],

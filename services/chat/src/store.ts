@@ -12,10 +12,10 @@ export interface ConversationDoc {
   avatarMediaId: string | null;
   createdBy: string;
   createdAt: Date;
-  /** Highest sequence number of a stored message; raised only, with the preview beside it. */
+  /** Highest sequence number of a stored message; raised only. Its message is the list preview. */
   lastSeq: number;
+  /** When the newest message was sent (or the conversation made); raised only. */
   lastActivity: Date;
-  lastMessage: { id: string; seq: number; senderId: string; preview: string; deleted: boolean } | null;
   /** Raised on each change of name, topic or avatar: the id of the change's event. */
   version: number;
   /** A group whose invites an admin approves before the invitee joins; absent means false. */

@@ -50,7 +50,6 @@ t.test('sequence numbers on FerretDB', async (t) => {
       createdAt: new Date(),
       lastSeq: 0,
       lastActivity: new Date(),
-      lastMessage: null,
       version: 0,
     })),
   );

@@ -14,6 +14,7 @@ import { directConversationId, newConversationId } from '../ids';
 import { type ChatStore, type ConversationDoc, type MemberDoc, type Role, memberKey } from '../store';
 import { outranks, requireMember } from './access';
 import { type ConversationView, conversationView } from './view';
+import { lastMessageOf } from './last-message';
 
 export interface ConversationDeps {
   store: ChatStore;
@@ -85,7 +86,6 @@ export class Conversations {
         createdAt: now,
         lastSeq: 0,
         lastActivity: now,
-        lastMessage: null,
         version: 0,
       });
       created = true;
@@ -118,7 +118,6 @@ export class Conversations {
       createdAt: now,
       lastSeq: 0,
       lastActivity: now,
-      lastMessage: null,
       version: 0,
     });
     await this.insertMember(id, userId, 'owner', now, userId);
@@ -130,12 +129,15 @@ export class Conversations {
     const { store } = this.deps;
     const me = await requireMember(store, conversationId, userId);
     const conversation = await this.load(conversationId);
-    const members = await store.members
-      .find({ conversationId }, { projection: { userId: 1, role: 1 } })
-      .sort({ userId: 1 })
-      .limit(MAX_GROUP_MEMBERS)
-      .toArray();
-    return conversationView(conversation, me, {
+    const [members, lastMessage] = await Promise.all([
+      store.members
+        .find({ conversationId }, { projection: { userId: 1, role: 1 } })
+        .sort({ userId: 1 })
+        .limit(MAX_GROUP_MEMBERS)
+        .toArray(),
+      lastMessageOf(store, conversation),
+    ]);
+    return conversationView(conversation, me, lastMessage, {
       members: members.map((m) => ({ userId: m.userId, role: m.role })),
       memberCount: members.length,
       unreadCount: this.unreadCount(me, conversation),
@@ -164,7 +166,9 @@ export class Conversations {
     const items = await Promise.all(
       conversations.map(async (c) => {
         const me = mine.get(c._id) as MemberDoc;
-        return conversationView(c, me, { unreadCount: this.unreadCount(me, c) });
+        return conversationView(c, me, await lastMessageOf(store, c), {
+          unreadCount: this.unreadCount(me, c),
+        });
       }),
     );
     const last = conversations.at(-1);

@@ -1,9 +1,11 @@
 import type { ConversationDoc, MemberDoc } from '../store';
+import type { LastMessage } from './last-message';
 
 /** A conversation as one member sees it. */
 export function conversationView(
   conversation: ConversationDoc,
   me: MemberDoc,
+  lastMessage: LastMessage | null,
   extra: { unreadCount?: number; memberCount?: number; members?: { userId: string; role: string }[] } = {},
 ) {
   return {
@@ -17,7 +19,7 @@ export function conversationView(
     createdAt: conversation.createdAt.toISOString(),
     lastSeq: conversation.lastSeq,
     lastActivity: conversation.lastActivity.toISOString(),
-    lastMessage: conversation.lastMessage,
+    lastMessage,
     version: conversation.version,
     me: {
       role: me.role,

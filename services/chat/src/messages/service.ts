@@ -12,7 +12,7 @@ import type { ChatEvents } from '../events';
 import type { MediaCatalog } from '../media/media-client';
 import { type ChatStore, type MessageDoc, memberKey } from '../store';
 import { insertWithNextSeq } from './sequence';
-import { messageView, previewOf } from './view';
+import { messageView } from './view';
 
 export interface MessageDeps {
   store: ChatStore;
@@ -119,24 +119,13 @@ export class Messages {
       throw new ConflictError('CHAT_CLIENT_MESSAGE_ID_TAKEN', 'This client message id is already used.');
     }
     const message = messageView(doc);
-    // The preview, the sender's own cursor and the event go out together: none depends on the
-    // others, and the send is acknowledged only once all three are done.
-    // The preview follows the newest message; an older send finishing late leaves it alone.
-    const preview = store.conversations.updateOne(
-      { _id: conversationId, $or: [{ lastMessage: null }, { 'lastMessage.seq': { $lt: doc.seq } }] },
-      {
-        $max: { lastSeq: doc.seq },
-        $set: {
-          lastActivity: doc.createdAt,
-          lastMessage: {
-            id: doc._id,
-            seq: doc.seq,
-            senderId: doc.senderId,
-            preview: previewOf(doc),
-            deleted: false,
-          },
-        },
-      },
+    // The conversation's newest number and time, the sender's own cursor and the event go out
+    // together: none depends on the others, and the send is acknowledged once all three are done.
+    // Both numbers only rise, so an older send finishing late changes nothing; the list preview is
+    // the message numbered lastSeq.
+    const newest = store.conversations.updateOne(
+      { _id: conversationId },
+      { $max: { lastSeq: doc.seq, lastActivity: doc.createdAt } },
     );
     // One's own message counts as read and delivered.
     const ownCursor = store.members.updateOne(
@@ -144,7 +133,7 @@ export class Messages {
       { $max: { readSeq: doc.seq, deliveredSeq: doc.seq } },
     );
     const published = events.message(Topics.chatMessageCreated, { conversationId, actorId: userId, message });
-    await Promise.all([preview, ownCursor, published]);
+    await Promise.all([newest, ownCursor, published]);
     return { message, duplicate };
   }
 
@@ -213,7 +202,6 @@ export class Messages {
     );
     if (!updated)
       throw new ConflictError('CHAT_MESSAGE_CHANGED', 'The message changed meanwhile; try again.');
-    await this.refreshPreview(updated);
     return this.announce(Topics.chatMessageEdited, userId, updated);
   }
 
@@ -244,7 +232,6 @@ export class Messages {
       { returnDocument: 'after' },
     );
     if (!updated) return messageView(await this.requireVisible(userId, messageId));
-    await this.refreshPreview(updated);
     return this.announce(Topics.chatMessageDeleted, userId, updated);
   }
 
@@ -282,16 +269,10 @@ export class Messages {
   }
 
   private async requireInConversation(messageId: string, conversationId: string): Promise<MessageDoc> {
-    const doc = await this.deps.store.messages.findOne({ _id: messageId, conversationId });
-    if (!doc) throw new MessageNotFoundError(messageId);
+    // By `_id` alone, then the conversation checked here: the dev store scans on any other filter.
+    const doc = await this.deps.store.messages.findOne({ _id: messageId });
+    if (!doc || doc.conversationId !== conversationId) throw new MessageNotFoundError(messageId);
     return doc;
-  }
-
-  private async refreshPreview(doc: MessageDoc): Promise<void> {
-    await this.deps.store.conversations.updateOne(
-      { _id: doc.conversationId, 'lastMessage.id': doc._id },
-      { $set: { 'lastMessage.preview': previewOf(doc), 'lastMessage.deleted': doc.deletedAt !== null } },
-    );
   }
 
   private async announce(
