@@ -208,10 +208,13 @@ export class Stack {
             String(ports.redis),
             '--dir',
             join(dataDir, 'redis'),
+            // Every write reaches the append-only file before its reply, so a killed or restarted
+            // Redis keeps all it acknowledged; the file is flushed to disk each second, not on every
+            // write (an fsync per write capped the whole platform at tens of messages a second).
             '--appendonly',
             'yes',
             '--appendfsync',
-            'always',
+            'everysec',
             '--save',
             '',
             '--protected-mode',
@@ -233,7 +236,10 @@ export class Stack {
           command: toolBin('ferretdb'),
           args: [
             `--listen-addr=127.0.0.1:${ports.mongo}`,
-            `--sqlite-url=file:${join(dataDir, 'ferretdb')}/`,
+            // Write-ahead log (FerretDB's default) with commits not flushed one by one: a commit is
+            // in the log before it is answered, so it survives the process; a machine crash may
+            // lose the last ones.
+            `--sqlite-url=file:${join(dataDir, 'ferretdb')}/?_pragma=synchronous(normal)`,
             '--log-level=warn',
           ],
         },
