@@ -21,9 +21,10 @@ import type { notifyRecipient } from '@parley/workflows/dist/workflows';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
-import { DEFAULT_PREFERENCES, type NotifyLevel } from '../preferences/schemas';
+import type { NotifyLevel } from '../preferences/schemas';
 import type { DirectoryCache } from './directory-cache';
-import { type DeliveryStore, addTimeline, conversationPreferenceId, deliveryId, readMarkId } from './store';
+import type { LevelCache } from './level-cache';
+import { type DeliveryStore, addTimeline, deliveryId, readMarkId } from './store';
 
 /** Routes of the declarative subscriptions in `components/subscription-notification-*.yaml`. */
 export const CHAT_EVENT_ROUTES = {
@@ -52,7 +53,7 @@ export const CHAT_TOPICS = [
 const SNIPPET_LENGTH = 140;
 /** Recipients signalled at once for one message of a large group. */
 const SIGNAL_CONCURRENCY = 16;
-/** Recipients whose preferences or read marks are looked up at once. */
+/** Recipients whose read marks are looked up at once. */
 const LOOKUP_CONCURRENCY = 16;
 
 export function levelAllows(level: NotifyLevel, kind: NotifyKind): boolean {
@@ -65,6 +66,8 @@ export function levelAllows(level: NotifyLevel, kind: NotifyKind): boolean {
 export interface ChatEventDeps {
   store: DeliveryStore;
   directory: DirectoryCache;
+  /** Recipients' levels as of at most a few seconds ago; the planner re-reads them fresh. */
+  levels: LevelCache;
   temporal: Client;
   logger: Logger;
 }
@@ -132,7 +135,7 @@ async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMessageEve
   if (recipients.length === 0) return;
 
   const signals: { recipientId: string; signal: NotifyMessageSignal }[] = [];
-  const levels = await recipientLevels(store, message.conversationId, recipients);
+  const levels = await deps.levels.levels(message.conversationId, recipients);
   for (const [index, recipientId] of recipients.entries()) {
     const mentioned = message.mentions.includes(recipientId);
     const kind: NotifyKind =
@@ -226,29 +229,6 @@ async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMessageEve
     );
   }
   deps.logger.debug({ messageId: message.id, recipients: unread.length }, 'recipients signalled');
-}
-
-/**
- * Each recipient's level in the conversation, in the order given: their override there, else
- * their global level, else the default. Read fresh for every message, so a change applies to the
- * next one on every instance. One `_id` lookup per document: a filter on anything else (`$in`,
- * `userId`) makes FerretDB decode the whole collection.
- */
-async function recipientLevels(
-  store: DeliveryStore,
-  conversationId: string,
-  recipients: string[],
-): Promise<NotifyLevel[]> {
-  return inBatches(recipients, async (userId) => {
-    const [override, global] = await Promise.all([
-      store.conversationPreferences.findOne(
-        { _id: conversationPreferenceId(userId, conversationId) },
-        { projection: { level: 1 } },
-      ),
-      store.preferences.findOne({ _id: userId }, { projection: { level: 1 } }),
-    ]);
-    return override?.level ?? global?.level ?? DEFAULT_PREFERENCES.level;
-  });
 }
 
 /** Maps items a batch at a time, keeping their order, so a large group does not flood the pool. */

@@ -13,6 +13,7 @@ import type { DeliveryConfig } from './config';
 import { sidecarDirectory } from './directory';
 import { DirectoryCache } from './directory-cache';
 import { deliveryInternalRoutes } from './internal-routes';
+import { LevelCache } from './level-cache';
 import { Planner } from './planner';
 import { openDeliveryStore } from './store';
 
@@ -32,9 +33,12 @@ export async function mountDelivery({ app, db, sidecar, temporal, config, auth, 
   const store = await openDeliveryStore(db);
   const directory = sidecarDirectory(sidecar);
   const planner = new Planner({ store, directory, config });
+  // Shared by the message path, which reads it, and the preference routes, which drop what they change.
+  const levels = new LevelCache(store);
   mountChatEvents(app, {
     store,
     directory: new DirectoryCache(directory),
+    levels,
     temporal,
     logger: logger.child({ component: 'chat-events' }),
   });
@@ -44,7 +48,7 @@ export async function mountDelivery({ app, db, sidecar, temporal, config, auth, 
     smsStatusRoutes(store, { publicUrl: config.PUBLIC_URL, twilioAuthToken: config.TWILIO_AUTH_TOKEN }),
   );
   app.use(unsubscribeRoutes(store, config.NOTIFICATION_LINK_SECRET));
-  app.use(preferenceRoutes(store, directory, auth));
+  app.use(preferenceRoutes(store, directory, levels, auth));
   app.use(
     pushSubscriptionRoutes(store, auth, {
       allowLoopbackHttp: config.PUSH_ALLOW_LOOPBACK_HTTP,

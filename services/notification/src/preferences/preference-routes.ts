@@ -2,13 +2,23 @@ import { principalOf } from '@parley/identity';
 import { parse } from '@parley/service-kit';
 import { type RequestHandler, Router } from 'express';
 import type { Directory } from '../delivery/directory';
+import type { LevelCache } from '../delivery/level-cache';
 import { type DeliveryStore, conversationPreferenceId } from '../delivery/store';
 import { ConversationNotVisibleError } from '../errors';
 import { conversationLevels, loadPreferences, updatePreferences } from './preference-store';
 import { conversationLevelBody, conversationParams, preferencesPatchSchema } from './schemas';
 
-/** `/v1/notifications/preferences`: the caller's global and per-conversation preferences. */
-export function preferenceRoutes(store: DeliveryStore, directory: Directory, auth: RequestHandler): Router {
+/**
+ * `/v1/notifications/preferences`: the caller's global and per-conversation preferences. A change
+ * drops the caller's cached levels on this instance once written, so the next message this
+ * instance handles follows it; other instances follow within the cache's age (`level-cache.ts`).
+ */
+export function preferenceRoutes(
+  store: DeliveryStore,
+  directory: Directory,
+  levels: LevelCache,
+  auth: RequestHandler,
+): Router {
   const router = Router();
   const path = '/v1/notifications/preferences';
 
@@ -25,6 +35,7 @@ export function preferenceRoutes(store: DeliveryStore, directory: Directory, aut
     const { userId } = principalOf(req);
     const patch = parse(preferencesPatchSchema, req.body, 'body');
     await updatePreferences(store, userId, patch);
+    levels.dropUser(userId);
     res.json(await view(userId));
   });
 
@@ -39,6 +50,7 @@ export function preferenceRoutes(store: DeliveryStore, directory: Directory, aut
       { $set: { userId, conversationId, level, updatedAt: new Date() } },
       { upsert: true },
     );
+    levels.dropOverride(userId, conversationId);
     res.json(await view(userId));
   });
 
@@ -46,6 +58,7 @@ export function preferenceRoutes(store: DeliveryStore, directory: Directory, aut
     const { userId } = principalOf(req);
     const { conversationId } = parse(conversationParams, req.params, 'params');
     await store.conversationPreferences.deleteOne({ _id: conversationPreferenceId(userId, conversationId) });
+    levels.dropOverride(userId, conversationId);
     res.status(204).end();
   });
 
