@@ -12,6 +12,13 @@ const route = (topic: string) => `/dapr/events/${topic.replaceAll('.', '-')}`;
 export const REFERENCE_TOPICS = [Topics.chatMessageCreated, Topics.chatMessageDeleted, Topics.userDeleted];
 
 /**
+ * Where the sidecar delivers a new message without attachments: the routing rule in
+ * components/subscription-media-chat-message-created.yaml sends only those with attachments to
+ * the handler, which saves a parse, a validation and a handler run per plain message.
+ */
+const MESSAGE_WITHOUT_MEDIA_ROUTE = `${route(Topics.chatMessageCreated)}-without-media`;
+
+/**
  * Keeps track of which messages carry each media item, from chat's events, and deletes media
  * nobody references any more: when the last message carrying it is deleted, and when its owner's
  * account is deleted while no message carries it. Every handler can run twice harmlessly.
@@ -37,6 +44,11 @@ export function mountReferenceEvents(
         await processing.announceResult(doc, `:${message.id}`);
       }
     }
+  });
+
+  // Nothing to record, only an ack; it counts in no pub/sub delivery metric, only in request latency.
+  app.post(MESSAGE_WITHOUT_MEDIA_ROUTE, (_req, res) => {
+    res.json({ status: 'SUCCESS' });
   });
 
   onEvent(app, route(Topics.chatMessageDeleted), chatMessageEvent, async ({ data }) => {
