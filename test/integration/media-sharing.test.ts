@@ -3,6 +3,7 @@ import t, { type Test } from 'tap';
 import { chatApi } from '../support/chat';
 import { jpegWithGps } from '../support/media';
 import { type MediaBody, fetchLink, mediaApi } from '../support/media-api';
+import { scrapeMetrics, seriesValue } from '../support/metrics';
 import { connectClient } from '../support/sockets';
 import { eventually, startTestStack } from '../support/stack';
 import { callJson, registerAndLogin } from '../support/users';
@@ -90,6 +91,49 @@ t.test('media shared in conversations through a real stack', async (t) => {
       },
     });
     t.equal(invented.status, 404, 'nor media that does not exist');
+  });
+
+  t.test("only a message with attachments reaches media's handler for new messages", async (t) => {
+    const metrics = `http://127.0.0.1:${stack.ports.apps.media.app}/metrics`;
+    const handled = { topic: 'chat.message.created' };
+    const acked = { route: '/dapr/events/chat-message-created-without-media', status: '200' };
+    const counts = async () => {
+      const text = await scrapeMetrics(metrics);
+      return {
+        handled: seriesValue(text, 'pubsub_deliveries_total', handled),
+        acked: seriesValue(text, 'http_request_duration_seconds_count', acked),
+      };
+    };
+    const before = await counts();
+
+    const plain = await adaChat.call(`/conversations/${conversationId}/messages`, {
+      body: { clientMessageId: randomBytes(8).toString('hex'), text: 'no pictures today' },
+    });
+    t.equal(plain.status, 201);
+    const afterPlain = await eventually(async () => {
+      const now = await counts();
+      return now.acked > before.acked ? now : undefined;
+    });
+    t.equal(afterPlain.acked, before.acked + 1, 'the sidecar acknowledges a plain message on the side route');
+    t.equal(afterPlain.handled, before.handled, 'and the handler never sees it');
+
+    const note = await adaMedia.upload('note.txt', 'text/plain', Buffer.from('see attached\n'));
+    t.equal(note.status, 201);
+    const noteId = (await adaMedia.settled(note.body.id)).id;
+    const carrying = await adaChat.call(`/conversations/${conversationId}/messages`, {
+      body: {
+        clientMessageId: randomBytes(8).toString('hex'),
+        text: 'attached',
+        attachments: [{ mediaId: noteId }],
+      },
+    });
+    t.equal(carrying.status, 201);
+    const afterCarrying = await eventually(async () => {
+      const now = await counts();
+      return now.handled > afterPlain.handled ? now : undefined;
+    });
+    t.equal(afterCarrying.handled, afterPlain.handled + 1, 'a message with attachments reaches the handler');
+    t.equal(afterCarrying.acked, afterPlain.acked, 'and not the side route');
   });
 
   let messageId = '';
