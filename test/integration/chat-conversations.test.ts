@@ -142,6 +142,27 @@ t.test('conversations, roles and message changes', async (t) => {
     t.equal(again.status, 409);
   });
 
+  await t.test('a block stops a direct conversation both ways, after messages went through', async (t) => {
+    const [alice, bob] = (await users(2)) as [RegisteredUser, RegisteredUser];
+    const aliceApi = chatApi(gateway, alice.accessToken);
+    const bobApi = chatApi(gateway, bob.accessToken);
+    const direct = await aliceApi.direct(bob.userId);
+    t.equal((await aliceApi.send(direct.body.id, 'hi')).status, 201);
+    t.equal((await bobApi.send(direct.body.id, 'hello')).status, 201);
+    const blocked = await bobApi.call(`/contacts/blocked/${alice.userId}`, { method: 'PUT' });
+    t.ok(blocked.status < 300, 'bob blocks alice');
+    for (const api of [aliceApi, bobApi]) {
+      const refused = await api.send(direct.body.id, 'anyone there?');
+      t.equal(refused.status, 403);
+      t.match(refused.body, { code: 'CHAT_USER_BLOCKED' });
+    }
+    t.same(
+      (await aliceApi.history(direct.body.id)).body.items.map((m) => m.text),
+      ['hi', 'hello'],
+      'nothing refused was stored',
+    );
+  });
+
   await t.test('replies, threads and mentions name only what the conversation holds', async (t) => {
     const [alice, bob, stranger] = (await users(3)) as [RegisteredUser, RegisteredUser, RegisteredUser];
     const aliceApi = chatApi(gateway, alice.accessToken);

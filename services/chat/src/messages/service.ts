@@ -1,6 +1,7 @@
 import { type ChatMessageView, Topics } from '@parley/contracts';
 import type { Directory } from '../auth-client';
 import { requireMember } from '../conversations/access';
+import { ConversationPairs } from '../conversations/pairs';
 import {
   BlockedError,
   ConflictError,
@@ -51,7 +52,11 @@ export interface MessageWithEdits extends ChatMessageView {
 
 /** Messages: send, read history, edit, delete, react. */
 export class Messages {
-  constructor(private readonly deps: MessageDeps) {}
+  private readonly pairs: ConversationPairs;
+
+  constructor(private readonly deps: MessageDeps) {
+    this.pairs = new ConversationPairs(deps.store);
+  }
 
   /**
    * Sends a message, or returns the one an earlier send with the same client message id stored
@@ -63,14 +68,14 @@ export class Messages {
     input: SendInput,
   ): Promise<{ message: ChatMessageView; duplicate: boolean }> {
     const { store, directory, events } = this.deps;
-    // Both reads at once: a send waits for one database round trip here, not two.
-    const [, conversation] = await Promise.all([
+    // Both at once: a send waits for one database round trip here (the pair is mostly remembered).
+    const [, pair] = await Promise.all([
       requireMember(store, conversationId, userId),
-      store.conversations.findOne({ _id: conversationId }),
+      this.pairs.of(conversationId),
     ]);
-    if (!conversation) throw new ConversationNotFoundError(conversationId);
-    if (conversation.directPair) {
-      const peer = conversation.directPair.find((id) => id !== userId);
+    if (pair === undefined) throw new ConversationNotFoundError(conversationId);
+    if (pair) {
+      const peer = pair.find((id) => id !== userId);
       if (peer && (await directory.blockedAmong(userId, [peer])).has(peer)) throw new BlockedError(peer);
     }
     if (input.replyToId) await this.requireInConversation(input.replyToId, conversationId);
