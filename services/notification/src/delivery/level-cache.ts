@@ -13,8 +13,8 @@ export interface LevelCacheOptions {
 }
 
 /**
- * Defaults: ten seconds of trust; 20,000 users, and five overrides each, which covers a 1,000-member
- * group's message stream for a few hundred busy conversations (about 150 bytes an entry).
+ * Defaults: ten seconds of trust; 20,000 users, and five (user, conversation) pairs each, enough
+ * for a hundred 1,000-member groups active at once (about 150 bytes an entry, some 20 MB in all).
  */
 export const LEVEL_CACHE_DEFAULTS: LevelCacheOptions = {
   maxUsers: 20_000,
