@@ -33,7 +33,8 @@ const SEEN_TTL_SECONDS = 24 * 60 * 60;
 /**
  * Turns chat events into socket events. Each event reaches one gateway replica (the replicas share
  * a consumer group); the room broadcast reaches sockets on all of them. An id seen before is
- * skipped, so a redelivered event is not broadcast twice.
+ * skipped, so a redelivered event is not broadcast twice (new messages are deduplicated per socket
+ * instead).
  */
 export function mountRealtimeSubscriptions(
   app: Express,
@@ -46,9 +47,12 @@ export function mountRealtimeSubscriptions(
     if (fresh === 'OK') await apply();
   };
 
-  onEvent(app, eventRoute(Topics.chatMessageCreated), chatMessageEvent, (event) =>
-    once(event, () => realtime.messageCreated(event.data.message)),
-  );
+  // New messages skip the seen-id check: every socket sends a conversation's messages in sequence
+  // order and drops what it already sent, so a redelivered message reaches nobody twice, and
+  // each message is spared a Redis write before it goes out.
+  onEvent(app, eventRoute(Topics.chatMessageCreated), chatMessageEvent, async (event) => {
+    realtime.messageCreated(event.data.message);
+  });
   const messageChanges = [
     [Topics.chatMessageEdited, 'message:edited'],
     [Topics.chatMessageDeleted, 'message:deleted'],
