@@ -72,10 +72,26 @@ export interface MessageDoc {
   version: number;
 }
 
+/**
+ * One list of ids kept beside the members collection, so a socket's handshake reads it by `_id`
+ * instead of querying members. The list may name an id whose membership is gone (it is written
+ * before a membership is inserted and pulled after one is deleted), never miss a current one.
+ */
+export interface MembershipListDoc {
+  _id: string;
+  ids: string[];
+  /** Set once the list was built from the members collection; a list without it is partial. */
+  complete?: boolean;
+}
+
 export interface ChatStore {
   conversations: Collection<ConversationDoc>;
   members: Collection<MemberDoc>;
   messages: Collection<MessageDoc>;
+  /** `_id` is a user id; `ids` are that user's conversations. */
+  userConversations: Collection<MembershipListDoc>;
+  /** `_id` is a conversation id; `ids` are its members. */
+  conversationMembers: Collection<MembershipListDoc>;
 }
 
 export function memberKey(conversationId: string, userId: string): string {
@@ -92,6 +108,8 @@ export async function openStore(db: Db): Promise<ChatStore> {
     conversations: db.collection<ConversationDoc>('conversations'),
     members: db.collection<MemberDoc>('members'),
     messages: db.collection<MessageDoc>('messages'),
+    userConversations: db.collection<MembershipListDoc>('user_conversations'),
+    conversationMembers: db.collection<MembershipListDoc>('conversation_members'),
   };
   await store.messages.createIndex({ conversationId: 1, seq: 1 }, { unique: true, name: 'conversation_seq' });
   await store.messages.createIndex(

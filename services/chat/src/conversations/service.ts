@@ -15,6 +15,7 @@ import { type ChatStore, type ConversationDoc, type MemberDoc, type Role, member
 import { outranks, requireMember } from './access';
 import { type ConversationView, conversationView } from './view';
 import { lastMessageOf } from './last-message';
+import { MembershipLists } from './membership-lists';
 
 export interface ConversationDeps {
   store: ChatStore;
@@ -62,7 +63,11 @@ function isDuplicateKey(err: unknown): boolean {
 
 /** Conversations and their members: who may see, change and join what. */
 export class Conversations {
-  constructor(private readonly deps: ConversationDeps) {}
+  private readonly lists: MembershipLists;
+
+  constructor(private readonly deps: ConversationDeps) {
+    this.lists = new MembershipLists(deps.store);
+  }
 
   /** The one direct conversation of the pair, created on first use. */
   async openDirect(userId: string, otherId: string): Promise<{ view: ConversationView; created: boolean }> {
@@ -334,19 +339,17 @@ export class Conversations {
   }
 
   async conversationIdsOf(userId: string): Promise<string[]> {
-    const members = await this.deps.store.members
-      .find({ userId }, { projection: { conversationId: 1 } })
-      .toArray();
-    return members.map((m) => m.conversationId);
+    return this.lists.conversationsOf(userId);
   }
 
   /** The user's conversations with each one's highest sequence number, for a connecting socket. */
   async cursorsOf(userId: string): Promise<{ id: string; lastSeq: number }[]> {
     const ids = await this.conversationIdsOf(userId);
-    const conversations = await this.deps.store.conversations
-      .find({ _id: { $in: ids } }, { projection: { lastSeq: 1 } })
-      .toArray();
-    return conversations.map((c) => ({ id: c._id, lastSeq: c.lastSeq }));
+    const conversations = await Promise.all(
+      ids.map((_id) => this.deps.store.conversations.findOne({ _id }, { projection: { lastSeq: 1 } })),
+    );
+    // A membership without its conversation is a half-finished create: left out, as `load` does.
+    return conversations.flatMap((c) => (c ? [{ id: c._id, lastSeq: c.lastSeq }] : []));
   }
 
   async memberIds(conversationId: string): Promise<string[]> {
@@ -362,10 +365,8 @@ export class Conversations {
    */
   async audienceOf(userId: string): Promise<{ userIds: string[]; hidden: string[] }> {
     const ids = await this.conversationIdsOf(userId);
-    const members = await this.deps.store.members
-      .find({ conversationId: { $in: ids } }, { projection: { userId: 1 } })
-      .toArray();
-    const others = [...new Set(members.map((m) => m.userId))].filter((id) => id !== userId);
+    const members = await Promise.all(ids.map((id) => this.lists.membersOf(id)));
+    const others = [...new Set(members.flat())].filter((id) => id !== userId);
     const blocked = await this.deps.directory.blockedAmong(userId, others);
     return { userIds: others.filter((id) => !blocked.has(id)), hidden: [...blocked] };
   }
@@ -400,18 +401,22 @@ export class Conversations {
   /** Adds a membership if absent and announces it; an existing membership is left as it is. */
   private async insertMember(conversationId: string, userId: string, role: Role, now: Date, actorId: string) {
     const member = newMember(conversationId, userId, role, now);
+    // Listed first, so a crash before the insert leaves only a listing that readers drop.
+    await this.lists.listing(conversationId, userId);
     try {
       await this.deps.store.members.insertOne(member);
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       return;
     }
+    await this.lists.listed(conversationId, userId);
     await this.deps.events.member('added', { conversationId, userId, actorId, role }, now);
   }
 
   private async deleteMember(member: MemberDoc, actorId: string): Promise<void> {
     const result = await this.deps.store.members.deleteOne({ _id: member._id });
     if (result.deletedCount === 0) return;
+    await this.lists.unlist(member.conversationId, member.userId);
     await this.deps.events.member(
       'removed',
       { conversationId: member.conversationId, userId: member.userId, actorId, role: member.role },

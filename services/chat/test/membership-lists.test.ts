@@ -1,0 +1,110 @@
+import t from 'tap';
+import type { Logger } from '@parley/service-kit';
+import type { Directory } from '../src/auth-client';
+import { Conversations } from '../src/conversations/service';
+import type { ChatEvents } from '../src/events';
+import { type ChatStore, memberKey, openStore } from '../src/store';
+import { connect, startFerretDb } from './ferretdb';
+
+const directory: Directory = {
+  requireUser: async () => {},
+  blockedAmong: async () => new Set<string>(),
+};
+const events = { member: async () => {}, conversation: async () => {} } as unknown as ChatEvents;
+
+function conversationsOn(store: ChatStore): Conversations {
+  return new Conversations({ store, directory, events, logger: {} as Logger });
+}
+
+t.test('membership lists on FerretDB', async (t) => {
+  const url = await startFerretDb(t);
+  const store = await openStore((await connect(t, url)).db('parley_chat_lists_test'));
+  const chat = conversationsOn(store);
+
+  await t.test('a member added to a group is listed, and a removed one is not', async (t) => {
+    const group = await chat.createGroup('u_owner', { name: 'g', memberIds: ['u_a'] });
+    await chat.addMembers('u_owner', group.id, ['u_b']);
+    t.same(
+      (await chat.cursorsOf('u_b')).map((c) => c.id),
+      [group.id],
+    );
+    t.same((await chat.audienceOf('u_b')).userIds.sort(), ['u_a', 'u_owner']);
+
+    await chat.removeMember('u_owner', group.id, 'u_b');
+    t.same(await chat.cursorsOf('u_b'), []);
+    t.same((await chat.audienceOf('u_owner')).userIds, ['u_a']);
+  });
+
+  await t.test('a listed conversation whose membership is gone is not returned', async (t) => {
+    const group = await chat.createGroup('u_c', { name: 'g', memberIds: [] });
+    // What a crash between listing and inserting a membership leaves behind.
+    await store.userConversations.updateOne(
+      { _id: 'u_c' },
+      { $addToSet: { ids: 'c_000000000000000000000999' } },
+      { upsert: true },
+    );
+    t.same(
+      (await chat.cursorsOf('u_c')).map((c) => c.id),
+      [group.id],
+    );
+  });
+
+  await t.test('lists are built once from memberships stored before them', async (t) => {
+    const conversationId = 'c_000000000000000000000abc';
+    await store.conversations.insertOne({
+      _id: conversationId,
+      type: 'group',
+      directPair: null,
+      name: 'old',
+      topic: null,
+      avatarMediaId: null,
+      createdBy: 'u_old1',
+      createdAt: new Date(),
+      lastSeq: 7,
+      lastActivity: new Date(),
+      version: 0,
+    });
+    for (const userId of ['u_old1', 'u_old2']) {
+      await store.members.insertOne({
+        _id: memberKey(conversationId, userId),
+        conversationId,
+        userId,
+        role: 'member',
+        joinedAt: new Date(),
+        muted: false,
+        archived: false,
+        readSeq: 0,
+        readAt: null,
+        deliveredSeq: 0,
+        deliveredAt: null,
+        devices: {},
+      });
+    }
+
+    t.same(await chat.cursorsOf('u_old1'), [{ id: conversationId, lastSeq: 7 }]);
+    t.same((await chat.audienceOf('u_old1')).userIds, ['u_old2']);
+    t.same(await store.userConversations.findOne({ _id: 'u_old1' }), {
+      _id: 'u_old1',
+      ids: [conversationId],
+      complete: true,
+    });
+    t.same((await store.conversationMembers.findOne({ _id: conversationId }))?.ids.sort(), [
+      'u_old1',
+      'u_old2',
+    ]);
+  });
+
+  await t.test('a user added to a half-built list still gets the older conversations', async (t) => {
+    const conversationId = 'c_000000000000000000000abc';
+    // A listing made before the first read starts the list without marking it complete.
+    await store.userConversations.updateOne(
+      { _id: 'u_old2' },
+      { $addToSet: { ids: 'c_000000000000000000000def' } },
+      { upsert: true },
+    );
+    t.same(
+      (await chat.cursorsOf('u_old2')).map((c) => c.id),
+      [conversationId],
+    );
+  });
+});
