@@ -1,5 +1,15 @@
-import type { Collection } from 'mongodb';
+import { type Collection, MongoServerError } from 'mongodb';
 import { type ChatStore, type MembershipListDoc, memberKey } from '../store';
+
+/** Two upserts of one missing `_id` at once may both insert; the loser's retry updates instead. */
+async function upserting<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
+    return write();
+  }
+}
 
 /**
  * Each user's conversation ids and each conversation's member ids, kept by `_id` beside the
@@ -61,15 +71,19 @@ export class MembershipLists {
   private async add(conversationId: string, userId: string): Promise<void> {
     const { store } = this;
     await Promise.all([
-      store.userConversations.updateOne(
-        { _id: userId },
-        { $addToSet: { ids: conversationId } },
-        { upsert: true },
+      upserting(() =>
+        store.userConversations.updateOne(
+          { _id: userId },
+          { $addToSet: { ids: conversationId } },
+          { upsert: true },
+        ),
       ),
-      store.conversationMembers.updateOne(
-        { _id: conversationId },
-        { $addToSet: { ids: userId } },
-        { upsert: true },
+      upserting(() =>
+        store.conversationMembers.updateOne(
+          { _id: conversationId },
+          { $addToSet: { ids: userId } },
+          { upsert: true },
+        ),
       ),
     ]);
   }
@@ -89,10 +103,12 @@ export class MembershipLists {
     if (list?.complete) return list.ids;
     const members = await this.store.members.find({ [by]: key }, { projection: { [of]: 1 } }).toArray();
     const found = members.map((m) => m[of]);
-    const built = await lists.findOneAndUpdate(
-      { _id: key },
-      { $addToSet: { ids: { $each: found } }, $set: { complete: true } },
-      { upsert: true, returnDocument: 'after' },
+    const built = await upserting(() =>
+      lists.findOneAndUpdate(
+        { _id: key },
+        { $addToSet: { ids: { $each: found } }, $set: { complete: true } },
+        { upsert: true, returnDocument: 'after' },
+      ),
     );
     return built?.ids ?? found;
   }
