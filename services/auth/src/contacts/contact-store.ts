@@ -1,4 +1,14 @@
-import type { Collection, Db } from 'mongodb';
+import { type Collection, type Db, MongoServerError } from 'mongodb';
+
+/** Two upserts of one missing `_id` at once may both insert; the loser's retry updates instead. */
+async function upserting<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
+    return write();
+  }
+}
 
 interface ContactDoc {
   /** `<ownerId>:<contactId>`, so adding twice is one document. */
@@ -16,14 +26,32 @@ interface BlockDoc {
   createdAt: Date;
 }
 
+/**
+ * One user's blocks both ways, read by `_id` so a socket's handshake never queries blocks (a full
+ * scan on the dev store). It may over-state, which only hides presence and is confirmed against
+ * `blocks` on read; it must never under-state, so an id is listed before its block is stored and
+ * unlisted after it is deleted.
+ */
+interface BlockListDoc {
+  _id: string;
+  /** Users this user blocked. */
+  blocked: string[];
+  /** Users who blocked this user. */
+  blockedBy: string[];
+  /** Set once built from `blocks`; a list without it is partial (data from before the lists). */
+  complete?: boolean;
+}
+
 /** Each user's contacts and blocks. A block holds in both directions for the chat service. */
 export class ContactStore {
   private readonly contacts: Collection<ContactDoc>;
   private readonly blocks: Collection<BlockDoc>;
+  private readonly blockLists: Collection<BlockListDoc>;
 
   constructor(db: Db) {
     this.contacts = db.collection<ContactDoc>('contacts');
     this.blocks = db.collection<BlockDoc>('blocks');
+    this.blockLists = db.collection<BlockListDoc>('block_lists');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -52,16 +80,29 @@ export class ContactStore {
 
   /** Blocking also drops the blocked user from the blocker's contacts. */
   async block(blockerId: string, blockedId: string): Promise<void> {
+    await this.listBlock(blockerId, blockedId);
     await this.blocks.updateOne(
       { _id: `${blockerId}:${blockedId}` },
       { $setOnInsert: { blockerId, blockedId, createdAt: new Date() } },
       { upsert: true },
     );
+    // Again: an unblock racing this call may have unlisted the pair between the first listing and the upsert.
+    await this.listBlock(blockerId, blockedId);
     await this.remove(blockerId, blockedId);
   }
 
   async unblock(blockerId: string, blockedId: string): Promise<boolean> {
-    return (await this.blocks.deleteOne({ _id: `${blockerId}:${blockedId}` })).deletedCount === 1;
+    const _id = `${blockerId}:${blockedId}`;
+    const deleted = (await this.blocks.deleteOne({ _id })).deletedCount === 1;
+    if (!deleted) return false;
+    await Promise.all([
+      this.blockLists.updateOne({ _id: blockerId }, { $pull: { blocked: blockedId } }),
+      this.blockLists.updateOne({ _id: blockedId }, { $pull: { blockedBy: blockerId } }),
+    ]);
+    // A block racing this call may have stored the pair again before the pull.
+    if (await this.blocks.findOne({ _id }, { projection: { _id: 1 } }))
+      await this.listBlock(blockerId, blockedId);
+    return true;
   }
 
   async listBlocked(blockerId: string): Promise<string[]> {
@@ -69,24 +110,71 @@ export class ContactStore {
     return docs.map((d) => d.blockedId);
   }
 
-  /** The ids among `others` that `userId` blocked or that blocked `userId`. */
+  /**
+   * The ids among `others` that `userId` blocked or that blocked `userId`: the user's block list,
+   * each listed pair among `others` confirmed by its block's `_id`.
+   */
   async blockedAmong(userId: string, others: readonly string[]): Promise<string[]> {
     if (others.length === 0) return [];
-    const list = [...others];
-    const docs = await this.blocks
-      .find({
-        $or: [
-          { blockerId: userId, blockedId: { $in: list } },
-          { blockedId: userId, blockerId: { $in: list } },
-        ],
-      })
-      .toArray();
-    const blocked = new Set(docs.map((d) => (d.blockerId === userId ? d.blockedId : d.blockerId)));
-    return list.filter((id) => blocked.has(id));
+    const asked = new Set(others);
+    const list = await this.blockListOf(userId);
+    const keys = [
+      ...list.blocked.filter((id) => asked.has(id)).map((id) => ({ id, _id: `${userId}:${id}` })),
+      ...list.blockedBy.filter((id) => asked.has(id)).map((id) => ({ id, _id: `${id}:${userId}` })),
+    ];
+    const found = await Promise.all(
+      keys.map(({ _id }) => this.blocks.findOne({ _id }, { projection: { _id: 1 } })),
+    );
+    const blocked = new Set(keys.filter((_, i) => found[i] !== null).map((k) => k.id));
+    return others.filter((id) => blocked.has(id));
   }
 
   async deleteAll(userId: string): Promise<void> {
     await this.contacts.deleteMany({ $or: [{ ownerId: userId }, { contactId: userId }] });
+    // The others' lists keep naming this user; that over-states, and their reads confirm it away.
     await this.blocks.deleteMany({ $or: [{ blockerId: userId }, { blockedId: userId }] });
+    await this.blockLists.deleteOne({ _id: userId });
+  }
+
+  private async listBlock(blockerId: string, blockedId: string): Promise<void> {
+    await Promise.all([
+      upserting(() =>
+        this.blockLists.updateOne(
+          { _id: blockerId },
+          { $addToSet: { blocked: blockedId } },
+          { upsert: true },
+        ),
+      ),
+      upserting(() =>
+        this.blockLists.updateOne(
+          { _id: blockedId },
+          { $addToSet: { blockedBy: blockerId } },
+          { upsert: true },
+        ),
+      ),
+    ]);
+  }
+
+  /**
+   * The user's list, built once from `blocks` when missing or partial. Building merges into what is
+   * there, so it cannot drop a pair that a concurrent block listed.
+   */
+  private async blockListOf(userId: string): Promise<{ blocked: string[]; blockedBy: string[] }> {
+    const list = await this.blockLists.findOne({ _id: userId });
+    if (list?.complete) return { blocked: list.blocked ?? [], blockedBy: list.blockedBy ?? [] };
+    const docs = await this.blocks.find({ $or: [{ blockerId: userId }, { blockedId: userId }] }).toArray();
+    const blocked = docs.filter((d) => d.blockerId === userId).map((d) => d.blockedId);
+    const blockedBy = docs.filter((d) => d.blockedId === userId).map((d) => d.blockerId);
+    const built = await upserting(() =>
+      this.blockLists.findOneAndUpdate(
+        { _id: userId },
+        {
+          $addToSet: { blocked: { $each: blocked }, blockedBy: { $each: blockedBy } },
+          $set: { complete: true },
+        },
+        { upsert: true, returnDocument: 'after' },
+      ),
+    );
+    return { blocked: built?.blocked ?? blocked, blockedBy: built?.blockedBy ?? blockedBy };
   }
 }
