@@ -131,8 +131,21 @@ export class ContactStore {
 
   async deleteAll(userId: string): Promise<void> {
     await this.contacts.deleteMany({ $or: [{ ownerId: userId }, { contactId: userId }] });
-    // The others' lists keep naming this user; that over-states, and their reads confirm it away.
-    await this.blocks.deleteMany({ $or: [{ blockerId: userId }, { blockedId: userId }] });
+    const own = await this.blockLists.findOne({ _id: userId });
+    const filter = { $or: [{ blockerId: userId }, { blockedId: userId }] };
+    const pairs = await this.blocks.find(filter).toArray();
+    await this.blocks.deleteMany(filter);
+    // Unlisted after the blocks are gone, as in unblock; the account's id is kept nowhere after this.
+    const others = new Set([
+      ...(own?.blocked ?? []),
+      ...(own?.blockedBy ?? []),
+      ...pairs.map((d) => (d.blockerId === userId ? d.blockedId : d.blockerId)),
+    ]);
+    await Promise.all(
+      [...others].map((_id) =>
+        this.blockLists.updateOne({ _id }, { $pull: { blocked: userId, blockedBy: userId } }),
+      ),
+    );
     await this.blockLists.deleteOne({ _id: userId });
   }
 
