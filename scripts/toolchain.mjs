@@ -4,7 +4,7 @@
 // before `npm install`.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,9 +21,14 @@ export function toolSpecs(optIn = []) {
   return wanted.map(([name, spec]) => {
     const hash = createHash('sha256').update(JSON.stringify(spec));
     if (spec.dir) {
-      // A module that only pins an upstream command (a `tool` line in go.mod) has no main.go.
-      for (const file of ['go.mod', 'go.sum', 'main.go']) {
-        const path = join(root, spec.dir, file);
+      // The module file, its sums and its own Go sources but tests (a module that only pins an
+      // upstream command, with a `tool` line in go.mod, has none).
+      const dir = join(root, spec.dir);
+      const sources = readdirSync(dir)
+        .filter((f) => f.endsWith('.go') && !f.endsWith('_test.go'))
+        .sort();
+      for (const file of ['go.mod', 'go.sum', ...sources]) {
+        const path = join(dir, file);
         if (existsSync(path)) hash.update(readFileSync(path));
       }
     }

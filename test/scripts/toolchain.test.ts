@@ -30,3 +30,14 @@ t.test('every pinned tool is built and current after npm test prepared the check
   t.equal(result.status, 0, result.stderr);
   t.same(result.stdout.trim().split('\n').sort(), ['daprd current', 'ferretdb current', 'temporal current']);
 });
+
+t.test("the FerretDB command's own Go tests pass (the _id index keeper)", async (t) => {
+  const result = spawnSync('go', ['test', '-count=1', './...'], {
+    cwd: join(root, 'tools', 'ferretdb'),
+    encoding: 'utf8',
+    // Builds with what prepare fetched; nothing is downloaded here.
+    env: { ...process.env, GOFLAGS: '-mod=readonly' },
+  });
+  t.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+  t.match(result.stdout, /^ok\s+parley\/tools\/ferretdb/m);
+});

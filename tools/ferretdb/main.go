@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -40,6 +41,7 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go keepIDIndexes(ctx, *sqliteURL, 3*time.Second, logger)
 	logger.Info("listening", "addr", *listen)
 	if err := server.Run(ctx); err != nil {
 		logger.Error("stopped with an error", "err", err)
