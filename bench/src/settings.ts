@@ -51,7 +51,7 @@ export function parseSettings(argv: readonly string[]): BenchSettings {
   if (!(runs >= 1)) throw new Error('--runs must be a positive number');
   return {
     quick,
-    clients: quick ? 200 : 400,
+    clients: quick ? 200 : 2_000,
     roomSize: 10,
     devicesPerUser: 2,
     payloadBytes: 200,
@@ -63,7 +63,7 @@ export function parseSettings(argv: readonly string[]): BenchSettings {
     searchMaxSteps: quick ? 5 : 8,
     p99LimitMs: 250,
     idleClients: quick ? [500, 1_000] : [5_000, 10_000],
-    idleConnectMs: quick ? 60_000 : 90_000,
+    idleConnectMs: quick ? 60_000 : 150_000,
     daprRate: quick ? 100 : 200,
     daprRunMs: quick ? 3_000 : 4_000,
     fresh: argv.includes('--fresh'),

@@ -164,6 +164,8 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
       const all = stackPids(stack, dataDir);
       return Object.fromEntries(Object.entries(all).filter(([name]) => !name.startsWith('gateway-2')));
     };
+    // Connecting leaves work behind too (presence announced to each user's audience).
+    await waitUntilQuiet(pids, log, 60_000);
     const target: Target = {
       config: 'full stack',
       loadgen,
@@ -216,6 +218,7 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
         throw new Error(`${answer.failed} clients could not connect: ${answer.firstError}`);
       }
       const bothPids = () => stackPids(stack, dataDir);
+      await waitUntilQuiet(bothPids, log, 60_000);
       twoGateways = await measure(
         { ...target, config: 'full stack, 2 gateways', serverPids: bothPids },
         referenceRate,
