@@ -5,3 +5,4 @@ export * from './ports';
 export * from './process';
 export * from './secrets';
 export * from './stack';
+export * from './private-ferretdb';
