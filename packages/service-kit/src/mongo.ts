@@ -1,4 +1,4 @@
-import { type Db, MongoClient } from 'mongodb';
+import { type Db, MongoClient, MongoServerError } from 'mongodb';
 import { DependencyError } from './errors';
 import type { ReadinessCheck } from './health';
 import { recordCommandStats } from './mongo-stats';
@@ -48,4 +48,17 @@ export async function connectMongo(
       await client.close();
     },
   };
+}
+
+/**
+ * Runs an upsert, and runs it once more if it failed on a duplicate key: two first upserts of the
+ * same missing `_id` at once may both try to insert it, and the loser's second try finds it.
+ */
+export async function upsertRetried<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
+    return write();
+  }
 }

@@ -1,14 +1,5 @@
-import { type Collection, type Db, MongoServerError } from 'mongodb';
-
-/** Two upserts of one missing `_id` at once may both insert; the loser's retry updates instead. */
-async function upserting<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (err) {
-    if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
-    return write();
-  }
-}
+import { type Collection, type Db } from 'mongodb';
+import { upsertRetried } from '@parley/service-kit';
 
 interface ContactDoc {
   /** `<ownerId>:<contactId>`, so adding twice is one document. */
@@ -151,14 +142,14 @@ export class ContactStore {
 
   private async listBlock(blockerId: string, blockedId: string): Promise<void> {
     await Promise.all([
-      upserting(() =>
+      upsertRetried(() =>
         this.blockLists.updateOne(
           { _id: blockerId },
           { $addToSet: { blocked: blockedId } },
           { upsert: true },
         ),
       ),
-      upserting(() =>
+      upsertRetried(() =>
         this.blockLists.updateOne(
           { _id: blockedId },
           { $addToSet: { blockedBy: blockerId } },
@@ -178,7 +169,7 @@ export class ContactStore {
     const docs = await this.blocks.find({ $or: [{ blockerId: userId }, { blockedId: userId }] }).toArray();
     const blocked = docs.filter((d) => d.blockerId === userId).map((d) => d.blockedId);
     const blockedBy = docs.filter((d) => d.blockedId === userId).map((d) => d.blockerId);
-    const built = await upserting(() =>
+    const built = await upsertRetried(() =>
       this.blockLists.findOneAndUpdate(
         { _id: userId },
         {

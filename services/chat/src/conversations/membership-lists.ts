@@ -1,15 +1,6 @@
-import { type Collection, MongoServerError } from 'mongodb';
+import { type Collection } from 'mongodb';
+import { upsertRetried } from '@parley/service-kit';
 import { type ChatStore, type MembershipListDoc, memberKey } from '../store';
-
-/** Two upserts of one missing `_id` at once may both insert; the loser's retry updates instead. */
-async function upserting<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (err) {
-    if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
-    return write();
-  }
-}
 
 /**
  * Each user's conversation ids and each conversation's member ids, kept by `_id` beside the
@@ -71,14 +62,14 @@ export class MembershipLists {
   private async add(conversationId: string, userId: string): Promise<void> {
     const { store } = this;
     await Promise.all([
-      upserting(() =>
+      upsertRetried(() =>
         store.userConversations.updateOne(
           { _id: userId },
           { $addToSet: { ids: conversationId } },
           { upsert: true },
         ),
       ),
-      upserting(() =>
+      upsertRetried(() =>
         store.conversationMembers.updateOne(
           { _id: conversationId },
           { $addToSet: { ids: userId } },
@@ -103,7 +94,7 @@ export class MembershipLists {
     if (list?.complete) return list.ids;
     const members = await this.store.members.find({ [by]: key }, { projection: { [of]: 1 } }).toArray();
     const found = members.map((m) => m[of]);
-    const built = await upserting(() =>
+    const built = await upsertRetried(() =>
       lists.findOneAndUpdate(
         { _id: key },
         { $addToSet: { ids: { $each: found } }, $set: { complete: true } },
