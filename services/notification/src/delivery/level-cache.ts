@@ -13,13 +13,14 @@ export interface LevelCacheOptions {
 }
 
 /**
- * Defaults: ten seconds of trust; 20,000 users, and five (user, conversation) pairs each, enough
- * for a hundred 1,000-member groups active at once (about 150 bytes an entry, some 20 MB in all).
+ * Defaults: thirty seconds of trust (an active recipient gets several messages in that time);
+ * 20,000 users, and five (user, conversation) pairs each, enough for a hundred 1,000-member groups
+ * active at once (about 150 bytes an entry, some 20 MB in all).
  */
 export const LEVEL_CACHE_DEFAULTS: LevelCacheOptions = {
   maxUsers: 20_000,
   maxOverrides: 100_000,
-  maxAgeMs: 10_000,
+  maxAgeMs: 30_000,
 };
 
 /**
