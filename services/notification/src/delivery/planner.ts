@@ -101,6 +101,9 @@ export class Planner {
       else candidates.push({ ...message, view });
     }
     if (candidates.length === 0) return plan;
+    // Signals reach the workflow in whatever order the events were handled in; what is sent, and
+    // the key a send is known by (its first message), follow the conversation's order instead.
+    candidates.sort((a, b) => a.conversationId.localeCompare(b.conversationId) || a.seq - b.seq);
 
     const reachable = await this.reachable(step, preferences, contact, userId);
     if (!reachable) {
