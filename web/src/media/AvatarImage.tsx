@@ -1,9 +1,14 @@
 import { useEffect, useState } from 'react';
+import { ApiError } from '../api/http';
 import { mediaLink } from './media-api';
+
+/** Waits between asks while a picture is still being processed: a just-set avatar is. */
+const NOT_READY_RETRY_MS = [1_000, 2_000, 4_000, 8_000, 15_000];
 
 /**
  * A person's profile picture (the thumbnail of their avatar media), or their initials while it
- * loads, when there is none, or when it cannot be shown.
+ * loads, when there is none, or when it cannot be shown. A picture still being processed is
+ * asked for again a few times, so a new avatar appears without a reload.
  */
 export function AvatarImage(props: { mediaId: string | null | undefined; initials: string }) {
   const { mediaId, initials } = props;
@@ -12,12 +17,22 @@ export function AvatarImage(props: { mediaId: string | null | undefined; initial
     setUrl(null);
     if (!mediaId) return;
     let live = true;
-    mediaLink(mediaId, 'thumbnail').then(
-      (link) => live && setUrl(link.url),
-      () => undefined,
-    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const ask = (attempt: number) => {
+      mediaLink(mediaId, 'thumbnail').then(
+        (link) => live && setUrl(link.url),
+        (err: unknown) => {
+          const wait = NOT_READY_RETRY_MS[attempt];
+          if (live && wait !== undefined && err instanceof ApiError && err.code === 'MEDIA_NOT_READY') {
+            timer = setTimeout(() => ask(attempt + 1), wait);
+          }
+        },
+      );
+    };
+    ask(0);
     return () => {
       live = false;
+      clearTimeout(timer);
     };
   }, [mediaId]);
   if (!url) return <>{initials}</>;
