@@ -344,6 +344,59 @@ t.test('chat through two gateway replicas', async (t) => {
     );
   });
 
+  await t.test(
+    'a reconnecting socket joins the conversations its user holds now, and no others',
+    async (t) => {
+      const [owner, joiner, leaver] = (await registerUsers(gatewayA, 3)) as [
+        RegisteredUser,
+        RegisteredUser,
+        RegisteredUser,
+      ];
+      const ownerApi = chatApi(gatewayA, owner.accessToken);
+      const group = await ownerApi.group('reconnect', [leaver.userId]);
+      // Both hold a socket before the change, so the handshake lists are read once before it.
+      const joinerBefore = await connectClient(t, gatewayA, { token: joiner.accessToken });
+      const leaverBefore = await connectClient(t, gatewayB, { token: leaver.accessToken });
+      await ownerApi.send(group.body.id, 'before');
+      await leaverBefore.waitFor<MessageBody>('message', (m) => m.text === 'before');
+      const added = await ownerApi.call(`/conversations/${group.body.id}/members`, {
+        body: { userIds: [joiner.userId] },
+      });
+      t.equal(added.status, 200);
+      const removed = await ownerApi.call(`/conversations/${group.body.id}/members/${leaver.userId}`, {
+        method: 'DELETE',
+      });
+      t.equal(removed.status, 204);
+      joinerBefore.close();
+      leaverBefore.close();
+
+      const joinerAfter = await connectClient(t, gatewayB, { token: joiner.accessToken });
+      const leaverAfter = await connectClient(t, gatewayA, { token: leaver.accessToken });
+      const sent = await joinerAfter.request('message:send', {
+        conversationId: group.body.id,
+        clientMessageId: randomUUID(),
+        text: 'after',
+      });
+      t.equal(sent.ok, true, 'the added member sends on the new socket');
+      await joinerAfter.waitFor<MessageBody>('message', (m) => m.text === 'after');
+      const refused = await leaverAfter.request('message:send', {
+        conversationId: group.body.id,
+        clientMessageId: randomUUID(),
+        text: 'still here?',
+      });
+      t.equal(refused.ok, false, 'the removed member cannot send on the new socket');
+      await ownerApi.send(group.body.id, 'owner after');
+      await joinerAfter.waitFor<MessageBody>('message', (m) => m.text === 'owner after');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      t.notOk(
+        leaverAfter
+          .events<MessageBody>('message')
+          .some((m) => m.text === 'after' || m.text === 'owner after'),
+        'the removed member receives nothing on the new socket',
+      );
+    },
+  );
+
   // Last: it kills the second replica.
   await t.test('users of a replica that crashed do not stay online', async (t) => {
     const [hank, iris] = (await registerUsers(gatewayA, 2)) as [RegisteredUser, RegisteredUser];
