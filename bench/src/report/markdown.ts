@@ -179,12 +179,10 @@ export function renderMarkdown(meta: ReportMeta, r: BenchResults, goals: GoalRes
         '',
         '| service database | command | per message | mean ms |',
         '| --- | --- | --: | --: |',
-        ...commands
-          .slice(0, 15)
-          .map(
-            (c) =>
-              `| ${c.database} | ${c.command.replace(/\|/g, '\\|')} | ${fixed(c.perMessage, 2)} | ${fixed(c.meanMs, 1)} |`,
-          ),
+        ...commands.slice(0, 15).map((c) => {
+          const command = c.command.replace(/\|/g, '\\|');
+          return `| ${c.database} | ${command} | ${fixed(c.perMessage, 2)} | ${fixed(c.meanMs, 1)} |`;
+        }),
         '',
       );
     }
