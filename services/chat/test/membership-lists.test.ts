@@ -35,6 +35,27 @@ t.test('membership lists on FerretDB', async (t) => {
     t.same((await chat.audienceOf('u_owner')).userIds, ['u_a']);
   });
 
+  await t.test('a new conversation starts with a complete member list', async (t) => {
+    const group = await chat.createGroup('u_new', { name: 'g', memberIds: ['u_new_a'] });
+    t.match(await store.conversationMembers.findOne({ _id: group.id }), { complete: true });
+    // A membership written behind the lists' back is not picked up: the list was never rebuilt.
+    await store.members.insertOne({
+      _id: memberKey(group.id, 'u_stray'),
+      conversationId: group.id,
+      userId: 'u_stray',
+      role: 'member',
+      joinedAt: new Date(),
+      muted: false,
+      archived: false,
+      readSeq: 0,
+      readAt: null,
+      deliveredSeq: 0,
+      deliveredAt: null,
+      devices: {},
+    });
+    t.same((await chat.audienceOf('u_new')).userIds, ['u_new_a']);
+  });
+
   await t.test('a listed conversation whose membership is gone is not returned', async (t) => {
     const group = await chat.createGroup('u_c', { name: 'g', memberIds: [] });
     // What a crash between listing and inserting a membership leaves behind.

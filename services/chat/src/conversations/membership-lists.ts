@@ -12,6 +12,20 @@ import { type ChatStore, type MembershipListDoc, memberKey } from '../store';
 export class MembershipLists {
   constructor(private readonly store: ChatStore) {}
 
+  /**
+   * A conversation just made has no members yet, so its list is complete as it starts: its first
+   * read needs no build from the members collection.
+   */
+  async started(conversationId: string): Promise<void> {
+    await upsertRetried(() =>
+      this.store.conversationMembers.updateOne(
+        { _id: conversationId },
+        { $set: { complete: true }, $setOnInsert: { ids: [] } },
+        { upsert: true },
+      ),
+    );
+  }
+
   /** Before inserting a membership. */
   async listing(conversationId: string, userId: string): Promise<void> {
     await this.add(conversationId, userId);

@@ -97,6 +97,7 @@ export class Conversations {
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
     }
+    if (created) await this.lists.started(id);
     // Both memberships are (re)asserted, so a half-finished earlier open completes here.
     for (const member of [userId, otherId]) await this.insertMember(id, member, 'member', now, userId);
     return { view: await this.get(userId, id), created };
@@ -125,6 +126,7 @@ export class Conversations {
       lastActivity: now,
       version: 0,
     });
+    await this.lists.started(id);
     await this.insertMember(id, userId, 'owner', now, userId);
     for (const other of others) await this.insertMember(id, other, 'member', now, userId);
     return this.get(userId, id);
