@@ -268,7 +268,8 @@ t.test('two people chat in real time in the browser', async (t) => {
     // bob sees alice's picture beside their conversation once he loads her profile again.
     await b.page.goto(`${base}/`);
     const avatar = b.page.locator('aside.sidebar a.conversation-link img.avatar-image').first();
-    await avatar.waitFor({ timeout: VISIBLE });
+    // The picture is processed after it is saved; on a loaded machine that outlasts VISIBLE.
+    await avatar.waitFor({ timeout: 3 * VISIBLE });
     await eventually(async () =>
       (await avatar.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth > 0))
         ? true

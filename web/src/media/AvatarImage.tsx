@@ -2,8 +2,11 @@ import { useEffect, useState } from 'react';
 import { ApiError } from '../api/http';
 import { mediaLink } from './media-api';
 
-/** Waits between asks while a picture is still being processed: a just-set avatar is. */
-const NOT_READY_RETRY_MS = [1_000, 2_000, 4_000, 8_000, 15_000];
+/**
+ * Waits between asks while a picture is still being processed (a just-set avatar is; on a busy
+ * server that can take a while): about three minutes in all, then the initials stay.
+ */
+const NOT_READY_RETRY_MS = [1_000, 2_000, 4_000, 8_000, ...Array<number>(11).fill(15_000)];
 
 /**
  * A person's profile picture (the thumbnail of their avatar media), or their initials while it
