@@ -33,7 +33,9 @@ export class Library {
     const doc = await this.deps.store.media.findOne({ _id: mediaId });
     if (!doc || doc.deleting) throw new MediaNotFoundError(mediaId);
     if (doc.ownerId === userId) return doc;
-    if (asAvatar && doc.avatarOf === doc.ownerId && doc.kind === 'image') return doc;
+    // An avatar still being processed has no kind yet: it is visible (and answers "not ready")
+    // until its bytes say whether it is an image.
+    if (asAvatar && doc.avatarOf === doc.ownerId && (doc.kind === 'image' || doc.kind === null)) return doc;
     // Only uploaded media can have been shared; an open upload is its owner's alone.
     if (doc.status === 'uploading' || doc.status === 'pending') throw new MediaNotFoundError(mediaId);
     if (!(await this.deps.shares.canSee(userId, mediaId))) throw new MediaNotFoundError(mediaId);
