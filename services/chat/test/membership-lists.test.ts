@@ -1,9 +1,9 @@
 import t from 'tap';
 import type { Logger } from '@parley/service-kit';
 import type { Directory } from '../src/auth-client';
-import { Conversations } from '../src/conversations/service';
+import { Conversations, newMember } from '../src/conversations/service';
 import type { ChatEvents } from '../src/events';
-import { type ChatStore, memberKey, openStore } from '../src/store';
+import { type ChatStore, openStore } from '../src/store';
 import { connect, startFerretDb } from './ferretdb';
 
 const directory: Directory = {
@@ -39,20 +39,7 @@ t.test('membership lists on FerretDB', async (t) => {
     const group = await chat.createGroup('u_new', { name: 'g', memberIds: ['u_new_a'] });
     t.match(await store.conversationMembers.findOne({ _id: group.id }), { complete: true });
     // A membership written behind the lists' back is not picked up: the list was never rebuilt.
-    await store.members.insertOne({
-      _id: memberKey(group.id, 'u_stray'),
-      conversationId: group.id,
-      userId: 'u_stray',
-      role: 'member',
-      joinedAt: new Date(),
-      muted: false,
-      archived: false,
-      readSeq: 0,
-      readAt: null,
-      deliveredSeq: 0,
-      deliveredAt: null,
-      devices: {},
-    });
+    await store.members.insertOne(newMember(group.id, 'u_stray', 'member', new Date()));
     t.same((await chat.audienceOf('u_new')).userIds, ['u_new_a']);
   });
 
@@ -86,20 +73,7 @@ t.test('membership lists on FerretDB', async (t) => {
       version: 0,
     });
     for (const userId of ['u_old1', 'u_old2']) {
-      await store.members.insertOne({
-        _id: memberKey(conversationId, userId),
-        conversationId,
-        userId,
-        role: 'member',
-        joinedAt: new Date(),
-        muted: false,
-        archived: false,
-        readSeq: 0,
-        readAt: null,
-        deliveredSeq: 0,
-        deliveredAt: null,
-        devices: {},
-      });
+      await store.members.insertOne(newMember(conversationId, userId, 'member', new Date()));
     }
 
     t.same(await chat.cursorsOf('u_old1'), [{ id: conversationId, lastSeq: 7 }]);

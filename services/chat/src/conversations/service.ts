@@ -40,7 +40,8 @@ export interface ListPage {
 /** Largest number of members a group holds. */
 export const MAX_GROUP_MEMBERS = 1_000;
 
-function newMember(conversationId: string, userId: string, role: Role, now: Date): MemberDoc {
+/** A membership as it is first stored. */
+export function newMember(conversationId: string, userId: string, role: Role, now: Date): MemberDoc {
   return {
     _id: memberKey(conversationId, userId),
     conversationId,
