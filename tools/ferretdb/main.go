@@ -1,14 +1,17 @@
 // Command ferretdb serves the MongoDB wire protocol on an embedded SQLite store, for running the
 // platform on one machine. It wraps FerretDB's embeddable package with the few flags the launcher
-// needs and stops cleanly on SIGINT or SIGTERM.
+// needs, makes each document update atomic as on MongoDB (serial_updates.go), keeps `_id` lookups
+// indexed (id_index.go) and stops cleanly on SIGINT or SIGTERM.
 package main
 
 import (
 	"context"
 	"flag"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -27,24 +30,72 @@ func main() {
 		os.Exit(2)
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel}))
+	os.Exit(run(*listen, *sqliteURL, logger))
+}
+
+func run(listen, sqliteURL string, logger *slog.Logger) int {
+	// FerretDB itself listens on a private socket; clients reach it through the relay.
+	socketDir, err := os.MkdirTemp("", "parley-ferretdb-")
+	if err != nil {
+		logger.Error("cannot make a socket folder", "err", err)
+		return 1
+	}
+	defer os.RemoveAll(socketDir)
+	socket := filepath.Join(socketDir, "ferretdb.sock")
 
 	server, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *listen},
+		Listener:  ferretdb.ListenerConfig{Unix: socket},
 		Logger:    logger,
 		Handler:   "sqlite",
-		SQLiteURL: *sqliteURL,
+		SQLiteURL: sqliteURL,
 	})
 	if err != nil {
 		logger.Error("cannot start", "err", err)
-		os.Exit(1)
+		return 1
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	go keepIDIndexes(ctx, *sqliteURL, 3*time.Second, logger)
-	logger.Info("listening", "addr", *listen)
-	if err := server.Run(ctx); err != nil {
-		logger.Error("stopped with an error", "err", err)
-		os.Exit(1)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	served := make(chan error, 1)
+	go func() { served <- server.Run(ctx) }()
+	dial := dialUnix(socket, 30*time.Second)
+	// The public port opens only once FerretDB answers, so an open port means a ready store.
+	probe, err := dial(ctx)
+	if err != nil {
+		logger.Error("FerretDB did not come up", "err", err)
+		return 1
 	}
+	_ = probe.Close()
+
+	listener, err := net.Listen("tcp", listen)
+	if err != nil {
+		logger.Error("cannot listen", "addr", listen, "err", err)
+		return 1
+	}
+	go keepIDIndexes(ctx, sqliteURL, 3*time.Second, logger)
+	relayed := make(chan error, 1)
+	go func() { relayed <- (&relay{dial: dial, logger: logger}).serve(ctx, listener) }()
+	logger.Info("listening", "addr", listen)
+
+	code := 0
+	select {
+	case err := <-served:
+		if err != nil && ctx.Err() == nil {
+			logger.Error("stopped with an error", "err", err)
+			code = 1
+		}
+		cancel()
+		<-relayed
+	case err := <-relayed:
+		if err != nil {
+			logger.Error("relay stopped with an error", "err", err)
+			code = 1
+		}
+		cancel()
+		<-served
+	}
+	return code
 }
