@@ -61,7 +61,9 @@ void runService({
     await keys.start();
 
     const hasher = new PasswordHasher(config.BCRYPT_COST);
-    const events = new UserEvents(sidecar, logger);
+    const events = new UserEvents(sidecar, logger, db, (userId) => users.findById(userId));
+    await events.ensureIndexes();
+    const stopRelay = events.startRelay();
     const email = new EmailClient(sidecar, logger);
     const issuer = new AccessTokenIssuer(keys, config.ACCESS_TOKEN_TTL);
     const sessionService = new SessionService(users, sessions, issuer, hasher, logger);
@@ -92,7 +94,13 @@ void runService({
     app.use(sessionRoutes(sessionService, sessions, auth));
     app.use(profileRoutes(users, events, sidecar, auth));
     app.use(contactRoutes(contacts, users, auth));
-    return { checks: [mongo.check], close: mongo.close };
+    return {
+      checks: [mongo.check],
+      close: async () => {
+        stopRelay();
+        await mongo.close();
+      },
+    };
   },
 });
 
