@@ -305,6 +305,32 @@ t.test('chat through two gateway replicas', async (t) => {
     t.match(unknown, { ok: false, error: { code: 'REALTIME_UNKNOWN_EVENT' } });
   });
 
+  await t.test('a socket flooding events is slowed down, not cut off', async (t) => {
+    const socket = await connectClient(t, gatewayA, { token: alice.accessToken });
+    // Default budget: a burst of 60 events, then 20 per second.
+    const acks = await Promise.all(
+      Array.from({ length: 100 }, () => socket.request('presence:query', { userIds: [bob.userId] })),
+    );
+    const refused = acks.filter((a) => a.error?.code === 'RATE_LIMITED');
+    t.ok(acks.filter((a) => a.ok).length >= 60, 'the burst is served');
+    t.ok(refused.length >= 30, `the rest is refused (${refused.length} of 100)`);
+    const waits = refused.map((a) => (a.error as { retryAfterMs?: number }).retryAfterMs ?? 0);
+    t.ok(
+      waits.every((ms) => ms > 0 && ms <= 1_000),
+      'each refusal says how long to wait',
+    );
+    const unknown = await socket.request('admin:drop-tables', {});
+    t.match(unknown, { ok: false, error: { code: 'REALTIME_UNKNOWN_EVENT' } }, 'answered once, as unknown');
+    await new Promise((resolve) => setTimeout(resolve, Math.max(...waits) + 100));
+    const after = await socket.request('message:send', {
+      conversationId: directId,
+      clientMessageId: randomUUID(),
+      text: 'after the flood',
+    });
+    t.equal(after.ok, true, 'after the wait it was told, the socket is served again');
+    t.equal(socket.socket.connected, true, 'still connected');
+  });
+
   await t.test('the handshake checks the origin and the access token', async (t) => {
     t.equal(await refusalCode(gatewayA, { token: alice.accessToken }), 'CONNECTED');
     t.equal(

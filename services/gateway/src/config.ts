@@ -38,6 +38,13 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
         .map((o) => o.trim())
         .filter(Boolean),
     ),
+  /**
+   * Events one socket may send per second, on average; more are answered RATE_LIMITED with how
+   * long to wait. Sends, typing, receipts and presence queries all count.
+   */
+  SOCKET_EVENTS_PER_SECOND: z.coerce.number().positive().default(20),
+  /** Events one socket may send at once after a quiet spell, before the rate applies. */
+  SOCKET_EVENT_BURST: z.coerce.number().int().positive().default(60),
   /** Abuse limits on login, registration, refresh and reset; see `rate-limits/settings.ts`. */
   ...rateLimitSettings,
 });

@@ -6,7 +6,8 @@ import { ensureUsers } from '../chat/users';
 
 interface Ack {
   ok: boolean;
-  error?: { code: string; message: string };
+  /** `retryAfterMs` comes with RATE_LIMITED: the socket sent too many events. */
+  error?: { code: string; message: string; retryAfterMs?: number };
   [key: string]: unknown;
 }
 
@@ -102,7 +103,10 @@ class Connection {
     const socket = this.socket;
     if (!socket?.connected) throw new Error('offline');
     const ack = (await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, data)) as Ack;
-    if (!ack.ok) throw Object.assign(new Error(ack.error?.message ?? 'refused'), { code: ack.error?.code });
+    if (!ack.ok) {
+      const { code, retryAfterMs } = ack.error ?? {};
+      throw Object.assign(new Error(ack.error?.message ?? 'refused'), { code, retryAfterMs });
+    }
     return ack;
   }
 
@@ -120,7 +124,13 @@ class Connection {
       const ack = await this.request('message:send', body);
       this.onMessage(ack.message as Message);
     } catch (err) {
-      const code = (err as { code?: string }).code;
+      const { code, retryAfterMs } = err as { code?: string; retryAfterMs?: number };
+      if (code === 'RATE_LIMITED') {
+        // Too many events from this socket: the same message again once the gateway allows it.
+        chatStore.setPendingState(clientMessageId, 'queued');
+        setTimeout(() => void this.send(clientMessageId), Math.min(retryAfterMs ?? 1_000, 60_000));
+        return;
+      }
       // Refused by the server: it will not succeed by retrying. Anything else waits for a reconnect.
       if (code) chatStore.setPendingState(clientMessageId, 'failed', (err as Error).message);
       else chatStore.setPendingState(clientMessageId, 'queued');

@@ -41,6 +41,7 @@ export async function startRealtime(context: {
     chat: sidecarChatClient(sidecar),
     redis,
     revokedSessions,
+    eventBudget: { perSecond: config.SOCKET_EVENTS_PER_SECOND, burst: config.SOCKET_EVENT_BURST },
     logger: logger.child({ component: 'realtime' }),
   });
   mountRealtimeSubscriptions(app, realtime, redis, revokedSessions);

@@ -9,6 +9,7 @@ import { Server, type Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { ChatClient } from './chat-client';
 import { NotAMemberError, ackError } from './errors';
+import { EventBudget } from './event-budget';
 import { checkHandshake, loadMembership } from './handshake';
 import type { RevokedSessions } from './revoked-sessions';
 import { OrderedDelivery } from './ordered-delivery';
@@ -30,6 +31,8 @@ export interface RealtimeOptions {
   redis: Redis;
   /** Sessions ended early: their sockets are refused and closed. */
   revokedSessions: RevokedSessions;
+  /** How many events one socket may send: on average per second, and at once. */
+  eventBudget: { perSecond: number; burst: number };
   logger: Logger;
 }
 
@@ -173,6 +176,20 @@ export class Realtime {
       socketEvents.inc({ event: KNOWN_EVENTS.has(event) ? event : 'unknown', direction: 'in' });
     });
     socket.onAnyOutgoing((event: string) => socketEvents.inc({ event, direction: 'out' }));
+    // Every event spends from the socket's budget, refused ones and unknown ones too; one over it
+    // is answered at once and goes no further (an unknown event is answered by its own listener).
+    const budget = new EventBudget(this.options.eventBudget.perSecond, this.options.eventBudget.burst);
+    socket.use(([event, ...args], next) => {
+      const waitMs = budget.take();
+      if (waitMs === 0) return next();
+      const ack = args.at(-1);
+      if (typeof ack === 'function' && KNOWN_EVENTS.has(String(event))) {
+        ack({
+          ok: false,
+          error: { code: 'RATE_LIMITED', message: 'Too many events; slow down.', retryAfterMs: waitMs },
+        });
+      }
+    });
     const { userId, sessionId } = socket.data.principal;
     const log = logger.child({ component: 'realtime', userId, socketId: socket.id });
     const delivery = new OrderedDelivery(
