@@ -92,6 +92,36 @@ export interface ChatStore {
   userConversations: Collection<MembershipListDoc>;
   /** `_id` is a conversation id; `ids` are its members. */
   conversationMembers: Collection<MembershipListDoc>;
+  /**
+   * Every membership of this database was listed as it was made (its first chat found no
+   * memberships), so a list is whole even when never built; false for a database with memberships
+   * from before the lists, whose lists are built once from the members collection.
+   */
+  listsFromStart: boolean;
+}
+
+interface MetaDoc {
+  _id: string;
+  fromStart: boolean;
+}
+
+const LISTS_META_ID = 'membership-lists';
+
+/** Decided once per database, by the first chat to open it, and kept in the `meta` collection. */
+async function listsFromStart(db: Db, members: Collection<MemberDoc>): Promise<boolean> {
+  const meta = db.collection<MetaDoc>('meta');
+  const known = await meta.findOne({ _id: LISTS_META_ID });
+  if (known) return known.fromStart;
+  const fromStart = (await members.findOne({}, { projection: { _id: 1 } })) === null;
+  try {
+    await meta.insertOne({ _id: LISTS_META_ID, fromStart });
+    return fromStart;
+  } catch (err) {
+    if ((err as { code?: number }).code !== 11000) throw err;
+    // Another instance decided first; its answer stands.
+    const decided = await meta.findOne({ _id: LISTS_META_ID });
+    return decided?.fromStart ?? false;
+  }
 }
 
 export function memberKey(conversationId: string, userId: string): string {
@@ -104,12 +134,14 @@ export function memberKey(conversationId: string, userId: string): string {
  * (conversationId, clientMessageId) makes a retried send collapse into the first.
  */
 export async function openStore(db: Db): Promise<ChatStore> {
+  const members = db.collection<MemberDoc>('members');
   const store: ChatStore = {
     conversations: db.collection<ConversationDoc>('conversations'),
-    members: db.collection<MemberDoc>('members'),
+    members,
     messages: db.collection<MessageDoc>('messages'),
     userConversations: db.collection<MembershipListDoc>('user_conversations'),
     conversationMembers: db.collection<MembershipListDoc>('conversation_members'),
+    listsFromStart: await listsFromStart(db, members),
   };
   await store.messages.createIndex({ conversationId: 1, seq: 1 }, { unique: true, name: 'conversation_seq' });
   await store.messages.createIndex(

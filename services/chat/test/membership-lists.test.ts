@@ -3,7 +3,7 @@ import type { Logger } from '@parley/service-kit';
 import type { Directory } from '../src/auth-client';
 import { Conversations, newMember } from '../src/conversations/service';
 import type { ChatEvents } from '../src/events';
-import { type ChatStore, openStore } from '../src/store';
+import { type ChatStore, type ConversationDoc, type MemberDoc, openStore } from '../src/store';
 import { connect, startFerretDb } from './ferretdb';
 
 const directory: Directory = {
@@ -57,48 +57,68 @@ t.test('membership lists on FerretDB', async (t) => {
     );
   });
 
-  await t.test('lists are built once from memberships stored before them', async (t) => {
-    const conversationId = 'c_000000000000000000000abc';
-    await store.conversations.insertOne({
-      _id: conversationId,
-      type: 'group',
-      directPair: null,
-      name: 'old',
-      topic: null,
-      avatarMediaId: null,
-      createdBy: 'u_old1',
-      createdAt: new Date(),
-      lastSeq: 7,
-      lastActivity: new Date(),
-      version: 0,
-    });
-    for (const userId of ['u_old1', 'u_old2']) {
-      await store.members.insertOne(newMember(conversationId, userId, 'member', new Date()));
-    }
+  await t.test('in a database listed from its start, a list never built is whole', async (t) => {
+    t.equal(store.listsFromStart, true, 'the first chat found no memberships');
+    const group = await chat.createGroup('u_fresh', { name: 'g', memberIds: [] });
+    await store.userConversations.updateOne({ _id: 'u_fresh' }, { $unset: { complete: '' } });
+    // Only a list made behind chat's back could miss a membership; none is looked for.
+    await store.members.insertOne(newMember('c_000000000000000000000777', 'u_fresh', 'member', new Date()));
+    t.same(
+      (await chat.cursorsOf('u_fresh')).map((c) => c.id),
+      [group.id],
+    );
+    t.same(await chat.cursorsOf('u_never_added'), [], 'a user without a list is in no conversation');
+  });
 
-    t.same(await chat.cursorsOf('u_old1'), [{ id: conversationId, lastSeq: 7 }]);
-    t.same((await chat.audienceOf('u_old1')).userIds, ['u_old2']);
-    t.same(await store.userConversations.findOne({ _id: 'u_old1' }), {
+  // A database with memberships from before the lists: its first chat with lists builds them.
+  const legacyDb = (await connect(t, url)).db('parley_chat_lists_legacy');
+  const conversationId = 'c_000000000000000000000abc';
+  await legacyDb.collection<ConversationDoc>('conversations').insertOne({
+    _id: conversationId,
+    type: 'group',
+    directPair: null,
+    name: 'old',
+    topic: null,
+    avatarMediaId: null,
+    createdBy: 'u_old1',
+    createdAt: new Date(),
+    lastSeq: 7,
+    lastActivity: new Date(),
+    version: 0,
+  });
+  for (const userId of ['u_old1', 'u_old2']) {
+    await legacyDb
+      .collection<MemberDoc>('members')
+      .insertOne(newMember(conversationId, userId, 'member', new Date()));
+  }
+  const legacy = await openStore(legacyDb);
+  const legacyChat = conversationsOn(legacy);
+
+  await t.test('lists are built once from memberships stored before them', async (t) => {
+    t.equal(legacy.listsFromStart, false);
+    t.equal((await openStore(legacyDb)).listsFromStart, false, 'decided once, by the first chat');
+    t.same(await legacyChat.cursorsOf('u_old1'), [{ id: conversationId, lastSeq: 7 }]);
+    t.same((await legacyChat.audienceOf('u_old1')).userIds, ['u_old2']);
+    t.same(await legacy.userConversations.findOne({ _id: 'u_old1' }), {
       _id: 'u_old1',
       ids: [conversationId],
       complete: true,
     });
-    t.same((await store.conversationMembers.findOne({ _id: conversationId }))?.ids.sort(), [
+    t.same((await legacy.conversationMembers.findOne({ _id: conversationId }))?.ids.sort(), [
       'u_old1',
       'u_old2',
     ]);
   });
 
   await t.test('a user added to a half-built list still gets the older conversations', async (t) => {
-    const conversationId = 'c_000000000000000000000abc';
     // A listing made before the first read starts the list without marking it complete.
-    await store.userConversations.updateOne(
+    await legacy.userConversations.updateOne(
       { _id: 'u_old2' },
       { $addToSet: { ids: 'c_000000000000000000000def' } },
       { upsert: true },
     );
     t.same(
-      (await chat.cursorsOf('u_old2')).map((c) => c.id),
+      (await legacyChat.cursorsOf('u_old2')).map((c) => c.id),
       [conversationId],
     );
   });

@@ -94,9 +94,10 @@ export class MembershipLists {
   }
 
   /**
-   * A list, built once from the members collection when it is missing or partial (data from before
-   * the lists, or a list started by a listing). Building merges into what is there, so it cannot
-   * drop an id a concurrent listing added.
+   * A list, built once from the members collection when it is missing or partial in a database
+   * with memberships from before the lists (a list there may have been started by a listing).
+   * Building merges into what is there, so it cannot drop an id a concurrent listing added. In a
+   * database listed from its start, what is listed is whole: a missing list is an empty one.
    */
   private async read(
     lists: Collection<MembershipListDoc>,
@@ -105,7 +106,7 @@ export class MembershipLists {
     of: 'userId' | 'conversationId',
   ): Promise<string[]> {
     const list = await lists.findOne({ _id: key });
-    if (list?.complete) return list.ids;
+    if (list?.complete || this.store.listsFromStart) return list?.ids ?? [];
     const members = await this.store.members.find({ [by]: key }, { projection: { [of]: 1 } }).toArray();
     const found = members.map((m) => m[of]);
     const built = await upsertRetried(() =>
