@@ -70,6 +70,19 @@ t.test('membership lists on FerretDB', async (t) => {
     t.same(await chat.cursorsOf('u_never_added'), [], 'a user without a list is in no conversation');
   });
 
+  await t.test('a conversation shows its listed members that are still members, in order', async (t) => {
+    const group = await chat.createGroup('u_view_owner', { name: 'g', memberIds: ['u_view_b', 'u_view_a'] });
+    // What a crash between deleting a membership and unlisting it leaves behind.
+    await store.conversationMembers.updateOne({ _id: group.id }, { $addToSet: { ids: 'u_view_gone' } });
+    const view = await chat.get('u_view_owner', group.id);
+    t.same(view.members, [
+      { userId: 'u_view_a', role: 'member' },
+      { userId: 'u_view_b', role: 'member' },
+      { userId: 'u_view_owner', role: 'owner' },
+    ]);
+    t.equal(view.memberCount, 3);
+  });
+
   // A database with memberships from before the lists: its first chat with lists builds them.
   const legacyDb = (await connect(t, url)).db('parley_chat_lists_legacy');
   const conversationId = 'c_000000000000000000000abc';

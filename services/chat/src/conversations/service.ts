@@ -40,6 +40,9 @@ export interface ListPage {
 /** Largest number of members a group holds. */
 export const MAX_GROUP_MEMBERS = 1_000;
 
+/** Up to this many listed members, a conversation's members are read one by one by `_id`. */
+const MEMBERS_READ_BY_ID = 50;
+
 /** A membership as it is first stored. */
 export function newMember(conversationId: string, userId: string, role: Role, now: Date): MemberDoc {
   return {
@@ -138,11 +141,7 @@ export class Conversations {
     const me = await requireMember(store, conversationId, userId);
     const conversation = await this.load(conversationId);
     const [members, lastMessage] = await Promise.all([
-      store.members
-        .find({ conversationId }, { projection: { userId: 1, role: 1 } })
-        .sort({ userId: 1 })
-        .limit(MAX_GROUP_MEMBERS)
-        .toArray(),
+      this.membersOf(conversationId),
       lastMessageOf(store, conversation),
     ]);
     return conversationView(conversation, me, lastMessage, {
@@ -150,6 +149,35 @@ export class Conversations {
       memberCount: members.length,
       unreadCount: this.unreadCount(me, conversation),
     });
+  }
+
+  /**
+   * A conversation's memberships, by user id. A group small enough is read by `_id` from its member
+   * list, each listed member confirmed by its membership (the list may over-state); a larger one by
+   * the conversation index. Both give the same answer; the first is what FerretDB, which uses only
+   * `_id` to find documents, answers without reading every membership of every conversation.
+   */
+  private async membersOf(conversationId: string): Promise<Pick<MemberDoc, 'userId' | 'role'>[]> {
+    const { store } = this.deps;
+    const listed = await this.lists.membersOf(conversationId);
+    if (listed.length <= MEMBERS_READ_BY_ID) {
+      const found = await Promise.all(
+        listed.map((userId) =>
+          store.members.findOne(
+            { _id: memberKey(conversationId, userId) },
+            { projection: { userId: 1, role: 1 } },
+          ),
+        ),
+      );
+      return found
+        .filter((m) => m !== null)
+        .sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+    }
+    return store.members
+      .find({ conversationId }, { projection: { userId: 1, role: 1 } })
+      .sort({ userId: 1 })
+      .limit(MAX_GROUP_MEMBERS)
+      .toArray();
   }
 
   /** The caller's conversations, most recently active first, each with a preview and unread count. */
