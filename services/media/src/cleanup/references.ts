@@ -1,5 +1,5 @@
 import { Topics, chatMessageEvent, userDeletedEvent } from '@parley/contracts';
-import { onEvent } from '@parley/service-kit';
+import { acknowledgeEvents, onEvent } from '@parley/service-kit';
 import type { Express } from 'express';
 import { mediaId } from '../ids';
 import type { Processing } from '../processing/processing';
@@ -47,9 +47,7 @@ export function mountReferenceEvents(
   });
 
   // Nothing to record, only an ack; it counts in no pub/sub delivery metric, only in request latency.
-  app.post(MESSAGE_WITHOUT_MEDIA_ROUTE, (_req, res) => {
-    res.json({ status: 'SUCCESS' });
-  });
+  acknowledgeEvents(app, MESSAGE_WITHOUT_MEDIA_ROUTE);
 
   onEvent(app, route(Topics.chatMessageDeleted), chatMessageEvent, async ({ data }) => {
     const messageId = data.message.id;
