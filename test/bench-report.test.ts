@@ -27,6 +27,7 @@ function run(rate: number, p50: number, p99: number, cpu: Record<string, number>
     wallSeconds: 10,
     serverCpu: cpu,
     loadgenCpu: 2,
+    stagesMs: { toStoredP50: p50 / 3, storedToDeliveredP50: (p50 * 2) / 3 },
   };
 }
 
@@ -149,6 +150,8 @@ t.test('the report is written as JSON, markdown and an SVG chart', async (t) => 
   t.match(markdown, /\*\*missed\*\*/);
   t.match(markdown, /## Notes\n\n- The machine was shared\./);
   t.match(markdown, /\| parley_chat\s+\| insert messages\s+\|\s+1\.00 \|\s+2\.5 \|/);
+  // Medians of the two runs' stages (p50 9 and 10 at the sustainable rate).
+  t.match(markdown, /\|\s+100 msg\/s \|\s+3\.2 \(3\.0–3\.3\) \|\s+6\.3 \(6\.0–6\.7\) \|/);
   const svg = readFileSync(written.svg, 'utf8');
   t.match(svg, /^<svg /);
   t.match(svg, /bare Socket\.IO/);

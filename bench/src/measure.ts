@@ -73,6 +73,10 @@ export function describe(run: RunRecord): string {
   return (
     `${run.rate.toFixed(0)} msg/s: ${run.deliveriesPerSecond.toFixed(0)} deliveries/s, ` +
     `p50 ${run.latencyMs.p50.toFixed(1)} ms, p99 ${run.latencyMs.p99.toFixed(1)} ms, ` +
+    (run.stagesMs
+      ? `(chat stamped it after ${run.stagesMs.toStoredP50.toFixed(1)} ms, delivered ` +
+        `${run.stagesMs.storedToDeliveredP50.toFixed(1)} ms after that), `
+      : '') +
     `lost ${(loss * 100).toFixed(2)}%${run.errors ? `, ${run.errors} refused (${run.firstError})` : ''}, ` +
     `server CPU ${total(run.serverCpu).toFixed(2)} s, load generator ${run.loadgenCpu.toFixed(2)} s`
   );

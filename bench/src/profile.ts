@@ -14,7 +14,7 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
 }
 
-interface CpuProfile {
+export interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -85,6 +85,7 @@ export async function profileProcess(
   processName: string,
   expectedScript: string,
   during: () => Promise<unknown>,
+  keep?: (profile: CpuProfile) => void,
 ): Promise<ProfileSummary> {
   process.kill(pid, 'SIGUSR1');
   type InspectorTarget = { webSocketDebuggerUrl: string; url?: string; title?: string };
@@ -121,6 +122,7 @@ export async function profileProcess(
     await call('Profiler.start');
     await during();
     const { profile } = (await call('Profiler.stop')) as { profile: CpuProfile };
+    keep?.(profile);
     return summariseProfile(processName, profile);
   } finally {
     // Close the inspector again, so the process no longer listens on its port.

@@ -31,6 +31,11 @@ export interface BenchSettings {
   daprRunMs: number;
   /** Register the full stack's users again instead of reusing those of an earlier run. */
   fresh: boolean;
+  /**
+   * Profile every Node process of the full stack in turn (one run each at the sustainable rate)
+   * and keep the raw V8 profiles beside the report, not only the busier of gateway and chat.
+   */
+  profileAll: boolean;
   /** Scenarios to run (all by default). */
   only: Set<ScenarioName>;
 }
@@ -67,6 +72,7 @@ export function parseSettings(argv: readonly string[]): BenchSettings {
     daprRate: quick ? 100 : 200,
     daprRunMs: quick ? 3_000 : 4_000,
     fresh: argv.includes('--fresh'),
+    profileAll: argv.includes('--profile-all'),
     only: new Set(only as ScenarioName[]),
   };
 }

@@ -9,7 +9,8 @@ export interface BenchClient {
   close(): void;
 }
 
-export type OnMessage = (body: string) => void;
+/** `storedAt`: when the server stored the message (epoch ms), where its protocol says so. */
+export type OnMessage = (body: string, storedAt?: number) => void;
 
 export function connect(kind: ClientKind, spec: ClientSpec, onMessage: OnMessage): Promise<BenchClient> {
   return kind === 'centrifugo' ? connectCentrifugo(spec, onMessage) : connectSocketIo(kind, spec, onMessage);
@@ -31,7 +32,9 @@ function connectSocketIo(kind: ClientKind, spec: ClientSpec, onMessage: OnMessag
     ...({ localAddress: spec.localAddress } as object),
   });
   if (kind === 'parley') {
-    socket.on('message', (message: { text?: string }) => onMessage(message.text ?? ''));
+    socket.on('message', (message: { text?: string; createdAt?: string }) =>
+      onMessage(message.text ?? '', message.createdAt ? Date.parse(message.createdAt) : undefined),
+    );
   } else {
     socket.on('message', (body: string) => onMessage(body));
   }

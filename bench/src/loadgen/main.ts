@@ -19,6 +19,9 @@ function report(message: Report): void {
 /** Counts the deliveries of one run. */
 class Recorder {
   readonly latencies: number[] = [];
+  /** Where the server says when it stored a message: planned send to stored, stored to delivered. */
+  readonly toStored: number[] = [];
+  readonly storedToDelivered: number[] = [];
   readonly counts: Uint16Array;
   planned: number[] = [];
   received = 0;
@@ -36,7 +39,7 @@ class Recorder {
     this.roomSize = spec.rooms.map((room) => room.members.length);
   }
 
-  onMessage(body: string): void {
+  onMessage(body: string, storedAt?: number): void {
     if (!body.startsWith(this.prefix)) return; // A straggler of an earlier run.
     const index = Number(body.slice(this.prefix.length, body.indexOf(':', this.prefix.length)));
     const planned = this.planned[index];
@@ -48,7 +51,14 @@ class Recorder {
       return;
     }
     this.received += 1;
-    this.latencies.push(performance.now() - planned);
+    const now = performance.now();
+    this.latencies.push(now - planned);
+    if (storedAt !== undefined) {
+      // The server's clock is this machine's: its epoch time maps onto this process's timeline.
+      const stored = storedAt - performance.timeOrigin;
+      this.storedToDelivered.push(now - stored);
+      if (this.counts[index] === 1) this.toStored.push(stored - planned);
+    }
   }
 }
 
@@ -89,7 +99,9 @@ async function connectAll(
       // A refused connection is tried again after a pause, as a real client reconnects.
       for (let attempt = 1; ; attempt++) {
         try {
-          clients[slot(i)] = await connect(kind, specs[i] as ClientSpec, (body) => current?.onMessage(body));
+          clients[slot(i)] = await connect(kind, specs[i] as ClientSpec, (body, storedAt) =>
+            current?.onMessage(body, storedAt),
+          );
           break;
         } catch (err) {
           if (attempt < CONNECT_ATTEMPTS) {
@@ -165,6 +177,14 @@ async function run(spec: RunSpec): Promise<void> {
     errors,
     ...(firstError ? { firstError } : {}),
     latencyMs: summarise(recorder.latencies),
+    ...(recorder.toStored.length
+      ? {
+          stagesMs: {
+            toStoredP50: summarise(recorder.toStored).p50,
+            storedToDeliveredP50: summarise(recorder.storedToDelivered).p50,
+          },
+        }
+      : {}),
     sendLagP99Ms: lag.p99,
     deliveriesPerSecond: recorder.received / (sendWindowMs / 1000),
   };

@@ -59,6 +59,12 @@ export interface RunResult {
   errors: number;
   firstError?: string;
   latencyMs: { count: number; p50: number; p90: number; p99: number; max: number };
+  /**
+   * Where the server stamps a message with the time it stored it (the full stack): the median
+   * from the planned send to that stamp, and from it to each delivery. The stamp has millisecond
+   * resolution.
+   */
+  stagesMs?: { toStoredP50: number; storedToDeliveredP50: number };
   /** The load generator's own lateness in sending, p99 in ms. */
   sendLagP99Ms: number;
   /** Deliveries per second actually received over the send window. */

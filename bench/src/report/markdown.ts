@@ -1,6 +1,6 @@
 import type { Measurement } from '../measure';
 import { total } from '../proc';
-import type { Spread } from '../stats';
+import { type Spread, spread } from '../stats';
 import type { GoalResult } from './goals';
 import type { BenchResults, MachineInfo } from './types';
 
@@ -170,6 +170,31 @@ export function renderMarkdown(meta: ReportMeta, r: BenchResults, goals: GoalRes
       ...cpu.slice(0, 12).map(([name, s]) => `| ${name} | ${fixed(s, 2)} | ${fixed((s / sum) * 100, 1)}% |`),
       '',
     );
+    const stages = [r.full.atSustainable, r.full.oneGateway].filter(
+      (m) => m.runs.length && m.runs.every((run) => run.stagesMs),
+    );
+    if (stages.length) {
+      const median = (
+        m: Measurement,
+        pick: (s: { toStoredP50: number; storedToDeliveredP50: number }) => number,
+      ) => withSpread(spread(m.runs.map((run) => pick(run.stagesMs!))));
+      out.push(
+        "Where a full-stack delivery spends its time (median of each run, from the chat service's own " +
+          'timestamp on the message, in milliseconds, which it takes before storing it):',
+        '',
+        '| rate | send to chat | chat to each delivery | whole delivery |',
+        '| --: | --: | --: | --: |',
+        ...stages.map(
+          (m) =>
+            `| ${m.rate} msg/s | ${median(m, (s) => s.toStoredP50)} | ${median(m, (s) => s.storedToDeliveredP50)} | ${withSpread(m.p50Ms)} |`,
+        ),
+        '',
+        "From send to chat: the gateway, its sidecar, chat's sidecar and chat's membership read. From " +
+          "chat to each delivery: the insert, the publish through chat's sidecar, Redis and the " +
+          "gateway's sidecar, and the gateway's send to each socket.",
+        '',
+      );
+    }
     const commands = r.full.dbCommands ?? [];
     if (commands.length) {
       const perMessage = commands.reduce((sum, c) => sum + c.perMessage, 0);

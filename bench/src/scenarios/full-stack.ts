@@ -206,6 +206,11 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
     const profile = await profileHottest(ctx, stack, dataDir, cpuByProcess, () =>
       runOnce(target, search.rate, settings.runMs, settings.drainMs),
     );
+    if (settings.profileAll) {
+      await profileEach(ctx, stack, dataDir, () =>
+        runOnce(target, search.rate, settings.runMs, settings.drainMs),
+      );
+    }
 
     log('full stack: starting the second gateway replica; clients spread over both');
     let twoGateways: Measurement | undefined;
@@ -311,6 +316,32 @@ async function profileHottest(
     ctx.log(`full stack: no profile: ${(err as Error).message}`);
     return undefined;
   }
+}
+
+/**
+ * With `--profile-all`: every Node process of the stack profiled in turn, one run at the
+ * sustainable rate each; the raw profiles (`<process>.cpuprofile`, for Chrome's DevTools) and
+ * their summaries go beside the report.
+ */
+async function profileEach(ctx: Context, stack: Stack, dataDir: string, during: () => Promise<unknown>) {
+  const pids = stackPids(stack, dataDir);
+  const summaries: ProfileSummary[] = [];
+  for (const name of ['gateway', 'chat', 'notification', 'search', 'analytics', 'media', 'auth', 'worker']) {
+    const pid = pids[name];
+    if (!pid) continue;
+    const script = name === 'worker' ? 'workflows/dist/worker.js' : `services/${name}/dist/main.js`;
+    ctx.log(`full stack: profiling ${name} during one run at the sustainable rate`);
+    try {
+      summaries.push(
+        await profileProcess(pid, name, script, during, (raw) =>
+          writeFileSync(join(ctx.rawDir, `${name}.cpuprofile`), JSON.stringify(raw)),
+        ),
+      );
+    } catch (err) {
+      ctx.log(`full stack: no profile of ${name}: ${(err as Error).message}`);
+    }
+  }
+  writeFileSync(join(ctx.rawDir, 'profiles.json'), `${JSON.stringify(summaries, null, 2)}\n`);
 }
 
 /** Configuration 6: resident memory of one gateway per idle connection, at growing counts. */
