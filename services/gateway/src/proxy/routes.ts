@@ -3,6 +3,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { BackendService } from '@parley/contracts';
 import type { Sidecar } from '@parley/service-kit';
 import { type Request, Router } from 'express';
+import { closeAfterEarlyAnswer } from './early-answer';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -87,10 +88,7 @@ export function proxyRoutes(sidecar: Sidecar): Router {
     // An answer that came before the whole body (an upload refused at its size limit) ends the
     // request: what the client still sends is dropped, so the answer reaches it intact, and the
     // connection is not reused, since the end of that body is not awaited.
-    if (!req.complete) {
-      req.resume();
-      res.setHeader('connection', 'close');
-    }
+    if (!req.complete) closeAfterEarlyAnswer(req, res);
     res.status(upstream.status);
     await req.beforeRespond?.(upstream.status);
     for (const name of FORWARDED_RESPONSE_HEADERS) {
