@@ -85,7 +85,10 @@ export function lingerThenClose(req: Request): void {
   req.resume();
   const declared = Number(req.get('content-length'));
   if (Number.isFinite(declared) && declared <= MAX_DRAINED_BYTES) return;
-  req.res?.setHeader('connection', 'close');
+  // Not `connection: close`: Node would then close the socket the moment the answer is written,
+  // and a socket closed while the sidecar is still sending is reset, which can beat the answer to
+  // the sidecar (it then reports a failed call, not the refusal). Reading on for a moment first
+  // lets the answer be read before the close stops the body.
   req.res?.once('finish', () => {
     setTimeout(() => req.socket.destroy(), CLOSE_DELAY_MS).unref();
   });
