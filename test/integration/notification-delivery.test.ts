@@ -286,7 +286,12 @@ t.test('notification delivery through push, email digest and SMS', async (t) => 
 
     // The first message has notification learn the members, which it then keeps.
     const before = (await chat.send(group, 'before the change')).body;
-    t.same(await queuedFor(before.id), [stays.userId, leaver.userId].sort());
+    // Deliveries are recorded one recipient after the other: wait for both before comparing.
+    const first = await eventually(async () => {
+      const list = await queuedFor(before.id);
+      return list.length >= 2 ? list : undefined;
+    }, 30_000);
+    t.same(first, [stays.userId, leaver.userId].sort());
     await eventually(async () =>
       push.received.some((p) => p.subscriberId === leaverDevice.id) ? true : undefined,
     );
