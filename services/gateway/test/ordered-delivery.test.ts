@@ -112,3 +112,26 @@ t.test('a sync pages through long histories', async (t) => {
   t.same(emitted.slice(0, 3), [1, 2, 3]);
   t.ok(reads() >= 3, 'read page by page');
 });
+
+t.test('claimNext takes only the next message, and only when nothing else is under way', async (t) => {
+  const { delivery, emitted } = setup(5, 50);
+  t.notOk(delivery.claimNext(message(1)), 'not for a conversation it does not follow yet');
+  delivery.start(CONVERSATION, 0);
+  t.ok(delivery.claimNext(message(1)), 'the next one is claimed');
+  t.equal(delivery.position(CONVERSATION), 1, 'and counted as sent');
+  t.notOk(delivery.claimNext(message(1)), 'a repeat is not');
+  t.notOk(delivery.claimNext(message(3)), 'nor one after a hole');
+  delivery.live(message(3));
+  t.notOk(delivery.claimNext(message(4)), 'nor while an earlier one waits');
+  delivery.live(message(2));
+  t.same(emitted, [2, 3], 'live sends what waited, in order (the caller sends a claimed one)');
+  t.ok(delivery.claimNext(message(4)));
+
+  const syncing = delivery.sync(CONVERSATION, 4);
+  t.notOk(delivery.claimNext(message(5)), 'nor during a sync');
+  await syncing;
+  t.equal(delivery.position(CONVERSATION), 5, 'the sync sent it from history');
+  t.notOk(delivery.claimNext(message(5)));
+  delivery.close();
+  t.notOk(delivery.claimNext(message(6)), 'nor once closed');
+});

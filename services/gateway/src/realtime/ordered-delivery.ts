@@ -56,6 +56,20 @@ export class OrderedDelivery {
     for (const id of [...this.states.keys()]) this.forget(id);
   }
 
+  /**
+   * A message from pub/sub that can go out at once with nothing else: the next one of a
+   * conversation this socket follows, with no sync or gap fill under way and nothing waiting. It
+   * is then counted as sent, and the caller sends it; otherwise nothing changes and the caller
+   * hands it to `live`. Lets one encoding of a message serve every socket it is due on.
+   */
+  claimNext(message: ChatMessageView): boolean {
+    const state = this.states.get(message.conversationId);
+    if (this.closed || !state || state.busy || state.pending.size > 0) return false;
+    if (message.seq !== state.lastSent + 1) return false;
+    state.lastSent = message.seq;
+    return true;
+  }
+
   /** A message from pub/sub. */
   live(message: ChatMessageView): void {
     if (this.closed) return;

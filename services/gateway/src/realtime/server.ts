@@ -160,12 +160,22 @@ export class Realtime {
     }
   }
 
+  /**
+   * Sends a new message to this replica's sockets of its conversation. Where it is next in line,
+   * as it nearly always is, the sockets get it in one broadcast, which encodes it once for all;
+   * a socket still catching up (or missing one before it) holds it in order instead.
+   */
   private deliverLocally(message: ChatMessageView): void {
     const nsp = this.io.of('/');
     const room = nsp.adapter.rooms.get(conversationRoom(message.conversationId));
+    const due: string[] = [];
     for (const id of room ?? []) {
-      (nsp.sockets.get(id) as unknown as ChatSocket | undefined)?.data.delivery.live(message);
+      const delivery = (nsp.sockets.get(id) as unknown as ChatSocket | undefined)?.data.delivery;
+      if (delivery?.claimNext(message)) due.push(id);
+      else delivery?.live(message);
     }
+    // Each socket is in a room named by its id; `local` keeps the broadcast off the adapter.
+    if (due.length > 0) this.io.local.to(due).emit('message', message);
   }
 
   private onConnection(socket: ChatSocket): void {
