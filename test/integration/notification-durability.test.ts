@@ -24,7 +24,7 @@ function localTime(timeZone: string, minutesAhead: number): string {
   }).format(new Date(Date.now() + minutesAhead * 60_000));
 }
 
-t.test('notification durability: quiet hours and a worker killed mid-send', async (t) => {
+t.test('notification durability: quiet hours, a worker killed mid-send, Temporal away', async (t) => {
   const world = await startNotificationWorld(t);
   const { twilio, push } = world;
 
@@ -140,5 +140,44 @@ t.test('notification durability: quiet hours and a worker killed mid-send', asyn
       1,
       'escalation went on by email',
     );
+  });
+  await t.test('Temporal away when a message arrives: the event is kept, then notified once', async (t) => {
+    const sender = await verifiedUser(world);
+    const recipient = await verifiedUser(world);
+    await setPreferences(world, recipient, {
+      level: 'all',
+      channels: { push: true, email: false, sms: false },
+      delays: { push: 1 },
+    });
+    const device = await subscribePush(world, recipient);
+    const chat = chatApi(world.gateway, sender.accessToken);
+    const conversation = await chat.direct(recipient.userId);
+
+    await world.test.stack.kill('temporal');
+    const message = (await chat.send(conversation.body.id, 'are you there?')).body;
+    // The ledger entry is written before the signal fails: the event reached notification, which
+    // failed to signal and kept it; the sidecar was answered and went on.
+    const queued = await eventually(async () => {
+      const list = await timelineEvents(world, sender.accessToken, message.id, recipient.userId);
+      return list.includes('queued') ? list : undefined;
+    }, 60_000);
+    t.ok(queued.includes('queued'));
+    const notificationLog = () => world.test.logs.filter((line) => line.startsWith('notification |'));
+    await eventually(async () => notificationLog().some((l) => l.includes('kept for a retry')) || undefined);
+    t.pass("the failed signal was kept in notification's own store, not left to the sidecar");
+    t.equal(push.received.filter((p) => p.subscriberId === device.id).length, 0, 'nothing sent yet');
+    await world.test.stack.restart('temporal', 'worker');
+
+    const received = await eventually(async () => {
+      const mine = push.received.filter((p) => p.subscriberId === device.id);
+      return mine.length > 0 ? mine : undefined;
+    }, 180_000);
+    t.same(received[0]!.payload.messageIds, [message.id], 'notified once Temporal was back');
+    t.ok(
+      notificationLog().some((line) => line.includes('parked event applied')),
+      'applied from there',
+    );
+    await sleep(5_000);
+    t.equal(push.received.filter((p) => p.subscriberId === device.id).length, 1, 'exactly once');
   });
 });

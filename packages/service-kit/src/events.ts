@@ -1,6 +1,7 @@
 import type { Express, Request } from 'express';
 import type { z } from 'zod';
 import { AppError } from './errors';
+import type { EventAttempt, EventParking } from './event-parking';
 import { pubsubDeliveries, pubsubLag } from './metrics';
 
 /** What a subscriber tells the sidecar: applied, try again later, or never (dead-letter it). */
@@ -38,10 +39,19 @@ function entryEvent(entry: BulkEntry): unknown {
   }
 }
 
+export interface OnEventOptions {
+  /**
+   * Keeps a failed event for a later retry by this service and answers SUCCESS, instead of asking
+   * the sidecar to redeliver it; an event that cannot be kept is still answered RETRY.
+   */
+  parking?: EventParking;
+}
+
 /**
  * Registers the route a declarative subscription delivers a topic to. Data that fails the schema
  * is dropped (the sidecar moves it to the dead-letter topic); a thrown AppError below 500 is
- * treated the same way; anything else asks the sidecar to redeliver.
+ * treated the same way; anything else asks the sidecar to redeliver, or, with `parking`, is
+ * kept and retried by the service itself.
  *
  * The route takes one event per request, or, where the subscription turns on `bulkSubscribe`,
  * several: each is handled as a single one would be (all at once, as concurrent deliveries
@@ -51,8 +61,31 @@ export function onEvent<S extends z.ZodType>(
   app: Express,
   route: string,
   schema: S,
-  handler: (event: EventEnvelope<z.infer<S>>, req: Request) => Promise<void>,
+  handler: (event: EventEnvelope<z.infer<S>>) => Promise<void>,
+  options: OnEventOptions = {},
 ): void {
+  const { parking } = options;
+  /** Validates and applies one event; how it went, and what went wrong. */
+  const attempt: EventAttempt = async (body, log) => {
+    const cloudEvent = (typeof body === 'object' && body !== null ? body : {}) as Partial<
+      EventEnvelope<unknown>
+    >;
+    const parsed = schema.safeParse(cloudEvent.data);
+    if (!parsed.success || typeof cloudEvent.id !== 'string') {
+      log.warn({ issues: parsed.error?.issues }, 'event dropped: malformed');
+      return { outcome: 'DROP' };
+    }
+    try {
+      await handler({ ...(cloudEvent as EventEnvelope<unknown>), data: parsed.data });
+      return { outcome: 'SUCCESS' };
+    } catch (error) {
+      const permanent = error instanceof AppError && error.status < 500;
+      if (permanent) log.warn({ err: error }, 'event dropped: rejected');
+      return { outcome: permanent ? 'DROP' : 'RETRY', error };
+    }
+  };
+  parking?.register(route, attempt);
+
   const deliver = async (body: unknown, req: Request): Promise<DeliveryOutcome> => {
     const cloudEvent = (typeof body === 'object' && body !== null ? body : {}) as Partial<
       EventEnvelope<unknown>
@@ -61,27 +94,21 @@ export function onEvent<S extends z.ZodType>(
     const topic = typeof cloudEvent.topic === 'string' ? cloudEvent.topic : route;
     const published = typeof cloudEvent.time === 'string' ? Date.parse(cloudEvent.time) : NaN;
     if (!Number.isNaN(published)) pubsubLag.observe({ topic }, Math.max(0, Date.now() - published) / 1000);
-    const outcome = async (): Promise<DeliveryOutcome> => {
-      const parsed = schema.safeParse(cloudEvent.data);
-      if (!parsed.success || typeof cloudEvent.id !== 'string') {
-        log.warn({ issues: parsed.error?.issues }, 'event dropped: malformed');
-        return 'DROP';
-      }
+    const { outcome: first, error } = await attempt(body, log);
+    let outcome = first;
+    if (outcome === 'RETRY' && parking) {
       try {
-        await handler({ ...(cloudEvent as EventEnvelope<unknown>), data: parsed.data }, req);
-        return 'SUCCESS';
-      } catch (err) {
-        const permanent = err instanceof AppError && err.status < 500;
-        log[permanent ? 'warn' : 'error'](
-          { err },
-          permanent ? 'event dropped: rejected' : 'event failed, will retry',
-        );
-        return permanent ? 'DROP' : 'RETRY';
+        await parking.park(route, cloudEvent as EventEnvelope<unknown>, error);
+        log.error({ err: error }, 'event failed, kept for a retry');
+        outcome = 'SUCCESS';
+      } catch (parkError) {
+        log.error({ err: error, parkError }, 'event failed and could not be kept, will be redelivered');
       }
-    };
-    const status = await outcome();
-    pubsubDeliveries.inc({ topic, outcome: status });
-    return status;
+    } else if (outcome === 'RETRY') {
+      log.error({ err: error }, 'event failed, will retry');
+    }
+    pubsubDeliveries.inc({ topic, outcome });
+    return outcome;
   };
 
   app.post(route, async (req, res) => {

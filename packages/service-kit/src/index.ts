@@ -14,3 +14,4 @@ export * from './problem';
 export * from './validate';
 export * from './probe';
 export * from './mongo';
+export * from './event-parking';

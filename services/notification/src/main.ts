@@ -48,7 +48,7 @@ void runService({
       auth: requireUser(verifier),
       logger,
     });
-    await mountDelivery({
+    const { parking } = await mountDelivery({
       app,
       db: mongo.db,
       sidecar,
@@ -63,9 +63,11 @@ void runService({
         await mailer.verify();
       },
     };
+    parking.start();
     return {
       checks: [mongo.check, temporal.check, smtpCheck],
       close: async () => {
+        await parking.stop();
         mailer.close();
         await temporal.close();
         await mongo.close();

@@ -9,7 +9,7 @@ import {
   userDeletedEvent,
   userUpdatedEvent,
 } from '@parley/contracts';
-import { onEvent } from '@parley/service-kit';
+import { type EventParking, onEvent } from '@parley/service-kit';
 import {
   type NotifyKind,
   type NotifyMessageSignal,
@@ -53,6 +53,8 @@ export const CHAT_TOPICS = [
 const SNIPPET_LENGTH = 140;
 /** Recipients signalled at once for one message of a large group. */
 const SIGNAL_CONCURRENCY = 16;
+/** How long signalling a message's recipients may take before the event is kept for a retry. */
+const SIGNAL_DEADLINE_MS = 5_000;
 /** Recipients whose read marks are looked up at once. */
 const LOOKUP_CONCURRENCY = 16;
 
@@ -70,6 +72,11 @@ export interface ChatEventDeps {
   levels: LevelCache;
   temporal: Client;
   logger: Logger;
+  /**
+   * Keeps new-message events that failed, for this service to retry: their subscription takes
+   * events in batches, where one redelivered by the sidecar would hold back all that follow.
+   */
+  parking?: EventParking;
 }
 
 /**
@@ -79,9 +86,15 @@ export interface ChatEventDeps {
  * ledger entry is keyed by message and recipient, and the workflow ignores a message id it saw.
  */
 export function mountChatEvents(app: Express, deps: ChatEventDeps): void {
-  onEvent(app, CHAT_EVENT_ROUTES.messageCreated, chatMessageEvent, async ({ data }) => {
-    await onMessageCreated(deps, data);
-  });
+  onEvent(
+    app,
+    CHAT_EVENT_ROUTES.messageCreated,
+    chatMessageEvent,
+    async ({ data }) => {
+      await onMessageCreated(deps, data);
+    },
+    { parking: deps.parking },
+  );
   onEvent(app, CHAT_EVENT_ROUTES.receiptUpdated, chatReceiptEvent, async ({ data }) => {
     await onReceipt(deps, data);
   });
@@ -211,6 +224,16 @@ async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMessageEve
       unread.push(entry);
     }
   }
+  // Bounded: while Temporal is away the client would keep trying for half a minute, holding up the
+  // batch this event came in; failing sooner leaves the event to the retries of `parking`.
+  await deps.temporal.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => signalAll(deps, unread));
+  deps.logger.debug({ messageId: message.id, recipients: unread.length }, 'recipients signalled');
+}
+
+async function signalAll(
+  deps: ChatEventDeps,
+  unread: { recipientId: string; signal: NotifyMessageSignal }[],
+): Promise<void> {
   for (let i = 0; i < unread.length; i += SIGNAL_CONCURRENCY) {
     await Promise.all(
       unread.slice(i, i + SIGNAL_CONCURRENCY).map(({ recipientId, signal }) => {
@@ -228,7 +251,6 @@ async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMessageEve
       }),
     );
   }
-  deps.logger.debug({ messageId: message.id, recipients: unread.length }, 'recipients signalled');
 }
 
 /** Maps items a batch at a time, keeping their order, so a large group does not flood the pool. */

@@ -1,4 +1,5 @@
-import type { Sidecar } from '@parley/service-kit';
+import { Topics } from '@parley/contracts';
+import { EventParking, type Sidecar } from '@parley/service-kit';
 import type { Client } from '@temporalio/client';
 import type { Express, RequestHandler } from 'express';
 import type { Db } from 'mongodb';
@@ -28,9 +29,27 @@ export interface DeliveryContext {
   logger: Logger;
 }
 
-/** Notification delivery: chat events in, preferences, push subscriptions, the ledger, callbacks. */
-export async function mountDelivery({ app, db, sidecar, temporal, config, auth, logger }: DeliveryContext) {
+/**
+ * Notification delivery: chat events in, preferences, push subscriptions, the ledger, callbacks.
+ * Resolves with the store of chat events that failed and wait for a retry, for the caller to start
+ * once it is up and to stop before it closes the database.
+ */
+export async function mountDelivery({
+  app,
+  db,
+  sidecar,
+  temporal,
+  config,
+  auth,
+  logger,
+}: DeliveryContext): Promise<{ parking: EventParking }> {
   const store = await openDeliveryStore(db);
+  const parking = new EventParking(
+    db,
+    (event) => sidecar.publish(Topics.deadLetter, event.data as object, event.id),
+    logger.child({ component: 'parked-events' }),
+  );
+  await parking.init();
   const directory = sidecarDirectory(sidecar);
   const planner = new Planner({ store, directory, config });
   // Shared by the message path, which reads it, and the preference routes, which drop what they change.
@@ -40,6 +59,7 @@ export async function mountDelivery({ app, db, sidecar, temporal, config, auth, 
     directory: new DirectoryCache(directory),
     levels,
     temporal,
+    parking,
     logger: logger.child({ component: 'chat-events' }),
   });
   app.use(deliveryInternalRoutes(store, planner, sidecar));
@@ -56,4 +76,5 @@ export async function mountDelivery({ app, db, sidecar, temporal, config, auth, 
     }),
   );
   app.use(ledgerRoutes(store, directory, auth, config.OPS_TOKEN));
+  return { parking };
 }
