@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { MongoClient } from 'mongodb';
 import t from 'tap';
 import { startTestStack } from '../support/stack';
@@ -229,6 +230,48 @@ t.test('malformed and hostile input is refused without changing stored data', as
     t.equal(res.status, 400, `relations check refuses ${JSON.stringify(body)}`);
   }
 
+  // Paths that would climb out of the service they name, once a URL parser resolves their dot
+  // segments: into another service's internal routes, or into the gateway sidecar's own API. Sent
+  // as raw bytes, since fetch would resolve them before they left.
+  const climbs: { name: string; method: string; path: string; body?: string; auth?: boolean }[] = [
+    {
+      name: 'encoded dot segments to an operator route, granting a role',
+      method: 'PUT',
+      path: `/messages/%2e%2e/%2e%2e/%2e%2e/%2e%2e/auth/method/internal/v1/users/by-username/${attacker.username}/roles`,
+      body: JSON.stringify({ roles: ['admin'] }),
+    },
+    {
+      name: 'plain dot segments to an internal route',
+      method: 'GET',
+      path: `/conversations/../../internal/v1/users/${victim.userId}/conversations`,
+    },
+    {
+      name: 'mixed-case encoded dots to the sidecar metadata',
+      method: 'GET',
+      path: '/messages/%2E%2e/%2e%2E/%2e%2e/%2e%2e/%2e%2e/metadata',
+    },
+    {
+      name: 'encoded dots to the sidecar publish API',
+      method: 'POST',
+      path: '/messages/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/publish/pubsub/attack.test',
+      body: '{}',
+    },
+    { name: 'a single dot segment', method: 'GET', path: '/users/./me', auth: true },
+    { name: 'an encoded backslash', method: 'GET', path: '/users/..%5C..%5Cinternal', auth: true },
+    { name: 'a tab in the path', method: 'GET', path: '/users/%09', auth: true },
+    { name: 'a NUL in the path', method: 'GET', path: '/conversations/a%00b', auth: true },
+    { name: 'a malformed escape', method: 'GET', path: '/conversations/%zz', auth: true },
+  ];
+  for (const climb of climbs) {
+    const res = await rawRequest(env.stack.ports.apps.gateway.app, climb.method, `/api/v1${climb.path}`, {
+      body: climb.body,
+      token: climb.auth ? attacker.accessToken : undefined,
+    });
+    t.equal(res.status, 400, `${climb.name}: refused`, { body: res.body.slice(0, 300) });
+    t.match(res.contentType, /application\/problem\+json/, `${climb.name}: a problem document`);
+    t.equal((JSON.parse(res.body) as { code?: string }).code, 'PATH_INVALID', `${climb.name}: its code`);
+  }
+
   t.equal(await snapshot(), before, 'the auth database did not change');
   const login = await fetch(`${gateway()}/api/v1/sessions`, {
     method: 'POST',
@@ -236,4 +279,38 @@ t.test('malformed and hostile input is refused without changing stored data', as
     body: JSON.stringify({ login: victim.username, password: victim.password }),
   });
   t.equal(login.status, 201, 'the victim still logs in as before');
+
+  // A service that is down is a dependency failure for the caller, not the sidecar's raw error.
+  await env.stack.kill('chat');
+  const listed = await fetch(`${gateway()}/api/v1/conversations`, {
+    headers: { authorization: `Bearer ${attacker.accessToken}` },
+  });
+  t.equal(listed.status, 503, 'chat down: 503');
+  t.match(listed.headers.get('content-type'), /application\/problem\+json/);
+  t.match(await listed.json(), { code: 'DEPENDENCY_UNAVAILABLE', dependency: 'chat' });
+  await env.stack.restart('chat');
 });
+
+/** One HTTP request with its path sent exactly as given, dot segments and escapes included. */
+function rawRequest(
+  port: number,
+  method: string,
+  path: string,
+  options: { body?: string; token?: string },
+): Promise<{ status: number; contentType: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = {};
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? '', body }),
+      );
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}

@@ -1,6 +1,7 @@
 import { CommunicationProtocolEnum, DaprClient, LogLevel } from '@dapr/dapr';
 import type { Logger } from 'pino';
 import { AppError, DependencyError } from './errors';
+import { requirePlainPath } from './paths';
 
 export interface SidecarOptions {
   httpPort: number;
@@ -81,7 +82,7 @@ export class Sidecar {
       body = JSON.stringify(init.body);
       headers['content-type'] = 'application/json';
     }
-    const url = `${this.base}/v1.0/invoke/${encodeURIComponent(appId)}/method/${method.replace(/^\//, '')}`;
+    const url = this.methodUrl(appId, method);
     let response: Response;
     try {
       response = await fetch(url, {
@@ -106,7 +107,7 @@ export class Sidecar {
   async forward(appId: string, pathAndQuery: string, init: RequestInit): Promise<Response> {
     const headers = new Headers(init.headers);
     headers.set('dapr-api-token', this.options.apiToken);
-    const url = `${this.base}/v1.0/invoke/${encodeURIComponent(appId)}/method/${pathAndQuery.replace(/^\//, '')}`;
+    const url = this.methodUrl(appId, pathAndQuery);
     try {
       return await fetch(url, { ...init, headers });
     } catch (err) {
@@ -118,6 +119,9 @@ export class Sidecar {
   async invokeOk<T>(appId: string, method: string, init: Parameters<Sidecar['invoke']>[2] = {}): Promise<T> {
     const result = await this.invoke<T>(appId, method, init);
     if (result.status >= 200 && result.status < 300) return result.body;
+    if (isSidecarError(result.body)) {
+      throw new DependencyError(appId, `The ${appId} service cannot be reached right now.`);
+    }
     const problem = result.body as { code?: unknown; detail?: unknown } | string;
     const code =
       typeof problem === 'object' && typeof problem.code === 'string' ? problem.code : 'UPSTREAM_FAILED';
@@ -129,6 +133,16 @@ export class Sidecar {
         upstream: appId,
       },
     );
+  }
+
+  /**
+   * The sidecar's address of an app's method. Only a plain path is accepted: a dot segment (or an
+   * encoded one) would be resolved by the URL parser, and could climb out of the app's methods
+   * into the sidecar's own API, which this sidecar's token opens.
+   */
+  private methodUrl(appId: string, method: string): string {
+    requirePlainPath(method);
+    return `${this.base}/v1.0/invoke/${encodeURIComponent(appId)}/method/${method.replace(/^\//, '')}`;
   }
 
   /** The sidecar's own metadata: components loaded and subscriptions registered. */
@@ -167,4 +181,14 @@ export interface SidecarMetadata {
   id: string;
   components?: { name: string; type: string; version: string }[];
   subscriptions?: { pubsubname: string; topic: string; deadLetterTopic?: string }[];
+}
+
+/**
+ * Whether an answer's body was written by a sidecar rather than the app behind it: JSON with a
+ * Dapr error code (`ERR_DIRECT_INVOKE` when the app is down, for one). Apps answer problem+json.
+ */
+export function isSidecarError(body: unknown): boolean {
+  const code =
+    typeof body === 'object' && body !== null ? (body as { errorCode?: unknown }).errorCode : undefined;
+  return typeof code === 'string' && code.startsWith('ERR_');
 }

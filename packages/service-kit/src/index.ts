@@ -15,3 +15,4 @@ export * from './validate';
 export * from './probe';
 export * from './mongo';
 export * from './event-parking';
+export * from './paths';

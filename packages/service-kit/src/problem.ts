@@ -86,6 +86,16 @@ export function problemHandler(): ErrorRequestHandler {
       });
       return;
     }
+    if (err instanceof URIError) {
+      // Express could not decode a percent-escape in the path.
+      sendProblem(res, {
+        status: 400,
+        code: 'PATH_INVALID',
+        detail: 'The path holds a malformed percent-escape.',
+        instance,
+      });
+      return;
+    }
     req.log?.error({ err }, 'unhandled error');
     sendProblem(res, { status: 500, code: 'INTERNAL', detail: 'An unexpected error occurred.', instance });
   };

@@ -1,7 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { BackendService } from '@parley/contracts';
-import type { Sidecar } from '@parley/service-kit';
+import { DependencyError, PROBLEM_CONTENT_TYPE, type Sidecar, isSidecarError } from '@parley/service-kit';
 import { type Request, Router } from 'express';
 import { closeAfterEarlyAnswer } from './early-answer';
 
@@ -89,6 +89,15 @@ export function proxyRoutes(sidecar: Sidecar): Router {
     // request: what the client still sends is dropped, so the answer reaches it intact, and the
     // connection is not reused, since the end of that body is not awaited.
     if (!req.complete) closeAfterEarlyAnswer(req, res);
+    // Every service answers its errors as problem+json; any other error body is the sidecar's own
+    // (the service is down or unreachable), which is ours to explain, not to pass on.
+    let errorText: string | undefined;
+    if (upstream.status >= 400 && !upstream.headers.get('content-type')?.startsWith(PROBLEM_CONTENT_TYPE)) {
+      errorText = await upstream.text();
+      if (isSidecarError(parseJson(errorText))) {
+        throw new DependencyError(owner, `The ${owner} service cannot be reached right now; try again.`);
+      }
+    }
     res.status(upstream.status);
     await req.beforeRespond?.(upstream.status);
     for (const name of FORWARDED_RESPONSE_HEADERS) {
@@ -99,8 +108,8 @@ export function proxyRoutes(sidecar: Sidecar): Router {
       const cookies = upstream.headers.getSetCookie().filter((c) => c.startsWith(`${OIDC_BROWSER_COOKIE}=`));
       if (cookies.length > 0) res.setHeader('set-cookie', cookies);
     }
-    if (!upstream.body) {
-      res.end();
+    if (errorText !== undefined || !upstream.body) {
+      res.end(errorText);
       return;
     }
     Readable.fromWeb(upstream.body as WebReadableStream).pipe(res);
@@ -158,4 +167,12 @@ function hasBody(req: Request): boolean {
     req.method !== 'HEAD' &&
     (req.headers['content-length'] !== '0' || 'transfer-encoding' in req.headers)
   );
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }

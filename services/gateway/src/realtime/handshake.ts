@@ -54,9 +54,13 @@ export function checkHandshake(
           next();
         },
         (err: unknown) => {
-          const code = err instanceof AppError && err.status === 401 ? err.code : 'AUTH_TOKEN_INVALID';
           if (!(err instanceof AppError)) logger.error({ err }, 'token verification failed');
-          next(new HandshakeError(code, 'The access token is not valid.'));
+          // A refused token says why; a store that could not be asked says so, to be retried.
+          if (err instanceof AppError && (err.status === 401 || err.status === 503)) {
+            next(new HandshakeError(err.code, err.message));
+            return;
+          }
+          next(new HandshakeError('AUTH_TOKEN_INVALID', 'The access token is not valid.'));
         },
       );
   };

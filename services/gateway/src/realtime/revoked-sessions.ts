@@ -1,4 +1,4 @@
-import { UnauthorizedError } from '@parley/service-kit';
+import { DependencyError, UnauthorizedError } from '@parley/service-kit';
 import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 
@@ -20,8 +20,13 @@ export class RevokedSessions {
     await batch.exec();
   }
 
+  /** Whether the session was revoked; Redis away is a dependency failure, not a server fault. */
   async has(sessionId: string): Promise<boolean> {
-    return (await this.redis.exists(key(sessionId))) === 1;
+    try {
+      return (await this.redis.exists(key(sessionId))) === 1;
+    } catch (err) {
+      throw new DependencyError('redis', 'Revoked sessions cannot be checked right now.', { cause: err });
+    }
   }
 }
 
