@@ -266,6 +266,14 @@ t.test('chat through two gateway replicas', async (t) => {
       t.match(ack, { ok: false, error: { code: 'CHAT_CONVERSATION_NOT_FOUND' } }, event);
     }
     t.equal(mallorySocket.events('message').length, 0, 'nothing leaked to the outsider');
+    const syncing = await connectClient(t, gatewayA, { token: mallory.accessToken, sync: { [directId]: 0 } });
+    const [synced] = await syncing.waitFor<{ conversations: Record<string, number> }>('synced');
+    t.same(
+      synced,
+      { conversations: {} },
+      "a handshake naming others' conversations is answered, with nothing",
+    );
+    t.equal(syncing.events('message').length, 0, 'and sends nothing');
     const stored = await allMessages(gatewayA, alice.accessToken, directId);
     t.notOk(
       stored.some((m) => m.senderId === mallory.userId),
@@ -420,6 +428,35 @@ t.test('chat through two gateway replicas', async (t) => {
           .some((m) => m.text === 'after' || m.text === 'owner after'),
         'the removed member receives nothing on the new socket',
       );
+    },
+  );
+
+  await t.test(
+    'a message sent while Redis is away is acknowledged, then delivered once it is back',
+    async (t) => {
+      const aliceSocket = await connectClient(t, gatewayA, { token: alice.accessToken });
+      const bobSocket = await connectClient(t, gatewayB, { token: bob.accessToken });
+      // SIGKILL: the broker of pub/sub and the adapter's channel are gone without a word.
+      await env.stack.crash('redis');
+      const clientMessageId = randomUUID();
+      const ack = await aliceSocket.request('message:send', {
+        conversationId: directId,
+        clientMessageId,
+        text: 'sent while the broker was away',
+      });
+      t.equal(ack.ok, true, 'stored, and its event kept to be published: the send is acknowledged');
+      await env.stack.restart('redis');
+      const [received] = await bobSocket.waitFor<MessageBody>(
+        'message',
+        (m) => m.clientMessageId === clientMessageId,
+        1,
+        120_000,
+      );
+      t.equal(received?.text, 'sent while the broker was away', 'delivered live once Redis was back');
+      const stored = (await allMessages(gatewayB, bob.accessToken, directId)).filter(
+        (m) => m.clientMessageId === clientMessageId,
+      );
+      t.equal(stored.length, 1, 'stored once');
     },
   );
 

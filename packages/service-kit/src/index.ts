@@ -16,3 +16,4 @@ export * from './probe';
 export * from './mongo';
 export * from './event-parking';
 export * from './paths';
+export * from './publish-outbox';

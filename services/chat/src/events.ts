@@ -5,7 +5,6 @@ import {
   type ChatReceiptEvent,
   Topics,
 } from '@parley/contracts';
-import type { Sidecar } from '@parley/service-kit';
 
 type MessageTopic =
   | typeof Topics.chatMessageCreated
@@ -25,7 +24,12 @@ export interface ChatEvents {
   conversation(data: ChatConversationEvent): Promise<void>;
 }
 
-export function sidecarEvents(sidecar: Sidecar): ChatEvents {
+/** Where events go: the sidecar, through an outbox that keeps what the sidecar refused. */
+export interface EventPublisher {
+  publish(topic: string, data: object, eventId: string): Promise<void>;
+}
+
+export function sidecarEvents(sidecar: EventPublisher): ChatEvents {
   return {
     message: (topic, data) =>
       sidecar.publish(topic, data, `${topic}:${data.message.id}:v${data.message.version}`),

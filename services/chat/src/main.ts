@@ -1,6 +1,13 @@
 import { Topics } from '@parley/contracts';
 import { createTokenVerifier, requireUser } from '@parley/identity';
-import { baseConfigSchema, connectMongo, mongoUrlSchema, mountProbe, runService } from '@parley/service-kit';
+import {
+  PublishOutbox,
+  baseConfigSchema,
+  connectMongo,
+  mongoUrlSchema,
+  mountProbe,
+  runService,
+} from '@parley/service-kit';
 import type { RequestHandler } from 'express';
 import { authDirectory } from './auth-client';
 import { conversationRoutes } from './conversations/routes';
@@ -35,7 +42,11 @@ void runService({
     });
     const store = await openStore(mongo.db);
     const directory = authDirectory(sidecar);
-    const events = sidecarEvents(sidecar);
+    // A change is stored before it is announced: an announcement the sidecar refuses is kept and
+    // published later, so a stored message always reaches its consumers.
+    const outbox = new PublishOutbox(mongo.db, sidecar, logger.child({ component: 'publish-outbox' }));
+    await outbox.init();
+    const events = sidecarEvents(outbox);
     const conversations = new Conversations({
       store,
       directory,
@@ -62,6 +73,13 @@ void runService({
     mountMediaEvents(app, store, events);
     app.use('/internal/v1/users/:userId', actingAs(), ...resources((_req, _res, next) => next()));
     app.use('/v1', ...resources(requireUser(verifier)));
-    return { checks: [mongo.check], close: mongo.close };
+    outbox.start();
+    return {
+      checks: [mongo.check],
+      close: async () => {
+        await outbox.stop();
+        await mongo.close();
+      },
+    };
   },
 });

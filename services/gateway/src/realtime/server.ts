@@ -316,8 +316,10 @@ export class Realtime {
    */
   private syncFromHandshake(socket: ChatSocket, log: Logger): void {
     const mine = new Set(socket.data.conversations.map((c) => c.id));
+    // A client that sent no cursors is not waiting for `synced`; one that did gets it, even when
+    // none of what it named is a conversation of its user (nothing to catch up there).
+    if (Object.keys(socket.data.cursors).length === 0) return;
     const entries = Object.entries(socket.data.cursors).filter(([id]) => mine.has(id));
-    if (entries.length === 0) return;
     const started = entries.map(
       async ([id, held]) => [id, await socket.data.delivery.sync(id, held)] as const,
     );
