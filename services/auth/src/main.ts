@@ -98,6 +98,7 @@ void runService({
       checks: [mongo.check],
       close: async () => {
         stopRelay();
+        await email.close();
         await mongo.close();
       },
     };
