@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     logLevel: process.env.LOG_LEVEL || 'info',
     daprLogLevel: process.env.DAPR_LOG_LEVEL || 'warn',
     gatewayHost: process.env.GATEWAY_HOST || '127.0.0.1',
+    restartCrashed: true,
   });
 
   let stopping = false;

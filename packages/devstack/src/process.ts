@@ -41,7 +41,11 @@ export class ManagedProcess {
   constructor(
     readonly spec: ProcessSpec,
     private readonly sink: LogSink,
-    private readonly onUnexpectedExit?: (name: string, code: number | null) => void,
+    private readonly onUnexpectedExit?: (
+      name: string,
+      code: number | null,
+      signal: NodeJS.Signals | null,
+    ) => void,
   ) {}
 
   get pid(): number | undefined {
@@ -79,7 +83,7 @@ export class ManagedProcess {
       });
       child.once('exit', (code, signal) => {
         this.exitInfo = { code, signal };
-        if (!this.stopping) this.onUnexpectedExit?.(this.spec.name, code);
+        if (!this.stopping) this.onUnexpectedExit?.(this.spec.name, code, signal);
         resolve();
       });
     });

@@ -5,7 +5,7 @@ import { httpStatus, redisPing, run, tcpOpen } from './checks';
 import { type ExternalParts, azuriteConnectionString } from './external';
 import { componentsDir, daprConfigFile, nodeBin, repoRoot, toolBin } from './paths';
 import type { AppPorts, PortPlan } from './ports';
-import { type LogSink, ManagedProcess, type ProcessSpec, signalGroup } from './process';
+import { type LogSink, ManagedProcess, type ProcessSpec, StartError, signalGroup } from './process';
 import { type StackSecrets, loadOrCreateSecrets } from './secrets';
 
 export interface StackOptions {
@@ -24,7 +24,18 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** How long any one process may take to become healthy. */
   startTimeoutMs?: number;
+  /**
+   * Starts a process again when it exits on its own after start-up, waiting a little longer after
+   * each exit in a row (the launcher; tests stop and start processes themselves).
+   */
+  restartCrashed?: boolean;
 }
+
+/** Waits before restarting a crashed process: doubling from the first, up to the last. */
+const RESTART_FIRST_WAIT_MS = 1_000;
+const RESTART_MAX_WAIT_MS = 30_000;
+/** A process that ran this long before exiting is restarted after the first wait again. */
+const RESTART_STABLE_MS = 60_000;
 
 /** Where a user finds each part once the stack is up. */
 export interface StackUrls {
@@ -54,6 +65,11 @@ export class Stack {
   private readonly processes = new Map<string, ManagedProcess>();
   private readonly external: ExternalParts;
   private readonly parts = new Map<string, Part>();
+  /** Per process: the wait before its next restart, and when it last started. */
+  private readonly restarts = new Map<string, { waitMs: number; startedAt: number }>();
+  private stopping = false;
+  /** Processes that became healthy at least once: only those are restarted when they exit. */
+  private readonly cameUp = new Set<string>();
 
   constructor(private readonly options: StackOptions) {
     this.external = options.external ?? {};
@@ -69,6 +85,7 @@ export class Stack {
 
   /** Starts everything; on any failure stops what it started and rethrows with the culprit's last lines. */
   async start(): Promise<void> {
+    this.stopping = false;
     await killLeftovers(this.options.dataDir);
     try {
       await this.startGroup(this.infrastructure());
@@ -81,6 +98,7 @@ export class Stack {
 
   /** Stops every process, applications before the infrastructure they use. */
   async stop(): Promise<void> {
+    this.stopping = true;
     const running = [...this.processes.values()].reverse();
     const apps = running.filter((p) => !INFRA.has(p.spec.name));
     await Promise.all(apps.map((p) => p.stop()));
@@ -180,10 +198,14 @@ export class Stack {
   private async startGroup(parts: Part[]): Promise<void> {
     for (const part of parts) {
       this.parts.set(part.spec.name, part);
-      const proc = new ManagedProcess(part.spec, this.options.sink, (name, code) =>
-        this.options.sink(name, `!! exited unexpectedly with code ${code}`),
+      const proc = new ManagedProcess(part.spec, this.options.sink, (name, code, signal) =>
+        this.exitedOnItsOwn(name, code, signal),
       );
       this.processes.set(part.spec.name, proc);
+      this.restarts.set(part.spec.name, {
+        waitMs: this.restarts.get(part.spec.name)?.waitMs ?? RESTART_FIRST_WAIT_MS,
+        startedAt: Date.now(),
+      });
       proc.start();
     }
     recordPids(this.options.dataDir, this.processes);
@@ -191,6 +213,30 @@ export class Stack {
     await Promise.all(
       parts.map((part) => this.processes.get(part.spec.name)!.waitUntil(part.ready, part.readyWhat, timeout)),
     );
+    for (const part of parts) this.cameUp.add(part.spec.name);
+  }
+
+  /** A process exited without being asked to: say how, and start it again if the stack does that. */
+  private exitedOnItsOwn(name: string, code: number | null, signal: NodeJS.Signals | null): void {
+    const how = signal ? `signal ${signal}` : `code ${code}`;
+    if (!this.options.restartCrashed || this.stopping || !this.cameUp.has(name)) {
+      this.options.sink(name, `!! exited unexpectedly (${how})`);
+      return;
+    }
+    const state = this.restarts.get(name) ?? { waitMs: RESTART_FIRST_WAIT_MS, startedAt: 0 };
+    const waitMs = Date.now() - state.startedAt >= RESTART_STABLE_MS ? RESTART_FIRST_WAIT_MS : state.waitMs;
+    this.restarts.set(name, { ...state, waitMs: Math.min(waitMs * 2, RESTART_MAX_WAIT_MS) });
+    this.options.sink(name, `!! exited unexpectedly (${how}); restarting in ${waitMs / 1000}s`);
+    setTimeout(() => {
+      if (this.stopping) return;
+      this.restart(name).then(
+        () => this.options.sink(name, 'restarted and healthy again'),
+        (err: unknown) => {
+          // Its exit during the restart was reported above and scheduled the next try.
+          if (!(err instanceof StartError)) this.options.sink(name, `!! restarting failed: ${String(err)}`);
+        },
+      );
+    }, waitMs).unref();
   }
 
   private infrastructure(): Part[] {

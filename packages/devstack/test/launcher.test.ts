@@ -44,6 +44,30 @@ function processesUsing(dir: string): string[] {
   return found;
 }
 
+/** Pids whose parent is `parent`. */
+function childrenOf(parent: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === parent) found.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found;
+}
+
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
 interface Launch {
   child: ChildProcess;
   output: () => string;
@@ -73,45 +97,59 @@ async function waitForOutput(run: Launch, pattern: RegExp, timeoutMs: number): P
   }
 }
 
-t.test('the launcher brings everything up, says where it is, and Ctrl-C leaves nothing behind', async (t) => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'parley-launch-'));
-  const base = await freeBase();
-  const run = launch({ PARLEY_DATA_DIR: dataDir, PARLEY_PORT_BASE: String(base), LOG_LEVEL: 'warn' });
-  t.teardown(() => {
-    run.child.kill('SIGKILL');
-  });
-  await waitForOutput(run, /Parley is up/, 180_000);
-  const plan = fixedPortPlan(base);
+t.test(
+  'the launcher brings everything up, says where it is, restarts a crashed service, and Ctrl-C leaves nothing behind',
+  async (t) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'parley-launch-'));
+    const base = await freeBase();
+    const run = launch({ PARLEY_DATA_DIR: dataDir, PARLEY_PORT_BASE: String(base), LOG_LEVEL: 'warn' });
+    t.teardown(() => {
+      run.child.kill('SIGKILL');
+    });
+    await waitForOutput(run, /Parley is up/, 180_000);
+    const plan = fixedPortPlan(base);
 
-  const printed = run.output();
-  for (const [what, url] of [
-    ['web app', `http://127.0.0.1:${base}/`],
-    ['API reference', `http://127.0.0.1:${base}/api/reference`],
-    ['Temporal UI', `http://127.0.0.1:${plan.temporalUi}`],
-    ['mail inbox', `http://127.0.0.1:${plan.mailWeb}`],
-  ] as const) {
-    t.ok(printed.includes(url), `prints the ${what} at ${url}`);
-    t.equal((await fetch(url)).status, 200, `the ${what} answers`);
-  }
-  const secrets = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8'));
-  const metadata = `http://127.0.0.1:${plan.apps.chat.daprHttp}/v1.0/metadata`;
-  t.ok(printed.includes(metadata), "prints each sidecar's metadata address");
-  const meta = await fetch(metadata, { headers: { 'dapr-api-token': secrets.apps.chat.daprApiToken } });
-  const { id, subscriptions } = (await meta.json()) as { id: string; subscriptions: { topic: string }[] };
-  t.equal(id, 'chat');
-  t.ok(
-    subscriptions.some((s) => s.topic === 'platform.probe'),
-    'the sidecar holds its declarative subscriptions',
-  );
-  t.ok(processesUsing(dataDir).length >= 4, 'infrastructure runs on the data folder');
-  t.ok(await tcpOpen(plan.redis), 'redis answers');
+    const printed = run.output();
+    for (const [what, url] of [
+      ['web app', `http://127.0.0.1:${base}/`],
+      ['API reference', `http://127.0.0.1:${base}/api/reference`],
+      ['Temporal UI', `http://127.0.0.1:${plan.temporalUi}`],
+      ['mail inbox', `http://127.0.0.1:${plan.mailWeb}`],
+    ] as const) {
+      t.ok(printed.includes(url), `prints the ${what} at ${url}`);
+      t.equal((await fetch(url)).status, 200, `the ${what} answers`);
+    }
+    const secrets = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8'));
+    const metadata = `http://127.0.0.1:${plan.apps.chat.daprHttp}/v1.0/metadata`;
+    t.ok(printed.includes(metadata), "prints each sidecar's metadata address");
+    const meta = await fetch(metadata, { headers: { 'dapr-api-token': secrets.apps.chat.daprApiToken } });
+    const { id, subscriptions } = (await meta.json()) as { id: string; subscriptions: { topic: string }[] };
+    t.equal(id, 'chat');
+    t.ok(
+      subscriptions.some((s) => s.topic === 'platform.probe'),
+      'the sidecar holds its declarative subscriptions',
+    );
+    t.ok(processesUsing(dataDir).length >= 4, 'infrastructure runs on the data folder');
+    t.ok(await tcpOpen(plan.redis), 'redis answers');
 
-  run.child.kill('SIGINT');
-  t.equal(await run.exited, 0, 'exits cleanly on Ctrl-C');
-  t.same(processesUsing(dataDir), [], 'no process of the run is left');
-  t.notOk(await tcpOpen(plan.redis), 'redis is stopped too');
-  t.same(await portsInUse(base), [], 'no process listens on any port of the plan');
-});
+    // A service that dies after start-up is started again; until then the gateway says it is away.
+    const chatPid = childrenOf(run.child.pid!).find((pid) =>
+      commandOf(pid).includes('services/chat/dist/main.js'),
+    );
+    t.ok(chatPid, 'the chat service is a child of the launcher');
+    process.kill(chatPid!, 'SIGKILL');
+    await waitForOutput(run, /chat\s*\| !! exited unexpectedly \(signal SIGKILL\); restarting in 1s/, 30_000);
+    await waitForOutput(run, /chat\s*\| restarted and healthy again/, 120_000);
+    const answer = await fetch(`http://127.0.0.1:${base}/api/v1/conversations`);
+    t.equal(answer.status, 401, 'chat answers again (a request without a token is refused by chat)');
+
+    run.child.kill('SIGINT');
+    t.equal(await run.exited, 0, 'exits cleanly on Ctrl-C');
+    t.same(processesUsing(dataDir), [], 'no process of the run is left');
+    t.notOk(await tcpOpen(plan.redis), 'redis is stopped too');
+    t.same(await portsInUse(base), [], 'no process listens on any port of the plan');
+  },
+);
 
 t.test('the launcher fails fast, naming the part that did not come up and its last lines', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-launch-'));
