@@ -103,6 +103,9 @@ t.test('conversations, roles and message changes', async (t) => {
       ['first draft'],
     );
     t.ok(edited.body.editedAt);
+    const blank = await aliceApi.call(`/messages/${sent.id}`, { method: 'PATCH', body: { text: ' \n ' } });
+    t.equal(blank.status, 400, 'an edit leaves some text, as a send must');
+    t.match(blank.body, { code: 'VALIDATION_FAILED', errors: [{ path: 'text' }] });
 
     const thumbs = `/messages/${sent.id}/reactions/${encodeURIComponent('👍')}`;
     await bobApi.call(thumbs, { method: 'PUT' });

@@ -1,4 +1,5 @@
 import { type ChatMessageView, Topics } from '@parley/contracts';
+import { ValidationError } from '@parley/service-kit';
 import type { Directory } from '../auth-client';
 import { requireMember } from '../conversations/access';
 import { ConversationPairs } from '../conversations/pairs';
@@ -195,6 +196,10 @@ export class Messages {
     if (doc.senderId !== userId)
       throw new ForbiddenError('CHAT_NOT_SENDER', 'Only the sender edits a message.');
     if (doc.deletedAt) throw new ConflictError('CHAT_MESSAGE_DELETED', 'A deleted message cannot be edited.');
+    // As at sending: a message keeps some text or an attachment.
+    if (text.trim().length === 0 && doc.attachments.length === 0) {
+      throw new ValidationError([{ path: 'text', message: 'a message needs text or an attachment' }]);
+    }
     const now = new Date();
     const updated = await this.deps.store.messages.findOneAndUpdate(
       { _id: messageId, deletedAt: null, version: doc.version },
