@@ -272,6 +272,12 @@ t.test('malformed and hostile input is refused without changing stored data', as
     t.equal((JSON.parse(res.body) as { code?: string }).code, 'PATH_INVALID', `${climb.name}: its code`);
   }
 
+  for (const method of ['TRACE', 'PROPFIND', 'OPTIONS']) {
+    const res = await rawRequest(env.stack.ports.apps.gateway.app, method, '/api/v1/conversations', {});
+    t.equal(res.status, 405, `${method}: refused at the gateway`);
+    t.equal((JSON.parse(res.body) as { code?: string }).code, 'METHOD_NOT_ALLOWED', `${method}: its code`);
+  }
+
   t.equal(await snapshot(), before, 'the auth database did not change');
   const login = await fetch(`${gateway()}/api/v1/sessions`, {
     method: 'POST',

@@ -71,7 +71,8 @@ void runService({
         },
       ],
       close: async () => {
-        worker.shutdown();
+        // The SDK already shuts the worker down on SIGINT and SIGTERM; asking again would throw.
+        if (worker.getState() === 'RUNNING') worker.shutdown();
         await running;
         await connection.close();
         mailer.close();

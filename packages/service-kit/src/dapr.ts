@@ -125,14 +125,12 @@ export class Sidecar {
     const problem = result.body as { code?: unknown; detail?: unknown } | string;
     const code =
       typeof problem === 'object' && typeof problem.code === 'string' ? problem.code : 'UPSTREAM_FAILED';
-    throw new AppError(
-      code,
-      result.status >= 500 ? 502 : result.status,
-      `${appId} answered ${result.status}`,
-      {
-        upstream: appId,
-      },
-    );
+    // A refusal keeps the callee's own words for the caller; a fault stays vague.
+    const detail =
+      result.status < 500 && typeof problem === 'object' && typeof problem.detail === 'string'
+        ? problem.detail
+        : `${appId} answered ${result.status}`;
+    throw new AppError(code, result.status >= 500 ? 502 : result.status, detail, { upstream: appId });
   }
 
   /**

@@ -49,15 +49,22 @@ t.test('unknown fields are refused, a role or a prototype key among them', async
   t.notOk(profileChangeSchema.safeParse({ $set: { roles: ['admin'] } }).success);
 });
 
-t.test('names refuse control characters; phones must be E.164', async (t) => {
-  for (const name of ['a\r\nBcc: x@y', 'a\u0000', 'tab\there']) {
-    t.notOk(registrationSchema.safeParse({ ...valid, displayName: name }).success, JSON.stringify(name));
-  }
-  t.ok(registrationSchema.safeParse({ ...valid, phone: '+14155550100' }).success);
-  for (const phone of ['14155550100', '+0123', '+1 415 555', '+1234567890123456']) {
-    t.notOk(registrationSchema.safeParse({ ...valid, phone }).success, phone);
-  }
-});
+t.test(
+  'names refuse control characters, direction overrides and lone surrogates; phones must be E.164',
+  async (t) => {
+    t.ok(
+      registrationSchema.safeParse({ ...valid, displayName: 'Ada 👩‍💻 عربي' }).success,
+      'emoji and any script',
+    );
+    for (const name of ['a\r\nBcc: x@y', 'a\u0000', 'tab\there', '\u202Egnp.exe', 'a\u2066b', 'a\ud800b']) {
+      t.notOk(registrationSchema.safeParse({ ...valid, displayName: name }).success, JSON.stringify(name));
+    }
+    t.ok(registrationSchema.safeParse({ ...valid, phone: '+14155550100' }).success);
+    for (const phone of ['14155550100', '+0123', '+1 415 555', '+1234567890123456']) {
+      t.notOk(registrationSchema.safeParse({ ...valid, phone }).success, phone);
+    }
+  },
+);
 
 t.test('profiles take real time zones and language tags; null clears', async (t) => {
   t.ok(profileChangeSchema.safeParse({ timeZone: 'America/Sao_Paulo', language: 'pt-BR' }).success);

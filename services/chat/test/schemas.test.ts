@@ -18,11 +18,15 @@ t.test('hostile message bodies are refused', async (t) => {
     ['an operator as client id', { ...ok, clientMessageId: { $ne: null } }],
     ['a short client id', { ...ok, clientMessageId: 'abc' }],
     ['blank text without attachments', { ...ok, text: '   ' }],
+    ['zero-width text only', { ...ok, text: '\u200b\u2060 \ufeff' }],
+    ['a lone surrogate', { ...ok, text: 'a\ud800b' }],
+    ['a lone low surrogate', { ...ok, text: '\udc00' }],
     ['a malformed reply id', { ...ok, replyToId: 'm_nothex' }],
     ['an attachment with extra fields', { ...ok, attachments: [{ mediaId: 'x', url: 'http://a' }] }],
   ];
   for (const [what, body] of cases) t.notOk(sendMessageBody.safeParse(body).success, what);
   t.ok(sendMessageBody.safeParse({ ...ok, text: 'x'.repeat(MAX_TEXT_LENGTH) }).success, 'the limit itself');
+  t.ok(sendMessageBody.safeParse({ ...ok, text: 'a 👍🏽 b' }).success, 'paired surrogates are characters');
 });
 
 t.test('history takes at most one of before, after and around', async (t) => {
@@ -35,4 +39,14 @@ t.test('a direct conversation names exactly one other user', async (t) => {
   t.ok(createConversationBody.safeParse({ type: 'direct', userId: 'u-1' }).success);
   t.notOk(createConversationBody.safeParse({ type: 'direct', userId: 'u-1', name: 'x' }).success);
   t.notOk(createConversationBody.safeParse({ type: 'group', name: '', memberIds: [] }).success);
+});
+
+t.test('a group name refuses control characters and direction overrides', async (t) => {
+  t.ok(createConversationBody.safeParse({ type: 'group', name: 'Équipe 🚀', memberIds: [] }).success);
+  for (const name of ['a\u202Eb', 'a\nb', '\u2067x']) {
+    t.notOk(
+      createConversationBody.safeParse({ type: 'group', name, memberIds: [] }).success,
+      JSON.stringify(name),
+    );
+  }
 });

@@ -9,6 +9,12 @@ import { z } from 'zod';
 export const BCRYPT_MAX_BYTES = 72;
 
 const CONTROL_CHARS = /\p{Cc}/u;
+/**
+ * Characters that reorder or hide what follows (bidirectional overrides, isolates and marks), with
+ * which a name can pass for another ("\u202Egnp.exe"), and unpaired surrogate halves.
+ */
+const DECEPTIVE_CHARS =
+  /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export const usernameSchema = z
   .string()
@@ -36,7 +42,10 @@ export const displayNameSchema = z
   .trim()
   .min(1)
   .max(64)
-  .refine((s) => !CONTROL_CHARS.test(s), { message: 'must not contain control characters' });
+  .refine((s) => !CONTROL_CHARS.test(s), { message: 'must not contain control characters' })
+  .refine((s) => !DECEPTIVE_CHARS.test(s), {
+    message: 'must not contain direction overrides or unpaired surrogates',
+  });
 
 /** E.164: a plus, a country code not starting with 0, at most 15 digits in all. */
 export const phoneSchema = z

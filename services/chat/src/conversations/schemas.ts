@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { conversationId, mediaId, userId } from '../ids';
 
-const name = z.string().trim().min(1).max(100);
+/** Direction overrides, isolates and marks (a name could pass for another) and control characters. */
+const DECEPTIVE_OR_CONTROL = /[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+const name = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .refine((value) => !DECEPTIVE_OR_CONTROL.test(value), {
+    message: 'must not contain control characters or direction overrides',
+  });
 const topic = z.string().max(500).nullable();
 
 export const conversationParams = z.object({ conversationId }).strict();

@@ -4,7 +4,21 @@ import { clientMessageId, conversationId, mediaId, messageId, userId } from '../
 /** Longest message text, in UTF-16 code units (what JavaScript's `length` counts). */
 export const MAX_TEXT_LENGTH = 4_000;
 
-export const text = z.string().max(MAX_TEXT_LENGTH);
+/** An unpaired half of a UTF-16 surrogate pair: no character, and stored as U+FFFD by the database. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** Characters that show nothing: whitespace, zero-width spaces and joiners, the soft hyphen. */
+const INVISIBLE = /[\s\u00AD\u200B-\u200D\u2060\uFEFF]/gu;
+
+/** Whether a text shows anything at all. */
+export function hasVisibleText(value: string): boolean {
+  return value.replace(INVISIBLE, '').length > 0;
+}
+
+/** Stored exactly as written: so no lone surrogate, which cannot be. */
+export const text = z
+  .string()
+  .max(MAX_TEXT_LENGTH)
+  .refine((value) => !LONE_SURROGATE.test(value), { message: 'must not hold an unpaired surrogate' });
 
 /** A reaction: one short token such as an emoji, without whitespace or control characters. */
 export const emoji = z
@@ -24,7 +38,7 @@ export const sendMessageBody = z
     attachments: z.array(z.object({ mediaId }).strict()).max(10).optional(),
   })
   .strict()
-  .refine((b) => b.text.trim().length > 0 || (b.attachments?.length ?? 0) > 0, {
+  .refine((b) => hasVisibleText(b.text) || (b.attachments?.length ?? 0) > 0, {
     message: 'a message needs text or an attachment',
     path: ['text'],
   });

@@ -13,6 +13,7 @@ import {
 import type { ChatEvents } from '../events';
 import type { MediaCatalog } from '../media/media-client';
 import { type ChatStore, type MessageDoc, memberKey } from '../store';
+import { hasVisibleText } from './schemas';
 import { insertWithNextSeq } from './sequence';
 import { messageView } from './view';
 
@@ -197,7 +198,7 @@ export class Messages {
       throw new ForbiddenError('CHAT_NOT_SENDER', 'Only the sender edits a message.');
     if (doc.deletedAt) throw new ConflictError('CHAT_MESSAGE_DELETED', 'A deleted message cannot be edited.');
     // As at sending: a message keeps some text or an attachment.
-    if (text.trim().length === 0 && doc.attachments.length === 0) {
+    if (!hasVisibleText(text) && doc.attachments.length === 0) {
       throw new ValidationError([{ path: 'text', message: 'a message needs text or an attachment' }]);
     }
     const now = new Date();

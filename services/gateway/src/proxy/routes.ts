@@ -1,7 +1,13 @@
 import { PassThrough, Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { BackendService } from '@parley/contracts';
-import { DependencyError, PROBLEM_CONTENT_TYPE, type Sidecar, isSidecarError } from '@parley/service-kit';
+import {
+  AppError,
+  DependencyError,
+  PROBLEM_CONTENT_TYPE,
+  type Sidecar,
+  isSidecarError,
+} from '@parley/service-kit';
 import { type Request, Router } from 'express';
 import { closeAfterEarlyAnswer } from './early-answer';
 
@@ -29,6 +35,9 @@ export const RESOURCE_OWNERS: Readonly<Record<string, BackendService>> = Object.
   search: 'search',
   analytics: 'analytics',
 });
+
+/** Methods the API takes; others (TRACE, PROPFIND, CONNECT...) are refused here. */
+const FORWARDED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
  * Request headers passed on; everything else (cookies but the login one, hop-by-hop headers, tokens
@@ -71,6 +80,10 @@ export function proxyRoutes(sidecar: Sidecar): Router {
     if (!Object.hasOwn(RESOURCE_OWNERS, resource)) {
       next();
       return;
+    }
+    if (!FORWARDED_METHODS.has(req.method)) {
+      res.setHeader('allow', [...FORWARDED_METHODS].join(', '));
+      throw new AppError('METHOD_NOT_ALLOWED', 405, `The API does not take ${req.method} requests.`);
     }
     const owner = RESOURCE_OWNERS[resource] as BackendService;
     // One latency series per resource, not one for the whole proxy (see measureRequests).
