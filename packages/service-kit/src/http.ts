@@ -26,8 +26,10 @@ export function safeEqual(a: string, b: string): boolean {
  */
 export function requireAppToken(token: string, onlyUnder?: readonly string[]): RequestHandler {
   return (req, res, next) => {
+    // As a router could match it: in any case, with repeated slashes.
+    const path = req.path.toLowerCase().replace(/\/{2,}/g, '/');
     const guarded = onlyUnder
-      ? onlyUnder.some((prefix) => req.path.startsWith(prefix))
+      ? onlyUnder.some((prefix) => path.startsWith(prefix.toLowerCase()))
       : !PUBLIC_PATHS.has(req.path) && req.path !== METRICS_PATH;
     if (!guarded) {
       next();
@@ -67,6 +69,8 @@ export interface HttpAppOptions {
 export function createHttpApp(options: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  // `/API/v1` is not `/api/v1`: paths checked by prefix must mean what the routes match.
+  app.enable('case sensitive routing');
   app.set('trust proxy', false);
   app.use(
     pinoHttp({

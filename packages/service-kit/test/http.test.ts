@@ -1,4 +1,5 @@
 import t from 'tap';
+import { Router } from 'express';
 import { z } from 'zod';
 import { AppError, createHttpApp, createLogger, finishHttpApp, parse } from '../src/index';
 import { serve } from './helpers';
@@ -55,6 +56,38 @@ t.test('a public app guards only the sidecar prefixes', async (t) => {
   t.equal((await fetch(`${base}/public`)).status, 200);
   t.equal((await fetch(`${base}/internal/x`)).status, 401);
   t.equal((await fetch(`${base}/internal/x`, { headers: withToken })).status, 200);
+});
+
+t.test('a sidecar prefix is guarded in any spelling a router could match', async (t) => {
+  const app = createHttpApp({
+    logger: createLogger('test', 'silent'),
+    appApiToken: TOKEN,
+    tokenOnlyUnder: ['/internal', '/dapr'],
+  });
+  // Routers match without regard to case unless told otherwise; the check must not depend on it.
+  const router = Router();
+  router.post('/dapr/events/thing', (_req, res) => res.json({ status: 'SUCCESS' }));
+  app.use(router);
+  app.post('/dapr/events/other', (_req, res) => res.json({ status: 'SUCCESS' }));
+  finishHttpApp(app);
+  const base = await serve(t, app);
+  for (const path of [
+    '/Dapr/events/thing',
+    '/DAPR/events/thing',
+    '//dapr/events/thing',
+    '/dApR/events/other',
+  ]) {
+    const res = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    t.equal(res.status, 401, `${path} needs the app token`);
+  }
+  const real = await fetch(`${base}/dapr/events/thing`, { method: 'POST', headers: withToken, body: '{}' });
+  t.equal(real.status, 200, 'the sidecar itself gets through');
+  const cased = await fetch(`${base}/DAPR/events/other`, { method: 'POST', headers: withToken, body: '{}' });
+  t.equal(cased.status, 404, 'and routes of the app itself match their case only');
 });
 
 t.test('answers schema violations with every problem listed', async (t) => {
