@@ -272,19 +272,49 @@ t.test('malformed and hostile input is refused without changing stored data', as
     t.equal((JSON.parse(res.body) as { code?: string }).code, 'PATH_INVALID', `${climb.name}: its code`);
   }
 
-  for (const method of ['TRACE', 'PROPFIND', 'OPTIONS']) {
-    const res = await rawRequest(env.stack.ports.apps.gateway.app, method, '/api/v1/conversations', {});
-    t.equal(res.status, 405, `${method}: refused at the gateway`);
+  // Other methods would pass the gateway's login and sign-up limits (set on POST) and reach the
+  // service's POST handler through the sidecar.
+  const login = JSON.stringify({ login: victim.username, password: victim.password });
+  for (const [method, path, body] of [
+    ['TRACE', '/conversations', undefined],
+    ['PROPFIND', '/conversations', undefined],
+    ['OPTIONS', '/conversations', undefined],
+    ['PROPFIND', '/sessions', login],
+    ['LOCK', '/accounts/password-reset-requests', JSON.stringify({ email: victim.email })],
+    ['SEARCH', '/accounts', JSON.stringify({ username: 'by_search', email: 's@example.test' })],
+  ] as const) {
+    const res = await rawRequest(env.stack.ports.apps.gateway.app, method, `/api/v1${path}`, { body });
+    t.equal(res.status, 405, `${method} ${path}: refused at the gateway`);
     t.equal((JSON.parse(res.body) as { code?: string }).code, 'METHOD_NOT_ALLOWED', `${method}: its code`);
   }
 
+  // The gateway's event routes are its sidecar's alone, however the path is spelled.
+  for (const path of [
+    '/Dapr/events/chat-message-created',
+    '/DAPR/events/chat-member-added',
+    '//dapr/events/session-revoked',
+  ]) {
+    const res = await rawRequest(env.stack.ports.apps.gateway.app, 'POST', path, {
+      body: JSON.stringify({ id: 'forged', specversion: '1.0', data: {} }),
+    });
+    t.equal(res.status, 401, `${path}: needs the app token`);
+  }
+  const upper = await rawRequest(env.stack.ports.apps.gateway.app, 'POST', '/API/v1/sessions', {
+    body: login,
+  });
+  t.equal(upper.status, 404, '/API/v1 is not the API');
+  const encoded = await rawRequest(env.stack.ports.apps.gateway.app, 'POST', '/api/v1/session%73', {
+    body: login,
+  });
+  t.equal(encoded.status, 404, 'nor is an encoded resource name');
+
   t.equal(await snapshot(), before, 'the auth database did not change');
-  const login = await fetch(`${gateway()}/api/v1/sessions`, {
+  const relogin = await fetch(`${gateway()}/api/v1/sessions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ login: victim.username, password: victim.password }),
   });
-  t.equal(login.status, 201, 'the victim still logs in as before');
+  t.equal(relogin.status, 201, 'the victim still logs in as before');
 
   // A service that is down is a dependency failure for the caller, not the sidecar's raw error.
   await env.stack.kill('chat');

@@ -9,6 +9,8 @@ t.test('plain paths pass, whatever their query holds', async (t) => {
     'v1/search/messages?q=../../etc%2Fpasswd',
     'v1/media/m_1/content/a..b.png',
     'v1/users/...',
+    'internal/v1/sends/notify-u1%2Fpush%2Fm_1',
+    'v1/messages/m_1/reactions/%F0%9F%91%8D',
   ]) {
     t.ok(isPlainPath(path), path);
   }
@@ -24,6 +26,14 @@ t.test('paths a URL parser would resolve or misread are refused', async (t) => {
     'v1/users/..%2F..%2Finternal',
     'v1/users/..%5c..%5cinternal',
     'v1/users/%09',
+    'v1/messages/%252e%252e/x',
+    'v1/messages/%25252e%25252e/x',
+    'v1/messages/m_1/reactions/%2525',
+    'v1/messages/m_1/reactions/%25',
+    'v1/messages/m_1/reactions/%3F',
+    'v1/messages/m_1/reactions/%23',
+    'v1/users/a\\b',
+    'v1/users/%2F..%2Fx',
     'v1/users/a%00b',
     'v1/users/a%7Fb',
     'v1/conversations/%zz',

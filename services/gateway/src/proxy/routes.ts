@@ -77,7 +77,10 @@ export function proxyRoutes(sidecar: Sidecar): Router {
   const router = Router();
   router.all('/:resource{/*rest}', async (req, res, next) => {
     const resource = req.params.resource as string;
-    if (!Object.hasOwn(RESOURCE_OWNERS, resource)) {
+    // Only as written out: `session%73` decodes to a resource, but the body was read as if it
+    // named none (see isProxiedPath), and would be forwarded empty.
+    const written = req.url.split('?', 1)[0]!.split('/')[1];
+    if (written !== resource || !Object.hasOwn(RESOURCE_OWNERS, resource)) {
       next();
       return;
     }
