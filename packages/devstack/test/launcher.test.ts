@@ -166,7 +166,7 @@ t.test('the launcher fails fast, naming the part that did not come up and its la
     run.child.kill('SIGKILL');
   });
   t.equal(await run.exited, 1, 'exits non-zero');
-  t.match(run.output(), /(auth|chat|notification|media|analytics) did not come up: exited/);
+  t.match(run.output(), /(auth|chat|notification|media|analytics|search) did not come up: exited/);
   t.match(run.output(), /cannot reach MongoDB/);
   t.notMatch(run.output(), /Parley is up/);
   t.same(processesUsing(dataDir), [], 'stops what it had started');

@@ -23,7 +23,8 @@ export interface PublishOutboxOptions {
 export const PUBLISH_OUTBOX_DEFAULTS: PublishOutboxOptions = {
   publishTimeoutMs: 3_000,
   firstDelayMs: 1_000,
-  maxDelayMs: 30_000,
+  // Short: kept events exist only while the broker is away, and should follow soon once it is back.
+  maxDelayMs: 5_000,
   pollMs: 1_000,
   leaseMs: 30_000,
   perPoll: 100,
@@ -44,10 +45,10 @@ interface KeptEvent {
 /**
  * Publishes through the sidecar, and keeps in the service's database what the sidecar refused (the
  * broker or the sidecar is away), answering as if it went out: the change it announces is already
- * stored, so the event must follow it, and now will. Kept events are published again with a growing
- * wait, by whichever instance claims them first, until the sidecar takes them; none is given up.
- * Only when the event cannot be kept either does `publish` fail, and the caller's change is
- * announced when it is retried.
+ * stored, so the event must follow it, and now will. Kept events are published again with a
+ * growing wait (up to 5 s), by whichever instance claims them first, until the sidecar takes them;
+ * none is given up. Only when the event cannot be kept either does `publish` fail, and the
+ * caller's change is announced when it is retried.
  *
  * Events kept here go out later than those published since, so consumers must not depend on
  * arrival order (they order by sequence numbers and versions) and must apply an id once.

@@ -21,12 +21,18 @@ t.test('hostile message bodies are refused', async (t) => {
     ['zero-width text only', { ...ok, text: '\u200b\u2060 \ufeff' }],
     ['a lone surrogate', { ...ok, text: 'a\ud800b' }],
     ['a lone low surrogate', { ...ok, text: '\udc00' }],
+    ['a NUL', { ...ok, text: 'a\u0000b' }],
+    ['an escape character', { ...ok, text: 'a\u001b[31mred' }],
     ['a malformed reply id', { ...ok, replyToId: 'm_nothex' }],
     ['an attachment with extra fields', { ...ok, attachments: [{ mediaId: 'x', url: 'http://a' }] }],
   ];
   for (const [what, body] of cases) t.notOk(sendMessageBody.safeParse(body).success, what);
   t.ok(sendMessageBody.safeParse({ ...ok, text: 'x'.repeat(MAX_TEXT_LENGTH) }).success, 'the limit itself');
   t.ok(sendMessageBody.safeParse({ ...ok, text: 'a 👍🏽 b' }).success, 'paired surrogates are characters');
+  t.ok(
+    sendMessageBody.safeParse({ ...ok, text: 'line\r\n\tindented' }).success,
+    'tabs and newlines are text',
+  );
 });
 
 t.test('history takes at most one of before, after and around', async (t) => {

@@ -14,11 +14,18 @@ export function hasVisibleText(value: string): boolean {
   return value.replace(INVISIBLE, '').length > 0;
 }
 
-/** Stored exactly as written: so no lone surrogate, which cannot be. */
+/** Control characters but tab, line feed and carriage return, which a message may well hold. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
+/** Stored exactly as written: so no lone surrogate, which cannot be, and no control character. */
 export const text = z
   .string()
   .max(MAX_TEXT_LENGTH)
-  .refine((value) => !LONE_SURROGATE.test(value), { message: 'must not hold an unpaired surrogate' });
+  .refine((value) => !LONE_SURROGATE.test(value), { message: 'must not hold an unpaired surrogate' })
+  .refine((value) => !CONTROL.test(value), {
+    message: 'must not hold control characters (but tab and newlines)',
+  });
 
 /** A reaction: one short token such as an emoji, without whitespace or control characters. */
 export const emoji = z
