@@ -232,8 +232,13 @@ export class Stack {
       this.restart(name).then(
         () => this.options.sink(name, 'restarted and healthy again'),
         (err: unknown) => {
-          // Its exit during the restart was reported above and scheduled the next try.
-          if (!(err instanceof StartError)) this.options.sink(name, `!! restarting failed: ${String(err)}`);
+          // An exit during the restart is reported by itself and schedules the next try; a process
+          // that runs but never becomes healthy is left to the operator.
+          if (this.processes.get(name)?.hasExited && err instanceof StartError) return;
+          this.options.sink(
+            name,
+            `!! restarted but not healthy: ${err instanceof Error ? err.message : String(err)}`,
+          );
         },
       );
     }, waitMs).unref();

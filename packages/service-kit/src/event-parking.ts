@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import type { Logger } from 'pino';
+import { Poller, claimDue, describeError } from './due-work';
 import type { DeliveryOutcome, EventEnvelope } from './events';
 
 /** Runs one stored event again; the answer means what a subscriber's answer to the sidecar means. */
@@ -65,9 +66,7 @@ export class EventParking {
   private readonly attempts = new Map<string, EventAttempt>();
   private readonly options: EventParkingOptions;
   private readonly now: () => number;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly poller: Poller;
 
   constructor(
     db: Db,
@@ -78,6 +77,7 @@ export class EventParking {
     this.collection = db.collection<ParkedEvent>('parked_events');
     this.options = { ...EVENT_PARKING_DEFAULTS, ...options };
     this.now = this.options.now ?? Date.now;
+    this.poller = new Poller(() => this.retryDue(), this.options.pollMs, logger, 'retrying parked events');
   }
 
   async init(): Promise<void> {
@@ -102,7 +102,7 @@ export class EventParking {
           retries: 0,
           dueAt: new Date(now + this.options.firstDelayMs),
           parkedAt: new Date(now),
-          lastError: describe(error),
+          lastError: describeError(error),
         },
       },
       { upsert: true },
@@ -116,36 +116,20 @@ export class EventParking {
 
   /** Starts retrying due events every `pollMs`. */
   start(): void {
-    this.stopped = false;
-    const tick = () => {
-      this.running = this.retryDue()
-        .then(() => undefined)
-        .catch((err: unknown) => this.logger.warn({ err }, 'retrying parked events failed; trying again'))
-        .finally(() => {
-          this.running = undefined;
-          if (!this.stopped) this.timer = setTimeout(tick, this.options.pollMs);
-        });
-    };
-    this.timer = setTimeout(tick, this.options.pollMs);
+    this.poller.start();
   }
 
-  /** Stops polling and waits for a retry in progress. */
+  /** Stops polling and waits for a pass in progress. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.poller.stop();
   }
 
   /** Claims and retries what is due, up to `perPoll` events; resolves with how many it took. */
   async retryDue(): Promise<number> {
     let taken = 0;
-    while (taken < this.options.perPoll && !this.stopped) {
+    while (taken < this.options.perPoll && !this.poller.isStopped) {
       const now = this.now();
-      const claimed = await this.collection.findOneAndUpdate(
-        { dueAt: { $lte: new Date(now) } },
-        { $set: { dueAt: new Date(now + this.options.leaseMs) } },
-        { sort: { dueAt: 1 }, returnDocument: 'after' },
-      );
+      const claimed = await claimDue(this.collection, now, this.options.leaseMs);
       if (!claimed) break;
       taken += 1;
       await this.retry(claimed);
@@ -180,12 +164,8 @@ export class EventParking {
     const delay = Math.min(this.options.firstDelayMs * 2 ** retries, this.options.maxDelayMs);
     await this.collection.updateOne(
       { _id: parked._id },
-      { $set: { retries, dueAt: new Date(this.now() + delay), lastError: describe(error) } },
+      { $set: { retries, dueAt: new Date(this.now() + delay), lastError: describeError(error) } },
     );
     log.warn({ err: error, inMs: delay }, 'parked event failed again; retrying later');
   }
-}
-
-function describe(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).slice(0, 1_000);
 }

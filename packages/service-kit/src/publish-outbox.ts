@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import type { Logger } from 'pino';
+import { Poller, claimDue, describeError } from './due-work';
 import type { Sidecar } from './dapr';
 
 export interface PublishOutboxOptions {
@@ -57,9 +58,7 @@ export class PublishOutbox {
   private readonly collection: Collection<KeptEvent>;
   private readonly options: PublishOutboxOptions;
   private readonly now: () => number;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly poller: Poller;
 
   constructor(
     db: Db,
@@ -70,6 +69,7 @@ export class PublishOutbox {
     this.collection = db.collection<KeptEvent>('publish_outbox');
     this.options = { ...PUBLISH_OUTBOX_DEFAULTS, ...options };
     this.now = this.options.now ?? Date.now;
+    this.poller = new Poller(() => this.publishDue(), this.options.pollMs, logger, 'publishing kept events');
   }
 
   async init(): Promise<void> {
@@ -93,7 +93,7 @@ export class PublishOutbox {
               retries: 0,
               dueAt: new Date(now + this.options.firstDelayMs),
               keptAt: new Date(now),
-              lastError: describe(err),
+              lastError: describeError(err),
             },
           },
           { upsert: true },
@@ -140,36 +140,20 @@ export class PublishOutbox {
 
   /** Starts publishing due events every `pollMs`. */
   start(): void {
-    this.stopped = false;
-    const tick = () => {
-      this.running = this.publishDue()
-        .then(() => undefined)
-        .catch((err: unknown) => this.logger.warn({ err }, 'publishing kept events failed; trying again'))
-        .finally(() => {
-          this.running = undefined;
-          if (!this.stopped) this.timer = setTimeout(tick, this.options.pollMs);
-        });
-    };
-    this.timer = setTimeout(tick, this.options.pollMs);
+    this.poller.start();
   }
 
   /** Stops polling and waits for a pass in progress. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.poller.stop();
   }
 
   /** Claims and publishes what is due, up to `perPoll` events; resolves with how many went out. */
   async publishDue(): Promise<number> {
     let published = 0;
-    for (let taken = 0; taken < this.options.perPoll && !this.stopped; taken += 1) {
+    for (let taken = 0; taken < this.options.perPoll && !this.poller.isStopped; taken += 1) {
       const now = this.now();
-      const kept = await this.collection.findOneAndUpdate(
-        { dueAt: { $lte: new Date(now) } },
-        { $set: { dueAt: new Date(now + this.options.leaseMs) } },
-        { sort: { dueAt: 1 }, returnDocument: 'after' },
-      );
+      const kept = await claimDue(this.collection, now, this.options.leaseMs);
       if (!kept) break;
       try {
         await this.publishWithin(kept.topic, JSON.parse(kept.data) as object, kept._id);
@@ -178,7 +162,7 @@ export class PublishOutbox {
         const delay = Math.min(this.options.firstDelayMs * 2 ** retries, this.options.maxDelayMs);
         await this.collection.updateOne(
           { _id: kept._id },
-          { $set: { retries, dueAt: new Date(this.now() + delay), lastError: describe(err) } },
+          { $set: { retries, dueAt: new Date(this.now() + delay), lastError: describeError(err) } },
         );
         this.logger.warn(
           { err, topic: kept.topic, eventId: kept._id, retries },
@@ -193,8 +177,4 @@ export class PublishOutbox {
     }
     return published;
   }
-}
-
-function describe(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).slice(0, 1_000);
 }

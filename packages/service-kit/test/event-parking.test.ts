@@ -1,5 +1,3 @@
-import { startPrivateFerretDb } from '@parley/devstack';
-import { type Db, MongoClient } from 'mongodb';
 import t, { type Test } from 'tap';
 import { z } from 'zod';
 import {
@@ -12,29 +10,23 @@ import {
   finishHttpApp,
   onEvent,
 } from '../src/index';
+import { privateDb } from './ferretdb';
 import { serve } from './helpers';
 
 const TOKEN = 'app-token-for-tests-0123456789';
 const ROUTE = '/dapr/events/thing';
 const logger = createLogger('test', 'silent');
 
-let db: Db;
-t.before(async () => {
-  const url = await startPrivateFerretDb((stop) => t.teardown(stop));
-  const client = new MongoClient(url);
-  await client.connect();
-  t.teardown(() => client.close());
-  db = client.db('parley_parking_test');
-});
+const db = privateDb('parley_parking_test');
 
 /** A subscriber whose handler fails while `failing` holds, on a clock the test moves. */
 async function subscriber(t: Test, options: Partial<EventParkingOptions> = {}) {
-  await db.collection('parked_events').deleteMany({});
+  await db().collection('parked_events').deleteMany({});
   const clock = { now: 1_000_000 };
   const deadLetters: EventEnvelope<unknown>[] = [];
   const state = { failing: new Set<number>(), rejecting: new Set<number>(), applied: [] as number[] };
   const parking = new EventParking(
-    db,
+    db(),
     async (event) => {
       deadLetters.push(event);
     },
@@ -147,7 +139,7 @@ t.test('a claimed event is hidden from other instances until its lease runs out'
   await post(cloudEvent('e9', 9));
   clock.now += 1_000;
   // Claimed by an instance that died mid-retry: nobody else takes it before the lease ends.
-  const claimed = await db
+  const claimed = await db()
     .collection('parked_events')
     .findOneAndUpdate({}, { $set: { dueAt: new Date(clock.now + 30_000) } }, { returnDocument: 'after' });
   t.ok(claimed);

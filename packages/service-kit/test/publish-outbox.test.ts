@@ -1,22 +1,15 @@
-import { startPrivateFerretDb } from '@parley/devstack';
-import { type Db, MongoClient } from 'mongodb';
+import { MongoClient } from 'mongodb';
 import t, { type Test } from 'tap';
+import { privateDb } from './ferretdb';
 import { PublishOutbox, type PublishOutboxOptions, createLogger } from '../src/index';
 
 const logger = createLogger('test', 'silent');
 
-let db: Db;
-t.before(async () => {
-  const url = await startPrivateFerretDb((stop) => t.teardown(stop));
-  const client = new MongoClient(url);
-  await client.connect();
-  t.teardown(() => client.close());
-  db = client.db('parley_outbox_test');
-});
+const db = privateDb('parley_outbox_test');
 
 /** An outbox over a sidecar that refuses while `down` holds, or hangs while `hanging` does. */
 async function outboxOver(t: Test, options: Partial<PublishOutboxOptions> = {}) {
-  await db.collection('publish_outbox').deleteMany({});
+  await db().collection('publish_outbox').deleteMany({});
   const clock = { now: 1_000_000 };
   const sidecar = {
     down: false,
@@ -28,7 +21,7 @@ async function outboxOver(t: Test, options: Partial<PublishOutboxOptions> = {}) 
       this.published.push({ topic, data, eventId });
     },
   };
-  const outbox = new PublishOutbox(db, sidecar, logger, {
+  const outbox = new PublishOutbox(db(), sidecar, logger, {
     firstDelayMs: 1_000,
     maxDelayMs: 4_000,
     publishTimeoutMs: 100,
