@@ -107,8 +107,10 @@ t.test('analytics figures follow a scripted conversation, for admins only', asyn
 
       const after = await eventually(async () => {
         const r = await report();
+        // Each receipt is its own event, applied in any order: wait for both.
         return r.totals.messages >= before.messages + 3 &&
-          r.totals.latency.read.count >= before.latency.read.count + 3
+          r.totals.latency.read.count >= before.latency.read.count + 3 &&
+          r.totals.latency.delivered.count >= before.latency.delivered.count + 3
           ? r
           : undefined;
       });

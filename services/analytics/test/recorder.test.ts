@@ -69,6 +69,25 @@ t.test('the recorder on a real store', async (t) => {
     t.equal(await store.latencies.countDocuments({}), 3, 'the next receipt times only what is new');
   });
 
+  t.test('a receipt that overtakes the messages it covers waits a moment for them', async (t) => {
+    const { store, recorder } = await fresh(t);
+    await recorder.messageCreated(created(1, 'alice'));
+    const at = new Date(SENT_AT.getTime() + 800);
+    // Message 2 arrives in the next batch, while the receipt for both is being applied.
+    const receipt = recorder.receipt(
+      { conversationId: CONVERSATION, userId: 'bob', kind: 'delivered', seq: 2 },
+      at,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await recorder.messageCreated(created(2, 'alice'));
+    await receipt;
+    t.same(
+      (await store.latencies.find({}).toArray()).map((l) => l.ms),
+      [800, 800],
+      'both timed',
+    );
+  });
+
   t.test('a message is recorded once under the id derived from its conversation and seq', async (t) => {
     const { store, recorder } = await fresh(t);
     t.equal(await recorder.messageCreated(created(1, 'alice')), true);

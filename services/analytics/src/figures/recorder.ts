@@ -24,6 +24,13 @@ export const RECEIPT_WINDOW = 200;
 
 /** How many of a receipt's messages are looked up at once. */
 const LOOKUP_BATCH = 25;
+/**
+ * How often, and how far apart, a receipt looks again for messages not recorded yet: new messages
+ * reach this service in batches gathered over up to 50 ms, so a quarter second covers them; a
+ * message never recorded (sent before the service ran) costs a receipt that long once.
+ */
+const MISSING_TRIES = 5;
+const MISSING_WAIT_MS = 50;
 
 /** How many (day, user) pairs are remembered as already recorded before the memory is reset. */
 const ACTIVE_CACHE_LIMIT = 100_000;
@@ -108,21 +115,35 @@ export class Recorder {
     for (let s = Math.max(previous + 1, seq - RECEIPT_WINDOW + 1); s <= seq; s++) {
       ids.push(messageIdFor(conversationId, s));
     }
+    const sent = await this.sentMessages(ids);
+    // A receipt may overtake the messages it covers: they come in batches, it alone. Those not
+    // recorded yet are waited for a moment, so their times are not lost.
+    for (let tries = 0; tries < MISSING_TRIES && sent.size < ids.length; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, MISSING_WAIT_MS));
+      for (const [id, m] of await this.sentMessages(ids.filter((id) => !sent.has(id)))) sent.set(id, m);
+    }
     const waits: number[] = [];
+    for (const m of sent.values()) {
+      if (m.senderId !== userId) waits.push(Math.max(0, at.getTime() - m.sentAt.getTime()));
+    }
+    if (waits.length > 0) {
+      await this.store.latencies.insertMany(waits.map((ms) => ({ day: dayOf(at), kind, ms })));
+    }
+    await this.store.cursors.updateOne({ _id }, { $max: { seq } }, { upsert: true });
+  }
+
+  /** The recorded messages among `ids`, by id. */
+  private async sentMessages(ids: string[]): Promise<Map<string, { senderId: string; sentAt: Date }>> {
+    const sent = new Map<string, { senderId: string; sentAt: Date }>();
     for (let i = 0; i < ids.length; i += LOOKUP_BATCH) {
       const found = await Promise.all(
         ids
           .slice(i, i + LOOKUP_BATCH)
           .map((id) => this.store.sent.findOne({ _id: id }, { projection: { senderId: 1, sentAt: 1 } })),
       );
-      for (const m of found) {
-        if (m && m.senderId !== userId) waits.push(Math.max(0, at.getTime() - m.sentAt.getTime()));
-      }
+      for (const [index, m] of found.entries()) if (m) sent.set(ids[i + index]!, m);
     }
-    if (waits.length > 0) {
-      await this.store.latencies.insertMany(waits.map((ms) => ({ day: dayOf(at), kind, ms })));
-    }
-    await this.store.cursors.updateOne({ _id }, { $max: { seq } }, { upsert: true });
+    return sent;
   }
 
   /**
