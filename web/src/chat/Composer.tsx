@@ -1,4 +1,4 @@
-import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from 'react';
+import { type KeyboardEvent, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { Message, PublicUser } from '../api/types';
 import { connection } from '../realtime/connection';
 import { sendMessage } from './actions';
@@ -36,11 +36,21 @@ export function Composer(props: {
   const [choice, setChoice] = useState(0);
   const lastTyping = useRef(0);
   const box = useRef<HTMLTextAreaElement>(null);
+  /** Where the cursor goes once a picked mention is in the box. */
+  const caretAfterPick = useRef<number | null>(null);
   const listId = `mentions-${props.threadRootId ?? props.conversationId}`;
 
   useEffect(() => {
     if (props.replyTo) box.current?.focus();
   }, [props.replyTo]);
+
+  // In the same commit as the picked text, before the next key is handled: a later frame could
+  // move the cursor back behind what was typed meanwhile.
+  useLayoutEffect(() => {
+    if (caretAfterPick.current === null) return;
+    box.current?.setSelectionRange(caretAfterPick.current, caretAfterPick.current);
+    caretAfterPick.current = null;
+  }, [text]);
 
   const query = useMemo(
     () => /(?:^|\s)@([A-Za-z0-9_.]{0,32})$/.exec(text.slice(0, caret))?.[1],
@@ -63,7 +73,7 @@ export function Composer(props: {
     setText(next);
     setCaret(before.length);
     setChoice(0);
-    requestAnimationFrame(() => box.current?.setSelectionRange(before.length, before.length));
+    caretAfterPick.current = before.length;
   };
 
   const submit = () => {
