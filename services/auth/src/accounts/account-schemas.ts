@@ -11,10 +11,11 @@ export const BCRYPT_MAX_BYTES = 72;
 const CONTROL_CHARS = /\p{Cc}/u;
 /**
  * Characters that reorder or hide what follows (bidirectional overrides, isolates and marks), with
- * which a name can pass for another ("\u202Egnp.exe"), and unpaired surrogate halves.
+ * which a name can pass for another ("\u202Egnp.exe").
  */
-const DECEPTIVE_CHARS =
-  /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const DIRECTION_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
+/** Half of a UTF-16 surrogate pair without the other half: no character at all. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export const usernameSchema = z
   .string()
@@ -43,7 +44,7 @@ export const displayNameSchema = z
   .min(1)
   .max(64)
   .refine((s) => !CONTROL_CHARS.test(s), { message: 'must not contain control characters' })
-  .refine((s) => !DECEPTIVE_CHARS.test(s), {
+  .refine((s) => !DIRECTION_CONTROLS.test(s) && !LONE_SURROGATE.test(s), {
     message: 'must not contain direction overrides or unpaired surrogates',
   });
 
