@@ -14,6 +14,7 @@ export * from './problem';
 export * from './validate';
 export * from './probe';
 export * from './mongo';
+export * from './batched-writes';
 export * from './event-parking';
 export * from './paths';
 export * from './publish-outbox';

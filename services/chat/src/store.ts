@@ -1,3 +1,4 @@
+import { BatchedWrites } from '@parley/service-kit';
 import type { Collection, Db } from 'mongodb';
 
 export type Role = 'owner' | 'admin' | 'member';
@@ -98,6 +99,12 @@ export interface ChatStore {
    * from before the lists, whose lists are built once from the members collection.
    */
   listsFromStart: boolean;
+  /** The writes each send makes, gathered into one command per batch while the service is busy. */
+  sendWrites: {
+    messages: BatchedWrites<MessageDoc>;
+    members: BatchedWrites<MemberDoc>;
+    conversations: BatchedWrites<ConversationDoc>;
+  };
 }
 
 interface MetaDoc {
@@ -135,13 +142,20 @@ export function memberKey(conversationId: string, userId: string): string {
  */
 export async function openStore(db: Db): Promise<ChatStore> {
   const members = db.collection<MemberDoc>('members');
+  const conversations = db.collection<ConversationDoc>('conversations');
+  const messages = db.collection<MessageDoc>('messages');
   const store: ChatStore = {
-    conversations: db.collection<ConversationDoc>('conversations'),
+    conversations,
     members,
-    messages: db.collection<MessageDoc>('messages'),
+    messages,
     userConversations: db.collection<MembershipListDoc>('user_conversations'),
     conversationMembers: db.collection<MembershipListDoc>('conversation_members'),
     listsFromStart: await listsFromStart(db, members),
+    sendWrites: {
+      messages: new BatchedWrites(messages),
+      members: new BatchedWrites(members),
+      conversations: new BatchedWrites(conversations),
+    },
   };
   await store.messages.createIndex({ conversationId: 1, seq: 1 }, { unique: true, name: 'conversation_seq' });
   await store.messages.createIndex(

@@ -1,4 +1,5 @@
 import type { NotificationChannel } from '@parley/contracts';
+import { BatchedWrites } from '@parley/service-kit';
 import type { Collection, Db } from 'mongodb';
 
 /** Counters of one day. Ids and numbers only: no message text, no names, no addresses. */
@@ -59,6 +60,16 @@ export class FigureStore {
   readonly cursors: Collection<CursorDoc>;
   readonly latencies: Collection<LatencyDoc>;
   readonly processed: Collection<ProcessedDoc>;
+  /**
+   * The writes made for every message and most events, gathered into one command per batch while
+   * the service is busy: every event of the platform lands here.
+   */
+  readonly batched: {
+    sent: BatchedWrites<SentDoc>;
+    conversationDays: BatchedWrites<ConversationDayDoc>;
+    activeUsers: BatchedWrites<ActiveUserDoc>;
+    processed: BatchedWrites<ProcessedDoc>;
+  };
 
   constructor(private readonly db: Db) {
     this.days = db.collection('days');
@@ -69,6 +80,12 @@ export class FigureStore {
     this.cursors = db.collection('cursors');
     this.latencies = db.collection('latencies');
     this.processed = db.collection('processed_events');
+    this.batched = {
+      sent: new BatchedWrites(this.sent),
+      conversationDays: new BatchedWrites(this.conversationDays),
+      activeUsers: new BatchedWrites(this.activeUsers),
+      processed: new BatchedWrites(this.processed),
+    };
   }
 
   async init(): Promise<void> {

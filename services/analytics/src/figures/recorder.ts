@@ -49,7 +49,7 @@ export class Recorder {
 
   async once(eventId: string, apply: () => Promise<void>): Promise<boolean> {
     try {
-      await this.store.processed.insertOne({ _id: eventId, at: new Date() });
+      await this.store.batched.processed.insertOne({ _id: eventId, at: new Date() });
     } catch (err) {
       if (isDuplicate(err)) return false;
       throw err;
@@ -73,7 +73,7 @@ export class Recorder {
     // Keyed by conversation and seq (chat's own message id), so a receipt finds its messages by `_id`.
     const sentId = messageIdFor(conversationId, message.seq);
     try {
-      await this.store.sent.insertOne({
+      await this.store.batched.sent.insertOne({
         _id: sentId,
         conversationId,
         seq: message.seq,
@@ -85,7 +85,7 @@ export class Recorder {
       throw err;
     }
     try {
-      await this.store.conversationDays.updateOne(
+      await this.store.batched.conversationDays.updateOne(
         { _id: `${day}:${conversationId}` },
         { $inc: { messages: 1 }, $setOnInsert: { day, conversationId } },
         { upsert: true },
@@ -190,7 +190,11 @@ export class Recorder {
   private async active(day: string, userId: string): Promise<void> {
     const key = `${day}:${userId}`;
     if (this.activeSeen.has(key)) return;
-    await this.store.activeUsers.updateOne({ _id: key }, { $setOnInsert: { day, userId } }, { upsert: true });
+    await this.store.batched.activeUsers.updateOne(
+      { _id: key },
+      { $setOnInsert: { day, userId } },
+      { upsert: true },
+    );
     if (this.activeSeen.size >= ACTIVE_CACHE_LIMIT) this.activeSeen.clear();
     this.activeSeen.add(key);
   }

@@ -98,7 +98,7 @@ export async function allocate(
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const doc: MessageDoc = { ...message, _id: messageIdFor(conversationId, seq), seq };
     try {
-      await store.messages.insertOne(doc);
+      await store.sendWrites.messages.insertOne(doc);
       if (options.raise ?? true) {
         // Raised at once, so the next search (of any instance) starts here.
         await store.conversations.updateOne({ _id: conversationId }, { $max: { lastSeq: seq } });

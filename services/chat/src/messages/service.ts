@@ -130,12 +130,12 @@ export class Messages {
     // together: none depends on the others, and the send is acknowledged once all three are done.
     // Both numbers only rise, so an older send finishing late changes nothing; the list preview is
     // the message numbered lastSeq.
-    const newest = store.conversations.updateOne(
+    const newest = store.sendWrites.conversations.updateOne(
       { _id: conversationId },
       { $max: { lastSeq: doc.seq, lastActivity: doc.createdAt } },
     );
     // One's own message counts as read and delivered.
-    const ownCursor = store.members.updateOne(
+    const ownCursor = store.sendWrites.members.updateOne(
       { _id: memberKey(conversationId, userId) },
       { $max: { readSeq: doc.seq, deliveredSeq: doc.seq } },
     );

@@ -1,3 +1,4 @@
+import { BatchedWrites } from '@parley/service-kit';
 import type { Collection, Db } from 'mongodb';
 import type { IndexedMessage } from '../engine/types';
 
@@ -21,9 +22,12 @@ interface MessageDoc {
  */
 export class MessageStore {
   private readonly collection: Collection<MessageDoc>;
+  /** New messages' inserts, one command per batch while the service is busy. */
+  private readonly inserts: BatchedWrites<MessageDoc>;
 
   constructor(db: Db) {
     this.collection = db.collection<MessageDoc>('messages');
+    this.inserts = new BatchedWrites(this.collection);
   }
 
   async init(): Promise<void> {
@@ -45,7 +49,7 @@ export class MessageStore {
         // Most messages are never edited: their one change is an insert by `_id`, the point write
         // every server serves from its primary key. A duplicate means the ledger already holds
         // this version (a redelivery) or a later one (an edit that overtook its creation).
-        await this.collection.insertOne({ _id: id, ...doc });
+        await this.inserts.insertOne({ _id: id, ...doc });
         return;
       }
       // Edits and deletions are rare, so they may afford a filter beyond `_id` (which FerretDB

@@ -1,0 +1,122 @@
+import {
+  type AnyBulkWriteOperation,
+  type Collection,
+  type Document,
+  type Filter,
+  MongoBulkWriteError,
+  MongoServerError,
+  type OptionalUnlessRequiredId,
+  type UpdateFilter,
+} from 'mongodb';
+
+export interface BatchedWritesOptions {
+  /** The most writes one command carries. @default 500 */
+  maxBatch?: number;
+}
+
+interface Waiting {
+  op: AnyBulkWriteOperation<Document>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** One kind of write (inserts, or updates) of one collection: its queue and its one command out. */
+class WriteQueue {
+  private waiting: Waiting[] = [];
+  private busy = false;
+
+  constructor(
+    private readonly collection: Collection<Document>,
+    private readonly maxBatch: number,
+  ) {}
+
+  add(op: AnyBulkWriteOperation<Document>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ op, resolve, reject });
+      if (!this.busy) {
+        this.busy = true;
+        // After the writes started in this turn of the event loop, so they go out together.
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, this.maxBatch);
+      await this.write(batch);
+    }
+    this.busy = false;
+  }
+
+  private async write(batch: Waiting[]): Promise<void> {
+    try {
+      await this.collection.bulkWrite(
+        batch.map((w) => w.op),
+        { ordered: false },
+      );
+      for (const w of batch) w.resolve();
+    } catch (err) {
+      if (!(err instanceof MongoBulkWriteError) || err.writeConcernError) {
+        // Nothing tells which writes were applied: each caller sees the failure, as a lone write would.
+        for (const w of batch) w.reject(err);
+        return;
+      }
+      const failed = new Map<number, MongoServerError>();
+      const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+      for (const writeError of writeErrors) {
+        failed.set(
+          writeError.index,
+          new MongoServerError({
+            message: writeError.errmsg ?? 'write failed',
+            errmsg: writeError.errmsg,
+            code: writeError.code,
+          }),
+        );
+      }
+      batch.forEach((w, index) => {
+        const error = failed.get(index);
+        if (error) w.reject(error);
+        else w.resolve();
+      });
+    }
+  }
+}
+
+/**
+ * Point writes to one collection that go out together: a write made while the previous command
+ * of its kind is still on its way waits for it, then leaves with every other write that waited,
+ * in one unordered command. A lone write leaves at once, so an idle service adds no delay; a busy
+ * one sends a command per batch instead of one per write, which is most of what a database spends
+ * on small writes.
+ *
+ * Each write still settles on its own: one refused by the database (a duplicate key, say) rejects
+ * with that error as a MongoServerError, as the same write made alone would, and the others
+ * succeed. Writes that wait together carry no order among themselves, as concurrent writes made
+ * through a connection pool carry none.
+ */
+export class BatchedWrites<T extends Document> {
+  private readonly inserts: WriteQueue;
+  private readonly updates: WriteQueue;
+
+  constructor(collection: Collection<T>, options: BatchedWritesOptions = {}) {
+    const maxBatch = options.maxBatch ?? 500;
+    const plain = collection as unknown as Collection<Document>;
+    this.inserts = new WriteQueue(plain, maxBatch);
+    this.updates = new WriteQueue(plain, maxBatch);
+  }
+
+  insertOne(document: OptionalUnlessRequiredId<T>): Promise<void> {
+    return this.inserts.add({ insertOne: { document: document as Document } });
+  }
+
+  updateOne(filter: Filter<T>, update: UpdateFilter<T>, options: { upsert?: boolean } = {}): Promise<void> {
+    return this.updates.add({
+      updateOne: {
+        filter: filter as Filter<Document>,
+        update: update as UpdateFilter<Document>,
+        upsert: options.upsert ?? false,
+      },
+    });
+  }
+}

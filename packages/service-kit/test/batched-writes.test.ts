@@ -1,0 +1,125 @@
+import { startPrivateFerretDb } from '@parley/devstack';
+import { type Collection, type CommandStartedEvent, MongoClient, MongoServerError } from 'mongodb';
+import t, { type Test } from 'tap';
+import { BatchedWrites } from '../src/index';
+
+interface CounterDoc {
+  _id: string;
+  n: number;
+}
+
+let url = '';
+t.before(async () => {
+  url = await startPrivateFerretDb((stop) => t.teardown(stop));
+});
+
+/** A fresh collection, and the write commands sent to it as the server received them. */
+async function collectionFor(t: Test, name: string) {
+  const client = new MongoClient(url, { monitorCommands: true });
+  await client.connect();
+  t.teardown(() => client.close());
+  const commands: { name: string; size: number }[] = [];
+  client.on('commandStarted', (event: CommandStartedEvent) => {
+    const size = event.command.documents?.length ?? event.command.updates?.length;
+    if (size !== undefined && event.command[event.commandName] === name) {
+      commands.push({ name: event.commandName, size });
+    }
+  });
+  const collection: Collection<CounterDoc> = client.db('parley_batched_test').collection(name);
+  await collection.deleteMany({});
+  return { collection, commands, client };
+}
+
+t.test('writes made in one turn leave in one command each kind', async (t) => {
+  const { collection, commands } = await collectionFor(t, 'one_turn');
+  const writes = new BatchedWrites(collection);
+  await Promise.all([
+    ...Array.from({ length: 20 }, (_, i) => writes.insertOne({ _id: `d${i}`, n: i })),
+    ...Array.from({ length: 5 }, (_, i) =>
+      writes.updateOne({ _id: `u${i}` }, { $inc: { n: 1 } }, { upsert: true }),
+    ),
+  ]);
+  t.same(
+    commands.sort((a, b) => a.name.localeCompare(b.name)),
+    [
+      { name: 'insert', size: 20 },
+      { name: 'update', size: 5 },
+    ],
+  );
+  t.equal(await collection.countDocuments({}), 25);
+});
+
+t.test('a lone write leaves at once; those made meanwhile wait and leave together', async (t) => {
+  const { collection, commands } = await collectionFor(t, 'meanwhile');
+  const writes = new BatchedWrites(collection);
+  const first = writes.insertOne({ _id: 'first', n: 0 });
+  // The first is on its way once its turn ends; these come in a later turn.
+  await new Promise((resolve) => setImmediate(resolve));
+  const later = Array.from({ length: 30 }, (_, i) => writes.insertOne({ _id: `later${i}`, n: i }));
+  await Promise.all([first, ...later]);
+  t.same(
+    commands.map((c) => c.size),
+    [1, 30],
+  );
+  t.equal(await collection.countDocuments({}), 31);
+});
+
+t.test('a write the database refuses fails alone, with the error it would have met alone', async (t) => {
+  const { collection } = await collectionFor(t, 'refused');
+  await collection.insertOne({ _id: 'taken', n: 0 });
+  const writes = new BatchedWrites(collection);
+  const results = await Promise.allSettled([
+    writes.insertOne({ _id: 'a', n: 1 }),
+    writes.insertOne({ _id: 'taken', n: 1 }),
+    writes.insertOne({ _id: 'b', n: 1 }),
+  ]);
+  t.same(
+    results.map((r) => r.status),
+    ['fulfilled', 'rejected', 'fulfilled'],
+  );
+  const refused = (results[1] as PromiseRejectedResult).reason as unknown;
+  t.ok(refused instanceof MongoServerError, 'a server error, as a lone insert gets');
+  t.equal((refused as MongoServerError).code, 11000);
+  t.same(
+    (await collection.find({}).sort({ _id: 1 }).toArray()).map((d) => [d._id, d.n]),
+    [
+      ['a', 1],
+      ['b', 1],
+      ['taken', 0],
+    ],
+  );
+});
+
+t.test('updates of one document in one command are each applied', async (t) => {
+  const { collection, commands } = await collectionFor(t, 'same_document');
+  const writes = new BatchedWrites(collection);
+  await Promise.all(
+    Array.from({ length: 10 }, () => writes.updateOne({ _id: 'c' }, { $inc: { n: 1 } }, { upsert: true })),
+  );
+  t.equal(commands.length, 1);
+  t.same(await collection.findOne({ _id: 'c' }), { _id: 'c', n: 10 });
+});
+
+t.test('a command that fails as a whole fails each of its writes', async (t) => {
+  const { collection, client } = await collectionFor(t, 'closed');
+  const writes = new BatchedWrites(collection);
+  await client.close();
+  const results = await Promise.allSettled([
+    writes.insertOne({ _id: 'x', n: 1 }),
+    writes.updateOne({ _id: 'y' }, { $set: { n: 1 } }),
+  ]);
+  t.same(
+    results.map((r) => r.status),
+    ['rejected', 'rejected'],
+  );
+});
+
+t.test('a batch is at most maxBatch writes', async (t) => {
+  const { collection, commands } = await collectionFor(t, 'max_batch');
+  const writes = new BatchedWrites(collection, { maxBatch: 4 });
+  await Promise.all(Array.from({ length: 10 }, (_, i) => writes.insertOne({ _id: `m${i}`, n: i })));
+  t.same(
+    commands.map((c) => c.size),
+    [4, 4, 2],
+  );
+});
