@@ -281,6 +281,118 @@ t.test('chat through two gateway replicas', async (t) => {
     );
   });
 
+  await t.test('sends emitted at once reach chat in batches, each answered on its own', async (t) => {
+    const chatMetrics = `http://127.0.0.1:${env.stack.ports.apps.chat.app}/metrics`;
+    const batchRequests = async () => {
+      const text = await (await fetch(chatMetrics)).text();
+      return text
+        .split('\n')
+        .filter((line) => line.startsWith('http_request_duration_seconds_count{'))
+        .filter((line) => line.includes('route="/internal/v1/message-sends"'))
+        .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+    };
+    const aliceSocket = await connectClient(t, gatewayA, { token: alice.accessToken });
+    const bobSocket = await connectClient(t, gatewayB, { token: bob.accessToken });
+    const foreign = (await malloryApi.direct(carol.userId)).body.id;
+    const before = await batchRequests();
+
+    const texts = Array.from({ length: 30 }, (_, i) => `batched ${i}`);
+    const send = (conversationId: string, text: string) =>
+      aliceSocket.request('message:send', { conversationId, clientMessageId: randomUUID(), text });
+    const [acks, intruding, blank] = await Promise.all([
+      Promise.all(texts.map((text) => send(directId, text))),
+      send(foreign, 'let me in'),
+      send(directId, '\u200b '),
+    ]);
+
+    t.ok(
+      acks.every((ack) => ack.ok),
+      'every send is acknowledged',
+    );
+    const seqs = acks.map((ack) => (ack.message as MessageBody).seq).sort((a, b) => a - b);
+    t.same(
+      seqs,
+      seqs.map((_, i) => seqs[0]! + i),
+      'each got its own number, with no gap',
+    );
+    t.match(
+      intruding,
+      { ok: false, error: { code: 'CHAT_CONVERSATION_NOT_FOUND' } },
+      'a foreign send fails alone',
+    );
+    t.match(blank, { ok: false, error: { code: 'VALIDATION_FAILED' } }, 'and so does a blank one');
+    const requests = (await batchRequests()) - before;
+    t.ok(requests > 0 && requests < 32, `32 sends took ${requests} requests to chat`);
+    const received = await bobSocket.waitFor<MessageBody>('message', (m) => texts.includes(m.text), 30);
+    t.same(
+      received.map((m) => m.seq),
+      seqs,
+      'the other member receives them all, in order',
+    );
+    const theirs = await allMessages(gatewayA, mallory.accessToken, foreign);
+    t.notOk(
+      theirs.some((m) => m.text === 'let me in'),
+      'nothing reached the foreign conversation',
+    );
+  });
+
+  await t.test('the batch endpoint checks its envelope and each send', async (t) => {
+    const viaGateway = (body: unknown) =>
+      fetch(
+        `http://127.0.0.1:${env.stack.ports.apps.gateway.daprHttp}/v1.0/invoke/chat/method/internal/v1/message-sends`,
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'dapr-api-token': env.stack.secrets.apps.gateway.daprApiToken,
+          },
+          body: JSON.stringify(body),
+        },
+      );
+    for (const [what, body, code] of [
+      ['no sends', { sends: [] }, 'VALIDATION_FAILED'],
+      [
+        'too many sends',
+        { sends: Array.from({ length: 101 }, () => ({ userId: alice.userId })) },
+        'VALIDATION_FAILED',
+      ],
+      [
+        'a malformed user id',
+        { sends: [{ userId: 'a/b', conversationId: directId, message: {} }] },
+        'VALIDATION_FAILED',
+      ],
+      ['an unknown field', { sends: [], admin: true }, 'VALIDATION_FAILED'],
+      ['not an object', 'sends', 'MALFORMED_BODY'],
+    ] as const) {
+      const res = await viaGateway(body);
+      t.equal(res.status, 400, what);
+      t.equal(((await res.json()) as { code?: string }).code, code, what);
+    }
+    const clientMessageId = randomUUID();
+    const res = await viaGateway({
+      sends: [
+        { userId: alice.userId, conversationId: directId, message: { clientMessageId, text: 'straight in' } },
+        { userId: mallory.userId, conversationId: directId, message: { clientMessageId, text: 'me too' } },
+        { userId: alice.userId, conversationId: 'c_nope', message: { clientMessageId, text: 'where?' } },
+        { userId: alice.userId, conversationId: directId, message: { text: 'no id' } },
+      ],
+    });
+    t.equal(res.status, 200);
+    const { results } = (await res.json()) as { results: { status: number; code?: string }[] };
+    t.match(results, [
+      { status: 201, message: { text: 'straight in', senderId: alice.userId } },
+      { status: 404, code: 'CHAT_CONVERSATION_NOT_FOUND' },
+      { status: 400, code: 'VALIDATION_FAILED' },
+      { status: 400, code: 'VALIDATION_FAILED' },
+    ]);
+    const stored = await allMessages(gatewayA, alice.accessToken, directId);
+    t.equal(
+      stored.filter((m) => m.clientMessageId === clientMessageId).length,
+      1,
+      'only the valid send is stored',
+    );
+  });
+
   await t.test('hostile inputs are refused', async (t) => {
     const cases: [string, unknown][] = [
       ['an object where text belongs', { clientMessageId: randomUUID(), text: { $gt: '' } }],

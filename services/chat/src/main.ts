@@ -20,6 +20,7 @@ import { mediaCatalog } from './media/media-client';
 import { MEDIA_TOPICS, mountMediaEvents } from './media/media-events';
 import { mediaViewerRoutes } from './media/media-routes';
 import { messageRoutes } from './messages/routes';
+import { sendBatchRoutes } from './messages/send-batch';
 import { Messages } from './messages/service';
 import { receiptRoutes } from './receipts/routes';
 import { Receipts } from './receipts/service';
@@ -69,6 +70,7 @@ void runService({
     app.use(internalRoutes(conversations));
     app.use(inviteRoutes(conversations));
     app.use(messageHistoryRoutes(store));
+    app.use(sendBatchRoutes(messages, logger.child({ component: 'send-batch' })));
     app.use(mediaViewerRoutes(store));
     mountMediaEvents(app, store, events);
     app.use('/internal/v1/users/:userId', actingAs(), ...resources((_req, _res, next) => next()));

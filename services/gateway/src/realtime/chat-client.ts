@@ -1,5 +1,6 @@
 import type { ChatMessageView } from '@parley/contracts';
 import type { Sidecar } from '@parley/service-kit';
+import { SendBatcher } from './send-batcher';
 
 const TIMEOUT_MS = 10_000;
 
@@ -9,7 +10,8 @@ export interface ChatClient {
   /** Users who may see the user's presence and typing, and co-members hidden by a block. */
   audience(userId: string): Promise<{ userIds: string[]; hidden: string[] }>;
   history(userId: string, conversationId: string, after: number, limit: number): Promise<ChatMessageView[]>;
-  send(userId: string, sessionId: string, conversationId: string, body: unknown): Promise<ChatMessageView>;
+  /** A message the user emitted, stored by chat; sends made while chat is busy go in batches. */
+  send(userId: string, conversationId: string, body: unknown): Promise<ChatMessageView>;
   receipt(
     userId: string,
     sessionId: string,
@@ -21,6 +23,7 @@ export interface ChatClient {
 export function sidecarChatClient(sidecar: Sidecar): ChatClient {
   const as = (userId: string, path: string) => `internal/v1/users/${encodeURIComponent(userId)}/${path}`;
   const session = (sessionId: string) => ({ 'x-parley-session': sessionId });
+  const sends = new SendBatcher(sidecar, { timeoutMs: TIMEOUT_MS });
   return {
     async conversations(userId) {
       const body = await sidecar.invokeOk<{ conversations: { id: string; lastSeq: number }[] }>(
@@ -43,17 +46,8 @@ export function sidecarChatClient(sidecar: Sidecar): ChatClient {
       );
       return body.items;
     },
-    send(userId, sessionId, conversationId, body) {
-      return sidecar.invokeOk<ChatMessageView>(
-        'chat',
-        as(userId, `conversations/${conversationId}/messages`),
-        {
-          method: 'POST',
-          body,
-          headers: session(sessionId),
-          signal: AbortSignal.timeout(TIMEOUT_MS),
-        },
-      );
+    send(userId, conversationId, body) {
+      return sends.send(userId, conversationId, body);
     },
     receipt(userId, sessionId, conversationId, body) {
       return sidecar.invokeOk('chat', as(userId, `conversations/${conversationId}/receipts`), {

@@ -232,7 +232,7 @@ export class Realtime {
       // Rooms follow membership events, which may trail a membership made a moment ago (a group
       // just created, an invitation just accepted). Chat decides instead, refusing a non-member
       // with the same not-found answer; a send it accepts proves membership, so the socket joins.
-      const message = await chat.send(userId, sessionId, conversationId, rest);
+      const message = await chat.send(userId, conversationId, rest);
       const room = conversationRoom(conversationId);
       if (!socket.rooms.has(room)) void socket.join(room);
       return { message };

@@ -1,0 +1,67 @@
+import { AppError, type Logger, parse } from '@parley/service-kit';
+import { Router } from 'express';
+import { z } from 'zod';
+import { userId } from '../ids';
+import { conversationParams } from '../conversations/schemas';
+import { sendMessageBody } from './schemas';
+import type { Messages } from './service';
+
+/** The most sends one batch carries. */
+export const MAX_BATCH_SENDS = 100;
+
+const sendBatchBody = z
+  .object({
+    sends: z
+      .array(z.object({ userId, conversationId: z.unknown(), message: z.unknown() }).strict())
+      .min(1)
+      .max(MAX_BATCH_SENDS),
+  })
+  .strict();
+
+/** How one send of a batch went: the message as a lone send answers it, or its problem. */
+export type SendOutcome =
+  | { status: 200 | 201; message: unknown }
+  | { status: number; code: string; detail: string; errors?: { path: string; message: string }[] };
+
+/**
+ * `POST /internal/v1/message-sends`: several sends, each made by a user the caller verified (the
+ * gateway, for messages its sockets emit while it waits for chat). Each send is checked and stored
+ * as a lone one is, all at once, and answered on its own: one refused send fails nobody else's.
+ * A busy gateway sends one request per batch instead of one per message, which spares both
+ * sidecars and both apps a request each time; the database writes of a batch go out together too.
+ */
+export function sendBatchRoutes(messages: Messages, logger: Logger): Router {
+  const router = Router();
+  router.post('/internal/v1/message-sends', async (req, res) => {
+    const { sends } = parse(sendBatchBody, req.body, 'body');
+    const results = await Promise.all(
+      sends.map(async (send): Promise<SendOutcome> => {
+        try {
+          // Checked where a lone send checks them, and named as it names them.
+          const { conversationId } = parse(
+            conversationParams,
+            { conversationId: send.conversationId },
+            'params',
+          );
+          const body = parse(sendMessageBody, send.message, 'body');
+          const { message, duplicate } = await messages.send(send.userId, conversationId, body);
+          return { status: duplicate ? 200 : 201, message };
+        } catch (err) {
+          return outcomeOf(err, logger);
+        }
+      }),
+    );
+    res.json({ results });
+  });
+  return router;
+}
+
+function outcomeOf(err: unknown, logger: Logger): SendOutcome {
+  if (err instanceof AppError) {
+    if (err.status >= 500) logger.error({ err, code: err.code }, 'send of a batch failed');
+    const errors = err.context.errors as { path: string; message: string }[] | undefined;
+    return { status: err.status, code: err.code, detail: err.message, ...(errors ? { errors } : {}) };
+  }
+  logger.error({ err }, 'send of a batch failed');
+  return { status: 500, code: 'INTERNAL', detail: 'An unexpected error occurred.' };
+}

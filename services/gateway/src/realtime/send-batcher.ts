@@ -1,0 +1,132 @@
+import type { ChatMessageView } from '@parley/contracts';
+import { AppError, type Sidecar } from '@parley/service-kit';
+
+export interface SendBatcherOptions {
+  /** Requests to chat on their way at once; sends made meanwhile wait for the next. @default 2 */
+  concurrency?: number;
+  /** The most sends one request carries; chat takes 100 at most. @default 100 */
+  maxSends?: number;
+  /** The most bytes of sends one request carries, under chat's body limit. @default 32_000 */
+  maxBytes?: number;
+  /** @default 10_000 */
+  timeoutMs?: number;
+}
+
+interface WaitingSend {
+  entry: { userId: string; conversationId: string; message: unknown };
+  bytes: number;
+  resolve: (message: ChatMessageView) => void;
+  reject: (err: unknown) => void;
+}
+
+type SendOutcome =
+  | { status: 200 | 201; message: ChatMessageView }
+  | { status: number; code: string; detail: string; errors?: { path: string; message: string }[] };
+
+/**
+ * Hands the messages sockets emit to chat, in batches while chat is busy: a send made while
+ * `concurrency` requests are on their way waits for one of them to come back, then leaves with
+ * every send that waited (up to `maxSends` and `maxBytes`) in one request. A send made while
+ * fewer are on their way leaves at once, so a quiet gateway adds no delay.
+ *
+ * Each send is answered on its own, as a lone request would answer it; a request that fails as a
+ * whole (chat away, a timeout) fails each of its sends with that error.
+ */
+export class SendBatcher {
+  private readonly waiting: WaitingSend[] = [];
+  private onTheirWay = 0;
+  private scheduled = false;
+  private readonly concurrency: number;
+  private readonly maxSends: number;
+  private readonly maxBytes: number;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly sidecar: Pick<Sidecar, 'invokeOk'>,
+    options: SendBatcherOptions = {},
+  ) {
+    this.concurrency = options.concurrency ?? 2;
+    this.maxSends = options.maxSends ?? 100;
+    this.maxBytes = options.maxBytes ?? 32_000;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  send(userId: string, conversationId: string, message: unknown): Promise<ChatMessageView> {
+    const entry = { userId, conversationId, message };
+    const bytes = Buffer.byteLength(JSON.stringify(entry));
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ entry, bytes, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Sends what waits once this turn of the event loop is over, so sends made in it go together. */
+  private schedule(): void {
+    if (this.scheduled || this.onTheirWay >= this.concurrency || this.waiting.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      while (this.onTheirWay < this.concurrency && this.waiting.length > 0) {
+        this.onTheirWay++;
+        void this.dispatch(this.nextBatch()).finally(() => {
+          this.onTheirWay--;
+          this.schedule();
+        });
+      }
+    });
+  }
+
+  /** The longest run of waiting sends within both limits; a send alone over `maxBytes` goes alone. */
+  private nextBatch(): WaitingSend[] {
+    let bytes = 0;
+    let count = 0;
+    for (const send of this.waiting) {
+      if (count === this.maxSends || (count > 0 && bytes + send.bytes > this.maxBytes)) break;
+      bytes += send.bytes;
+      count++;
+    }
+    return this.waiting.splice(0, count);
+  }
+
+  private async dispatch(batch: WaitingSend[]): Promise<void> {
+    let results: SendOutcome[];
+    try {
+      const body = await this.sidecar.invokeOk<{ results: SendOutcome[] }>(
+        'chat',
+        'internal/v1/message-sends',
+        {
+          method: 'POST',
+          body: { sends: batch.map((send) => send.entry) },
+          signal: AbortSignal.timeout(this.timeoutMs),
+        },
+      );
+      results = body.results;
+      if (!Array.isArray(results) || results.length !== batch.length) {
+        throw new AppError('UPSTREAM_FAILED', 502, 'chat answered a batch of sends with another count');
+      }
+    } catch (err) {
+      for (const send of batch) send.reject(err);
+      return;
+    }
+    batch.forEach((send, index) => {
+      const outcome = results[index]!;
+      if ('message' in outcome && outcome.status < 300) {
+        send.resolve(outcome.message);
+        return;
+      }
+      send.reject(failureOf(outcome));
+    });
+  }
+}
+
+/** The error a lone send's answer would have raised: the callee's words for a refusal, vague for a fault. */
+function failureOf(outcome: SendOutcome): AppError {
+  const refused = outcome.status >= 400 && outcome.status < 500;
+  const code = 'code' in outcome && typeof outcome.code === 'string' ? outcome.code : 'UPSTREAM_FAILED';
+  const detail = refused && 'detail' in outcome ? outcome.detail : `chat answered ${outcome.status}`;
+  const errors = 'errors' in outcome ? outcome.errors : undefined;
+  return new AppError(code, refused ? outcome.status : 502, detail, {
+    upstream: 'chat',
+    ...(errors ? { errors } : {}),
+  });
+}
