@@ -10,8 +10,16 @@ import {
 } from 'mongodb';
 
 export interface BatchedWritesOptions {
-  /** The most writes one command carries. @default 500 */
-  maxBatch?: number;
+  /** The most inserts one command carries. @default 500 */
+  maxInserts?: number;
+  /**
+   * The most updates one command carries. FerretDB 1.x keeps each update statement's read open
+   * until its whole command is done, and its SQLite pool holds 100 connections per database: a
+   * command of 100 statements waits for a connection forever, and so does every later command of
+   * that database. Two such collections updated at once, with reads beside, stay well clear at 25.
+   * @default 25
+   */
+  maxUpdates?: number;
 }
 
 interface Waiting {
@@ -100,10 +108,9 @@ export class BatchedWrites<T extends Document> {
   private readonly updates: WriteQueue;
 
   constructor(collection: Collection<T>, options: BatchedWritesOptions = {}) {
-    const maxBatch = options.maxBatch ?? 500;
     const plain = collection as unknown as Collection<Document>;
-    this.inserts = new WriteQueue(plain, maxBatch);
-    this.updates = new WriteQueue(plain, maxBatch);
+    this.inserts = new WriteQueue(plain, options.maxInserts ?? 500);
+    this.updates = new WriteQueue(plain, options.maxUpdates ?? 25);
   }
 
   insertOne(document: OptionalUnlessRequiredId<T>): Promise<void> {

@@ -114,12 +114,33 @@ t.test('a command that fails as a whole fails each of its writes', async (t) => 
   );
 });
 
-t.test('a batch is at most maxBatch writes', async (t) => {
-  const { collection, commands } = await collectionFor(t, 'max_batch');
-  const writes = new BatchedWrites(collection, { maxBatch: 4 });
+t.test('a command carries at most maxInserts inserts', async (t) => {
+  const { collection, commands } = await collectionFor(t, 'max_inserts');
+  const writes = new BatchedWrites(collection, { maxInserts: 4 });
   await Promise.all(Array.from({ length: 10 }, (_, i) => writes.insertOne({ _id: `m${i}`, n: i })));
   t.same(
     commands.map((c) => c.size),
     [4, 4, 2],
   );
+});
+
+t.test('many updates at once go out in commands of 25, which the dev store serves', async (t) => {
+  const { collection, commands } = await collectionFor(t, 'many_updates');
+  const writes = new BatchedWrites(collection);
+  // 300 updates in one command would never be answered by FerretDB 1.x (see maxUpdates).
+  const done = Promise.all(
+    Array.from({ length: 300 }, (_, i) =>
+      writes.updateOne({ _id: `u${i}` }, { $inc: { n: 1 } }, { upsert: true }),
+    ),
+  );
+  const late = await Promise.race([
+    done.then(() => false),
+    new Promise((r) => setTimeout(() => r(true), 20_000)),
+  ]);
+  t.notOk(late, 'every update is answered');
+  t.ok(
+    commands.every((c) => c.size <= 25),
+    'no command over 25 statements',
+  );
+  t.equal(await collection.countDocuments({}), 300);
 });
