@@ -54,6 +54,43 @@ export class Sidecar {
     }
   }
 
+  /**
+   * Publishes several events to one topic in one call (the sidecar's bulk publish), each under its
+   * own CloudEvent id, as `publish` would publish each (one id may come twice). Answers the
+   * positions of the events the broker refused; a call the sidecar refuses as a whole throws.
+   */
+  async publishBulk(topic: string, events: { data: object; eventId: string }[]): Promise<Set<number>> {
+    const url = `${this.base}/v1.0-alpha1/publish/bulk/${encodeURIComponent(this.options.pubsubName)}/${encodeURIComponent(topic)}`;
+    const entries = events.map(({ data, eventId }, index) => ({
+      entryId: String(index),
+      event: data,
+      contentType: 'application/json',
+      metadata: { 'cloudevent.id': eventId },
+    }));
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { 'dapr-api-token': this.options.apiToken, 'content-type': 'application/json' },
+        body: JSON.stringify(entries),
+      });
+    } catch (err) {
+      throw new DependencyError('dapr-pubsub', `publishing to ${topic} failed`, { cause: err });
+    }
+    const text = await response.text();
+    if (response.ok) return new Set();
+    let failed: unknown;
+    try {
+      failed = (JSON.parse(text) as { failedEntries?: unknown }).failedEntries;
+    } catch {
+      failed = undefined;
+    }
+    if (!Array.isArray(failed) || failed.length === 0) {
+      throw new DependencyError('dapr-pubsub', `publishing to ${topic} failed: ${response.status} ${text}`);
+    }
+    return new Set(failed.map((entry) => Number((entry as { entryId?: unknown }).entryId)));
+  }
+
   /** Saves a value; with `ttlSeconds` the store forgets it after that long. */
   async saveState(key: string, value: unknown, ttlSeconds?: number): Promise<void> {
     const metadata = ttlSeconds ? { ttlInSeconds: String(ttlSeconds) } : undefined;

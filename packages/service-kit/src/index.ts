@@ -15,6 +15,7 @@ export * from './validate';
 export * from './probe';
 export * from './mongo';
 export * from './batched-writes';
+export * from './batched-publish';
 export * from './event-parking';
 export * from './paths';
 export * from './publish-outbox';

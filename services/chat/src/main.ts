@@ -1,6 +1,7 @@
 import { Topics } from '@parley/contracts';
 import { createTokenVerifier, requireUser } from '@parley/identity';
 import {
+  BatchedPublisher,
   PublishOutbox,
   baseConfigSchema,
   connectMongo,
@@ -44,8 +45,13 @@ void runService({
     const store = await openStore(mongo.db);
     const directory = authDirectory(sidecar);
     // A change is stored before it is announced: an announcement the sidecar refuses is kept and
-    // published later, so a stored message always reaches its consumers.
-    const outbox = new PublishOutbox(mongo.db, sidecar, logger.child({ component: 'publish-outbox' }));
+    // published later, so a stored message always reaches its consumers. While many are announced
+    // at once they go to the sidecar in batches.
+    const outbox = new PublishOutbox(
+      mongo.db,
+      new BatchedPublisher(sidecar),
+      logger.child({ component: 'publish-outbox' }),
+    );
     await outbox.init();
     const events = sidecarEvents(outbox);
     const conversations = new Conversations({
