@@ -1,3 +1,4 @@
+import { Batcher } from './batcher';
 import { DependencyError } from './errors';
 import type { Sidecar } from './dapr';
 
@@ -6,6 +7,8 @@ export interface BatchedPublisherOptions {
   concurrency?: number;
   /** The most events one call carries. @default 100 */
   maxEvents?: number;
+  /** How long an event waits at most for a call to come back before it leaves anyway. @default 100 */
+  maxWaitMs?: number;
 }
 
 interface WaitingEvent {
@@ -15,61 +18,37 @@ interface WaitingEvent {
   reject: (err: unknown) => void;
 }
 
-/** One topic's waiting events and its calls on their way. */
-class TopicQueue {
-  readonly waiting: WaitingEvent[] = [];
-  onTheirWay = 0;
-  scheduled = false;
-}
-
 /**
  * Publishes through the sidecar, in batches while it is busy: an event published while
- * `concurrency` calls for its topic are on their way waits for one to come back, then leaves with
- * every event of the topic that waited, in one bulk publish. An event published while fewer are
- * on their way leaves at once (after the current turn of the event loop, with the events published
- * in it), so a quiet service adds no delay.
+ * `concurrency` calls for its topic are on their way waits for one to come back (or `maxWaitMs`),
+ * then leaves with every event of the topic that waited, in one bulk publish. An event published
+ * while fewer are on their way leaves at once (with the events published in the same turn of the
+ * event loop), so a quiet service adds no delay.
  *
  * Each event settles on its own: one the broker refused rejects, the others resolve. The events of
  * one call carry no order among themselves, as concurrent publishes carry none.
  */
 export class BatchedPublisher {
-  private readonly topics = new Map<string, TopicQueue>();
-  private readonly concurrency: number;
-  private readonly maxEvents: number;
+  private readonly topics = new Map<string, Batcher<WaitingEvent>>();
 
   constructor(
     private readonly sidecar: Pick<Sidecar, 'publishBulk'>,
-    options: BatchedPublisherOptions = {},
-  ) {
-    this.concurrency = options.concurrency ?? 2;
-    this.maxEvents = options.maxEvents ?? 100;
-  }
+    private readonly options: BatchedPublisherOptions = {},
+  ) {}
 
   publish(topic: string, data: object, eventId: string): Promise<void> {
-    let queue = this.topics.get(topic);
-    if (!queue) {
-      queue = new TopicQueue();
-      this.topics.set(topic, queue);
+    let batcher = this.topics.get(topic);
+    if (!batcher) {
+      batcher = new Batcher({
+        concurrency: this.options.concurrency ?? 2,
+        maxWaitMs: this.options.maxWaitMs ?? 100,
+        maxItems: this.options.maxEvents ?? 100,
+        send: (batch) => this.send(topic, batch),
+      });
+      this.topics.set(topic, batcher);
     }
-    const waiting = queue.waiting;
-    const promise = new Promise<void>((resolve, reject) => waiting.push({ data, eventId, resolve, reject }));
-    this.schedule(topic, queue);
-    return promise;
-  }
-
-  private schedule(topic: string, queue: TopicQueue): void {
-    if (queue.scheduled || queue.onTheirWay >= this.concurrency || queue.waiting.length === 0) return;
-    queue.scheduled = true;
-    setImmediate(() => {
-      queue.scheduled = false;
-      while (queue.onTheirWay < this.concurrency && queue.waiting.length > 0) {
-        queue.onTheirWay++;
-        void this.send(topic, queue.waiting.splice(0, this.maxEvents)).finally(() => {
-          queue.onTheirWay--;
-          this.schedule(topic, queue);
-        });
-      }
-    });
+    const topicBatcher = batcher;
+    return new Promise<void>((resolve, reject) => topicBatcher.add({ data, eventId, resolve, reject }));
   }
 
   private async send(topic: string, batch: WaitingEvent[]): Promise<void> {

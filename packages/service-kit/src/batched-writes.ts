@@ -1,3 +1,4 @@
+import { Batcher } from './batcher';
 import {
   type AnyBulkWriteOperation,
   type Collection,
@@ -28,66 +29,37 @@ interface Waiting {
   reject: (err: unknown) => void;
 }
 
-/** One kind of write (inserts, or updates) of one collection: its queue and its one command out. */
-class WriteQueue {
-  private waiting: Waiting[] = [];
-  private busy = false;
-
-  constructor(
-    private readonly collection: Collection<Document>,
-    private readonly maxBatch: number,
-  ) {}
-
-  add(op: AnyBulkWriteOperation<Document>): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ op, resolve, reject });
-      if (!this.busy) {
-        this.busy = true;
-        // After the writes started in this turn of the event loop, so they go out together.
-        setImmediate(() => void this.drain());
-      }
-    });
-  }
-
-  private async drain(): Promise<void> {
-    while (this.waiting.length > 0) {
-      const batch = this.waiting.splice(0, this.maxBatch);
-      await this.write(batch);
+/** Writes one batch of one kind in one unordered command, and settles each write on its own. */
+async function writeBatch(collection: Collection<Document>, batch: Waiting[]): Promise<void> {
+  try {
+    await collection.bulkWrite(
+      batch.map((w) => w.op),
+      { ordered: false },
+    );
+    for (const w of batch) w.resolve();
+  } catch (err) {
+    if (!(err instanceof MongoBulkWriteError) || err.writeConcernError) {
+      // Nothing tells which writes were applied: each caller sees the failure, as a lone write would.
+      for (const w of batch) w.reject(err);
+      return;
     }
-    this.busy = false;
-  }
-
-  private async write(batch: Waiting[]): Promise<void> {
-    try {
-      await this.collection.bulkWrite(
-        batch.map((w) => w.op),
-        { ordered: false },
+    const failed = new Map<number, MongoServerError>();
+    const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+    for (const writeError of writeErrors) {
+      failed.set(
+        writeError.index,
+        new MongoServerError({
+          message: writeError.errmsg ?? 'write failed',
+          errmsg: writeError.errmsg,
+          code: writeError.code,
+        }),
       );
-      for (const w of batch) w.resolve();
-    } catch (err) {
-      if (!(err instanceof MongoBulkWriteError) || err.writeConcernError) {
-        // Nothing tells which writes were applied: each caller sees the failure, as a lone write would.
-        for (const w of batch) w.reject(err);
-        return;
-      }
-      const failed = new Map<number, MongoServerError>();
-      const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
-      for (const writeError of writeErrors) {
-        failed.set(
-          writeError.index,
-          new MongoServerError({
-            message: writeError.errmsg ?? 'write failed',
-            errmsg: writeError.errmsg,
-            code: writeError.code,
-          }),
-        );
-      }
-      batch.forEach((w, index) => {
-        const error = failed.get(index);
-        if (error) w.reject(error);
-        else w.resolve();
-      });
     }
+    batch.forEach((w, index) => {
+      const error = failed.get(index);
+      if (error) w.reject(error);
+      else w.resolve();
+    });
   }
 }
 
@@ -104,26 +76,33 @@ class WriteQueue {
  * through a connection pool carry none.
  */
 export class BatchedWrites<T extends Document> {
-  private readonly inserts: WriteQueue;
-  private readonly updates: WriteQueue;
+  private readonly inserts: Batcher<Waiting>;
+  private readonly updates: Batcher<Waiting>;
 
   constructor(collection: Collection<T>, options: BatchedWritesOptions = {}) {
     const plain = collection as unknown as Collection<Document>;
-    this.inserts = new WriteQueue(plain, options.maxInserts ?? 500);
-    this.updates = new WriteQueue(plain, options.maxUpdates ?? 25);
+    // One command of each kind at a time: the database takes a collection's writes one by one
+    // anyway, and the writes waiting meanwhile make the next command.
+    const send = (batch: Waiting[]) => writeBatch(plain, batch);
+    this.inserts = new Batcher({ concurrency: 1, maxItems: options.maxInserts ?? 500, send });
+    this.updates = new Batcher({ concurrency: 1, maxItems: options.maxUpdates ?? 25, send });
   }
 
   insertOne(document: OptionalUnlessRequiredId<T>): Promise<void> {
-    return this.inserts.add({ insertOne: { document: document as Document } });
+    return this.write(this.inserts, { insertOne: { document: document as Document } });
   }
 
   updateOne(filter: Filter<T>, update: UpdateFilter<T>, options: { upsert?: boolean } = {}): Promise<void> {
-    return this.updates.add({
+    return this.write(this.updates, {
       updateOne: {
         filter: filter as Filter<Document>,
         update: update as UpdateFilter<Document>,
         upsert: options.upsert ?? false,
       },
     });
+  }
+
+  private write(batcher: Batcher<Waiting>, op: AnyBulkWriteOperation<Document>): Promise<void> {
+    return new Promise((resolve, reject) => batcher.add({ op, resolve, reject }));
   }
 }

@@ -14,6 +14,7 @@ export * from './problem';
 export * from './validate';
 export * from './probe';
 export * from './mongo';
+export * from './batcher';
 export * from './batched-writes';
 export * from './batched-publish';
 export * from './event-parking';

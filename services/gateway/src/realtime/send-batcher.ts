@@ -1,5 +1,5 @@
 import type { ChatMessageView } from '@parley/contracts';
-import { AppError, type Sidecar } from '@parley/service-kit';
+import { AppError, Batcher, type Sidecar } from '@parley/service-kit';
 
 export interface SendBatcherOptions {
   /** Requests to chat on their way at once; sends made meanwhile wait for the next. @default 2 */
@@ -8,6 +8,12 @@ export interface SendBatcherOptions {
   maxSends?: number;
   /** The most bytes of sends one request carries, under chat's body limit. @default 32_000 */
   maxBytes?: number;
+  /**
+   * How long a send waits at most for a request to come back before it leaves anyway: one slow
+   * request (a send whose checks wait on another service) holds the others up this long at most.
+   * @default 100
+   */
+  maxWaitMs?: number;
   /** @default 10_000 */
   timeoutMs?: number;
 }
@@ -26,66 +32,36 @@ type SendOutcome =
 /**
  * Hands the messages sockets emit to chat, in batches while chat is busy: a send made while
  * `concurrency` requests are on their way waits for one of them to come back, then leaves with
- * every send that waited (up to `maxSends` and `maxBytes`) in one request. A send made while
- * fewer are on their way leaves at once, so a quiet gateway adds no delay.
+ * every send that waited (up to `maxSends` and `maxBytes`) in one request, or after `maxWaitMs`
+ * beside them. A send made while fewer are on their way leaves at once, so a quiet gateway adds
+ * no delay.
  *
  * Each send is answered on its own, as a lone request would answer it; a request that fails as a
  * whole (chat away, a timeout) fails each of its sends with that error.
  */
 export class SendBatcher {
-  private readonly waiting: WaitingSend[] = [];
-  private onTheirWay = 0;
-  private scheduled = false;
-  private readonly concurrency: number;
-  private readonly maxSends: number;
-  private readonly maxBytes: number;
+  private readonly batcher: Batcher<WaitingSend>;
   private readonly timeoutMs: number;
 
   constructor(
     private readonly sidecar: Pick<Sidecar, 'invokeOk'>,
     options: SendBatcherOptions = {},
   ) {
-    this.concurrency = options.concurrency ?? 2;
-    this.maxSends = options.maxSends ?? 100;
-    this.maxBytes = options.maxBytes ?? 32_000;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.batcher = new Batcher({
+      concurrency: options.concurrency ?? 2,
+      maxWaitMs: options.maxWaitMs ?? 100,
+      maxItems: options.maxSends ?? 100,
+      maxSize: options.maxBytes ?? 32_000,
+      sizeOf: (send) => send.bytes,
+      send: (batch) => this.dispatch(batch),
+    });
   }
 
   send(userId: string, conversationId: string, message: unknown): Promise<ChatMessageView> {
     const entry = { userId, conversationId, message };
     const bytes = Buffer.byteLength(JSON.stringify(entry));
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ entry, bytes, resolve, reject });
-      this.schedule();
-    });
-  }
-
-  /** Sends what waits once this turn of the event loop is over, so sends made in it go together. */
-  private schedule(): void {
-    if (this.scheduled || this.onTheirWay >= this.concurrency || this.waiting.length === 0) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      while (this.onTheirWay < this.concurrency && this.waiting.length > 0) {
-        this.onTheirWay++;
-        void this.dispatch(this.nextBatch()).finally(() => {
-          this.onTheirWay--;
-          this.schedule();
-        });
-      }
-    });
-  }
-
-  /** The longest run of waiting sends within both limits; a send alone over `maxBytes` goes alone. */
-  private nextBatch(): WaitingSend[] {
-    let bytes = 0;
-    let count = 0;
-    for (const send of this.waiting) {
-      if (count === this.maxSends || (count > 0 && bytes + send.bytes > this.maxBytes)) break;
-      bytes += send.bytes;
-      count++;
-    }
-    return this.waiting.splice(0, count);
+    return new Promise((resolve, reject) => this.batcher.add({ entry, bytes, resolve, reject }));
   }
 
   private async dispatch(batch: WaitingSend[]): Promise<void> {
