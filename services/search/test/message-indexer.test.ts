@@ -14,6 +14,14 @@ function memoryLedger() {
     async record(message: IndexedMessage) {
       if ((versions.get(message.id) ?? -1) < message.version) versions.set(message.id, message.version);
     },
+    async claimNew(message: IndexedMessage) {
+      if (versions.has(message.id)) return false;
+      versions.set(message.id, 0);
+      return true;
+    },
+    async unclaim(id: string) {
+      if (versions.get(id) === 0) versions.delete(id);
+    },
   };
 }
 
@@ -54,4 +62,42 @@ t.test('redelivered and out-of-order message events change nothing twice', async
   t.equal(await indexer.apply(view(3, '', true)), true, 'the deletion applies');
   t.equal(await indexer.apply(view(2, 'final words')), false, 'a late edit does not revive it');
   t.equal(await find('final'), 0);
+});
+
+t.test('a creation overtaken by its edit is ignored', async (t) => {
+  const engine = new EmbeddedEngine();
+  const indexer = new MessageIndexer(memoryLedger(), engine);
+  t.equal(await indexer.apply(view(1, 'edited text')), true);
+  t.equal(await indexer.apply(view(0, 'first draft')), false, 'the late creation changes nothing');
+  const found = await engine.searchMessages({
+    text: 'draft',
+    conversationIds: ['c_1'],
+    sort: 'date',
+    page: 1,
+    perPage: 5,
+  });
+  t.equal(found.found, 0);
+});
+
+t.test('a creation the backend failed is indexed by the retry', async (t) => {
+  const engine = new EmbeddedEngine();
+  let failing = true;
+  const flaky = Object.assign(Object.create(engine) as EmbeddedEngine, {
+    async upsertMessages(messages: IndexedMessage[]) {
+      if (failing) throw new Error('backend away');
+      return engine.upsertMessages(messages);
+    },
+  });
+  const indexer = new MessageIndexer(memoryLedger(), flaky);
+  await t.rejects(indexer.apply(view(0, 'hello there')), /backend away/);
+  failing = false;
+  t.equal(await indexer.apply(view(0, 'hello there')), true, 'the retry applies it');
+  const found = await engine.searchMessages({
+    text: 'hello',
+    conversationIds: ['c_1'],
+    sort: 'date',
+    page: 1,
+    perPage: 5,
+  });
+  t.equal(found.found, 1);
 });

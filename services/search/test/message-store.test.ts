@@ -26,6 +26,22 @@ async function liveTexts(store: MessageStore): Promise<string[]> {
 t.test('the message ledger on a real store', async (t) => {
   const db = await privateDb(t);
 
+  t.test('a new message is claimed once, and a claim is taken back only while it is new', async (t) => {
+    const store = new MessageStore(db);
+    await store.init();
+    t.teardown(() => store.clear());
+
+    t.equal(await store.claimNew(message(0, 'hello')), true, 'the first claim holds');
+    t.equal(await store.claimNew(message(0, 'hello')), false, 'a redelivery finds it claimed');
+    await store.unclaim('m_1');
+    t.equal(await store.versionOf('m_1'), -1, 'a claim taken back is gone');
+
+    await store.record(message(1, 'edited'), false);
+    t.equal(await store.claimNew(message(0, 'hello')), false, 'an edit that came first wins');
+    await store.unclaim('m_1');
+    t.equal(await store.versionOf('m_1'), 1, 'and is not taken back');
+  });
+
   t.test('a redelivered creation after an edit leaves the edit in place', async (t) => {
     const store = new MessageStore(db);
     await store.init();

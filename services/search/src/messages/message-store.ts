@@ -40,6 +40,26 @@ export class MessageStore {
     return doc?.version ?? -1;
   }
 
+  /**
+   * Records a new message (version 0) unless any version of it is recorded already: false for a
+   * redelivered creation, or one that an edit or deletion overtook.
+   */
+  async claimNew(message: IndexedMessage): Promise<boolean> {
+    const { id, ...fields } = message;
+    try {
+      await this.inserts.insertOne({ _id: id, ...fields, deleted: false });
+      return true;
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) return false;
+      throw err;
+    }
+  }
+
+  /** Takes back a claim whose indexing failed, so the event's retry indexes the message. */
+  async unclaim(id: string): Promise<void> {
+    await this.collection.deleteOne({ _id: id, version: 0 });
+  }
+
   /** Records a message at a version, unless a newer or equal version is already recorded. */
   async record(message: IndexedMessage, deleted: boolean): Promise<void> {
     const { id, ...fields } = message;
