@@ -36,6 +36,11 @@ export const baseConfigSchema = z.object({
    * (`<database>.json`), for the benchmark's account of what a message costs. Unset: not recorded.
    */
   MONGO_COMMAND_STATS_DIR: z.string().optional(),
+  /**
+   * How long building and listening may take before the process gives up and exits non-zero: a
+   * start-up waiting on something that never answers ends with a clear line, not in silence.
+   */
+  STARTUP_DEADLINE_MS: z.coerce.number().int().min(1).default(60_000),
 });
 
 export type BaseConfig = z.infer<typeof baseConfigSchema>;

@@ -78,13 +78,22 @@ export async function runService<S extends z.ZodType<BaseConfig>>(
       () => checks,
       () => draining,
     );
+    let stage = 'building';
+    // A start-up waiting on something that never answers (a database command has no socket
+    // timeout) ends with a clear line instead of a silent, half-started process.
+    const deadline = setTimeout(() => {
+      logger.fatal({ stage, deadlineMs: config.STARTUP_DEADLINE_MS }, 'start-up did not finish in time');
+      process.exit(1);
+    }, config.STARTUP_DEADLINE_MS);
     const built = await definition.build({ config, logger, sidecar, app });
+    stage = 'listening';
     finishHttpApp(app);
     const topics = definition.topics ?? [];
     checks = [{ name: 'sidecar', check: () => sidecar.checkReady(topics) }, ...(built.checks ?? [])];
 
     const server = await listen(app, config.PORT, config.HOST);
     await built.onListening?.(server);
+    clearTimeout(deadline);
     logger.info({ host: config.HOST, port: config.PORT }, 'listening');
 
     const shutdown = async (signal: string) => {
