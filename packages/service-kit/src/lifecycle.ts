@@ -13,6 +13,11 @@ export interface ServiceContext<C extends BaseConfig> {
   logger: Logger;
   sidecar: Sidecar;
   app: Express;
+  /**
+   * Tells the start-up deadline that a long build is still making progress (loading an index,
+   * say): its count starts again.
+   */
+  stillStarting: () => void;
 }
 
 export interface BuiltService {
@@ -81,11 +86,18 @@ export async function runService<S extends z.ZodType<BaseConfig>>(
     let stage = 'building';
     // A start-up waiting on something that never answers (a database command has no socket
     // timeout) ends with a clear line instead of a silent, half-started process.
-    const deadline = setTimeout(() => {
+    const giveUp = () => {
       logger.fatal({ stage, deadlineMs: config.STARTUP_DEADLINE_MS }, 'start-up did not finish in time');
       process.exit(1);
-    }, config.STARTUP_DEADLINE_MS);
-    const built = await definition.build({ config, logger, sidecar, app });
+    };
+    let deadline: NodeJS.Timeout | undefined = setTimeout(giveUp, config.STARTUP_DEADLINE_MS);
+    const stillStarting = () => {
+      // Once the service listens there is nothing left to time (a later reload calls this too).
+      if (deadline === undefined) return;
+      clearTimeout(deadline);
+      deadline = setTimeout(giveUp, config.STARTUP_DEADLINE_MS);
+    };
+    const built = await definition.build({ config, logger, sidecar, app, stillStarting });
     stage = 'listening';
     finishHttpApp(app);
     const topics = definition.topics ?? [];
@@ -94,6 +106,7 @@ export async function runService<S extends z.ZodType<BaseConfig>>(
     const server = await listen(app, config.PORT, config.HOST);
     await built.onListening?.(server);
     clearTimeout(deadline);
+    deadline = undefined;
     logger.info({ host: config.HOST, port: config.PORT }, 'listening');
 
     const shutdown = async (signal: string) => {

@@ -21,7 +21,7 @@ void runService({
   name: 'search',
   configSchema: searchConfigSchema,
   topics: [Topics.platformProbe, ...SEARCH_TOPICS],
-  async build({ config, app, sidecar, logger }) {
+  async build({ config, app, sidecar, logger, stillStarting }) {
     const mongo = await connectMongo(config.MONGODB_URL, 'parley_search', {
       commandStatsDir: config.MONGO_COMMAND_STATS_DIR,
     });
@@ -35,8 +35,8 @@ void runService({
     const backend =
       typesense ??
       new EmbeddedEngine({
-        messages: () => messageStore.live(),
-        people: () => peopleStore.live(),
+        messages: () => reporting(messageStore.live(), stillStarting),
+        people: () => reporting(peopleStore.live(), stillStarting),
       });
     await backend.init();
     logger.info({ backend: backend.name }, 'search index loaded');
@@ -64,3 +64,12 @@ void runService({
     return { checks, close: mongo.close };
   },
 });
+
+/** Passes the items on, telling the start-up deadline every thousand that loading goes on. */
+async function* reporting<T>(items: AsyncIterable<T>, progress: () => void): AsyncIterable<T> {
+  let count = 0;
+  for await (const item of items) {
+    if (++count % 1_000 === 0) progress();
+    yield item;
+  }
+}
