@@ -1,12 +1,22 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 
-t.test('a start-up that never finishes ends the process with a clear line', async (t) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 'never-starts.ts')], {
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Runs a fixture service with a 300 ms start-up deadline; its output is collected as it comes. */
+async function run(t: Test, fixture: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', fixture)], {
     env: {
       ...process.env,
-      PORT: '1',
+      PORT: String(await freePort()),
       DAPR_API_TOKEN: 'x'.repeat(16),
       APP_API_TOKEN: 'y'.repeat(16),
       LOG_LEVEL: 'info',
@@ -15,11 +25,29 @@ t.test('a start-up that never finishes ends the process with a clear line', asyn
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   t.teardown(() => child.kill('SIGKILL'));
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const state = { output: '' };
+  child.stdout.on('data', (chunk: Buffer) => (state.output += chunk.toString()));
+  return { child, state };
+}
+
+t.test('a start-up that never finishes ends the process with a clear line', async (t) => {
+  const { child, state } = await run(t, 'never-starts.ts');
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const output = state.output;
   t.equal(code, 1, 'exits non-zero');
   const line = output.split('\n').find((l) => l.includes('start-up did not finish in time'));
   t.ok(line, 'says why');
   t.match(JSON.parse(line ?? '{}'), { level: 60, stage: 'building', deadlineMs: 300 });
+});
+
+t.test('a start-up that reports progress may take longer than the deadline', async (t) => {
+  const { child, state } = await run(t, 'slow-start.ts');
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  for (let i = 0; i < 100 && !state.output.includes('"listening"'); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  t.match(state.output, /"msg":"listening"/, 'it listens after 800 ms');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  t.notOk(exited, 'and keeps running');
 });
