@@ -46,12 +46,22 @@ function view(version: number, text: string, deleted = false): ChatMessageView {
   };
 }
 
+/** How many messages of the test conversation the engine finds for a text. */
+async function found(engine: EmbeddedEngine, text: string): Promise<number> {
+  const page = await engine.searchMessages({
+    text,
+    conversationIds: ['c_1'],
+    sort: 'date',
+    page: 1,
+    perPage: 5,
+  });
+  return page.found;
+}
+
 t.test('redelivered and out-of-order message events change nothing twice', async (t) => {
   const engine = new EmbeddedEngine();
   const indexer = new MessageIndexer(memoryLedger(), engine);
-  const find = async (text: string) =>
-    (await engine.searchMessages({ text, conversationIds: ['c_1'], sort: 'date', page: 1, perPage: 5 }))
-      .found;
+  const find = (text: string) => found(engine, text);
 
   t.equal(await indexer.apply(view(0, 'first draft')), true, 'the creation applies');
   t.equal(await indexer.apply(view(0, 'first draft')), false, 'its redelivery is ignored');
@@ -69,14 +79,7 @@ t.test('a creation overtaken by its edit is ignored', async (t) => {
   const indexer = new MessageIndexer(memoryLedger(), engine);
   t.equal(await indexer.apply(view(1, 'edited text')), true);
   t.equal(await indexer.apply(view(0, 'first draft')), false, 'the late creation changes nothing');
-  const found = await engine.searchMessages({
-    text: 'draft',
-    conversationIds: ['c_1'],
-    sort: 'date',
-    page: 1,
-    perPage: 5,
-  });
-  t.equal(found.found, 0);
+  t.equal(await found(engine, 'draft'), 0);
 });
 
 t.test('a creation the backend failed is indexed by the retry', async (t) => {
@@ -92,12 +95,5 @@ t.test('a creation the backend failed is indexed by the retry', async (t) => {
   await t.rejects(indexer.apply(view(0, 'hello there')), /backend away/);
   failing = false;
   t.equal(await indexer.apply(view(0, 'hello there')), true, 'the retry applies it');
-  const found = await engine.searchMessages({
-    text: 'hello',
-    conversationIds: ['c_1'],
-    sort: 'date',
-    page: 1,
-    perPage: 5,
-  });
-  t.equal(found.found, 1);
+  t.equal(await found(engine, 'hello'), 1);
 });
