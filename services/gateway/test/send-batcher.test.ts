@@ -14,8 +14,13 @@ interface Entry {
  */
 function chatThroughSidecar() {
   const requests: { sends: Entry[]; settle: (answer: unknown, failure?: unknown) => void }[] = [];
+  const lone: { method: string; body: unknown }[] = [];
   const sidecar = {
     invokeOk<T>(appId: string, method: string, init: { body?: unknown } = {}): Promise<T> {
+      if (appId === 'chat' && method.endsWith('/messages')) {
+        lone.push({ method, body: init.body });
+        return Promise.resolve({ text: (init.body as { text: string }).text, seq: 99 } as T);
+      }
       if (appId !== 'chat' || method !== 'internal/v1/message-sends') throw new Error(`unexpected ${method}`);
       return new Promise<T>((resolve, reject) => {
         requests.push({
@@ -35,7 +40,7 @@ function chatThroughSidecar() {
     const request = requests.shift()!;
     request.settle({ results: request.sends.map(outcome) });
   };
-  return { sidecar, requests, answerNext };
+  return { sidecar, requests, answerNext, lone };
 }
 
 /** Lets the batcher's next turn run, then checks that `count` requests are waiting. */
@@ -133,4 +138,20 @@ t.test('a request carries at most maxSends sends and maxBytes bytes; a big send 
   }
   t.same(sizes, [3, 1, 1, 1], 'three, then one within bytes, then the big one alone, then the last');
   t.equal((await Promise.all(all)).length, 6);
+});
+
+t.test('a send chat was still storing is asked for alone, and answered by that', async (t) => {
+  const chat = chatThroughSidecar();
+  const batcher = new SendBatcher(chat.sidecar);
+  const sends = ['quick', 'slow'].map((text) => batcher.send('u 1', 'c_1', msg(text)));
+  await chat.answerNext((send) =>
+    send.message.text === 'quick'
+      ? { status: 201, message: { text: 'quick', seq: 1 } }
+      : { status: 202, code: 'CHAT_SEND_PENDING', detail: 'still storing' },
+  );
+  t.match(await sends[0], { text: 'quick', seq: 1 });
+  t.match(await sends[1], { text: 'slow', seq: 99 }, 'the lone answer settles it');
+  t.same(chat.lone, [
+    { method: 'internal/v1/users/u%201/conversations/c_1/messages', body: { text: 'slow' } },
+  ]);
 });

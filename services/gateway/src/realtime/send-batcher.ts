@@ -25,6 +25,7 @@ interface WaitingSend {
   reject: (err: unknown) => void;
 }
 
+/** Chat's answer to one send: stored, still being stored (202), or its problem. */
 type SendOutcome =
   | { status: 200 | 201; message: ChatMessageView }
   | { status: number; code: string; detail: string; errors?: { path: string; message: string }[] };
@@ -37,7 +38,8 @@ type SendOutcome =
  * no delay.
  *
  * Each send is answered on its own, as a lone request would answer it; a request that fails as a
- * whole (chat away, a timeout) fails each of its sends with that error.
+ * whole (chat away, a timeout) fails each of its sends with that error. A send chat was still
+ * storing when it answered the batch is asked for alone, with the same client message id.
  */
 export class SendBatcher {
   private readonly batcher: Batcher<WaitingSend>;
@@ -88,10 +90,22 @@ export class SendBatcher {
       const outcome = results[index]!;
       if ('message' in outcome && outcome.status < 300) {
         send.resolve(outcome.message);
-        return;
+      } else if (outcome.status === 202) {
+        // Still being stored when chat answered the batch: asked alone, it answers once stored.
+        this.alone(send).then(send.resolve, send.reject);
+      } else {
+        send.reject(failureOf(outcome));
       }
-      send.reject(failureOf(outcome));
     });
+  }
+
+  private alone(send: WaitingSend): Promise<ChatMessageView> {
+    const { userId, conversationId, message } = send.entry;
+    return this.sidecar.invokeOk<ChatMessageView>(
+      'chat',
+      `internal/v1/users/${encodeURIComponent(userId)}/conversations/${conversationId}/messages`,
+      { method: 'POST', body: message, signal: AbortSignal.timeout(this.timeoutMs) },
+    );
   }
 }
 
