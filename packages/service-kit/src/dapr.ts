@@ -11,6 +11,9 @@ export interface SidecarOptions {
   logger: Logger;
 }
 
+/** How long a bulk publish may take before it counts as failed. */
+const BULK_PUBLISH_TIMEOUT_MS = 10_000;
+
 /** A response from another service, reached through service invocation. */
 export interface InvokeResult<T = unknown> {
   status: number;
@@ -73,6 +76,8 @@ export class Sidecar {
         method: 'POST',
         headers: { 'dapr-api-token': this.options.apiToken, 'content-type': 'application/json' },
         body: JSON.stringify(entries),
+        // A sidecar that never answers must not hold a batch's place for good.
+        signal: AbortSignal.timeout(BULK_PUBLISH_TIMEOUT_MS),
       });
     } catch (err) {
       throw new DependencyError('dapr-pubsub', `publishing to ${topic} failed`, { cause: err });
