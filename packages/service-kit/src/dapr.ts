@@ -63,7 +63,8 @@ export class Sidecar {
    * positions of the events the broker refused; a call the sidecar refuses as a whole throws.
    */
   async publishBulk(topic: string, events: { data: object; eventId: string }[]): Promise<Set<number>> {
-    const url = `${this.base}/v1.0-alpha1/publish/bulk/${encodeURIComponent(this.options.pubsubName)}/${encodeURIComponent(topic)}`;
+    const pubsub = encodeURIComponent(this.options.pubsubName);
+    const url = `${this.base}/v1.0-alpha1/publish/bulk/${pubsub}/${encodeURIComponent(topic)}`;
     const entries = events.map(({ data, eventId }, index) => ({
       entryId: String(index),
       event: data,
