@@ -38,3 +38,13 @@ export class DependencyError extends AppError {
     super('DEPENDENCY_UNAVAILABLE', 503, message, { dependency }, options);
   }
 }
+
+/**
+ * The caller went away before the work was done (its connection closed). Nobody reads the answer;
+ * the code names it in logs, and work queued behind a busy resource is skipped rather than done.
+ */
+export class RequestAbandonedError extends AppError {
+  constructor() {
+    super('REQUEST_ABANDONED', 499, 'The caller closed the request before it was answered.');
+  }
+}

@@ -19,4 +19,5 @@ export * from './batched-writes';
 export * from './batched-publish';
 export * from './event-parking';
 export * from './paths';
+export * from './abandoned';
 export * from './publish-outbox';

@@ -7,9 +7,12 @@ export function startFerretDb(t: Test): Promise<string> {
   return startPrivateFerretDb((stop) => t.teardown(stop));
 }
 
-/** A client closed with the test: each one stands for one instance of the chat service. */
+/**
+ * A client closed with the test: each one stands for one instance of the chat service. It reports
+ * its commands, so a test can check which ones a step sends.
+ */
 export async function connect(t: Test, url: string): Promise<MongoClient> {
-  const client = new MongoClient(url);
+  const client = new MongoClient(url, { monitorCommands: true });
   await client.connect();
   t.teardown(() => client.close());
   return client;

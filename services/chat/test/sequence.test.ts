@@ -1,3 +1,5 @@
+import { RequestAbandonedError } from '@parley/service-kit';
+import type { CommandStartedEvent } from 'mongodb';
 import t from 'tap';
 import { type NewMessage, allocate, insertWithNextSeq } from '../src/messages/sequence';
 import { type ChatStore, openStore } from '../src/store';
@@ -37,6 +39,8 @@ t.test('sequence numbers on FerretDB', async (t) => {
     'c_00000000000000000000000a',
     'c_00000000000000000000000b',
     'c_00000000000000000000000c',
+    'c_00000000000000000000000d',
+    'c_00000000000000000000000e',
   ];
   await one.conversations.insertMany(
     conversations.map((_id) => ({
@@ -92,5 +96,41 @@ t.test('sequence numbers on FerretDB', async (t) => {
       await seqsOf(one, conversation),
       Array.from({ length: 200 }, (_, i) => i + 1),
     );
+  });
+
+  await t.test('a resend to the same instance is found by its id, not by a search', async (t) => {
+    const conversation = 'c_00000000000000000000000d';
+    const client = await connect(t, url);
+    const store = await openStore(client.db('parley_chat_test'));
+    const first = await insertWithNextSeq(store, draft(conversation, 'resent-id'));
+    t.equal(first.duplicate, false);
+
+    const filters: unknown[] = [];
+    const watch = (event: CommandStartedEvent) => {
+      if (event.commandName === 'find') filters.push(event.command.filter);
+    };
+    client.on('commandStarted', watch);
+    t.teardown(() => client.off('commandStarted', watch));
+    const again = await insertWithNextSeq(store, draft(conversation, 'resent-id'));
+
+    t.equal(again.duplicate, true);
+    t.equal(again.doc._id, first.doc._id);
+    // One read by `_id`, and no insert was tried.
+    t.same(filters, [{ _id: first.doc._id }]);
+    t.same(await seqsOf(store, conversation), [1]);
+  });
+
+  await t.test('a send whose caller gave up while it waited for its turn is not stored', async (t) => {
+    const conversation = 'c_00000000000000000000000e';
+    const gaveUp = new AbortController();
+    const ahead = insertWithNextSeq(one, draft(conversation, 'ahead'));
+    const behind = insertWithNextSeq(one, draft(conversation, 'behind'), gaveUp.signal);
+    gaveUp.abort(new RequestAbandonedError());
+
+    t.equal((await ahead).doc.seq, 1);
+    await t.rejects(behind, { code: 'REQUEST_ABANDONED' });
+    t.same(await seqsOf(one, conversation), [1]);
+    // The next send takes the next number: the skipped one left no gap.
+    t.equal((await insertWithNextSeq(one, draft(conversation, 'after'))).doc.seq, 2);
   });
 });

@@ -1,5 +1,5 @@
 import { principalOf } from '@parley/identity';
-import { parse } from '@parley/service-kit';
+import { abandonedSignal, parse } from '@parley/service-kit';
 import type { RequestHandler, Router } from 'express';
 import { resourceRouter } from '../resource-router';
 import { conversationParams } from '../conversations/schemas';
@@ -13,7 +13,12 @@ export function messageRoutes(messages: Messages, guard: RequestHandler): Router
   router.post('/conversations/:conversationId/messages', guard, async (req, res) => {
     const { conversationId } = parse(conversationParams, req.params, 'params');
     const body = parse(sendMessageBody, req.body, 'body');
-    const { message, duplicate } = await messages.send(principalOf(req).userId, conversationId, body);
+    const { message, duplicate } = await messages.send(
+      principalOf(req).userId,
+      conversationId,
+      body,
+      abandonedSignal(res),
+    );
     res.status(duplicate ? 200 : 201).json(message);
   });
 

@@ -1,4 +1,4 @@
-import { AppError, type Logger, parse } from '@parley/service-kit';
+import { AppError, type Logger, abandonedSignal, parse } from '@parley/service-kit';
 import { Router } from 'express';
 import { z } from 'zod';
 import { userId } from '../ids';
@@ -53,6 +53,9 @@ export function sendBatchRoutes(
   const router = Router();
   router.post('/internal/v1/message-sends', async (req, res) => {
     const { sends } = parse(sendBatchBody, req.body, 'body');
+    // Until the batch is answered: a send still running after that goes on (the caller asks for it
+    // again), but sends of a batch whose caller gave up (a timeout, a retry) stop where they wait.
+    const signal = abandonedSignal(res);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<SendOutcome>((resolve) => {
       timer = setTimeout(() => resolve(PENDING), answerWithinMs);
@@ -66,7 +69,7 @@ export function sendBatchRoutes(
           'params',
         );
         const body = parse(sendMessageBody, send.message, 'body');
-        const { message, duplicate } = await messages.send(send.userId, conversationId, body);
+        const { message, duplicate } = await messages.send(send.userId, conversationId, body, signal);
         return { status: duplicate ? 200 : 201, message };
       } catch (err) {
         return outcomeOf(err, logger);

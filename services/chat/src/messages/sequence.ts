@@ -54,9 +54,17 @@ function isDuplicateKey(err: unknown): boolean {
 export function insertWithNextSeq(
   store: ChatStore,
   message: NewMessage,
+  signal?: AbortSignal,
 ): Promise<{ doc: MessageDoc; duplicate: boolean }> {
   const { conversationId } = message;
   return inTurn(conversationId, async () => {
+    // A send whose caller gave up while it waited for its turn is skipped: the caller resends,
+    // and under a backlog the abandoned copies would otherwise double the work.
+    signal?.throwIfAborted();
+    // A resend this instance stored before is found by its `_id`, without the lookup by client
+    // message id (which the dev store answers by scanning every message).
+    const earlier = await storedBefore(store, message);
+    if (earlier) return { doc: earlier, duplicate: true };
     // This instance's own last number is a good first guess: no read before the insert. The caller
     // raises the conversation's lastSeq together with its preview.
     const result = await allocate(store, message, {
@@ -64,8 +72,33 @@ export function insertWithNextSeq(
       raise: false,
     });
     if (!result.duplicate) remember(conversationId, result.doc.seq);
+    rememberSend(result.doc);
     return result;
   });
+}
+
+/** The `_id` of recent messages this instance stored or found, by conversation and client id. */
+const recentSends = new Map<string, string>();
+const REMEMBERED_SENDS = 20_000;
+
+const sendKey = (conversationId: string, clientMessageId: string) =>
+  `${conversationId}\u0000${clientMessageId}`;
+
+function rememberSend(doc: MessageDoc): void {
+  const key = sendKey(doc.conversationId, doc.clientMessageId);
+  recentSends.delete(key);
+  recentSends.set(key, doc._id);
+  if (recentSends.size > REMEMBERED_SENDS) recentSends.delete(recentSends.keys().next().value as string);
+}
+
+async function storedBefore(store: ChatStore, message: NewMessage): Promise<MessageDoc | null> {
+  const id = recentSends.get(sendKey(message.conversationId, message.clientMessageId));
+  if (id === undefined) return null;
+  const doc = await store.messages.findOne({ _id: id });
+  // Checked again: the memory is a hint, the stored message is the answer.
+  return doc?.clientMessageId === message.clientMessageId && doc.conversationId === message.conversationId
+    ? doc
+    : null;
 }
 
 /** The last number this instance allocated per conversation, for the most recently used ones. */

@@ -63,13 +63,16 @@ export class Messages {
   /**
    * Sends a message, or returns the one an earlier send with the same client message id stored
    * (re-publishing its event under the same id, in case the first attempt's publish was lost).
+   * Once `signal` aborts (the caller gave up), a send not yet stored stops before its insert.
    */
   async send(
     userId: string,
     conversationId: string,
     input: SendInput,
+    signal?: AbortSignal,
   ): Promise<{ message: ChatMessageView; duplicate: boolean }> {
     const { store, directory, events } = this.deps;
+    signal?.throwIfAborted();
     // Both at once: a send waits for one database round trip here (the pair is mostly remembered).
     const [, pair] = await Promise.all([
       requireMember(store, conversationId, userId),
@@ -102,24 +105,28 @@ export class Messages {
       }
     }
 
-    const { doc, duplicate } = await insertWithNextSeq(store, {
-      conversationId,
-      clientMessageId: input.clientMessageId,
-      senderId: userId,
-      text: input.text,
-      replyToId: input.replyToId ?? null,
-      threadRootId: input.threadRootId ?? null,
-      mentions,
-      mentionsEveryone: input.mentionsEveryone ?? false,
-      attachments,
-      reactions: [],
-      reactionKeys: [],
-      edits: [],
-      createdAt: new Date(),
-      editedAt: null,
-      deletedAt: null,
-      version: 0,
-    });
+    const { doc, duplicate } = await insertWithNextSeq(
+      store,
+      {
+        conversationId,
+        clientMessageId: input.clientMessageId,
+        senderId: userId,
+        text: input.text,
+        replyToId: input.replyToId ?? null,
+        threadRootId: input.threadRootId ?? null,
+        mentions,
+        mentionsEveryone: input.mentionsEveryone ?? false,
+        attachments,
+        reactions: [],
+        reactionKeys: [],
+        edits: [],
+        createdAt: new Date(),
+        editedAt: null,
+        deletedAt: null,
+        version: 0,
+      },
+      signal,
+    );
     if (doc.senderId !== userId) {
       // Another member used the same client message id: ids are per sender in practice, but the
       // index is per conversation, so this one must pick a fresh id.
