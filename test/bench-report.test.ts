@@ -25,6 +25,7 @@ function run(rate: number, p50: number, p99: number, cpu: Record<string, number>
     sendLagP99Ms: 0.5,
     deliveriesPerSecond: rate * 10,
     wallSeconds: 10,
+    tailSeconds: 2,
     serverCpu: cpu,
     loadgenCpu: 2,
     stagesMs: { toStoredP50: p50 / 3, storedToDeliveredP50: (p50 * 2) / 3 },

@@ -81,6 +81,7 @@ function fakeRun(rate: number, p99: number, lost = 0): RunRecord {
     sendLagP99Ms: 0,
     deliveriesPerSecond: rate * 10,
     wallSeconds: 1,
+    tailSeconds: 0,
     serverCpu: { gateway: rate / 100, chat: rate / 200 },
     loadgenCpu: 0.1,
   };

@@ -7,6 +7,11 @@ import { type Spread, spread } from './stats';
 /** One run with what every process used meanwhile. */
 export interface RunRecord extends RunResult {
   wallSeconds: number;
+  /**
+   * How long the servers took to settle after the run (a target with `settle`): the work the
+   * run's messages left behind (indexing, statistics, notifications) is in `serverCpu` too.
+   */
+  tailSeconds: number;
   serverCpu: Record<string, number>;
   loadgenCpu: number;
 }
@@ -35,11 +40,17 @@ export interface Target {
   serverPids: () => Record<string, number>;
   /** The run, less the rate and identity. */
   spec: Omit<RunSpec, 'runId' | 'rate' | 'durationMs' | 'drainMs'>;
+  /**
+   * Resolves once the servers are at rest. Each run then starts from rest, not in the backlog an
+   * earlier run left, and its CPU counts until its own backlog is done.
+   */
+  settle?: () => Promise<void>;
 }
 
 let runCounter = 0;
 
 export async function runOnce(target: Target, rate: number, durationMs: number, drainMs: number) {
+  await target.settle?.();
   const meter = new CpuMeter(target.serverPids()).start();
   const loadgenBefore = cpuSeconds(target.loadgen.pid);
   const started = performance.now();
@@ -50,9 +61,12 @@ export async function runOnce(target: Target, rate: number, durationMs: number, 
     durationMs,
     drainMs,
   });
+  const ran = performance.now();
+  await target.settle?.();
   const record: RunRecord = {
     ...result,
-    wallSeconds: round((performance.now() - started) / 1000, 3),
+    wallSeconds: round((ran - started) / 1000, 3),
+    tailSeconds: round((performance.now() - ran) / 1000, 3),
     serverCpu: meter.stop(),
     loadgenCpu: round(cpuSeconds(target.loadgen.pid) - loadgenBefore, 3),
   };
@@ -78,7 +92,9 @@ export function describe(run: RunRecord): string {
         `${run.stagesMs.storedToDeliveredP50.toFixed(1)} ms after that), `
       : '') +
     `lost ${(loss * 100).toFixed(2)}%${run.errors ? `, ${run.errors} refused (${run.firstError})` : ''}, ` +
-    `server CPU ${total(run.serverCpu).toFixed(2)} s, load generator ${run.loadgenCpu.toFixed(2)} s`
+    `server CPU ${total(run.serverCpu).toFixed(2)} s` +
+    (run.tailSeconds > 0 ? ` (settled ${run.tailSeconds.toFixed(1)} s after the run)` : '') +
+    `, load generator ${run.loadgenCpu.toFixed(2)} s`
   );
 }
 
@@ -149,7 +165,7 @@ export function summariseRuns(config: string, rate: number, runs: RunRecord[]): 
     cpuMsPerThousand: of((r) => (total(r.serverCpu) * 1000 * 1000) / Math.max(1, r.received)),
     deliveriesPerCpuSecond: of((r) => r.received / Math.max(0.001, total(r.serverCpu))),
     loadgenCores: of((r) => r.loadgenCpu / r.wallSeconds),
-    serverCores: of((r) => total(r.serverCpu) / r.wallSeconds),
+    serverCores: of((r) => total(r.serverCpu) / (r.wallSeconds + r.tailSeconds)),
     runs,
   };
 }

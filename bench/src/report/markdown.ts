@@ -104,7 +104,11 @@ export function renderMarkdown(meta: ReportMeta, r: BenchResults, goals: GoalRes
     out.push(
       `The reference rate is half the full stack's sustainable rate (${r.full.referenceRate} msg/s); the peers ` +
         'were measured at that rate too, for the latency comparison. Server CPU of the full stack counts every ' +
-        'process of the platform (gateway, services, sidecars, Redis, FerretDB, Temporal, worker).',
+        'process of the platform (gateway, services, sidecars, Redis, FerretDB, Temporal, worker). Each ' +
+        'full-stack run (and each step of its rate search) starts with the stack at rest, and its CPU counts ' +
+        'until the stack is at rest again, so the work its messages leave behind (indexing, statistics, ' +
+        'notifications) is priced in and does not run into the next run; cores busy divide that CPU by the ' +
+        `run and its tail (the tail took ${tailOf(r.full)} s at the sustainable rate).`,
       '',
     );
   }
@@ -245,4 +249,10 @@ export function renderMarkdown(meta: ReportMeta, r: BenchResults, goals: GoalRes
     );
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The median tail after the runs at the sustainable rate, in seconds. */
+function tailOf(full: NonNullable<BenchResults['full']>): string {
+  const tails = full.atSustainable.runs.map((run) => run.tailSeconds).sort((a, b) => a - b);
+  return (tails[Math.floor(tails.length / 2)] ?? 0).toFixed(1);
 }

@@ -171,6 +171,7 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
       loadgen,
       serverPids: pids,
       spec: { payloadBytes: settings.payloadBytes, rooms: clientRooms },
+      settle: () => waitUntilQuiet(pids, () => undefined, 60_000),
     };
     // A conversation's first message costs more than the ones after it (each service makes its
     // records and fills its caches then): one message in every room first, unmeasured, so the
@@ -232,7 +233,12 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
       const bothPids = () => stackPids(stack, dataDir);
       await waitUntilQuiet(bothPids, log, 60_000);
       twoGateways = await measure(
-        { ...target, config: 'full stack, 2 gateways', serverPids: bothPids },
+        {
+          ...target,
+          config: 'full stack, 2 gateways',
+          serverPids: bothPids,
+          settle: () => waitUntilQuiet(bothPids, () => undefined, 60_000),
+        },
         referenceRate,
         settings,
         log,
