@@ -41,7 +41,10 @@ t.test('conversations, roles and message changes', async (t) => {
       403,
       'nor remove the owner',
     );
+    t.equal((await as(dave).send(id, 'hello')).status, 201, 'a new member sends');
     t.equal((await as(bob).call(`${members}/${dave.userId}`, { method: 'DELETE' })).status, 204);
+    const afterRemoval = await as(dave).send(id, 'still here?');
+    t.equal(afterRemoval.status, 404, 'a removed member cannot send, though chat knew him a moment ago');
 
     const leaving = await as(alice).call(`${members}/${alice.userId}`, { method: 'DELETE' });
     t.equal(leaving.status, 409, 'the owner transfers before leaving');

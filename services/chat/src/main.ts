@@ -10,7 +10,9 @@ import {
   runService,
 } from '@parley/service-kit';
 import type { RequestHandler } from 'express';
+import { z } from 'zod';
 import { authDirectory } from './auth-client';
+import { MembershipCache } from './conversations/membership-cache';
 import { conversationRoutes } from './conversations/routes';
 import { Conversations } from './conversations/service';
 import { sidecarEvents } from './events';
@@ -30,6 +32,12 @@ import { openStore } from './store';
 const configSchema = baseConfigSchema.extend({
   /** MongoDB deployment; this service keeps its data in the `parley_chat` database. */
   MONGODB_URL: mongoUrlSchema,
+  /**
+   * How long an instance trusts a membership it found, for the check each send makes (0: it reads
+   * every time). A removal through this instance takes effect at once, through another one after
+   * at most this long.
+   */
+  CHAT_MEMBERSHIP_CACHE_MS: z.coerce.number().int().min(0).default(30_000),
 });
 
 /** The chat service: conversations, messages, receipts, typing and presence. */
@@ -54,13 +62,15 @@ void runService({
     );
     await outbox.init();
     const events = sidecarEvents(outbox);
+    const memberships = new MembershipCache(store, config.CHAT_MEMBERSHIP_CACHE_MS);
     const conversations = new Conversations({
       store,
+      memberships,
       directory,
       events,
       logger: logger.child({ component: 'conversations' }),
     });
-    const messages = new Messages({ store, directory, events, media: mediaCatalog(sidecar) });
+    const messages = new Messages({ store, memberships, directory, events, media: mediaCatalog(sidecar) });
     const receipts = new Receipts({ store, events, messages });
     const verifier = createTokenVerifier({
       daprHttpPort: config.DAPR_HTTP_PORT,

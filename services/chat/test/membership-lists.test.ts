@@ -1,6 +1,7 @@
 import t from 'tap';
 import type { Logger } from '@parley/service-kit';
 import type { Directory } from '../src/auth-client';
+import { MembershipCache } from '../src/conversations/membership-cache';
 import { Conversations, newMember } from '../src/conversations/service';
 import type { ChatEvents } from '../src/events';
 import { type ChatStore, type ConversationDoc, type MemberDoc, openStore } from '../src/store';
@@ -13,7 +14,13 @@ const directory: Directory = {
 const events = { member: async () => {}, conversation: async () => {} } as unknown as ChatEvents;
 
 function conversationsOn(store: ChatStore): Conversations {
-  return new Conversations({ store, directory, events, logger: {} as Logger });
+  return new Conversations({
+    store,
+    memberships: new MembershipCache(store, 30_000),
+    directory,
+    events,
+    logger: {} as Logger,
+  });
 }
 
 t.test('membership lists on FerretDB', async (t) => {

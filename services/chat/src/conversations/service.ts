@@ -12,6 +12,7 @@ import {
 import type { ChatEvents } from '../events';
 import { directConversationId, newConversationId } from '../ids';
 import { type ChatStore, type ConversationDoc, type MemberDoc, type Role, memberKey } from '../store';
+import type { MembershipCache } from './membership-cache';
 import { outranks, requireMember } from './access';
 import { type ConversationView, conversationView } from './view';
 import { lastMessageOf } from './last-message';
@@ -19,6 +20,8 @@ import { MembershipLists } from './membership-lists';
 
 export interface ConversationDeps {
   store: ChatStore;
+  /** Forgets each membership this service removes. */
+  memberships: MembershipCache;
   directory: Directory;
   events: ChatEvents;
   logger: Logger;
@@ -446,6 +449,7 @@ export class Conversations {
 
   private async deleteMember(member: MemberDoc, actorId: string): Promise<void> {
     const result = await this.deps.store.members.deleteOne({ _id: member._id });
+    this.deps.memberships.forget(member.conversationId, member.userId);
     if (result.deletedCount === 0) return;
     await this.lists.unlist(member.conversationId, member.userId);
     await this.deps.events.member(

@@ -2,6 +2,7 @@ import { type ChatMessageView, Topics } from '@parley/contracts';
 import { ValidationError } from '@parley/service-kit';
 import type { Directory } from '../auth-client';
 import { requireMember } from '../conversations/access';
+import type { MembershipCache } from '../conversations/membership-cache';
 import { ConversationPairs } from '../conversations/pairs';
 import {
   BlockedError,
@@ -19,6 +20,8 @@ import { messageView } from './view';
 
 export interface MessageDeps {
   store: ChatStore;
+  /** The sender's membership, checked by each send. */
+  memberships: MembershipCache;
   directory: Directory;
   events: ChatEvents;
   media: MediaCatalog;
@@ -73,12 +76,12 @@ export class Messages {
   ): Promise<{ message: ChatMessageView; duplicate: boolean }> {
     const { store, directory, events } = this.deps;
     signal?.throwIfAborted();
-    // Both at once: a send waits for one database round trip here (the pair is mostly remembered).
-    const [, pair] = await Promise.all([
-      requireMember(store, conversationId, userId),
+    // Both at once, and both mostly remembered: a send seldom reads before its insert.
+    const [member, pair] = await Promise.all([
+      this.deps.memberships.isMember(conversationId, userId),
       this.pairs.of(conversationId),
     ]);
-    if (pair === undefined) throw new ConversationNotFoundError(conversationId);
+    if (!member || pair === undefined) throw new ConversationNotFoundError(conversationId);
     if (pair) {
       const peer = pair.find((id) => id !== userId);
       if (peer && (await directory.blockedAmong(userId, [peer])).has(peer)) throw new BlockedError(peer);
