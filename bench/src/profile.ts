@@ -75,18 +75,20 @@ export function summariseProfile(processName: string, profile: CpuProfile, top =
   };
 }
 
+/** Sends one DevTools protocol command to the inspected process and resolves with its result. */
+export type InspectorCall = (method: string, params?: object) => Promise<unknown>;
+
 /**
- * Profiles a running Node process while `during` runs: SIGUSR1 opens its inspector on loopback,
- * and the profiler is driven over the DevTools protocol. `expectedScript` guards against talking
- * to another process's inspector on the same port.
+ * Opens a running Node process's inspector (SIGUSR1 opens it on loopback), drives it over the
+ * DevTools protocol while `use` runs, and closes it again. `expectedScript` guards against
+ * talking to another process's inspector on the same port.
  */
-export async function profileProcess(
+export async function withInspector<T>(
   pid: number,
   processName: string,
   expectedScript: string,
-  during: () => Promise<unknown>,
-  keep?: (profile: CpuProfile) => void,
-): Promise<ProfileSummary> {
+  use: (call: InspectorCall) => Promise<T>,
+): Promise<T> {
   process.kill(pid, 'SIGUSR1');
   type InspectorTarget = { webSocketDebuggerUrl: string; url?: string; title?: string };
   let target: InspectorTarget | undefined;
@@ -110,20 +112,14 @@ export async function profileProcess(
     const message = JSON.parse(data.toString()) as { id?: number; result?: unknown };
     if (message.id) replies.get(message.id)?.(message.result);
   });
-  const call = (method: string, params: object = {}) =>
+  const call: InspectorCall = (method, params = {}) =>
     new Promise<unknown>((resolve) => {
       const id = nextId++;
       replies.set(id, resolve);
       ws.send(JSON.stringify({ id, method, params }));
     });
   try {
-    await call('Profiler.enable');
-    await call('Profiler.setSamplingInterval', { interval: 500 });
-    await call('Profiler.start');
-    await during();
-    const { profile } = (await call('Profiler.stop')) as { profile: CpuProfile };
-    keep?.(profile);
-    return summariseProfile(processName, profile);
+    return await use(call);
   } finally {
     // Close the inspector again, so the process no longer listens on its port.
     await Promise.race([
@@ -132,4 +128,23 @@ export async function profileProcess(
     ]);
     ws.close();
   }
+}
+
+/** Profiles a running Node process while `during` runs (see `withInspector`). */
+export function profileProcess(
+  pid: number,
+  processName: string,
+  expectedScript: string,
+  during: () => Promise<unknown>,
+  keep?: (profile: CpuProfile) => void,
+): Promise<ProfileSummary> {
+  return withInspector(pid, processName, expectedScript, async (call) => {
+    await call('Profiler.enable');
+    await call('Profiler.setSamplingInterval', { interval: 500 });
+    await call('Profiler.start');
+    await during();
+    const { profile } = (await call('Profiler.stop')) as { profile: CpuProfile };
+    keep?.(profile);
+    return summariseProfile(processName, profile);
+  });
 }

@@ -150,6 +150,8 @@ export function renderMarkdown(meta: ReportMeta, r: BenchResults, goals: GoalRes
     out.push(
       '## Idle connections on one gateway',
       '',
+      'Clients connected and left idle; each RSS reading follows a full garbage collection in the gateway.',
+      '',
       '| clients | gateway RSS before | after | per connection |',
       '| --: | --: | --: | --: |',
       ...r.full.idleMemory.map(

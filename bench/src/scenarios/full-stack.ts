@@ -6,7 +6,7 @@ import type { ClientSpec, RoomSpec } from '../loadgen/protocol';
 import { type Measurement, type SearchStep, type Target, measure, runOnce, searchRate } from '../measure';
 import { onExit } from '../processes';
 import { CpuMeter, raiseOpenFileLimit, rssBytes, total } from '../proc';
-import { type ProfileSummary, profileProcess } from '../profile';
+import { type ProfileSummary, profileProcess, withInspector } from '../profile';
 import { type Context, sourceAddress } from './context';
 import { type CommandCost, commandCosts, readCommandTotals } from './db-commands';
 import { type BenchUser, createGroups, refreshTokens, registerUsers } from './parley-api';
@@ -359,8 +359,18 @@ async function measureIdleMemory(
   gateway: string,
 ): Promise<IdleMemory[]> {
   const { settings, log } = ctx;
+  // Each reading follows a full garbage collection, so it counts what the connections hold rather
+  // than garbage the collector has not reached yet (which made readings swing by tens of KB).
   const settle = async () => {
     await new Promise((resolve) => setTimeout(resolve, settings.quick ? 2_000 : 5_000));
+    try {
+      await withInspector(gatewayPid, 'gateway', 'services/gateway/dist/main.js', (call) =>
+        call('HeapProfiler.collectGarbage'),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    } catch (err) {
+      log(`idle memory: no garbage collection before the reading: ${(err as Error).message}`);
+    }
     return rssBytes(gatewayPid);
   };
   const most = Math.max(...settings.idleClients);
