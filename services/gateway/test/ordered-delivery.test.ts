@@ -135,3 +135,72 @@ t.test('claimNext takes only the next message, and only when nothing else is und
   delivery.close();
   t.notOk(delivery.claimNext(message(6)), 'nor once closed');
 });
+
+/** A delivery whose history reads fail while `away` says so, with the refusal rule given. */
+function flaky(stored: number, isRefusal: (err: unknown) => boolean) {
+  const emitted: number[] = [];
+  const errors: unknown[] = [];
+  const history = Array.from({ length: stored }, (_, i) => message(i + 1));
+  const chat = { away: true, refusing: false };
+  const delivery = new OrderedDelivery(
+    (m) => emitted.push(m.seq),
+    async (_id, after, limit) => {
+      if (chat.refusing) throw Object.assign(new Error('not a member'), { status: 404 });
+      if (chat.away) throw new Error('The chat service cannot be reached right now.');
+      return history.filter((m) => m.seq > after).slice(0, limit);
+    },
+    (err) => errors.push(err),
+    { isRefusal, retryFirstMs: 50 },
+  );
+  t.teardown(() => delivery.close());
+  return { delivery, emitted, errors, chat };
+}
+
+const refusedBy404 = (err: unknown) => (err as { status?: number }).status === 404;
+
+t.test('a gap that cannot be filled while chat is away keeps its place, and is filled after', async (t) => {
+  const { delivery, emitted, errors, chat } = flaky(12, refusedBy404);
+  delivery.start(CONVERSATION, 0);
+  delivery.live(message(1));
+  delivery.live(message(5));
+  await until(() => errors.length >= 2);
+  // Later messages keep arriving live; none goes out past the gap, none is taken as a new start.
+  for (const seq of [9, 10, 3]) delivery.live(message(seq));
+  t.notOk(delivery.claimNext(message(2)), 'nothing is claimed while the gap waits');
+  t.same(emitted, [1], 'nothing past the gap went out');
+  t.equal(delivery.position(CONVERSATION), 1);
+
+  chat.away = false;
+  await until(() => emitted.length === 12);
+  t.same(
+    emitted,
+    Array.from({ length: 12 }, (_, i) => i + 1),
+    'every message once, in order',
+  );
+  delivery.live(message(13));
+  t.same(emitted.at(-1), 13, 'and live delivery goes straight on');
+});
+
+t.test('a refused gap fill (the member left) drops the conversation', async (t) => {
+  const { delivery, emitted, errors, chat } = flaky(5, refusedBy404);
+  chat.refusing = true;
+  delivery.start(CONVERSATION, 0);
+  delivery.live(message(1));
+  delivery.live(message(3));
+  await until(() => errors.length === 1);
+  t.equal(delivery.position(CONVERSATION), undefined, 'no longer followed');
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  t.equal(errors.length, 1, 'and not read again');
+  t.same(emitted, [1]);
+});
+
+t.test('a sync that fails while a gap waits leaves the gap to be filled later', async (t) => {
+  const { delivery, emitted, chat } = flaky(6, refusedBy404);
+  delivery.start(CONVERSATION, 0);
+  delivery.live(message(1));
+  delivery.live(message(4));
+  await t.rejects(delivery.sync(CONVERSATION, 1));
+  chat.away = false;
+  await until(() => emitted.length === 6);
+  t.same(emitted, [1, 2, 3, 4, 5, 6]);
+});

@@ -16,12 +16,31 @@ interface ConversationState {
   busy: boolean;
   pending: Map<number, ChatMessageView>;
   gapTimer: NodeJS.Timeout | undefined;
+  /** The wait before the next gap fill, after one that failed (0 once one succeeds). */
+  retryMs: number;
 }
 
 const PAGE = 200;
 /** How long a live message waits for the ones before it before they are read from history. */
 const GAP_WAIT_MS = 300;
+/** After a failed gap fill (chat away), the next one waits this long, doubling up to the most. */
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MOST_MS = 30_000;
+/**
+ * Live messages held at most while a gap cannot be filled; beyond that they are dropped, and read
+ * from history with the gap once chat answers again (nothing was sent past the gap).
+ */
+const MAX_PENDING = 1_000;
 
+export interface OrderedDeliveryOptions {
+  /**
+   * Whether a failed read means the socket may no longer read the conversation (the member left):
+   * the conversation is then dropped. Any other failure (chat away, a timeout) keeps its place,
+   * and the gap is filled again later, so no message is skipped or sent twice.
+   */
+  isRefusal?: (err: unknown) => boolean;
+  retryFirstMs?: number;
+}
 /**
  * Sends one socket the messages of its conversations in sequence order, each exactly once.
  *
@@ -34,11 +53,18 @@ export class OrderedDelivery {
   private readonly states = new Map<string, ConversationState>();
   private closed = false;
 
+  private readonly isRefusal: (err: unknown) => boolean;
+  private readonly retryFirstMs: number;
+
   constructor(
     private readonly emit: (message: ChatMessageView) => void,
     private readonly fetchAfter: FetchAfter,
     private readonly onError: (err: unknown, conversationId: string) => void,
-  ) {}
+    options: OrderedDeliveryOptions = {},
+  ) {
+    this.isRefusal = options.isRefusal ?? (() => false);
+    this.retryFirstMs = options.retryFirstMs ?? RETRY_FIRST_MS;
+  }
 
   /** Where a conversation stands when the socket connects: the client is assumed current. */
   start(conversationId: string, lastSeq: number): void {
@@ -64,7 +90,7 @@ export class OrderedDelivery {
    */
   claimNext(message: ChatMessageView): boolean {
     const state = this.states.get(message.conversationId);
-    if (this.closed || !state || state.busy || state.pending.size > 0) return false;
+    if (this.closed || !state || state.busy || state.retryMs > 0 || state.pending.size > 0) return false;
     if (message.seq !== state.lastSent + 1) return false;
     state.lastSent = message.seq;
     return true;
@@ -80,8 +106,9 @@ export class OrderedDelivery {
       this.states.set(message.conversationId, state);
     }
     if (message.seq <= state.lastSent) return;
+    if (state.pending.size >= MAX_PENDING) return;
     state.pending.set(message.seq, message);
-    if (!state.busy) this.flush(message.conversationId, state);
+    if (!state.busy && state.retryMs === 0) this.flush(message.conversationId, state);
   }
 
   /**
@@ -101,9 +128,14 @@ export class OrderedDelivery {
     state.busy = true;
     try {
       await this.readFrom(conversationId, state, alreadySentLive);
-    } finally {
+    } catch (err) {
       state.busy = false;
+      // What waits live is still due once chat answers again.
+      if (state.pending.size > 0 && !state.gapTimer) this.retryLater(conversationId, state);
+      throw err;
     }
+    state.busy = false;
+    state.retryMs = 0;
     // Raise past what went out live before the sync, even if the sync found nothing newer.
     if (alreadySentLive && alreadySentLive.to > state.lastSent) state.lastSent = alreadySentLive.to;
     this.flush(conversationId, state);
@@ -152,19 +184,35 @@ export class OrderedDelivery {
   }
 
   private async fillGap(conversationId: string, state: ConversationState): Promise<void> {
+    state.gapTimer = undefined;
+    // A sync under way reads the gap itself, and schedules what remains when it ends.
     if (this.closed || state.busy || this.states.get(conversationId) !== state) return;
     state.busy = true;
     try {
       await this.readFrom(conversationId, state);
     } catch (err) {
-      // The member left, or chat is away: drop what waits; the client's next sync recovers it.
-      this.onError(err, conversationId);
       state.busy = false;
-      this.forget(conversationId);
+      this.onError(err, conversationId);
+      if (this.isRefusal(err)) {
+        // The member left: nothing more of this conversation is theirs to receive.
+        this.forget(conversationId);
+        return;
+      }
+      // Chat is away: keep the place and what waits, and try again later. Live messages meanwhile
+      // only wait, so none goes out past the gap.
+      this.retryLater(conversationId, state);
       return;
     }
     state.busy = false;
+    state.retryMs = 0;
     this.flush(conversationId, state);
+  }
+
+  private retryLater(conversationId: string, state: ConversationState): void {
+    if (this.closed || this.states.get(conversationId) !== state) return;
+    state.retryMs = Math.min(RETRY_MOST_MS, state.retryMs ? state.retryMs * 2 : this.retryFirstMs);
+    clearTimeout(state.gapTimer);
+    state.gapTimer = setTimeout(() => void this.fillGap(conversationId, state), state.retryMs);
   }
 
   private async idle(state: ConversationState): Promise<void> {
@@ -180,5 +228,6 @@ function newState(lastSent: number): ConversationState {
     busy: false,
     pending: new Map(),
     gapTimer: undefined,
+    retryMs: 0,
   };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import type { ChatMessageView } from '@parley/contracts';
 import type { Principal, TokenVerifier } from '@parley/identity';
-import { type Logger, socketConnections, socketEvents } from '@parley/service-kit';
+import { AppError, type Logger, socketConnections, socketEvents } from '@parley/service-kit';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
@@ -206,6 +206,9 @@ export class Realtime {
       (message) => socket.emit('message', message),
       (conversationId, after, limit) => chat.history(userId, conversationId, after, limit),
       (err, conversationId) => log.warn({ err, conversationId }, 'filling a gap failed'),
+      // Chat's own 4xx answer (the user left the conversation) ends the conversation's delivery;
+      // chat or a sidecar away only delays it.
+      { isRefusal: (err) => err instanceof AppError && err.status >= 400 && err.status < 500 },
     );
     socket.data.delivery = delivery;
     // A socket lives no longer than its access token: the client reconnects with a fresh one.
