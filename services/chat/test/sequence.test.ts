@@ -41,6 +41,7 @@ t.test('sequence numbers on FerretDB', async (t) => {
     'c_00000000000000000000000c',
     'c_00000000000000000000000d',
     'c_00000000000000000000000e',
+    'c_00000000000000000000000f',
   ];
   await one.conversations.insertMany(
     conversations.map((_id) => ({
@@ -133,4 +134,38 @@ t.test('sequence numbers on FerretDB', async (t) => {
     // The next send takes the next number: the skipped one left no gap.
     t.equal((await insertWithNextSeq(one, draft(conversation, 'after'))).doc.seq, 2);
   });
+
+  await t.test(
+    'a resend this instance does not remember is found by _id, and its neighbours too',
+    async (t) => {
+      const conversation = 'c_00000000000000000000000f';
+      const client = await connect(t, url);
+      const store = await openStore(client.db('parley_chat_test'));
+      // Stored as another instance (or this one before a restart) would: nothing is remembered here.
+      for (let i = 1; i <= 40; i++) await allocate(two, draft(conversation, `earlier-${i}-xyz`));
+
+      const filters: Record<string, unknown>[] = [];
+      const watch = (event: CommandStartedEvent) => {
+        if (event.commandName === 'find') filters.push(event.command.filter as Record<string, unknown>);
+      };
+      client.on('commandStarted', watch);
+      t.teardown(() => client.off('commandStarted', watch));
+      const resent = await insertWithNextSeq(store, draft(conversation, 'earlier-30-xyz'));
+      t.equal(resent.duplicate, true);
+      t.equal(resent.doc.seq, 30);
+      t.notOk(
+        filters.some((filter) => 'clientMessageId' in filter),
+        'no lookup by client message id (a scan on the dev store)',
+      );
+
+      filters.length = 0;
+      const another = await insertWithNextSeq(store, draft(conversation, 'earlier-12-xyz'));
+      t.equal(another.doc.seq, 12);
+      t.same(filters, [{ _id: another.doc._id }], 'the next resend is remembered from the walk');
+      t.same(
+        await seqsOf(store, conversation),
+        Array.from({ length: 40 }, (_, i) => i + 1),
+      );
+    },
+  );
 });

@@ -101,6 +101,41 @@ async function storedBefore(store: ChatStore, message: NewMessage): Promise<Mess
     : null;
 }
 
+/** How far back from the newest number a resend is looked for by `_id`, and how many at once. */
+const RECALL_DEPTH = 256;
+const RECALL_CHUNK = 32;
+
+/**
+ * The message stored under this client message id, numbered below `below`. A resend is nearly
+ * always of a recent message, so the newest messages are read first by `_id` (the one lookup the
+ * dev store answers without a scan), and each one read is remembered: after a restart, the first
+ * resend to a conversation pays for the walk and the resends after it find theirs in memory.
+ * Beyond the walk, the lookup on (conversationId, clientMessageId) answers.
+ */
+async function findByClientId(
+  store: ChatStore,
+  conversationId: string,
+  clientMessageId: string,
+  below: number,
+): Promise<MessageDoc | null> {
+  const floor = Math.max(1, below - RECALL_DEPTH);
+  for (let top = below - 1; top >= floor; top -= RECALL_CHUNK) {
+    const ids: string[] = [];
+    for (let seq = top; seq > top - RECALL_CHUNK && seq >= floor; seq--) {
+      ids.push(messageIdFor(conversationId, seq));
+    }
+    const docs = await Promise.all(ids.map((_id) => store.messages.findOne({ _id })));
+    let found: MessageDoc | null = null;
+    for (const doc of docs) {
+      if (!doc) continue;
+      rememberSend(doc);
+      if (doc.clientMessageId === clientMessageId) found = doc;
+    }
+    if (found) return found;
+  }
+  return store.messages.findOne({ conversationId, clientMessageId });
+}
+
 /** The last number this instance allocated per conversation, for the most recently used ones. */
 const lastAllocated = new Map<string, number>();
 const REMEMBERED_CONVERSATIONS = 10_000;
@@ -152,7 +187,7 @@ export async function allocate(
       seq = Math.max(seq + 1, (await readLastSeq()) + 1);
       continue;
     }
-    const first = await store.messages.findOne({ conversationId, clientMessageId });
+    const first = await findByClientId(store, conversationId, clientMessageId, seq);
     if (first) return { doc: first, duplicate: true };
     // The number was free and the id unused: another write got in between; look again.
   }
