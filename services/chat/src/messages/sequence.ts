@@ -55,7 +55,7 @@ export function insertWithNextSeq(
   store: ChatStore,
   message: NewMessage,
   signal?: AbortSignal,
-): Promise<{ doc: MessageDoc; duplicate: boolean }> {
+): Promise<StoredSend> {
   const { conversationId } = message;
   return inTurn(conversationId, async () => {
     // A send whose caller gave up while it waited for its turn is skipped: the caller resends,
@@ -64,7 +64,7 @@ export function insertWithNextSeq(
     // A resend this instance stored before is found by its `_id`, without the lookup by client
     // message id (which the dev store answers by scanning every message).
     const earlier = await storedBefore(store, message);
-    if (earlier) return { doc: earlier, duplicate: true };
+    if (earlier) return { ...earlier, duplicate: true };
     // This instance's own last number is a good first guess: no read before the insert. The caller
     // raises the conversation's lastSeq together with its preview.
     const result = await allocate(store, message, {
@@ -73,12 +73,25 @@ export function insertWithNextSeq(
     });
     if (!result.duplicate) remember(conversationId, result.doc.seq);
     rememberSend(result.doc);
-    return result;
+    return { ...result, settled: false };
   });
 }
 
+export interface StoredSend {
+  doc: MessageDoc;
+  duplicate: boolean;
+  /** This instance finished the message's send before (its writes and event went out). */
+  settled: boolean;
+}
+
+/** The send of this message finished here: a resend need not repeat its writes and event. */
+export function markSettled(doc: MessageDoc): void {
+  const key = sendKey(doc.conversationId, doc.clientMessageId);
+  if (recentSends.get(key)?.id === doc._id) recentSends.set(key, { id: doc._id, settled: true });
+}
+
 /** The `_id` of recent messages this instance stored or found, by conversation and client id. */
-const recentSends = new Map<string, string>();
+const recentSends = new Map<string, { id: string; settled: boolean }>();
 const REMEMBERED_SENDS = 20_000;
 
 const sendKey = (conversationId: string, clientMessageId: string) =>
@@ -86,18 +99,22 @@ const sendKey = (conversationId: string, clientMessageId: string) =>
 
 function rememberSend(doc: MessageDoc): void {
   const key = sendKey(doc.conversationId, doc.clientMessageId);
+  const known = recentSends.get(key);
   recentSends.delete(key);
-  recentSends.set(key, doc._id);
+  recentSends.set(key, { id: doc._id, settled: known?.id === doc._id && known.settled });
   if (recentSends.size > REMEMBERED_SENDS) recentSends.delete(recentSends.keys().next().value as string);
 }
 
-async function storedBefore(store: ChatStore, message: NewMessage): Promise<MessageDoc | null> {
-  const id = recentSends.get(sendKey(message.conversationId, message.clientMessageId));
-  if (id === undefined) return null;
-  const doc = await store.messages.findOne({ _id: id });
+async function storedBefore(
+  store: ChatStore,
+  message: NewMessage,
+): Promise<{ doc: MessageDoc; settled: boolean } | null> {
+  const known = recentSends.get(sendKey(message.conversationId, message.clientMessageId));
+  if (known === undefined) return null;
+  const doc = await store.messages.findOne({ _id: known.id });
   // Checked again: the memory is a hint, the stored message is the answer.
   return doc?.clientMessageId === message.clientMessageId && doc.conversationId === message.conversationId
-    ? doc
+    ? { doc, settled: known.settled }
     : null;
 }
 

@@ -15,7 +15,7 @@ import type { ChatEvents } from '../events';
 import type { MediaCatalog } from '../media/media-client';
 import { type ChatStore, type MessageDoc, memberKey } from '../store';
 import { hasVisibleText } from './schemas';
-import { insertWithNextSeq } from './sequence';
+import { insertWithNextSeq, markSettled } from './sequence';
 import { messageView } from './view';
 
 export interface MessageDeps {
@@ -55,9 +55,40 @@ export interface MessageWithEdits extends ChatMessageView {
   edits: { text: string; editedAt: string }[];
 }
 
+/**
+ * A send under way, and the callers waiting for it (the first and its resends). It stops before
+ * its insert only once every one of them gave up; a caller without a signal never does.
+ */
+class UnderWay {
+  readonly gone = new AbortController();
+  result!: Promise<{ message: ChatMessageView; duplicate: boolean }>;
+  private waiting = 0;
+
+  constructor(signal: AbortSignal | undefined) {
+    this.join(signal);
+  }
+
+  join(signal: AbortSignal | undefined): void {
+    this.waiting++;
+    if (!signal) {
+      this.waiting = Number.POSITIVE_INFINITY;
+      return;
+    }
+    signal.addEventListener(
+      'abort',
+      () => {
+        if (--this.waiting === 0) this.gone.abort(signal.reason);
+      },
+      { once: true },
+    );
+  }
+}
+
 /** Messages: send, read history, edit, delete, react. */
 export class Messages {
   private readonly pairs: ConversationPairs;
+  /** Sends under way in this instance, by sender, conversation and client message id. */
+  private readonly underWay = new Map<string, UnderWay>();
 
   constructor(private readonly deps: MessageDeps) {
     this.pairs = new ConversationPairs(deps.store);
@@ -68,14 +99,38 @@ export class Messages {
    * (re-publishing its event under the same id, in case the first attempt's publish was lost).
    * Once `signal` aborts (the caller gave up), a send not yet stored stops before its insert.
    */
-  async send(
+  send(
     userId: string,
     conversationId: string,
     input: SendInput,
     signal?: AbortSignal,
   ): Promise<{ message: ChatMessageView; duplicate: boolean }> {
-    const { store, directory, events } = this.deps;
     signal?.throwIfAborted();
+    // A resend of a send still under way here waits for it rather than queueing a second copy:
+    // clients resend what is not acknowledged, and after an outage the copies would pile up.
+    const key = `${userId}\u0000${conversationId}\u0000${input.clientMessageId}`;
+    const running = this.underWay.get(key);
+    if (running && !running.gone.signal.aborted) {
+      running.join(signal);
+      return running.result.then(({ message }) => ({ message, duplicate: true }));
+    }
+    const entry = new UnderWay(signal);
+    entry.result = this.sendOnce(userId, conversationId, input, entry.gone.signal);
+    this.underWay.set(key, entry);
+    const done = () => {
+      if (this.underWay.get(key) === entry) this.underWay.delete(key);
+    };
+    void entry.result.then(done, done);
+    return entry.result;
+  }
+
+  private async sendOnce(
+    userId: string,
+    conversationId: string,
+    input: SendInput,
+    signal: AbortSignal,
+  ): Promise<{ message: ChatMessageView; duplicate: boolean }> {
+    const { store, directory, events } = this.deps;
     // Both at once, and both mostly remembered: a send seldom reads before its insert.
     const [member, pair] = await Promise.all([
       this.deps.memberships.isMember(conversationId, userId),
@@ -108,7 +163,7 @@ export class Messages {
       }
     }
 
-    const { doc, duplicate } = await insertWithNextSeq(
+    const { doc, duplicate, settled } = await insertWithNextSeq(
       store,
       {
         conversationId,
@@ -136,6 +191,8 @@ export class Messages {
       throw new ConflictError('CHAT_CLIENT_MESSAGE_ID_TAKEN', 'This client message id is already used.');
     }
     const message = messageView(doc);
+    // A resend of a send that finished here: its writes and event went out already.
+    if (settled) return { message, duplicate };
     // The conversation's newest number and time, the sender's own cursor and the event go out
     // together: none depends on the others, and the send is acknowledged once all three are done.
     // Both numbers only rise, so an older send finishing late changes nothing; the list preview is
@@ -151,6 +208,7 @@ export class Messages {
     );
     const published = events.message(Topics.chatMessageCreated, { conversationId, actorId: userId, message });
     await Promise.all([newest, ownCursor, published]);
+    markSettled(doc);
     return { message, duplicate };
   }
 
