@@ -85,7 +85,8 @@ const UNMEASURED = new Set(['/livez', '/readyz', '/metrics']);
  * Observes each request's duration under its route template (`/v1/messages/:messageId`), never
  * the raw path, so ids do not multiply the series; a request no route matched is `unmatched`.
  * A handler may name its route in `res.locals.metricsRoute` (the gateway's proxy names the
- * resource it forwarded to).
+ * resource it forwarded to); a router mounted under a path with parameters names its mount
+ * template with `metricsMount`, since Express gives only the matched path (ids and all).
  */
 export function measureRequests(): RequestHandler {
   return (req, res, next) => {
@@ -97,12 +98,25 @@ export function measureRequests(): RequestHandler {
     res.once('finish', () => {
       const named: unknown = res.locals.metricsRoute;
       const route = req.route?.path;
-      const label = typeof route === 'string' ? `${req.baseUrl}${route}` : 'unmatched';
+      const mount: unknown = res.locals.metricsMount;
+      const base = typeof mount === 'string' ? mount : req.baseUrl;
+      const label = typeof route === 'string' ? `${base}${route}` : 'unmatched';
       end({
         route: typeof named === 'string' ? named : label,
         status: String(res.statusCode),
       });
     });
+    next();
+  };
+}
+
+/**
+ * Names the template a router is mounted under (`/internal/v1/users/:userId`) for the route
+ * label of the requests it answers, instead of the matched path with its ids.
+ */
+export function metricsMount(template: string): RequestHandler {
+  return (_req, res, next) => {
+    res.locals.metricsMount = template;
     next();
   };
 }

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { z } from 'zod';
-import { createHttpApp, createLogger, finishHttpApp, onEvent } from '../src/index';
+import { Router } from 'express';
+import { createHttpApp, createLogger, finishHttpApp, metricsMount, onEvent } from '../src/index';
 import { serve } from './helpers';
 
 const TOKEN = 'app-token-for-tests-0123456789';
@@ -9,6 +10,9 @@ const withToken = { 'dapr-api-token': TOKEN, 'content-type': 'application/json' 
 function buildApp(options: { tokenOnlyUnder?: string[] } = {}) {
   const app = createHttpApp({ logger: createLogger('test', 'silent'), appApiToken: TOKEN, ...options });
   app.get('/things/:thingId', (_req, res) => res.json({ ok: true }));
+  const owned = Router();
+  owned.get('/notes/:noteId', (_req, res) => res.json({ ok: true }));
+  app.use('/owners/:ownerId', metricsMount('/owners/:ownerId'), owned);
   onEvent(app, '/dapr/events/thing-made', z.object({ name: z.string() }), async () => undefined);
   finishHttpApp(app);
   return app;
@@ -18,6 +22,7 @@ t.test('a back-end app serves Prometheus metrics on loopback without the app tok
   const base = await serve(t, buildApp());
   await fetch(`${base}/things/t-123`, { headers: withToken });
   await fetch(`${base}/nowhere/t-456`, { headers: withToken });
+  await fetch(`${base}/owners/o-789/notes/n-1`, { headers: withToken });
   const res = await fetch(`${base}/metrics`);
   t.equal(res.status, 200);
   t.match(res.headers.get('content-type'), /text\/plain/);
@@ -27,7 +32,8 @@ t.test('a back-end app serves Prometheus metrics on loopback without the app tok
     /http_request_duration_seconds_count\{[^}]*method="GET"[^}]*route="\/things\/:thingId"[^}]*status="200"/,
   );
   t.match(text, /route="unmatched"[^}]*status="404"/, 'an unknown path is one series');
-  t.notMatch(text, /t-123|t-456/, 'ids never become labels');
+  t.match(text, /route="\/owners\/:ownerId\/notes\/:noteId"/, 'a mount with parameters by its template');
+  t.notMatch(text, /t-123|t-456|o-789/, 'ids never become labels');
   t.match(text, /process_cpu_user_seconds_total/, "Node's own process metrics");
 });
 

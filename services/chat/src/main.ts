@@ -5,6 +5,7 @@ import {
   PublishOutbox,
   baseConfigSchema,
   connectMongo,
+  metricsMount,
   mongoUrlSchema,
   mountProbe,
   runService,
@@ -89,7 +90,8 @@ void runService({
     app.use(sendBatchRoutes(messages, logger.child({ component: 'send-batch' })));
     app.use(mediaViewerRoutes(store));
     mountMediaEvents(app, store, events);
-    app.use('/internal/v1/users/:userId', actingAs(), ...resources((_req, _res, next) => next()));
+    const actingMount = '/internal/v1/users/:userId';
+    app.use(actingMount, metricsMount(actingMount), actingAs(), ...resources((_req, _res, next) => next()));
     app.use('/v1', ...resources(requireUser(verifier)));
     outbox.start();
     return {
