@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { type MessageBody, allMessages, chatApi, registerUsers } from '../support/chat';
-import { connectClient, refusalCode } from '../support/sockets';
+import { type Ack, connectClient, refusalCode } from '../support/sockets';
 import { eventually, startTestStack } from '../support/stack';
 import type { RegisteredUser } from '../support/users';
 
@@ -320,7 +320,23 @@ t.test('chat through two gateway replicas', async (t) => {
       { ok: false, error: { code: 'CHAT_CONVERSATION_NOT_FOUND' } },
       'a foreign send fails alone',
     );
-    t.match(blank, { ok: false, error: { code: 'VALIDATION_FAILED' } }, 'and so does a blank one');
+    t.match(
+      blank,
+      { ok: false, error: { code: 'VALIDATION_FAILED', errors: [{ path: 'text' }] } },
+      'and so does a blank one, saying which field (as REST does)',
+    );
+    const extra = (await aliceSocket.socket
+      .timeout(20_000)
+      .emitWithAck(
+        'message:send',
+        { conversationId: directId, clientMessageId: randomUUID(), text: 'x' },
+        'extra',
+      )) as Ack;
+    t.match(
+      extra,
+      { ok: false, error: { code: 'VALIDATION_FAILED' } },
+      'an event with an extra argument is answered',
+    );
     const requests = (await batchRequests()) - before;
     t.ok(requests > 0 && requests < 32, `32 sends took ${requests} requests to chat`);
     const received = await bobSocket.waitFor<MessageBody>('message', (m) => texts.includes(m.text), 30);

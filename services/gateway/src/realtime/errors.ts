@@ -17,11 +17,25 @@ export class NotAMemberError extends AppError {
   }
 }
 
-/** The shape every acknowledgement of a failed socket request takes. */
-export function ackError(err: unknown): { ok: false; error: { code: string; message: string } } {
+export interface AckFailure {
+  ok: false;
+  error: { code: string; message: string; errors?: { path: string; message: string }[] };
+}
+
+/**
+ * The shape every acknowledgement of a failed socket request takes. A refusal keeps its words and,
+ * for bad input, the list of each path and problem, as a REST answer would.
+ */
+export function ackError(err: unknown): AckFailure {
   if (err instanceof AppError) {
-    const message = err.status >= 500 ? 'The request could not be completed; try again.' : err.message;
-    return { ok: false, error: { code: err.code, message } };
+    if (err.status >= 500) {
+      return {
+        ok: false,
+        error: { code: err.code, message: 'The request could not be completed; try again.' },
+      };
+    }
+    const errors = err.context.errors as { path: string; message: string }[] | undefined;
+    return { ok: false, error: { code: err.code, message: err.message, ...(errors ? { errors } : {}) } };
   }
   return { ok: false, error: { code: 'INTERNAL', message: 'An unexpected error occurred.' } };
 }

@@ -365,8 +365,22 @@ export class Realtime {
     schema: S,
     handler: (data: z.infer<S>) => Promise<object>,
   ): void {
-    socket.on(event, (payload: unknown, ack: unknown) => {
+    socket.on(event, (...args: unknown[]) => {
+      // The payload, then the acknowledgement last: an event with more arguments is refused.
+      const [payload] = args;
+      const ack = args.length > 1 ? args.at(-1) : undefined;
       const reply = typeof ack === 'function' ? (ack as (body: object) => void) : () => undefined;
+      if (args.length > 2) {
+        reply({
+          ok: false,
+          error: {
+            code: 'VALIDATION_FAILED',
+            message: 'An event takes one payload and an acknowledgement.',
+            errors: [{ path: '', message: `expected at most 2 arguments, got ${args.length}` }],
+          },
+        });
+        return;
+      }
       const parsed = schema.safeParse(payload);
       if (!parsed.success) {
         reply({
@@ -383,7 +397,14 @@ export class Realtime {
         (result) => reply({ ok: true, ...result }),
         (err: unknown) => {
           const failure = ackError(err);
-          if (failure.error.code === 'INTERNAL' || failure.error.code === 'DEPENDENCY_UNAVAILABLE') {
+          if (failure.error.code === 'DEPENDENCY_UNAVAILABLE') {
+            // One line per event while a service is away, without the stack: an outage repeats it
+            // for every socket that sends.
+            log.warn(
+              { code: failure.error.code, event, reason: (err as Error).message },
+              'socket event failed',
+            );
+          } else if (failure.error.code === 'INTERNAL') {
             log.error({ err, event }, 'socket event failed');
           } else {
             log.info({ code: failure.error.code, event }, 'socket event refused');
