@@ -96,8 +96,10 @@ export class Messages {
 
   /**
    * Sends a message, or returns the one an earlier send with the same client message id stored
-   * (re-publishing its event under the same id, in case the first attempt's publish was lost).
-   * Once `signal` aborts (the caller gave up), a send not yet stored stops before its insert.
+   * (re-publishing its event under the same id, in case the first attempt's publish was lost,
+   * unless this instance finished that send itself). A resend of a send still under way here
+   * waits for it. Once `signal` aborts (the caller gave up), and the signals of every resend that
+   * joined it, a send not yet stored stops before its insert.
    */
   send(
     userId: string,
@@ -105,7 +107,7 @@ export class Messages {
     input: SendInput,
     signal?: AbortSignal,
   ): Promise<{ message: ChatMessageView; duplicate: boolean }> {
-    signal?.throwIfAborted();
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     // A resend of a send still under way here waits for it rather than queueing a second copy:
     // clients resend what is not acknowledged, and after an outage the copies would pile up.
     const key = `${userId}\u0000${conversationId}\u0000${input.clientMessageId}`;
