@@ -30,6 +30,8 @@ export async function startTestStack(
     ports,
     sink: (name, line) => logs.push(`${name} | ${line}`),
     logLevel: 'warn',
+    // A sidecar that never comes up then says what it was waiting for (at 'error' it said nothing).
+    daprLogLevel: 'info',
     startTimeoutMs: 90_000,
     ...overrides,
   };
