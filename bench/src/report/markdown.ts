@@ -196,7 +196,8 @@ export function renderMarkdown(meta: ReportMeta, r: BenchResults, goals: GoalRes
           return `| ${m.rate} msg/s | ${toChat} | ${afterChat} | ${withSpread(m.p50Ms)} |`;
         }),
         '',
-        "From send to chat: the gateway, its sidecar, chat's sidecar and chat's membership check (remembered for 30 s, else a read). From " +
+        "From send to chat: the gateway, its sidecar, chat's sidecar and chat's membership check " +
+          '(remembered for 30 s, else a read). From ' +
           "chat to each delivery: the insert, the publish through chat's sidecar, Redis and the " +
           "gateway's sidecar, and the gateway's send to each socket.",
         '',

@@ -41,6 +41,7 @@ export interface OrderedDeliveryOptions {
   isRefusal?: (err: unknown) => boolean;
   retryFirstMs?: number;
 }
+
 /**
  * Sends one socket the messages of its conversations in sequence order, each exactly once.
  *
