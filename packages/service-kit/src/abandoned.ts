@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Response } from 'express';
 import { RequestAbandonedError } from './errors';
 
@@ -8,6 +9,9 @@ import { RequestAbandonedError } from './errors';
  */
 export function abandonedSignal(res: Response): AbortSignal {
   const controller = new AbortController();
+  // One request may carry many pieces of work (a batch of sends), each listening to the signal;
+  // they end with the request, so their number is no sign of a leak.
+  setMaxListeners(0, controller.signal);
   res.once('close', () => {
     if (!res.writableFinished) controller.abort(new RequestAbandonedError());
   });

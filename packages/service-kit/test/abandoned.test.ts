@@ -45,3 +45,23 @@ t.test('the signal stays quiet for a request answered in full', async (t) => {
   await new Promise((resolve) => setTimeout(resolve, 50));
   t.equal(signal.aborted, false);
 });
+
+t.test('many listeners on one request signal raise no leak warning', async (t) => {
+  const warnings: Error[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning);
+  process.on('warning', onWarning);
+  t.teardown(() => process.off('warning', onWarning));
+  const { app, seen } = watchedApp();
+  const base = await serve(t, app);
+  const request = fetch(`${base}/slow`);
+  await until(() => seen.length === 1);
+  const { signal, answer } = seen[0]!;
+  for (let i = 0; i < 100; i++) signal.addEventListener('abort', () => undefined, { once: true });
+  answer();
+  await (await request).json();
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(
+    warnings.filter((w) => w.name === 'MaxListenersExceededWarning'),
+    [],
+  );
+});
