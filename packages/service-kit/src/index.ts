@@ -21,3 +21,4 @@ export * from './event-parking';
 export * from './paths';
 export * from './abandoned';
 export * from './publish-outbox';
+export * from './change-board';

@@ -2,6 +2,7 @@ import { Topics } from '@parley/contracts';
 import { createTokenVerifier, requireUser } from '@parley/identity';
 import {
   BatchedPublisher,
+  ChangeBoard,
   PublishOutbox,
   baseConfigSchema,
   connectMongo,
@@ -13,7 +14,7 @@ import {
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { authDirectory } from './auth-client';
-import { MembershipCache } from './conversations/membership-cache';
+import { MEMBERSHIP_BOARD, MembershipCache } from './conversations/membership-cache';
 import { conversationRoutes } from './conversations/routes';
 import { Conversations } from './conversations/service';
 import { sidecarEvents } from './events';
@@ -34,11 +35,11 @@ const configSchema = baseConfigSchema.extend({
   /** MongoDB deployment; this service keeps its data in the `parley_chat` database. */
   MONGODB_URL: mongoUrlSchema,
   /**
-   * How long an instance trusts a membership it found, for the check each send makes (0: it reads
-   * every time). A removal through this instance takes effect at once, through another one after
-   * at most this long.
+   * How long at most an instance remembers a membership it found, for the check each send makes
+   * (0: it reads every time). A removal takes effect at once through this instance, and through
+   * the others once they read the membership change board, about a second later.
    */
-  CHAT_MEMBERSHIP_CACHE_MS: z.coerce.number().int().min(0).default(30_000),
+  CHAT_MEMBERSHIP_CACHE_MS: z.coerce.number().int().min(0).default(600_000),
 });
 
 /** The chat service: conversations, messages, receipts, typing and presence. */
@@ -63,7 +64,14 @@ void runService({
     );
     await outbox.init();
     const events = sidecarEvents(outbox);
-    const memberships = new MembershipCache(store, config.CHAT_MEMBERSHIP_CACHE_MS);
+    // Removals made through other instances reach this one's memory through the board.
+    const membershipBoard = new ChangeBoard(
+      store.changeBoards,
+      MEMBERSHIP_BOARD,
+      logger.child({ component: 'membership-board' }),
+    );
+    await membershipBoard.start();
+    const memberships = new MembershipCache(store, membershipBoard, config.CHAT_MEMBERSHIP_CACHE_MS);
     const conversations = new Conversations({
       store,
       memberships,
@@ -98,6 +106,7 @@ void runService({
       checks: [mongo.check],
       close: async () => {
         await outbox.stop();
+        await membershipBoard.stop();
         await mongo.close();
       },
     };

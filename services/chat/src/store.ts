@@ -1,4 +1,4 @@
-import { BatchedWrites } from '@parley/service-kit';
+import { BatchedWrites, type ChangeBoardDoc } from '@parley/service-kit';
 import type { Collection, Db } from 'mongodb';
 
 export type Role = 'owner' | 'admin' | 'member';
@@ -99,6 +99,8 @@ export interface ChatStore {
    * from before the lists, whose lists are built once from the members collection.
    */
   listsFromStart: boolean;
+  /** Counters each instance reads to learn what changed through the others (`ChangeBoard`). */
+  changeBoards: Collection<ChangeBoardDoc>;
   /** The writes each send makes, gathered into one command per batch while the service is busy. */
   sendWrites: {
     messages: BatchedWrites<MessageDoc>;
@@ -151,6 +153,7 @@ export async function openStore(db: Db): Promise<ChatStore> {
     userConversations: db.collection<MembershipListDoc>('user_conversations'),
     conversationMembers: db.collection<MembershipListDoc>('conversation_members'),
     listsFromStart: await listsFromStart(db, members),
+    changeBoards: db.collection<ChangeBoardDoc>('change_boards'),
     sendWrites: {
       messages: new BatchedWrites(messages),
       members: new BatchedWrites(members),

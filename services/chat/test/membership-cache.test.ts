@@ -1,11 +1,11 @@
-import type { Logger } from '@parley/service-kit';
+import { ChangeBoard, type Logger, createLogger } from '@parley/service-kit';
 import type { CommandStartedEvent } from 'mongodb';
 import t from 'tap';
 import type { Directory } from '../src/auth-client';
-import { MembershipCache } from '../src/conversations/membership-cache';
+import { MEMBERSHIP_BOARD, MembershipCache } from '../src/conversations/membership-cache';
 import { Conversations, newMember } from '../src/conversations/service';
 import type { ChatEvents } from '../src/events';
-import { memberKey, openStore } from '../src/store';
+import { type ChatStore, memberKey, openStore } from '../src/store';
 import { connect, startFerretDb } from './ferretdb';
 
 const directory: Directory = {
@@ -13,6 +13,14 @@ const directory: Directory = {
   blockedAmong: async () => new Set<string>(),
 };
 const events = { member: async () => {}, conversation: async () => {} } as unknown as ChatEvents;
+const silent = createLogger('test', 'silent');
+
+/** An instance's membership board, read once; the tests read it again when they mean to. */
+async function boardOf(store: ChatStore): Promise<ChangeBoard> {
+  const board = new ChangeBoard(store.changeBoards, MEMBERSHIP_BOARD, silent);
+  await board.read();
+  return board;
+}
 
 t.test('membership checks on FerretDB', async (t) => {
   const url = await startFerretDb(t);
@@ -25,7 +33,8 @@ t.test('membership checks on FerretDB', async (t) => {
   client.on('commandStarted', countReads);
   t.teardown(() => client.off('commandStarted', countReads));
   let clock = 1_000_000;
-  const cache = new MembershipCache(store, 30_000, () => clock);
+  const board = await boardOf(store);
+  const cache = new MembershipCache(store, board, 30_000, () => clock);
   const chat = new Conversations({ store, memberships: cache, directory, events, logger: {} as Logger });
 
   await t.test('a membership found is trusted until it expires', async (t) => {
@@ -53,7 +62,7 @@ t.test('membership checks on FerretDB', async (t) => {
     // The read is on its way when the removal is made (and forgotten) here.
     const check = cache.isMember(group.id, 'u_c');
     await store.members.deleteOne({ _id: memberKey(group.id, 'u_c') });
-    cache.forget(group.id, 'u_c');
+    await cache.removed(group.id, 'u_c');
     await check;
     t.equal(await cache.isMember(group.id, 'u_c'), false);
   });
@@ -67,10 +76,63 @@ t.test('membership checks on FerretDB', async (t) => {
 
   await t.test('with no time to trust, every check reads', async (t) => {
     const group = await chat.createGroup('u_owner', { name: 'g', memberIds: ['u_d'] });
-    const uncached = new MembershipCache(store, 0, () => clock);
+    const uncached = new MembershipCache(store, board, 0, () => clock);
     reads = 0;
     t.equal(await uncached.isMember(group.id, 'u_d'), true);
     t.equal(await uncached.isMember(group.id, 'u_d'), true);
+    t.equal(reads, 2);
+  });
+
+  await t.test(
+    'a removal through another instance takes effect here once this one reads the board',
+    async (t) => {
+      const other = new MembershipCache(store, await boardOf(store), 30_000, () => clock);
+      const otherChat = new Conversations({
+        store,
+        memberships: other,
+        directory,
+        events,
+        logger: {} as Logger,
+      });
+      const group = await chat.createGroup('u_owner', { name: 'g', memberIds: ['u_e'] });
+      t.equal(await cache.isMember(group.id, 'u_e'), true, 'this instance remembers the membership');
+
+      await otherChat.removeMember('u_owner', group.id, 'u_e');
+      t.equal(await other.isMember(group.id, 'u_e'), false, 'the other instance refuses at once');
+      await board.read();
+      reads = 0;
+      t.equal(await cache.isMember(group.id, 'u_e'), false, 'and so does this one after its next read');
+      t.equal(reads, 1, 'which read the membership again');
+    },
+  );
+
+  await t.test('a removal elsewhere makes only its own conversation read again', async (t) => {
+    const groups = await Promise.all(
+      Array.from({ length: 8 }, () => chat.createGroup('u_owner', { name: 'g', memberIds: ['u_f'] })),
+    );
+    for (const group of groups) await cache.isMember(group.id, 'u_f');
+    const other = new MembershipCache(store, await boardOf(store), 30_000, () => clock);
+    const otherChat = new Conversations({
+      store,
+      memberships: other,
+      directory,
+      events,
+      logger: {} as Logger,
+    });
+    await otherChat.removeMember('u_owner', groups[0]!.id, 'u_f');
+    await board.read();
+    reads = 0;
+    for (const group of groups.slice(1)) t.equal(await cache.isMember(group.id, 'u_f'), true);
+    t.ok(reads < 3, `the other conversations are mostly still remembered (${reads} of 7 read)`);
+  });
+
+  await t.test('while the board cannot vouch, every check reads', async (t) => {
+    const group = await chat.createGroup('u_owner', { name: 'g', memberIds: ['u_g'] });
+    const unread = new ChangeBoard(store.changeBoards, MEMBERSHIP_BOARD, silent);
+    const blind = new MembershipCache(store, unread, 30_000, () => clock);
+    reads = 0;
+    t.equal(await blind.isMember(group.id, 'u_g'), true);
+    t.equal(await blind.isMember(group.id, 'u_g'), true);
     t.equal(reads, 2);
   });
 });

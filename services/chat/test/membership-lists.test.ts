@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { Logger } from '@parley/service-kit';
+import { ChangeBoard, type Logger, createLogger } from '@parley/service-kit';
 import type { Directory } from '../src/auth-client';
 import { MembershipCache } from '../src/conversations/membership-cache';
 import { Conversations, newMember } from '../src/conversations/service';
@@ -16,7 +16,11 @@ const events = { member: async () => {}, conversation: async () => {} } as unkno
 function conversationsOn(store: ChatStore): Conversations {
   return new Conversations({
     store,
-    memberships: new MembershipCache(store, 30_000),
+    memberships: new MembershipCache(
+      store,
+      new ChangeBoard(store.changeBoards, 'memberships', createLogger('test', 'silent')),
+      30_000,
+    ),
     directory,
     events,
     logger: {} as Logger,

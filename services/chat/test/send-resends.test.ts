@@ -1,4 +1,4 @@
-import { RequestAbandonedError } from '@parley/service-kit';
+import { ChangeBoard, RequestAbandonedError, createLogger } from '@parley/service-kit';
 import t from 'tap';
 import type { Directory } from '../src/auth-client';
 import { MembershipCache } from '../src/conversations/membership-cache';
@@ -33,7 +33,11 @@ t.test('resends of one send, on FerretDB', async (t) => {
   };
   const messages = new Messages({
     store,
-    memberships: new MembershipCache(store, 30_000),
+    memberships: new MembershipCache(
+      store,
+      new ChangeBoard(store.changeBoards, 'memberships', createLogger('test', 'silent')),
+      30_000,
+    ),
     directory,
     events,
     media,

@@ -48,7 +48,7 @@ void runService({
       auth: requireUser(verifier),
       logger,
     });
-    const { parking } = await mountDelivery({
+    const { parking, levelBoard } = await mountDelivery({
       app,
       db: mongo.db,
       sidecar,
@@ -68,6 +68,7 @@ void runService({
       checks: [mongo.check, temporal.check, smtpCheck],
       close: async () => {
         await parking.stop();
+        await levelBoard.stop();
         mailer.close();
         await temporal.close();
         await mongo.close();

@@ -1,12 +1,24 @@
 import type { CommandStartedEvent } from 'mongodb';
 import t from 'tap';
-import { LevelCache, POINT_LOOKUP_LIMIT } from '../src/delivery/level-cache';
+import { ChangeBoard, type ChangeBoardDoc, createLogger } from '@parley/service-kit';
+import { LEVEL_BOARD, LevelCache, POINT_LOOKUP_LIMIT } from '../src/delivery/level-cache';
 import { conversationPreferenceId, openDeliveryStore } from '../src/delivery/store';
 import { privateClient } from './ferretdb';
 
 t.test('levels on a real store', async (t) => {
   const client = await privateClient(t);
-  const store = await openDeliveryStore(client.db('parley_notification_test'));
+  const db = client.db('parley_notification_test');
+  const store = await openDeliveryStore(db);
+  /** An instance's levels board, read once; a test reads it again when it means to. */
+  const boardOf = async () => {
+    const board = new ChangeBoard(
+      db.collection<ChangeBoardDoc>('change_boards'),
+      LEVEL_BOARD,
+      createLogger('test', 'silent'),
+    );
+    await board.read();
+    return board;
+  };
   const now = new Date();
   await store.preferences.insertMany([
     { _id: 'u1', level: 'all', updatedAt: now },
@@ -25,14 +37,15 @@ t.test('levels on a real store', async (t) => {
 
   const finds: CommandStartedEvent[] = [];
   const record = (event: CommandStartedEvent) => {
-    if (event.commandName === 'find') finds.push(event);
+    // The boards' own reads are not the levels' lookups.
+    if (event.commandName === 'find' && event.command.find !== 'change_boards') finds.push(event);
   };
   client.on('commandStarted', record);
   t.teardown(() => client.off('commandStarted', record));
   const filters = () => finds.splice(0).map((e) => e.command.filter as { _id: unknown });
 
   t.test('a few missing recipients are read by _id alone', async (t) => {
-    const cache = new LevelCache(store);
+    const cache = new LevelCache(store, await boardOf());
     t.same(await cache.levels('c1', ['u0', 'u1', 'u2']), ['mentions', 'all', 'all']);
     const asked = filters();
     t.equal(asked.length, 6, 'an override and a global level per recipient');
@@ -45,7 +58,7 @@ t.test('levels on a real store', async (t) => {
   });
 
   t.test('a large group is read with $in, once per collection', async (t) => {
-    const cache = new LevelCache(store);
+    const cache = new LevelCache(store, await boardOf());
     const members = Array.from({ length: 30 }, (_, i) => `u${i}`);
     t.ok(members.length > POINT_LOOKUP_LIMIT);
     const levels = await cache.levels('c1', members);
@@ -58,5 +71,29 @@ t.test('levels on a real store', async (t) => {
     t.ok(asked.every((filter) => (filter._id as { $in?: string[] }).$in?.length === 30));
     await cache.levels('c1', members);
     t.equal(filters().length, 0);
+  });
+
+  t.test('a level changed through another instance is followed once this one reads the board', async (t) => {
+    const board = await boardOf();
+    const cache = new LevelCache(store, board);
+    const other = new LevelCache(store, await boardOf());
+    t.same(await cache.levels('c2', ['u40', 'u41']), ['mentions', 'mentions']);
+    filters();
+
+    await store.preferences.insertOne({ _id: 'u40', level: 'all', updatedAt: new Date() });
+    await other.changedUser('u40');
+    t.same(
+      await cache.levels('c2', ['u40', 'u41']),
+      ['mentions', 'mentions'],
+      'not before it reads the board',
+    );
+    t.equal(filters().length, 0);
+
+    await board.read();
+    t.same(await cache.levels('c2', ['u40', 'u41']), ['all', 'mentions']);
+    t.ok(
+      filters().some((filter) => filter._id === 'u40'),
+      "the changed user's level was read again",
+    );
   });
 });

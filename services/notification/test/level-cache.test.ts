@@ -1,7 +1,7 @@
 import type { Collection } from 'mongodb';
 import t from 'tap';
 import { ExpiringCache } from '../src/delivery/expiring-cache';
-import { LEVEL_CACHE_DEFAULTS, LevelCache } from '../src/delivery/level-cache';
+import { LEVEL_CACHE_DEFAULTS, type LevelBoard, LevelCache } from '../src/delivery/level-cache';
 import type { ConversationPreferenceDoc, DeliveryStore, PreferencesDoc } from '../src/delivery/store';
 import type { NotifyLevel } from '../src/preferences/schemas';
 
@@ -45,6 +45,22 @@ function fakeStore() {
   return { store, globals, overrides, calls };
 }
 
+/**
+ * A change board in memory, shared by the instances a test makes: a change made through one is
+ * seen by the others at once (the real board, read every second, is tested on FerretDB).
+ */
+function memoryBoard(): LevelBoard & { counters: Map<string, number> } {
+  const counters = new Map<string, number>();
+  return {
+    counters,
+    stamp: (key) => counters.get(key) ?? 0,
+    holds: (key, stamp) => (counters.get(key) ?? 0) === stamp,
+    changed: async (key) => {
+      counters.set(key, (counters.get(key) ?? 0) + 1);
+    },
+  };
+}
+
 const users = (count: number) => Array.from({ length: count }, (_, i) => `u${i}`);
 
 t.test('the override wins over the global level, which wins over the default', async (t) => {
@@ -52,13 +68,13 @@ t.test('the override wins over the global level, which wins over the default', a
   globals.set('bob', 'all');
   globals.set('carol', 'nothing');
   overrides.set('carol:c1', 'direct');
-  const cache = new LevelCache(store);
+  const cache = new LevelCache(store, memoryBoard());
   t.same(await cache.levels('c1', ['alice', 'bob', 'carol']), ['mentions', 'all', 'direct']);
 });
 
 t.test('a few missing recipients are read by _id, and later messages read nothing', async (t) => {
   const { store, calls } = fakeStore();
-  const cache = new LevelCache(store);
+  const cache = new LevelCache(store, memoryBoard());
 
   await cache.levels('c1', users(8));
   t.same(calls.globals, { findOne: 8, find: 0, inSizes: [] }, 'eight point lookups, no scan');
@@ -76,7 +92,7 @@ t.test('a few missing recipients are read by _id, and later messages read nothin
 t.test('many missing recipients are read with $in in chunks, only the missing ones', async (t) => {
   const { store, globals, calls } = fakeStore();
   globals.set('u1500', 'nothing');
-  const cache = new LevelCache(store);
+  const cache = new LevelCache(store, memoryBoard());
 
   await cache.levels('c1', users(3));
   const levels = await cache.levels('c1', users(2_500));
@@ -90,29 +106,45 @@ t.test('many missing recipients are read with $in in chunks, only the missing on
   t.equal(calls.globals.find, 3, 'a second message of the large group reads nothing');
 });
 
-t.test('a change dropped on this instance applies to the next message', async (t) => {
+t.test('a change made through this instance applies to the next message', async (t) => {
   const { store, globals, overrides, calls } = fakeStore();
-  const cache = new LevelCache(store);
+  const cache = new LevelCache(store, memoryBoard());
   t.same(await cache.levels('c1', ['bob']), ['mentions']);
 
   globals.set('bob', 'all');
   t.same(await cache.levels('c1', ['bob']), ['mentions'], 'an unannounced change waits for the age bound');
-  cache.dropUser('bob');
+  await cache.changedUser('bob');
   t.same(await cache.levels('c1', ['bob']), ['all']);
 
   overrides.set('bob:c1', 'nothing');
-  cache.dropOverride('bob', 'c1');
+  await cache.changedOverride('bob', 'c1');
   t.same(await cache.levels('c1', ['bob']), ['nothing']);
   overrides.delete('bob:c1');
-  cache.dropOverride('bob', 'c1');
+  await cache.changedOverride('bob', 'c1');
   t.same(await cache.levels('c1', ['bob']), ['all'], 'a cleared override falls back to the global level');
   t.equal(calls.globals.findOne, 2);
 });
 
-t.test('a change made elsewhere is followed once the entries age out', async (t) => {
+t.test('a change made through another instance is followed once the board tells', async (t) => {
+  const { store, globals, overrides, calls } = fakeStore();
+  const board = memoryBoard();
+  const cache = new LevelCache(store, board);
+  const other = new LevelCache(store, board);
+  t.same(await cache.levels('c1', ['bob', 'carol']), ['mentions', 'mentions']);
+
+  globals.set('bob', 'all');
+  await other.changedUser('bob');
+  overrides.set('carol:c1', 'nothing');
+  await other.changedOverride('carol', 'c1');
+  const before = calls.globals.findOne;
+  t.same(await cache.levels('c1', ['bob', 'carol']), ['all', 'nothing']);
+  t.equal(calls.globals.findOne - before, 1, "only bob's global level is read again");
+});
+
+t.test('an entry is read again once it ages out, whatever the board says', async (t) => {
   let now = 0;
   const { store, globals } = fakeStore();
-  const cache = new LevelCache(store, { ...LEVEL_CACHE_DEFAULTS, now: () => now });
+  const cache = new LevelCache(store, memoryBoard(), { ...LEVEL_CACHE_DEFAULTS, now: () => now });
   await cache.levels('c1', ['bob']);
   globals.set('bob', 'all');
   now = LEVEL_CACHE_DEFAULTS.maxAgeMs - 1;

@@ -449,7 +449,7 @@ export class Conversations {
 
   private async deleteMember(member: MemberDoc, actorId: string): Promise<void> {
     const result = await this.deps.store.members.deleteOne({ _id: member._id });
-    this.deps.memberships.forget(member.conversationId, member.userId);
+    await this.deps.memberships.removed(member.conversationId, member.userId);
     if (result.deletedCount === 0) return;
     await this.lists.unlist(member.conversationId, member.userId);
     await this.deps.events.member(

@@ -1,21 +1,34 @@
+import type { ChangeBoard } from '@parley/service-kit';
+
+/**
+ * What vouches for an entry beyond its age: a change board (service-kit `ChangeBoard`), which
+ * stamps what is read and says whether a key changed anywhere since.
+ */
+export type Vouch = Pick<ChangeBoard, 'stamp' | 'holds'>;
+
 /** Bounds of an {@link ExpiringCache}. */
 export interface ExpiringCacheOptions {
   /** Entries kept at most; the least recently filled goes first. */
   maxEntries: number;
-  /** How long an entry is trusted, so instances that missed an invalidation still converge. */
+  /** How long an entry is trusted at most, so instances that missed an invalidation still converge. */
   maxAgeMs: number;
+  /** With a board, an entry is trusted only while the board says its key has not changed. */
+  vouch?: Vouch;
   now?: () => number;
 }
 
 interface Entry<V> {
   value: V;
   filledAt: number;
+  stamp: number;
 }
 
 interface Pending<V> {
   promise: Promise<V>;
   /** Set when the key is dropped while loading: the value answers its callers but is not kept. */
   dropped: boolean;
+  /** The board's stamp when the load began; without one (the board could not vouch), nothing is kept. */
+  stamp: number | undefined;
 }
 
 /**
@@ -54,7 +67,7 @@ export class ExpiringCache<V> {
     const started = new Map<string, Pending<V>>();
     const slots = keys.map((key): (() => V | Promise<V>) => {
       const entry = this.entries.get(key);
-      if (entry && this.now() - entry.filledAt < this.options.maxAgeMs) return () => entry.value;
+      if (entry && this.holds(key, entry)) return () => entry.value;
       if (entry) this.entries.delete(key);
       const running = this.loading.get(key);
       if (running) return () => running.promise;
@@ -64,9 +77,15 @@ export class ExpiringCache<V> {
     if (missing.size === 0) return Promise.all(slots.map((slot) => slot()));
 
     const order = [...missing];
+    // Stamped before the load: a change that lands while it runs shows as a newer counter.
+    const stamps = order.map((key) => (this.options.vouch ? this.options.vouch.stamp(key) : 0));
     const batch = load(order);
     for (const [index, key] of order.entries()) {
-      const pending = { promise: batch.then((loaded) => loaded[index] as V), dropped: false };
+      const pending = {
+        promise: batch.then((loaded) => loaded[index] as V),
+        dropped: false,
+        stamp: stamps[index],
+      };
       this.loading.set(key, pending);
       started.set(key, pending);
     }
@@ -74,7 +93,8 @@ export class ExpiringCache<V> {
       const values = await Promise.all(slots.map((slot) => slot()));
       const loaded = await batch;
       for (const [index, key] of order.entries()) {
-        if (!started.get(key)!.dropped) this.keep(key, loaded[index] as V);
+        const { dropped, stamp } = started.get(key)!;
+        if (!dropped && stamp !== undefined) this.keep(key, loaded[index] as V, stamp);
       }
       return values;
     } finally {
@@ -94,9 +114,14 @@ export class ExpiringCache<V> {
     }
   }
 
-  private keep(key: string, value: V): void {
+  private holds(key: string, entry: Entry<V>): boolean {
+    if (this.now() - entry.filledAt >= this.options.maxAgeMs) return false;
+    return this.options.vouch ? this.options.vouch.holds(key, entry.stamp) : true;
+  }
+
+  private keep(key: string, value: V, stamp: number): void {
     this.entries.delete(key);
-    this.entries.set(key, { value, filledAt: this.now() });
+    this.entries.set(key, { value, filledAt: this.now(), stamp });
     // Map iteration follows insertion order: the first key is the oldest fill.
     while (this.entries.size > this.options.maxEntries) {
       this.entries.delete(this.entries.keys().next().value!);

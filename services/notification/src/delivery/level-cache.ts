@@ -1,3 +1,4 @@
+import type { ChangeBoard } from '@parley/service-kit';
 import { DEFAULT_PREFERENCES, type NotifyLevel } from '../preferences/schemas';
 import { ExpiringCache } from './expiring-cache';
 import { type DeliveryStore, conversationPreferenceId } from './store';
@@ -7,21 +8,24 @@ export interface LevelCacheOptions {
   maxUsers: number;
   /** Pairs of user and conversation whose override (or its absence) is kept. */
   maxOverrides: number;
-  /** How long an entry is trusted: how late another instance's change can reach this one. */
+  /** How long an entry is kept at most, whatever the board says. */
   maxAgeMs: number;
   now?: () => number;
 }
 
 /**
- * Defaults: thirty seconds of trust (an active recipient gets several messages in that time);
- * 20,000 users, and five (user, conversation) pairs each, enough for a hundred 1,000-member groups
- * active at once (about 150 bytes an entry, some 20 MB in all).
+ * Defaults: an entry is kept for up to ten minutes, and trusted only while the levels board says
+ * its user's levels did not change; 20,000 users, and five (user, conversation) pairs each, enough
+ * for a hundred 1,000-member groups active at once (about 150 bytes an entry, some 20 MB in all).
  */
 export const LEVEL_CACHE_DEFAULTS: LevelCacheOptions = {
   maxUsers: 20_000,
   maxOverrides: 100_000,
-  maxAgeMs: 30_000,
+  maxAgeMs: 600_000,
 };
+
+/** The name of notification's change board for notification levels. */
+export const LEVEL_BOARD = 'levels';
 
 /**
  * Up to this many missing documents are read by `_id` one by one, in parallel: the only lookup
@@ -33,19 +37,20 @@ export const IN_CHUNK = 1_000;
 
 type LevelStore = Pick<DeliveryStore, 'preferences' | 'conversationPreferences'>;
 
+/** The change board of levels, as the cache uses it. */
+export type LevelBoard = Pick<ChangeBoard, 'stamp' | 'holds' | 'changed'>;
+
 /**
  * What decides each recipient's level for a new message (their override in the conversation,
  * else their global level), kept per instance so a steady stream of messages reads no
  * preferences. An absent document is kept too: most recipients have no override.
  *
- * Staleness is bounded and one-sided in cost: the planner re-reads the levels fresh when a step
- * comes due and skips what they no longer allow, so a stale "allows" costs a ledger entry and a
- * signal. A stale "does not allow" misses the messages of that window: a user who raises their
- * level through this instance is dropped here at once (the next message follows it), while other
- * instances follow within `maxAgeMs`.
- *
- * TODO(notification-level-fanout): a change made through another instance is not announced to
- * this one; publishing it (or a version in the message event) would close the window above.
+ * A change of a user's level raises the levels change board once written (`changedUser`,
+ * `changedOverride`): this instance drops what it held at once, and the others stop trusting
+ * theirs when they next read the board, about a second later. Until then an instance may still
+ * act on the old level. That costs little either way: the planner re-reads the levels fresh when
+ * a step comes due and skips what they no longer allow, and a raised level misses at most the
+ * messages of that second on another instance.
  */
 export class LevelCache {
   private readonly globals: ExpiringCache<NotifyLevel | null>;
@@ -53,11 +58,12 @@ export class LevelCache {
 
   constructor(
     private readonly store: LevelStore,
+    private readonly board: LevelBoard,
     options: LevelCacheOptions = LEVEL_CACHE_DEFAULTS,
   ) {
     const { maxAgeMs, now } = options;
-    this.globals = new ExpiringCache({ maxEntries: options.maxUsers, maxAgeMs, now });
-    this.overrides = new ExpiringCache({ maxEntries: options.maxOverrides, maxAgeMs, now });
+    this.globals = new ExpiringCache({ maxEntries: options.maxUsers, maxAgeMs, now, vouch: board });
+    this.overrides = new ExpiringCache({ maxEntries: options.maxOverrides, maxAgeMs, now, vouch: board });
   }
 
   /** Each recipient's level in the conversation, in the order given. */
@@ -85,14 +91,17 @@ export class LevelCache {
     return recipients.map((_, index) => overrides[index] ?? globals[index] ?? DEFAULT_PREFERENCES.level);
   }
 
-  /** The user changed their global preferences on this instance. */
-  dropUser(userId: string): void {
+  /** The user's global preferences changed (and are written): every instance is told. */
+  async changedUser(userId: string): Promise<void> {
     this.globals.drop(userId);
+    await this.board.changed(userId);
   }
 
-  /** The user set or cleared their level in the conversation on this instance. */
-  dropOverride(userId: string, conversationId: string): void {
-    this.overrides.drop(conversationPreferenceId(userId, conversationId));
+  /** The user's level in the conversation was set or cleared (and written): every instance is told. */
+  async changedOverride(userId: string, conversationId: string): Promise<void> {
+    const key = conversationPreferenceId(userId, conversationId);
+    this.overrides.drop(key);
+    await this.board.changed(key);
   }
 }
 

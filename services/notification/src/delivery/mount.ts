@@ -1,5 +1,5 @@
 import { Topics } from '@parley/contracts';
-import { EventParking, type Sidecar } from '@parley/service-kit';
+import { ChangeBoard, type ChangeBoardDoc, EventParking, type Sidecar } from '@parley/service-kit';
 import type { Client } from '@temporalio/client';
 import type { Express, RequestHandler } from 'express';
 import type { Db } from 'mongodb';
@@ -14,7 +14,7 @@ import type { DeliveryConfig } from './config';
 import { sidecarDirectory } from './directory';
 import { DirectoryCache } from './directory-cache';
 import { deliveryInternalRoutes } from './internal-routes';
-import { LevelCache } from './level-cache';
+import { LEVEL_BOARD, LevelCache } from './level-cache';
 import { Planner } from './planner';
 import { openDeliveryStore } from './store';
 
@@ -32,7 +32,8 @@ export interface DeliveryContext {
 /**
  * Notification delivery: chat events in, preferences, push subscriptions, the ledger, callbacks.
  * Resolves with the store of chat events that failed and wait for a retry, for the caller to start
- * once it is up and to stop before it closes the database.
+ * once it is up, and with the levels change board (already reading); the caller stops both before
+ * it closes the database.
  */
 export async function mountDelivery({
   app,
@@ -42,7 +43,7 @@ export async function mountDelivery({
   config,
   auth,
   logger,
-}: DeliveryContext): Promise<{ parking: EventParking }> {
+}: DeliveryContext): Promise<{ parking: EventParking; levelBoard: ChangeBoard }> {
   const store = await openDeliveryStore(db);
   const parking = new EventParking(
     db,
@@ -53,7 +54,13 @@ export async function mountDelivery({
   const directory = sidecarDirectory(sidecar);
   const planner = new Planner({ store, directory, config });
   // Shared by the message path, which reads it, and the preference routes, which drop what they change.
-  const levels = new LevelCache(store);
+  const levelBoard = new ChangeBoard(
+    db.collection<ChangeBoardDoc>('change_boards'),
+    LEVEL_BOARD,
+    logger.child({ component: 'level-board' }),
+  );
+  await levelBoard.start();
+  const levels = new LevelCache(store, levelBoard);
   mountChatEvents(app, {
     store,
     directory: new DirectoryCache(directory),
@@ -76,5 +83,5 @@ export async function mountDelivery({
     }),
   );
   app.use(ledgerRoutes(store, directory, auth, config.OPS_TOKEN));
-  return { parking };
+  return { parking, levelBoard };
 }

@@ -9,9 +9,10 @@ import { conversationLevels, loadPreferences, updatePreferences } from './prefer
 import { conversationLevelBody, conversationParams, preferencesPatchSchema } from './schemas';
 
 /**
- * `/v1/notifications/preferences`: the caller's global and per-conversation preferences. A change
- * drops the caller's cached levels on this instance once written, so the next message this
- * instance handles follows it; other instances follow within the cache's age (`level-cache.ts`).
+ * `/v1/notifications/preferences`: the caller's global and per-conversation preferences. A change,
+ * once written, drops the caller's cached levels on this instance, so the next message it handles
+ * follows it, and raises the levels change board, which the other instances follow within about a
+ * second (`level-cache.ts`).
  */
 export function preferenceRoutes(
   store: DeliveryStore,
@@ -35,7 +36,7 @@ export function preferenceRoutes(
     const { userId } = principalOf(req);
     const patch = parse(preferencesPatchSchema, req.body, 'body');
     await updatePreferences(store, userId, patch);
-    levels.dropUser(userId);
+    await levels.changedUser(userId);
     res.json(await view(userId));
   });
 
@@ -50,7 +51,7 @@ export function preferenceRoutes(
       { $set: { userId, conversationId, level, updatedAt: new Date() } },
       { upsert: true },
     );
-    levels.dropOverride(userId, conversationId);
+    await levels.changedOverride(userId, conversationId);
     res.json(await view(userId));
   });
 
@@ -58,7 +59,7 @@ export function preferenceRoutes(
     const { userId } = principalOf(req);
     const { conversationId } = parse(conversationParams, req.params, 'params');
     await store.conversationPreferences.deleteOne({ _id: conversationPreferenceId(userId, conversationId) });
-    levels.dropOverride(userId, conversationId);
+    await levels.changedOverride(userId, conversationId);
     res.status(204).end();
   });
 
