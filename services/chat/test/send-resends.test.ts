@@ -110,6 +110,29 @@ t.test('resends of one send, on FerretDB', async (t) => {
     t.equal(await store.messages.countDocuments({ conversationId: conversation }), 1);
   });
 
+  await t.test('a resend whose caller gave up stops waiting while the send goes on', async (t) => {
+    const conversation = await group();
+    const open = closedGate();
+    // The first caller never gives up (a batch answered "pending" keeps its send going).
+    const first = messages.send('alice', conversation, body);
+    const resend = new AbortController();
+    const waiting = messages.send('alice', conversation, body, resend.signal);
+    resend.abort(new RequestAbandonedError());
+    // Settled while the send is still held before its insert: the resend's request is let go
+    // rather than held until the send is stored.
+    const outcome = await Promise.race([
+      waiting.then(
+        () => 'answered',
+        (err: Error) => err,
+      ),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting'), 1_000)),
+    ]);
+    t.match(outcome, { code: 'REQUEST_ABANDONED' });
+    open();
+    t.match(await first, { duplicate: false, message: { seq: 1 } });
+    t.equal(await store.messages.countDocuments({ conversationId: conversation }), 1);
+  });
+
   await t.test('a send whose callers all gave up stops before its insert', async (t) => {
     const conversation = await group();
     const open = closedGate();

@@ -84,6 +84,21 @@ class UnderWay {
   }
 }
 
+/**
+ * The send's outcome, or the caller's reason once it gave up. A caller that gave up stops waiting
+ * at once, so its request is released: otherwise every resend of a send stuck behind a backlog
+ * (each one a request the sidecar forwarded and then abandoned) would be held until the send
+ * finished, and the memory they hold grows with each second of the backlog.
+ */
+function whileWanted<T>(outcome: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return outcome;
+  return new Promise<T>((resolve, reject) => {
+    const gaveUp = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', gaveUp, { once: true });
+    outcome.then(resolve, reject).finally(() => signal.removeEventListener('abort', gaveUp));
+  });
+}
+
 /** Messages: send, read history, edit, delete, react. */
 export class Messages {
   private readonly pairs: ConversationPairs;
@@ -99,7 +114,8 @@ export class Messages {
    * (re-publishing its event under the same id, in case the first attempt's publish was lost,
    * unless this instance finished that send itself). A resend of a send still under way here
    * waits for it. Once `signal` aborts (the caller gave up), and the signals of every resend that
-   * joined it, a send not yet stored stops before its insert.
+   * joined it, a send not yet stored stops before its insert. Each caller stops waiting as soon as
+   * its own signal aborts, whether or not the send goes on for the others.
    */
   send(
     userId: string,
@@ -114,7 +130,10 @@ export class Messages {
     const running = this.underWay.get(key);
     if (running && !running.gone.signal.aborted) {
       running.join(signal);
-      return running.result.then(({ message }) => ({ message, duplicate: true }));
+      return whileWanted(
+        running.result.then(({ message }) => ({ message, duplicate: true })),
+        signal,
+      );
     }
     const entry = new UnderWay(signal);
     entry.result = this.sendOnce(userId, conversationId, input, entry.gone.signal);
@@ -123,7 +142,7 @@ export class Messages {
       if (this.underWay.get(key) === entry) this.underWay.delete(key);
     };
     void entry.result.then(done, done);
-    return entry.result;
+    return whileWanted(entry.result, signal);
   }
 
   private async sendOnce(
