@@ -135,4 +135,36 @@ t.test('membership checks on FerretDB', async (t) => {
     t.equal(await blind.isMember(group.id, 'u_g'), true);
     t.equal(reads, 2);
   });
+
+  await t.test('checks of one membership at once share one read', async (t) => {
+    const group = await chat.createGroup('u_owner', { name: 'g', memberIds: ['u_h'] });
+    const fresh = new MembershipCache(store, board, 30_000, () => clock);
+    reads = 0;
+    const answers = await Promise.all(Array.from({ length: 50 }, () => fresh.isMember(group.id, 'u_h')));
+    t.ok(answers.every(Boolean));
+    t.equal(reads, 1);
+  });
+
+  await t.test('a check after a removal does not join a read the removal overtook', async (t) => {
+    const group = await chat.createGroup('u_owner', { name: 'g', memberIds: ['u_i'] });
+    // This instance's reads find what is stored, then wait at a gate before they answer: the
+    // first read found the membership, and its answer is still on its way at the removal.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const findOne = async (...args: unknown[]) => {
+      const found = await store.members.findOne(...(args as []));
+      await gate;
+      return found;
+    };
+    const members = Object.create(store.members, { findOne: { value: findOne } }) as ChatStore['members'];
+    const fresh = new MembershipCache({ ...store, members }, board, 30_000, () => clock);
+    const before = fresh.isMember(group.id, 'u_i');
+    await new Promise((resolve) => setTimeout(resolve, 100)); // its read is done by now
+    await store.members.deleteOne({ _id: memberKey(group.id, 'u_i') });
+    await fresh.removed(group.id, 'u_i');
+    const after = fresh.isMember(group.id, 'u_i');
+    open();
+    await before;
+    t.equal(await after, false, 'the check made after the removal refuses');
+  });
 });

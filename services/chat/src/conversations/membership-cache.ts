@@ -23,6 +23,8 @@ interface Found {
  */
 export class MembershipCache {
   private readonly found = new Map<string, Found>();
+  /** Reads under way, by membership, for checks that arrive meanwhile to share. */
+  private readonly reading = new Map<string, Promise<boolean>>();
   /** Counts removals, so a read that started before one is not remembered. */
   private removals = 0;
 
@@ -44,6 +46,20 @@ export class MembershipCache {
         return true;
       }
     }
+    // Checks of one membership at once share one read: after a restart, a burst of sends (and
+    // their clients' resends) would otherwise each read it.
+    const running = this.reading.get(key);
+    if (running) return running;
+    const read = this.read(conversationId, key);
+    this.reading.set(key, read);
+    const done = () => {
+      if (this.reading.get(key) === read) this.reading.delete(key);
+    };
+    void read.then(done, done);
+    return read;
+  }
+
+  private async read(conversationId: string, key: string): Promise<boolean> {
     const removalsBefore = this.removals;
     const stamp = this.board.stamp(conversationId);
     const member = await this.store.members.findOne({ _id: key }, { projection: { _id: 1 } });
@@ -60,7 +76,10 @@ export class MembershipCache {
    */
   async removed(conversationId: string, userId: string): Promise<void> {
     this.removals++;
-    this.found.delete(memberKey(conversationId, userId));
+    const key = memberKey(conversationId, userId);
+    this.found.delete(key);
+    // A check from now on reads afresh rather than joining a read the removal may have overtaken.
+    this.reading.delete(key);
     await this.board.changed(conversationId);
   }
 }
