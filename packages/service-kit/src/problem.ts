@@ -68,6 +68,18 @@ export function problemHandler(): ErrorRequestHandler {
       return;
     }
     const parserError = err as BodyParserError;
+    if (parserError?.type === 'request.aborted') {
+      // The caller went away while sending the body (a sidecar that gave up on a slow call):
+      // nobody is left to answer, and nothing failed here.
+      req.log?.info({ code: 'REQUEST_ABANDONED' }, 'request abandoned while its body arrived');
+      sendProblem(res, {
+        status: 499,
+        code: 'REQUEST_ABANDONED',
+        detail: 'The caller closed the request before it was answered.',
+        instance,
+      });
+      return;
+    }
     if (parserError?.type === 'entity.too.large') {
       sendProblem(res, {
         status: 413,

@@ -1,5 +1,8 @@
-import t from 'tap';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { Router } from 'express';
+import pino from 'pino';
+import t from 'tap';
 import { z } from 'zod';
 import { AppError, createHttpApp, createLogger, finishHttpApp, parse } from '../src/index';
 import { serve } from './helpers';
@@ -123,6 +126,35 @@ t.test('answers an oversized body with REQUEST_TOO_LARGE', async (t) => {
   });
   t.equal(res.status, 413);
   t.equal(((await res.json()) as { code: string }).code, 'REQUEST_TOO_LARGE');
+});
+
+t.test('a caller that goes away mid-body is logged as abandoned, not as a fault', async (t) => {
+  const lines: { level: number; msg: string; code?: string }[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const app = createHttpApp({ logger, appApiToken: TOKEN });
+  app.post('/things', (_req, res) => res.status(201).end());
+  finishHttpApp(app);
+  const base = new URL(await serve(t, app));
+  const socket = connect(Number(base.port), base.hostname);
+  await once(socket, 'connect');
+  socket.write(
+    `POST /things HTTP/1.1\r\nhost: x\r\ndapr-api-token: ${TOKEN}\r\n` +
+      'content-type: application/json\r\ncontent-length: 100\r\n\r\n{"name":',
+  );
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  socket.destroy();
+  const deadline = Date.now() + 5_000;
+  while (!lines.some((l) => l.code === 'REQUEST_ABANDONED') && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  t.ok(
+    lines.some((l) => l.code === 'REQUEST_ABANDONED' && l.level === 30),
+    'one info line says so',
+  );
+  t.notOk(
+    lines.some((l) => l.level >= 50),
+    'nothing at error level',
+  );
 });
 
 t.test('turns a domain error into its code, status and context', async (t) => {
