@@ -167,4 +167,21 @@ t.test('membership checks on FerretDB', async (t) => {
     await before;
     t.equal(await after, false, 'the check made after the removal refuses');
   });
+
+  await t.test('a board silent for a while makes checks read, and then trusts again what held', async (t) => {
+    const group = await chat.createGroup('u_owner', { name: 'g', memberIds: ['u_j'] });
+    const boardClock = { now: Date.now() };
+    const slow = new ChangeBoard(store.changeBoards, MEMBERSHIP_BOARD, silent, { now: () => boardClock.now });
+    await slow.read();
+    const cache = new MembershipCache(store, slow, 30_000, () => clock);
+    t.equal(await cache.isMember(group.id, 'u_j'), true);
+    reads = 0;
+    boardClock.now += 10_000; // no read of the board for 10 s
+    t.equal(await cache.isMember(group.id, 'u_j'), true);
+    t.equal(await cache.isMember(group.id, 'u_j'), true);
+    t.equal(reads, 2, 'while the board is silent, every check reads');
+    await slow.read();
+    t.equal(await cache.isMember(group.id, 'u_j'), true);
+    t.equal(reads, 2, 'once it answers with the same counter, the membership is trusted again');
+  });
 });

@@ -179,6 +179,27 @@ t.test('getMany loads only the misses, once, and joins loads already running', a
   );
 });
 
+t.test('an entry the board cannot vouch for is loaded again but kept for when it can', async (t) => {
+  let silent = false;
+  const vouch = {
+    stamp: () => (silent ? undefined : 0),
+    holds: () => !silent,
+  };
+  const cache = new ExpiringCache<string>({ maxEntries: 10, maxAgeMs: 60_000, vouch });
+  const loads: string[][] = [];
+  const load = async (keys: string[]) => {
+    loads.push(keys);
+    return keys.map((k) => `v${k}`);
+  };
+  await cache.getMany(['a'], load);
+  silent = true;
+  await cache.getMany(['a'], load);
+  t.equal(loads.length, 2, 'read while the board is silent');
+  silent = false;
+  t.same(await cache.getMany(['a'], load), ['va']);
+  t.equal(loads.length, 2, 'and trusted again once it answers');
+});
+
 t.test('a failed load fails its callers and keeps nothing', async (t) => {
   const cache = new ExpiringCache<string>({ maxEntries: 10, maxAgeMs: 60_000 });
   await t.rejects(

@@ -41,9 +41,16 @@ export class MembershipCache {
     const entry = this.found.get(key);
     if (entry !== undefined) {
       this.found.delete(key);
-      if (entry.until > this.now() && this.board.holds(conversationId, entry.stamp)) {
-        this.found.set(key, entry);
-        return true;
+      if (entry.until > this.now()) {
+        if (this.board.holds(conversationId, entry.stamp)) {
+          this.found.set(key, entry);
+          return true;
+        }
+        // A board that could not be read lately vouches for nothing, but the entry is kept: once
+        // the board answers again, an unchanged counter means it still holds. Dropping every
+        // entry each time the database was slow to answer the board would add a read per send
+        // just when the database is busiest.
+        if (this.board.stamp(conversationId) === undefined) this.found.set(key, entry);
       }
     }
     // Checks of one membership at once share one read: after a restart, a burst of sends (and
@@ -63,7 +70,9 @@ export class MembershipCache {
     const removalsBefore = this.removals;
     const stamp = this.board.stamp(conversationId);
     const member = await this.store.members.findOne({ _id: key }, { projection: { _id: 1 } });
-    if (member && this.ttlMs > 0 && stamp !== undefined && this.removals === removalsBefore) {
+    if (!member) {
+      this.found.delete(key);
+    } else if (this.ttlMs > 0 && stamp !== undefined && this.removals === removalsBefore) {
       this.found.set(key, { until: this.now() + this.ttlMs, stamp });
       if (this.found.size > REMEMBERED) this.found.delete(this.found.keys().next().value as string);
     }

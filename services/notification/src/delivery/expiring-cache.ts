@@ -68,7 +68,9 @@ export class ExpiringCache<V> {
     const slots = keys.map((key): (() => V | Promise<V>) => {
       const entry = this.entries.get(key);
       if (entry && this.holds(key, entry)) return () => entry.value;
-      if (entry) this.entries.delete(key);
+      // An entry the board cannot vouch for just now is read again but kept: once the board
+      // answers, an unchanged counter means it still holds.
+      if (entry && !this.vouchless(key)) this.entries.delete(key);
       const running = this.loading.get(key);
       if (running) return () => running.promise;
       missing.add(key);
@@ -112,6 +114,11 @@ export class ExpiringCache<V> {
       running.dropped = true;
       this.loading.delete(key);
     }
+  }
+
+  /** The board cannot vouch for `key` (or anything) just now. */
+  private vouchless(key: string): boolean {
+    return this.options.vouch !== undefined && this.options.vouch.stamp(key) === undefined;
   }
 
   private holds(key: string, entry: Entry<V>): boolean {
