@@ -48,7 +48,7 @@ void runService({
       auth: requireUser(verifier),
       logger,
     });
-    const { parking, levelBoard } = await mountDelivery({
+    const { parking, boards } = await mountDelivery({
       app,
       db: mongo.db,
       sidecar,
@@ -68,7 +68,7 @@ void runService({
       checks: [mongo.check, temporal.check, smtpCheck],
       close: async () => {
         await parking.stop();
-        await levelBoard.stop();
+        await Promise.all(boards.map((board) => board.stop()));
         mailer.close();
         await temporal.close();
         await mongo.close();

@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { Directory, MemberView } from '../src/delivery/directory';
-import { DirectoryCache } from '../src/delivery/directory-cache';
+import { type DirectoryBoard, DirectoryCache } from '../src/delivery/directory-cache';
 import { ExpiringCache } from '../src/delivery/expiring-cache';
 
 /** A chat and auth stand-in that counts what it is asked. */
@@ -28,10 +28,22 @@ function fakeDirectory(members: Map<string, string[]>) {
   return { directory, calls };
 }
 
+/** A change board in memory, shared by the instances a test makes; they see each change at once. */
+function memoryBoard(): DirectoryBoard {
+  const counters = new Map<string, number>();
+  return {
+    stamp: (key) => counters.get(key) ?? 0,
+    holds: (key, stamp) => (counters.get(key) ?? 0) === stamp,
+    changed: async (key) => {
+      counters.set(key, (counters.get(key) ?? 0) + 1);
+    },
+  };
+}
+
 t.test('a conversation is asked of chat once, until a member event drops it', async (t) => {
   const members = new Map([['c1', ['alice', 'bob']]]);
   const { directory, calls } = fakeDirectory(members);
-  const cache = new DirectoryCache(directory);
+  const cache = new DirectoryCache(directory, memoryBoard());
 
   t.same(await cache.conversation('alice', 'c1', ['alice']), {
     type: 'group',
@@ -43,7 +55,7 @@ t.test('a conversation is asked of chat once, until a member event drops it', as
   t.equal(calls.conversationAs, 1, 'later messages use the cached facts');
 
   members.set('c1', ['alice', 'bob', 'carol']);
-  cache.dropConversation('c1');
+  await cache.changedConversation('c1');
   t.same((await cache.conversation('alice', 'c1', ['alice']))?.memberIds, ['alice', 'bob', 'carol']);
   t.equal(calls.conversationAs, 2, 'a member event makes the next message ask again');
 });
@@ -51,7 +63,7 @@ t.test('a conversation is asked of chat once, until a member event drops it', as
 t.test('a sender or mention missing from the cached list reloads it', async (t) => {
   const members = new Map([['c1', ['alice', 'bob']]]);
   const { directory, calls } = fakeDirectory(members);
-  const cache = new DirectoryCache(directory);
+  const cache = new DirectoryCache(directory, memoryBoard());
   await cache.conversation('alice', 'c1', ['alice']);
 
   // Carol joined and wrote before this instance heard of it.
@@ -65,19 +77,37 @@ t.test('a sender or mention missing from the cached list reloads it', async (t) 
 
 t.test('a conversation the sender no longer sees has no recipients', async (t) => {
   const { directory } = fakeDirectory(new Map([['c1', ['bob']]]));
-  const cache = new DirectoryCache(directory);
+  const cache = new DirectoryCache(directory, memoryBoard());
   t.equal(await cache.conversation('alice', 'c1', ['alice']), null);
 });
 
 t.test('display names are cached until a profile event drops them', async (t) => {
   const { directory, calls } = fakeDirectory(new Map());
-  const cache = new DirectoryCache(directory);
+  const cache = new DirectoryCache(directory, memoryBoard());
   t.equal(await cache.displayName('alice'), 'name of alice');
   await cache.displayName('alice');
   t.equal(calls.displayName, 1);
-  cache.dropUser('alice');
+  await cache.changedUser('alice');
   await cache.displayName('alice');
   t.equal(calls.displayName, 2);
+});
+
+t.test('an event taken by another instance reaches this one through the board', async (t) => {
+  const members = new Map([['c1', ['alice', 'bob']]]);
+  const { directory, calls } = fakeDirectory(members);
+  const board = memoryBoard();
+  const cache = new DirectoryCache(directory, board);
+  const other = new DirectoryCache(directory, board);
+  await cache.conversation('alice', 'c1', ['alice']);
+  t.equal(await cache.displayName('bob'), 'name of bob');
+
+  members.set('c1', ['alice']);
+  await other.changedConversation('c1');
+  t.same((await cache.conversation('alice', 'c1', ['alice']))?.memberIds, ['alice'], 'bob is gone here too');
+  t.equal(calls.conversationAs, 2);
+  await other.changedUser('alice');
+  await cache.displayName('bob');
+  t.equal(calls.displayName, 1, "another user's change leaves bob's name trusted");
 });
 
 t.test('entries expire with age and the oldest fill goes first when full', async (t) => {

@@ -113,17 +113,17 @@ export function mountChatEvents(app: Express, deps: ChatEventDeps): void {
   // What the directory cache holds about a conversation or a sender is dropped when it changes.
   for (const route of [CHAT_EVENT_ROUTES.memberAdded, CHAT_EVENT_ROUTES.memberRemoved]) {
     onEvent(app, route, chatMemberEvent, async ({ data }) => {
-      deps.directory.dropConversation(data.conversationId);
+      await deps.directory.changedConversation(data.conversationId);
     });
   }
   onEvent(app, CHAT_EVENT_ROUTES.conversationUpdated, chatConversationEvent, async ({ data }) => {
-    deps.directory.dropConversation(data.conversationId);
+    await deps.directory.changedConversation(data.conversationId);
   });
   onEvent(app, CHAT_EVENT_ROUTES.userUpdated, userUpdatedEvent, async ({ data }) => {
-    deps.directory.dropUser(data.userId);
+    await deps.directory.changedUser(data.userId);
   });
   onEvent(app, CHAT_EVENT_ROUTES.userDeleted, userDeletedEvent, async ({ data }) => {
-    deps.directory.dropUser(data.userId);
+    await deps.directory.changedUser(data.userId);
   });
 }
 

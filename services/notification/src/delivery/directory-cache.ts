@@ -1,5 +1,6 @@
+import type { ChangeBoard } from '@parley/service-kit';
 import type { Directory } from './directory';
-import { ExpiringCache, type ExpiringCacheOptions } from './expiring-cache';
+import { ExpiringCache, type ExpiringCacheOptions, type Vouch } from './expiring-cache';
 
 /** What a new message needs to know of its conversation to pick recipients. */
 export interface ConversationFacts {
@@ -8,14 +9,31 @@ export interface ConversationFacts {
   memberIds: string[];
 }
 
-/** Defaults: a minute of trust, a few thousand busy conversations and senders per instance. */
-export const DIRECTORY_CACHE_DEFAULTS: ExpiringCacheOptions = { maxEntries: 5_000, maxAgeMs: 60_000 };
+/**
+ * Defaults: entries kept up to ten minutes (while the directory board vouches for them), a few
+ * thousand busy conversations and senders per instance.
+ */
+export const DIRECTORY_CACHE_DEFAULTS: ExpiringCacheOptions = { maxEntries: 5_000, maxAgeMs: 600_000 };
+
+/** The name of notification's change board for conversations and names it keeps. */
+export const DIRECTORY_BOARD = 'directory';
+
+/** The directory board, as the cache uses it. */
+export type DirectoryBoard = Pick<ChangeBoard, 'stamp' | 'holds' | 'changed'>;
+
+/** The board's keys of one kind of entry: conversations and users share the board. */
+function keyed(board: DirectoryBoard, kind: string): Vouch {
+  return {
+    stamp: (key) => board.stamp(`${kind}:${key}`),
+    holds: (key, stamp) => board.holds(`${kind}:${key}`, stamp),
+  };
+}
 
 /**
  * Chat's conversations and auth's display names as a new message needs them, kept per instance
  * so a steady stream of messages costs no service invocation. Chat's member and conversation
- * events and auth's profile events drop entries; the age bound covers an event this instance
- * missed. A stale member list is never what lets a message through: before anything is sent,
+ * events and auth's profile events reach one instance each: it drops its entry and raises the
+ * directory change board, which every other instance reads within about a second. A stale member list is never what lets a message through: before anything is sent,
  * the planner asks chat for the recipient's own view, which a removed member no longer has.
  *
  * TODO(notification-membership): a member added just before a message that neither comes from
@@ -29,10 +47,11 @@ export class DirectoryCache {
 
   constructor(
     private readonly directory: Directory,
+    private readonly board: DirectoryBoard,
     options: ExpiringCacheOptions = DIRECTORY_CACHE_DEFAULTS,
   ) {
-    this.conversations = new ExpiringCache(options);
-    this.names = new ExpiringCache(options);
+    this.conversations = new ExpiringCache({ ...options, vouch: keyed(board, 'conversation') });
+    this.names = new ExpiringCache({ ...options, vouch: keyed(board, 'user') });
   }
 
   /**
@@ -56,13 +75,15 @@ export class DirectoryCache {
     return this.names.get(userId, () => this.directory.displayName(userId));
   }
 
-  /** Chat says who belongs to the conversation, or what it is called, changed. */
-  dropConversation(conversationId: string): void {
+  /** Chat says who belongs to the conversation, or what it is called, changed: every instance is told. */
+  async changedConversation(conversationId: string): Promise<void> {
     this.conversations.drop(conversationId);
+    await this.board.changed(`conversation:${conversationId}`);
   }
 
-  /** Auth says the user's public profile changed (or the account is gone). */
-  dropUser(userId: string): void {
+  /** Auth says the user's public profile changed (or the account is gone): every instance is told. */
+  async changedUser(userId: string): Promise<void> {
     this.names.drop(userId);
+    await this.board.changed(`user:${userId}`);
   }
 }

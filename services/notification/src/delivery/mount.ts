@@ -12,7 +12,7 @@ import { unsubscribeRoutes } from '../unsubscribe/unsubscribe-routes';
 import { mountChatEvents } from './chat-events';
 import type { DeliveryConfig } from './config';
 import { sidecarDirectory } from './directory';
-import { DirectoryCache } from './directory-cache';
+import { DIRECTORY_BOARD, DirectoryCache } from './directory-cache';
 import { deliveryInternalRoutes } from './internal-routes';
 import { LEVEL_BOARD, LevelCache } from './level-cache';
 import { Planner } from './planner';
@@ -32,8 +32,8 @@ export interface DeliveryContext {
 /**
  * Notification delivery: chat events in, preferences, push subscriptions, the ledger, callbacks.
  * Resolves with the store of chat events that failed and wait for a retry, for the caller to start
- * once it is up, and with the levels change board (already reading); the caller stops both before
- * it closes the database.
+ * once it is up, and with the change boards of its caches (already reading); the caller stops them
+ * all before it closes the database.
  */
 export async function mountDelivery({
   app,
@@ -43,7 +43,7 @@ export async function mountDelivery({
   config,
   auth,
   logger,
-}: DeliveryContext): Promise<{ parking: EventParking; levelBoard: ChangeBoard }> {
+}: DeliveryContext): Promise<{ parking: EventParking; boards: ChangeBoard[] }> {
   const store = await openDeliveryStore(db);
   const parking = new EventParking(
     db,
@@ -54,16 +54,18 @@ export async function mountDelivery({
   const directory = sidecarDirectory(sidecar);
   const planner = new Planner({ store, directory, config });
   // Shared by the message path, which reads it, and the preference routes, which drop what they change.
-  const levelBoard = new ChangeBoard(
-    db.collection<ChangeBoardDoc>('change_boards'),
-    LEVEL_BOARD,
-    logger.child({ component: 'level-board' }),
+  const boards = db.collection<ChangeBoardDoc>('change_boards');
+  const levelBoard = new ChangeBoard(boards, LEVEL_BOARD, logger.child({ component: 'level-board' }));
+  const directoryBoard = new ChangeBoard(
+    boards,
+    DIRECTORY_BOARD,
+    logger.child({ component: 'directory-board' }),
   );
-  await levelBoard.start();
+  await Promise.all([levelBoard.start(), directoryBoard.start()]);
   const levels = new LevelCache(store, levelBoard);
   mountChatEvents(app, {
     store,
-    directory: new DirectoryCache(directory),
+    directory: new DirectoryCache(directory, directoryBoard),
     levels,
     temporal,
     parking,
@@ -83,5 +85,5 @@ export async function mountDelivery({
     }),
   );
   app.use(ledgerRoutes(store, directory, auth, config.OPS_TOKEN));
-  return { parking, levelBoard };
+  return { parking, boards: [levelBoard, directoryBoard] };
 }
