@@ -9,15 +9,7 @@ export interface ProcessSpec {
   args: string[];
   cwd?: string;
   env?: NodeJS.ProcessEnv;
-  /**
-   * Runs the process at a lower scheduling priority (nice 10, every thread of it): for work that
-   * can wait, so that on a busy machine it yields the processors to the message path.
-   */
-  background?: boolean;
 }
-
-/** The niceness of a background process: it yields to others, yet is never starved. */
-export const BACKGROUND_NICENESS = 10;
 
 /** Raised when a process does not come up; carries its last output lines. */
 export class StartError extends Error {
@@ -69,11 +61,7 @@ export class ManagedProcess {
   }
 
   start(): void {
-    // Through nice(1), so that the program starts lowered, with every thread it makes later.
-    const [command, args] = this.spec.background
-      ? ['nice', ['-n', String(BACKGROUND_NICENESS), this.spec.command, ...this.spec.args]]
-      : [this.spec.command, this.spec.args];
-    const child = spawn(command, args, {
+    const child = spawn(this.spec.command, this.spec.args, {
       cwd: this.spec.cwd,
       env: this.spec.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -89,7 +77,7 @@ export class ManagedProcess {
     }
     this.exited = new Promise((resolve) => {
       child.once('error', (err) => {
-        this.tail.push(`failed to spawn ${command}: ${err.message}`);
+        this.tail.push(`failed to spawn ${this.spec.command}: ${err.message}`);
         this.exitInfo = { code: null, signal: null };
         resolve();
       });
@@ -128,6 +116,7 @@ export class ManagedProcess {
     throw new StartError(this.spec.name, reason, this.lastLines());
   }
 
+  /** SIGTERM to the whole group, then SIGKILL if it has not gone after `graceMs`. */
   /** Kills the group with SIGKILL at once, as a crash would, and waits for the exit. */
   async crash(): Promise<void> {
     const child = this.child;
@@ -137,7 +126,6 @@ export class ManagedProcess {
     await this.exited;
   }
 
-  /** SIGTERM to the whole group, then SIGKILL if it has not gone after `graceMs`. */
   async stop(graceMs = 8_000): Promise<void> {
     const child = this.child;
     if (!child?.pid || this.exitInfo) return;

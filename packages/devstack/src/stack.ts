@@ -303,7 +303,6 @@ export class Stack {
         spec: {
           name: 'temporal',
           command: toolBin('temporal'),
-          background: true,
           args: [
             'server',
             'start-dev',
@@ -410,7 +409,6 @@ export class Stack {
         command: process.execPath,
         args: ['--enable-source-maps', join(repoRoot, entry)],
         cwd: repoRoot,
-        background: BACKGROUND_APPS.has(app),
         env: {
           PATH: process.env.PATH,
           HOME: process.env.HOME,
@@ -504,7 +502,6 @@ export class Stack {
         name,
         command: toolBin('daprd'),
         args,
-        background: BACKGROUND_APPS.has(app),
         // The SQLite name-resolution table sits in this folder, shared by every sidecar.
         cwd: join(this.options.dataDir, 'dapr'),
         env: {
@@ -521,14 +518,6 @@ export class Stack {
     };
   }
 }
-
-/**
- * Apps whose work can wait: they consume events after the fact (indexing, statistics, notifying
- * people who are away) or run workflows. They and their sidecars run in the background, so that
- * on a busy machine a message's way from sender to room comes first; everything else, requests
- * people wait for, keeps the normal priority.
- */
-const BACKGROUND_APPS = new Set<DaprApp>(['notification', 'search', 'analytics', 'worker']);
 
 /** A further process of an app (a gateway replica), with its own name and ports. */
 interface Replica {
