@@ -116,7 +116,6 @@ export class ManagedProcess {
     throw new StartError(this.spec.name, reason, this.lastLines());
   }
 
-  /** SIGTERM to the whole group, then SIGKILL if it has not gone after `graceMs`. */
   /** Kills the group with SIGKILL at once, as a crash would, and waits for the exit. */
   async crash(): Promise<void> {
     const child = this.child;
@@ -126,6 +125,7 @@ export class ManagedProcess {
     await this.exited;
   }
 
+  /** SIGTERM to the whole group, then SIGKILL if it has not gone after `graceMs`. */
   async stop(graceMs = 8_000): Promise<void> {
     const child = this.child;
     if (!child?.pid || this.exitInfo) return;
