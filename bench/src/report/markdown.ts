@@ -197,7 +197,7 @@ export function renderMarkdown(meta: ReportMeta, r: BenchResults, goals: GoalRes
         }),
         '',
         "From send to chat: the gateway, its sidecar, chat's sidecar and chat's membership check " +
-          '(remembered for 30 s, else a read). From ' +
+          '(remembered, else a read). From ' +
           "chat to each delivery: the insert, the publish through chat's sidecar, Redis and the " +
           "gateway's sidecar, and the gateway's send to each socket.",
         '',
