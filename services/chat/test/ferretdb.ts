@@ -1,6 +1,7 @@
 import { startPrivateFerretDb } from '@parley/devstack';
 import { MongoClient } from 'mongodb';
 import type { Test } from 'tap';
+import type { ConversationDoc } from '../src/store';
 
 /** A private FerretDB on a free loopback port for the length of the test; resolves with its URL. */
 export function startFerretDb(t: Test): Promise<string> {
@@ -16,4 +17,21 @@ export async function connect(t: Test, url: string): Promise<MongoClient> {
   await client.connect();
   t.teardown(() => client.close());
   return client;
+}
+
+/** A group conversation's document as chat stores it, with nothing sent yet. */
+export function groupDoc(_id: string, createdBy: string): ConversationDoc {
+  return {
+    _id,
+    type: 'group',
+    directPair: null,
+    name: 'g',
+    topic: null,
+    avatarMediaId: null,
+    createdBy,
+    createdAt: new Date(),
+    lastSeq: 0,
+    lastActivity: new Date(),
+    version: 0,
+  };
 }

@@ -9,7 +9,7 @@ import type { MediaCatalog } from '../src/media/media-client';
 import { allocate } from '../src/messages/sequence';
 import { Messages } from '../src/messages/service';
 import { openStore } from '../src/store';
-import { connect, startFerretDb } from './ferretdb';
+import { connect, groupDoc, startFerretDb } from './ferretdb';
 
 const directory: Directory = {
   requireUser: async () => {},
@@ -38,19 +38,7 @@ t.test('history after a number, on FerretDB', async (t) => {
   t.teardown(() => client.off('commandStarted', record));
 
   const conversationId = 'c_000000000000000000000001';
-  await store.conversations.insertOne({
-    _id: conversationId,
-    type: 'group',
-    directPair: null,
-    name: 'g',
-    topic: null,
-    avatarMediaId: null,
-    createdBy: 'alice',
-    createdAt: new Date(),
-    lastSeq: 0,
-    lastActivity: new Date(),
-    version: 0,
-  });
+  await store.conversations.insertOne(groupDoc(conversationId, 'alice'));
   await store.members.insertOne(newMember(conversationId, 'alice', 'owner', new Date()));
   for (let i = 1; i <= 40; i++) {
     await messages.send('alice', conversationId, { clientMessageId: `m-${i}`, text: `text ${i}` });

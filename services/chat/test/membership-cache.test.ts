@@ -83,17 +83,23 @@ t.test('membership checks on FerretDB', async (t) => {
     t.equal(reads, 2);
   });
 
+  /** A second chat instance on the same database, with its own memory and board. */
+  const anotherInstance = async () => {
+    const other = new MembershipCache(store, await boardOf(store), 30_000, () => clock);
+    const otherChat = new Conversations({
+      store,
+      memberships: other,
+      directory,
+      events,
+      logger: {} as Logger,
+    });
+    return { other, otherChat };
+  };
+
   await t.test(
     'a removal through another instance takes effect here once this one reads the board',
     async (t) => {
-      const other = new MembershipCache(store, await boardOf(store), 30_000, () => clock);
-      const otherChat = new Conversations({
-        store,
-        memberships: other,
-        directory,
-        events,
-        logger: {} as Logger,
-      });
+      const { other, otherChat } = await anotherInstance();
       const group = await chat.createGroup('u_owner', { name: 'g', memberIds: ['u_e'] });
       t.equal(await cache.isMember(group.id, 'u_e'), true, 'this instance remembers the membership');
 
@@ -111,14 +117,7 @@ t.test('membership checks on FerretDB', async (t) => {
       Array.from({ length: 8 }, () => chat.createGroup('u_owner', { name: 'g', memberIds: ['u_f'] })),
     );
     for (const group of groups) await cache.isMember(group.id, 'u_f');
-    const other = new MembershipCache(store, await boardOf(store), 30_000, () => clock);
-    const otherChat = new Conversations({
-      store,
-      memberships: other,
-      directory,
-      events,
-      logger: {} as Logger,
-    });
+    const { otherChat } = await anotherInstance();
     await otherChat.removeMember('u_owner', groups[0]!.id, 'u_f');
     await board.read();
     reads = 0;

@@ -7,7 +7,7 @@ import type { ChatEvents } from '../src/events';
 import type { MediaCatalog } from '../src/media/media-client';
 import { Messages } from '../src/messages/service';
 import { openStore } from '../src/store';
-import { connect, startFerretDb } from './ferretdb';
+import { connect, groupDoc, startFerretDb } from './ferretdb';
 
 const directory: Directory = {
   requireUser: async () => {},
@@ -45,19 +45,7 @@ t.test('resends of one send, on FerretDB', async (t) => {
   let next = 0;
   const group = async () => {
     const _id = `c_${String(++next).padStart(24, '0')}`;
-    await store.conversations.insertOne({
-      _id,
-      type: 'group',
-      directPair: null,
-      name: 'g',
-      topic: null,
-      avatarMediaId: null,
-      createdBy: 'alice',
-      createdAt: new Date(),
-      lastSeq: 0,
-      lastActivity: new Date(),
-      version: 0,
-    });
+    await store.conversations.insertOne(groupDoc(_id, 'alice'));
     await store.members.insertOne(newMember(_id, 'alice', 'owner', new Date()));
     return _id;
   };
