@@ -1,7 +1,9 @@
 import { startPrivateFerretDb } from '@parley/devstack';
+import { ChangeBoard, createLogger } from '@parley/service-kit';
 import { MongoClient } from 'mongodb';
 import type { Test } from 'tap';
-import type { ConversationDoc } from '../src/store';
+import { MEMBERSHIP_BOARD, MembershipCache } from '../src/conversations/membership-cache';
+import type { ChatStore, ConversationDoc } from '../src/store';
 
 /** A private FerretDB on a free loopback port for the length of the test; resolves with its URL. */
 export function startFerretDb(t: Test): Promise<string> {
@@ -34,4 +36,13 @@ export function groupDoc(_id: string, createdBy: string): ConversationDoc {
     lastActivity: new Date(),
     version: 0,
   };
+}
+
+/**
+ * The membership checks of an instance whose change board was never read: it remembers nothing,
+ * so every check reads (for tests that are not about the memory).
+ */
+export function unrememberedMemberships(store: ChatStore): MembershipCache {
+  const board = new ChangeBoard(store.changeBoards, MEMBERSHIP_BOARD, createLogger('test', 'silent'));
+  return new MembershipCache(store, board, 30_000);
 }

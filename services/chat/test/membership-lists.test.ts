@@ -1,11 +1,10 @@
 import t from 'tap';
-import { ChangeBoard, type Logger, createLogger } from '@parley/service-kit';
+import type { Logger } from '@parley/service-kit';
 import type { Directory } from '../src/auth-client';
-import { MembershipCache } from '../src/conversations/membership-cache';
 import { Conversations, newMember } from '../src/conversations/service';
 import type { ChatEvents } from '../src/events';
 import { type ChatStore, type ConversationDoc, type MemberDoc, openStore } from '../src/store';
-import { connect, startFerretDb } from './ferretdb';
+import { connect, startFerretDb, unrememberedMemberships } from './ferretdb';
 
 const directory: Directory = {
   requireUser: async () => {},
@@ -16,11 +15,7 @@ const events = { member: async () => {}, conversation: async () => {} } as unkno
 function conversationsOn(store: ChatStore): Conversations {
   return new Conversations({
     store,
-    memberships: new MembershipCache(
-      store,
-      new ChangeBoard(store.changeBoards, 'memberships', createLogger('test', 'silent')),
-      30_000,
-    ),
+    memberships: unrememberedMemberships(store),
     directory,
     events,
     logger: {} as Logger,

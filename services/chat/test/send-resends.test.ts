@@ -1,13 +1,12 @@
-import { ChangeBoard, RequestAbandonedError, createLogger } from '@parley/service-kit';
+import { RequestAbandonedError } from '@parley/service-kit';
 import t from 'tap';
 import type { Directory } from '../src/auth-client';
-import { MembershipCache } from '../src/conversations/membership-cache';
 import { newMember } from '../src/conversations/service';
 import type { ChatEvents } from '../src/events';
 import type { MediaCatalog } from '../src/media/media-client';
 import { Messages } from '../src/messages/service';
 import { openStore } from '../src/store';
-import { connect, groupDoc, startFerretDb } from './ferretdb';
+import { connect, groupDoc, startFerretDb, unrememberedMemberships } from './ferretdb';
 
 const directory: Directory = {
   requireUser: async () => {},
@@ -33,11 +32,7 @@ t.test('resends of one send, on FerretDB', async (t) => {
   };
   const messages = new Messages({
     store,
-    memberships: new MembershipCache(
-      store,
-      new ChangeBoard(store.changeBoards, 'memberships', createLogger('test', 'silent')),
-      30_000,
-    ),
+    memberships: unrememberedMemberships(store),
     directory,
     events,
     media,

@@ -33,8 +33,9 @@ function keyed(board: DirectoryBoard, kind: string): Vouch {
  * Chat's conversations and auth's display names as a new message needs them, kept per instance
  * so a steady stream of messages costs no service invocation. Chat's member and conversation
  * events and auth's profile events reach one instance each: it drops its entry and raises the
- * directory change board, which every other instance reads within about a second. A stale member list is never what lets a message through: before anything is sent,
- * the planner asks chat for the recipient's own view, which a removed member no longer has.
+ * directory change board, which every other instance reads within about a second. A stale member
+ * list is never what lets a message through: before anything is sent, the planner asks chat for
+ * the recipient's own view, which a removed member no longer has.
  *
  * TODO(notification-membership): a member added just before a message that neither comes from
  * them nor mentions them is missed by an instance that handles the message before chat's
