@@ -39,8 +39,9 @@ function keyed(board: DirectoryBoard, kind: string): Vouch {
  *
  * TODO(notification-membership): a member added just before a message that neither comes from
  * them nor mentions them is missed by an instance that handles the message before chat's
- * `chat.member.added` (two topics, no order between them) while its list is cached; at most the
- * age bound. Closing it needs the message event to carry the conversation's membership version.
+ * `chat.member.added` (two topics, no order between them) while its list is cached: until some
+ * instance handles that event, and a second more for the board. Closing it needs the message
+ * event to carry the conversation's membership version.
  */
 export class DirectoryCache {
   private readonly conversations: ExpiringCache<ConversationFacts | null>;
