@@ -16,9 +16,10 @@ interface Found {
  * round trip before a send's insert.
  *
  * Only found memberships are kept, each for at most `ttlMs`, and only while the change board
- * (`membershipBoard`) says the conversation's memberships have not changed since. A removal raises
- * the board once written: this instance forgets the membership at once (and keeps no read that
- * the removal overtook), the others within about a second, when they next read the board. While
+ * (`membershipBoard`) says the conversation's memberships have not changed since. Once a removal
+ * is written, this instance forgets the membership at once (and keeps no read that the removal
+ * overtook); once its other steps are done, it raises the board, and the others follow within
+ * about a second, when they next read the board. While
  * the board cannot be read, every check reads. A `ttlMs` of 0 keeps nothing.
  */
 export class MembershipCache {
@@ -80,15 +81,19 @@ export class MembershipCache {
   }
 
   /**
-   * Called once a membership's removal is written: this instance forgets it at once (a check whose
-   * read began before keeps nothing), and the board tells the other instances.
+   * Called as soon as a membership's removal is written: this instance forgets it at once (and a
+   * check whose read began before keeps nothing).
    */
-  async removed(conversationId: string, userId: string): Promise<void> {
+  forget(conversationId: string, userId: string): void {
     this.removals++;
     const key = memberKey(conversationId, userId);
     this.found.delete(key);
     // A check from now on reads afresh rather than joining a read the removal may have overtaken.
     this.reading.delete(key);
+  }
+
+  /** Tells the other instances, through the board, that a membership of the conversation went. */
+  async announceRemoval(conversationId: string): Promise<void> {
     await this.board.changed(conversationId);
   }
 }

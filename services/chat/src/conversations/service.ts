@@ -449,13 +449,17 @@ export class Conversations {
 
   private async deleteMember(member: MemberDoc, actorId: string): Promise<void> {
     const result = await this.deps.store.members.deleteOne({ _id: member._id });
-    await this.deps.memberships.removed(member.conversationId, member.userId);
-    if (result.deletedCount === 0) return;
-    await this.lists.unlist(member.conversationId, member.userId);
-    await this.deps.events.member(
-      'removed',
-      { conversationId: member.conversationId, userId: member.userId, actorId, role: member.role },
-      member.joinedAt,
-    );
+    this.deps.memberships.forget(member.conversationId, member.userId);
+    if (result.deletedCount > 0) {
+      await this.lists.unlist(member.conversationId, member.userId);
+      await this.deps.events.member(
+        'removed',
+        { conversationId: member.conversationId, userId: member.userId, actorId, role: member.role },
+        member.joinedAt,
+      );
+    }
+    // Last, so that a failure here (reported to the caller) leaves the removal otherwise whole: a
+    // retry finds no membership, and would not list or announce it again.
+    await this.deps.memberships.announceRemoval(member.conversationId);
   }
 }
