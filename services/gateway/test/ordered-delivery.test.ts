@@ -204,3 +204,23 @@ t.test('a sync that fails while a gap waits leaves the gap to be filled later', 
   await until(() => emitted.length === 6);
   t.same(emitted, [1, 2, 3, 4, 5, 6]);
 });
+
+t.test('behind reads a lost message at once, and nothing when the socket is current', async (t) => {
+  const { delivery, emitted, reads } = setup(2, 20);
+  delivery.start(CONVERSATION, 0);
+  delivery.live(message(1));
+  // Message 2 went astray: nothing live follows it, so only `behind` can bring it.
+  delivery.behind(CONVERSATION, 2);
+  // A second word while the first read runs starts no second read.
+  delivery.behind(CONVERSATION, 2);
+  await until(() => emitted.length === 2);
+  t.same(emitted, [1, 2]);
+  t.equal(reads(), 1, 'one read');
+  delivery.behind(CONVERSATION, 2);
+  delivery.behind('c_000000000000000000000009', 5);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  t.equal(reads(), 1, 'a current socket, or a conversation it does not follow, reads nothing');
+  delivery.live(message(2));
+  delivery.live(message(3));
+  t.same(emitted, [1, 2, 3], 'what follows goes out live, once');
+});

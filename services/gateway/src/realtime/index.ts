@@ -31,6 +31,16 @@ export async function startRealtime(context: {
     redis.disconnect();
     throw new DependencyError('redis', 'cannot reach Redis for real-time', { cause: err });
   }
+  let reported = false;
+  redis.on('error', (err: Error) => {
+    // Once per outage: ioredis retries, and reports every failed attempt.
+    if (reported) return;
+    reported = true;
+    logger.warn({ err }, 'real-time connection to Redis failed; retrying');
+  });
+  redis.on('ready', () => {
+    reported = false;
+  });
   const revokedSessions = new RevokedSessions(redis, config.REVOKED_SESSION_MEMORY);
   const realtime = new Realtime({
     allowedOrigins: config.ALLOWED_ORIGINS,

@@ -143,6 +143,18 @@ export class OrderedDelivery {
     return state.lastSent;
   }
 
+  /**
+   * Chat says the conversation has reached `lastSeq`: what this socket lacks below it is read from
+   * history now, unless a read is under way or already planned (it reads them too). For a live
+   * message that went astray, which no later message or sync would bring.
+   */
+  behind(conversationId: string, lastSeq: number): void {
+    const state = this.states.get(conversationId);
+    if (this.closed || !state || lastSeq <= state.lastSent) return;
+    if (state.busy || state.gapTimer) return;
+    void this.fillGap(conversationId, state);
+  }
+
   /** Highest sequence number sent, per conversation (for tests and diagnostics). */
   position(conversationId: string): number | undefined {
     return this.states.get(conversationId)?.lastSent;

@@ -9,6 +9,7 @@ import { Server, type Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { ChatClient } from './chat-client';
 import { NotAMemberError, ackError } from './errors';
+import { AdapterCatchUp } from './catch-up';
 import { EventBudget } from './event-budget';
 import { checkHandshake, loadMembership } from './handshake';
 import type { RevokedSessions } from './revoked-sessions';
@@ -34,6 +35,8 @@ export interface RealtimeOptions {
   /** How many events one socket may send: on average per second, and at once. */
   eventBudget: { perSecond: number; burst: number };
   logger: Logger;
+  /** Up to how long a replica waits, at random, before catching up after the adapter is back. */
+  catchUpSpreadMs?: number;
 }
 
 /** How long a typing indicator lasts unless renewed, and how often a user may renew it. */
@@ -74,6 +77,9 @@ export class Realtime {
   private readonly subscriber: Redis;
   private readonly publisher: Redis;
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly catchUp: AdapterCatchUp;
+  /** Presence updates of sockets that went away, still under way; closing waits for them. */
+  private readonly leaving = new Set<Promise<void>>();
 
   constructor(private readonly options: RealtimeOptions) {
     const { redis, logger } = options;
@@ -88,6 +94,14 @@ export class Realtime {
       cors: { origin: [...options.allowedOrigins], credentials: true },
       adapter: createAdapter(this.publisher, this.subscriber),
     });
+    this.catchUp = new AdapterCatchUp({
+      io: this.io,
+      chat: options.chat,
+      logger,
+      roomPrefix: conversationRoom(''),
+      spreadMs: options.catchUpSpreadMs,
+    });
+    this.watchAdapter();
     this.io.use(
       checkHandshake(new Set(options.allowedOrigins), options.verifier, options.revokedSessions, logger),
     );
@@ -138,9 +152,59 @@ export class Realtime {
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
+    // Each closed socket's device is removed and, for a user gone offline, announced (through
+    // the adapter's connection); only then does the replica leave and its connections close.
+    await Promise.all([...this.leaving]);
     await this.presence.leave().catch(() => undefined);
-    this.publisher.disconnect();
-    this.subscriber.disconnect();
+    // QUIT answers after the adapter's last unsubscribes, which a plain disconnect would fail
+    // unhandled; with Redis away it cannot, so it is given a moment only.
+    await Promise.all(
+      [this.publisher, this.subscriber].map(async (connection) => {
+        const timer = setTimeout(() => connection.disconnect(), QUIT_WAIT_MS);
+        await connection.quit().catch(() => undefined);
+        clearTimeout(timer);
+        connection.disconnect();
+      }),
+    );
+  }
+
+  /**
+   * Broadcasts of other replicas are lost while the adapter's subscription is cut (Redis restarted
+   * or unreachable). Once it is back, and the channels are subscribed again (a PING on the same
+   * connection answers after the resubscription), this replica's sockets catch up from chat.
+   */
+  private watchAdapter(): void {
+    let cut = false;
+    for (const [name, connection] of [
+      ['publish', this.publisher],
+      ['subscribe', this.subscriber],
+    ] as const) {
+      let reported = false;
+      connection.on('error', (err: Error) => {
+        // Once per outage: ioredis retries, and reports every failed attempt.
+        if (reported) return;
+        reported = true;
+        this.options.logger.warn({ err, connection: name }, 'adapter connection to Redis failed; retrying');
+      });
+      connection.on('ready', () => {
+        reported = false;
+      });
+    }
+    this.subscriber.on('close', () => {
+      cut = true;
+    });
+    this.subscriber.on('ready', () => {
+      if (!cut) return;
+      cut = false;
+      this.subscriber.ping().then(
+        () => this.catchUp.request(),
+        (err: unknown) => {
+          // Cut again before it answered: the next 'ready' starts the catch-up.
+          cut = true;
+          this.options.logger.warn({ err }, 'adapter subscription not confirmed after reconnecting');
+        },
+      );
+    });
   }
 
   /**
@@ -297,12 +361,14 @@ export class Realtime {
       socketConnections.dec();
       clearTimeout(expiry);
       delivery.close();
-      void this.presence
+      const leaving = this.presence
         .disconnect(userId, socket.id)
         .then(async (view) => {
           if (view.status !== 'online') await this.announcePresence(socket, view);
         })
-        .catch((err: unknown) => log.error({ err }, 'presence update failed'));
+        .catch((err: unknown) => log.error({ err }, 'presence update failed'))
+        .finally(() => this.leaving.delete(leaving));
+      this.leaving.add(leaving);
     });
 
     void this.presence
@@ -415,6 +481,9 @@ export class Realtime {
     });
   }
 }
+
+/** How long closing waits for Redis to answer QUIT on the adapter's connections. */
+const QUIT_WAIT_MS = 1_000;
 
 /** Longest delay a Node timer takes. */
 const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -1,0 +1,218 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { type Server as HttpServer, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ChatMessageView } from '@parley/contracts';
+import { createLogger } from '@parley/service-kit';
+import { Redis } from 'ioredis';
+import { type Socket, io } from 'socket.io-client';
+import t, { type Test } from 'tap';
+import type { ChatClient } from '../src/realtime/chat-client';
+import { RevokedSessions } from '../src/realtime/revoked-sessions';
+import { Realtime } from '../src/realtime/server';
+
+const CONVERSATION = 'c_000000000000000000000001';
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+
+/**
+ * A private redis-server that the test can kill and start again on the same port; `kill` also
+ * stops it at the end, after the replicas (one teardown runs both, in that order).
+ */
+async function redisServer(t: Test) {
+  const port = await freePort();
+  const dir = t.testdir();
+  let server: ChildProcess | undefined;
+  const start = async () => {
+    server = spawn(
+      'redis-server',
+      ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir],
+      { stdio: 'ignore' },
+    );
+    const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null });
+    probe.on('error', () => undefined);
+    for (let i = 0; i < 100; i++) {
+      try {
+        await probe.connect();
+        break;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    probe.disconnect();
+  };
+  const kill = async () => {
+    if (!server || server.exitCode !== null || server.signalCode !== null) return;
+    const exited = new Promise((resolve) => server?.once('exit', resolve));
+    server?.kill('SIGKILL');
+    await exited;
+  };
+  await start();
+  return { port, start, kill };
+}
+
+function message(seq: number): ChatMessageView {
+  return {
+    id: `m_${String(seq).padStart(24, '0')}`,
+    conversationId: CONVERSATION,
+    seq,
+    clientMessageId: `client-${seq}`,
+    senderId: 'u_alice',
+    text: `message ${seq}`,
+    replyToId: null,
+    threadRootId: null,
+    mentions: [],
+    mentionsEveryone: false,
+    attachments: [],
+    reactions: [],
+    createdAt: new Date(0).toISOString(),
+    editedAt: null,
+    deletedAt: null,
+    version: 0,
+  };
+}
+
+/** The chat service as the real-time layer sees it: one conversation of two users, in memory. */
+class ChatHistory implements ChatClient {
+  readonly stored: ChatMessageView[] = [];
+  readonly members = new Set(['u_alice', 'u_bob']);
+  conversationReads = 0;
+
+  async conversations(userId: string) {
+    this.conversationReads += 1;
+    return this.members.has(userId) ? [{ id: CONVERSATION, lastSeq: this.stored.length }] : [];
+  }
+  async audience() {
+    return { userIds: ['u_alice', 'u_bob'], hidden: [] };
+  }
+  async history(_userId: string, _conversationId: string, after: number, limit: number) {
+    return this.stored.filter((m) => m.seq > after).slice(0, limit);
+  }
+  async send(): Promise<ChatMessageView> {
+    throw new Error('not used here');
+  }
+  async receipt(): Promise<{ kind: string; seq: number }> {
+    throw new Error('not used here');
+  }
+}
+
+/** An unsigned token the test verifier reads as is; the handshake only needs its `exp`. */
+const tokenFor = (userId: string) =>
+  `x.${Buffer.from(JSON.stringify({ sub: userId, exp: Math.floor(Date.now() / 1000) + 3600 })).toString('base64url')}.x`;
+
+async function replica(redisPort: number, chat: ChatHistory) {
+  const redis = new Redis(redisPort, '127.0.0.1', { maxRetriesPerRequest: 3, retryStrategy: () => 100 });
+  // The gateway logs its command connection's errors itself (startRealtime); here they are expected.
+  redis.on('error', () => undefined);
+  const realtime = new Realtime({
+    allowedOrigins: [],
+    verifier: {
+      async verify(token) {
+        const { sub } = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
+          sub: string;
+        };
+        return { userId: sub, sessionId: `s_${sub}`, roles: [] };
+      },
+    },
+    chat,
+    redis,
+    revokedSessions: new RevokedSessions(redis, 60),
+    eventBudget: { perSecond: 20, burst: 40 },
+    logger: createLogger('gateway-test', 'silent'),
+    catchUpSpreadMs: 0,
+  });
+  const server: HttpServer = createServer();
+  realtime.attach(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const close = async () => {
+    await realtime.close();
+    redis.disconnect();
+  };
+  return { realtime, close, port: (server.address() as AddressInfo).port };
+}
+
+async function connect(t: Test, port: number, userId: string) {
+  const socket: Socket = io(`http://127.0.0.1:${port}`, {
+    transports: ['websocket'],
+    auth: { token: tokenFor(userId) },
+    reconnection: false,
+  });
+  t.teardown(() => socket.disconnect());
+  const received: number[] = [];
+  socket.on('message', (m: ChatMessageView) => received.push(m.seq));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return received;
+}
+
+const until = async (check: () => boolean, ms = 10_000) => {
+  const deadline = Date.now() + ms;
+  while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+};
+
+t.test('a broadcast lost while Redis was away reaches the other replica once it is back', async (t) => {
+  const redis = await redisServer(t);
+  const chat = new ChatHistory();
+  const a = await replica(redis.port, chat);
+  const b = await replica(redis.port, chat);
+  t.teardown(async () => {
+    await a.close();
+    await b.close();
+    await redis.kill();
+  });
+  const onB = await connect(t, b.port, 'u_bob');
+  chat.stored.push(message(1));
+  a.realtime.messageCreated(message(1));
+  await until(() => onB.length === 1);
+  t.same(onB, [1], 'delivered across replicas while Redis is up');
+
+  await redis.kill();
+  // Stored by chat and broadcast by replica A while Redis was away: replica B never hears of it.
+  chat.stored.push(message(2));
+  const readsBefore = chat.conversationReads;
+  await redis.start();
+  await until(() => onB.length === 2);
+  t.same(onB, [1, 2], "replica B caught its socket up from chat's history");
+  t.equal(chat.conversationReads - readsBefore, 1, "one read of the user's conversations");
+
+  // Live delivery goes on, with nothing sent twice.
+  chat.stored.push(message(3));
+  a.realtime.messageCreated(message(3));
+  await until(() => onB.length === 3);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.same(onB, [1, 2, 3]);
+});
+
+t.test('a removal lost while Redis was away still stops live delivery to the removed user', async (t) => {
+  const redis = await redisServer(t);
+  const chat = new ChatHistory();
+  const a = await replica(redis.port, chat);
+  const b = await replica(redis.port, chat);
+  t.teardown(async () => {
+    await a.close();
+    await b.close();
+    await redis.kill();
+  });
+  const bobOnB = await connect(t, b.port, 'u_bob');
+  const aliceOnB = await connect(t, b.port, 'u_alice');
+  await redis.kill();
+  // Chat removed Bob, and the removal's broadcast found no Redis.
+  chat.members.delete('u_bob');
+  const readsBefore = chat.conversationReads;
+  await redis.start();
+  await until(() => chat.conversationReads - readsBefore === 2);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  chat.stored.push(message(1));
+  a.realtime.messageCreated(message(1));
+  await until(() => aliceOnB.length === 1);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.same(aliceOnB, [1], 'a member on the same replica still gets it');
+  t.same(bobOnB, [], 'the removed user does not');
+});
