@@ -7,6 +7,7 @@ import { type ReadinessCheck, mountHealth } from './health';
 import { createHttpApp, finishHttpApp } from './http';
 import { type Logger, createLogger } from './logger';
 import { setMetricsService } from './metrics';
+import { answerClientErrors } from './problem';
 
 export interface ServiceContext<C extends BaseConfig> {
   config: Readonly<C>;
@@ -137,6 +138,7 @@ export async function runService<S extends z.ZodType<BaseConfig>>(
 function listen(app: Express, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
+    answerClientErrors(server);
     server.once('listening', () => resolve(server));
     server.once('error', reject);
   });

@@ -1,3 +1,5 @@
+import { type Server, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { ErrorRequestHandler, Response } from 'express';
 import { AppError, ValidationError } from './errors';
 
@@ -111,4 +113,45 @@ export function problemHandler(): ErrorRequestHandler {
     req.log?.error({ err }, 'unhandled error');
     sendProblem(res, { status: 500, code: 'INTERNAL', detail: 'An unexpected error occurred.', instance });
   };
+}
+
+/** What the HTTP parser refuses before any route sees the request, by the parser's error code. */
+const CLIENT_ERRORS: Record<string, { status: number; code: string; detail: string }> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    code: 'HTTP_HEADERS_TOO_LARGE',
+    detail: 'The request headers are larger than this server accepts.',
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    code: 'HTTP_REQUEST_TIMEOUT',
+    detail: 'The request did not arrive in time.',
+  },
+};
+
+const MALFORMED = { status: 400, code: 'HTTP_MALFORMED_REQUEST', detail: 'The request is not valid HTTP.' };
+
+/**
+ * Answers what the HTTP parser refuses (headers too large, a request line or header it cannot
+ * read, a request that came too slowly) with problem+json and a stable code, as every other
+ * refusal is answered, instead of Node's bare status line; then closes the connection.
+ */
+export function answerClientErrors(server: Server): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    // A response already under way on this connection cannot be followed by another one.
+    const busy = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+    if (err.code === 'ECONNRESET' || !socket.writable || busy) {
+      socket.destroy();
+      return;
+    }
+    const refusal = (err.code && CLIENT_ERRORS[err.code]) || MALFORMED;
+    const body = JSON.stringify({ type: problemType(refusal.code), title: refusal.code, ...refusal });
+    socket.end(
+      `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\n` +
+        `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        'Connection: close\r\n\r\n' +
+        body,
+    );
+  });
 }

@@ -1,10 +1,17 @@
 import { once } from 'node:events';
-import { connect } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { Router } from 'express';
 import pino from 'pino';
 import t from 'tap';
 import { z } from 'zod';
-import { AppError, createHttpApp, createLogger, finishHttpApp, parse } from '../src/index';
+import {
+  AppError,
+  answerClientErrors,
+  createHttpApp,
+  createLogger,
+  finishHttpApp,
+  parse,
+} from '../src/index';
 import { serve } from './helpers';
 
 const TOKEN = 'app-token-for-tests-0123456789';
@@ -192,4 +199,39 @@ t.test('echoes a well-formed request id and replaces a hostile one', async (t) =
   const replaced = await fetch(`${base}/livez`, { headers: { 'x-request-id': '<script>alert(1)</script>' } });
   t.not(replaced.headers.get('x-request-id'), '<script>alert(1)</script>');
   t.match(replaced.headers.get('x-request-id'), /^[0-9a-f-]{36}$/);
+});
+
+t.test('what the HTTP parser refuses is answered with problem+json too', async (t) => {
+  const app = buildApp();
+  const server = app.listen(0, '127.0.0.1');
+  answerClientErrors(server);
+  await once(server, 'listening');
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const port = (server.address() as AddressInfo).port;
+  const exchange = async (request: string) => {
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.end(request);
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    await once(socket, 'close');
+    const [head = '', body = ''] = Buffer.concat(chunks).toString('utf8').split('\r\n\r\n');
+    return { head, body: JSON.parse(body) as Record<string, unknown> };
+  };
+
+  const huge = await exchange(`GET /livez HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(40_000)}\r\n\r\n`);
+  t.match(huge.head, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+  t.match(huge.head, /content-type: application\/problem\+json/i);
+  t.match(huge.body, { status: 431, code: 'HTTP_HEADERS_TOO_LARGE', title: 'HTTP_HEADERS_TOO_LARGE' });
+
+  const garbage = await exchange('NOT HTTP AT ALL\r\n\r\n');
+  t.match(garbage.head, /^HTTP\/1\.1 400 Bad Request\r\n/);
+  t.match(garbage.body, {
+    status: 400,
+    code: 'HTTP_MALFORMED_REQUEST',
+    type: 'https://parley.chat/problems/http-malformed-request',
+  });
+
+  const res = await fetch(`http://127.0.0.1:${port}/livez`);
+  t.equal(res.status, 200, 'the server answers the next request as usual');
 });
