@@ -308,6 +308,42 @@ t.test('accounts, access tokens and sessions', async (t) => {
     t.equal((await me(user.accessToken)).status, 200, 'tokens survive a restart of auth');
     t.equal((await me(fresh.accessToken)).status, 200);
   });
+
+  // Last: it takes Redis away.
+  await t.test('while Redis is away, requests still pass the revoked-session check', async (t) => {
+    const phone = await registerAndLogin(gateway(), { deviceName: 'Phone' });
+    const laptop = await callJson<{ accessToken: string; sessionId: string }>(api('/sessions'), {
+      body: { login: phone.username, password: phone.password, deviceName: 'Laptop' },
+    });
+    const conversations = (token: string) => callJson<{ code?: string }>(api('/conversations'), { token });
+    const status = async (sessionId: string) =>
+      (await viaChat(`internal/v1/sessions/${sessionId}/status`)).body as { active?: boolean };
+    t.same(await status(laptop.body.sessionId), { active: true }, 'auth says whether a session is open');
+    t.same(await status('no-such-session'), { active: false });
+
+    // Served before the outage, so that what is checked below is the outage alone.
+    await eventually(async () =>
+      (await conversations(phone.accessToken)).status === 200 ? true : undefined,
+    );
+    // SIGKILL: the gateway's copy of revoked sessions cannot be read.
+    await env.stack.crash('redis');
+    const served = await conversations(phone.accessToken);
+    t.equal(served.status, 200, 'an open session is served', { body: served.body });
+    const revoke = await callJson(api(`/sessions/${laptop.body.sessionId}`), {
+      method: 'DELETE',
+      token: phone.accessToken,
+    });
+    t.equal(revoke.status, 204, 'a session can be revoked meanwhile');
+    const refused = await eventually(async () => {
+      const res = await conversations(laptop.body.accessToken);
+      return res.status === 401 ? res : undefined;
+    }, 20_000);
+    t.equal(refused.body.code, 'AUTH_SESSION_REVOKED', 'and its tokens are refused, as auth says');
+    await env.stack.restart('redis');
+    t.equal((await conversations(phone.accessToken)).status, 200, 'served once Redis is back');
+    const still = await conversations(laptop.body.accessToken);
+    t.equal(still.body.code, 'AUTH_SESSION_REVOKED', 'the revoked one still refused');
+  });
 });
 
 /**

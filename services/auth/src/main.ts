@@ -85,7 +85,7 @@ void runService({
     const auth = authenticate(createVerifierWithKeys(keys.resolver()), sessions);
 
     mountProbe(app, 'auth', sidecar);
-    app.use(internalRoutes(users, contacts, keys));
+    app.use(internalRoutes(users, contacts, keys, sessions));
     app.use(operatorRoutes(users));
     app.use(accountRoutes(accounts, users, auth));
     app.use(

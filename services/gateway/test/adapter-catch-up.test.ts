@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { type Server as HttpServer, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ChatMessageView } from '@parley/contracts';
@@ -6,55 +5,12 @@ import { createLogger } from '@parley/service-kit';
 import { Redis } from 'ioredis';
 import { type Socket, io } from 'socket.io-client';
 import t, { type Test } from 'tap';
+import { redisServer } from './private-redis';
 import type { ChatClient } from '../src/realtime/chat-client';
 import { RevokedSessions } from '../src/realtime/revoked-sessions';
 import { Realtime } from '../src/realtime/server';
 
 const CONVERSATION = 'c_000000000000000000000001';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-
-/**
- * A private redis-server that the test can kill and start again on the same port; `kill` also
- * stops it at the end, after the replicas (one teardown runs both, in that order).
- */
-async function redisServer(t: Test) {
-  const port = await freePort();
-  const dir = t.testdir();
-  let server: ChildProcess | undefined;
-  const start = async () => {
-    server = spawn(
-      'redis-server',
-      ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir],
-      { stdio: 'ignore' },
-    );
-    const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null });
-    probe.on('error', () => undefined);
-    for (let i = 0; i < 100; i++) {
-      try {
-        await probe.connect();
-        break;
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
-    probe.disconnect();
-  };
-  const kill = async () => {
-    if (!server || server.exitCode !== null || server.signalCode !== null) return;
-    const exited = new Promise((resolve) => server?.once('exit', resolve));
-    server?.kill('SIGKILL');
-    await exited;
-  };
-  await start();
-  return { port, start, kill };
-}
 
 function message(seq: number): ChatMessageView {
   return {

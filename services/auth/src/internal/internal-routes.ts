@@ -6,6 +6,7 @@ import { emailSchema, phoneSchema, usernameSchema } from '../accounts/account-sc
 import { type UserStore, publicUser } from '../accounts/user-store';
 import type { ContactStore } from '../contacts/contact-store';
 import { UserNotFoundError } from '../errors';
+import type { SessionStore } from '../sessions/session-store';
 import type { SigningKeys } from '../sessions/signing-keys';
 
 const userId = z.string().min(1).max(64);
@@ -17,17 +18,34 @@ const lookupSchema = z.union([
   z.object({ phone: phoneSchema }).strict(),
 ]);
 
+/** Session ids are UUIDs; any short token is looked up, and one that names no session is not open. */
+const sessionParams = z.object({ sessionId: z.string().min(1).max(64) }).strict();
+
 const relationsCheckSchema = z.object({ userId, otherUserIds: z.array(userId).max(1000) }).strict();
 
 /**
  * What other services reach through service invocation (the app token guards every route): the
- * key set, public profiles, block checks, and key rotation for operators.
+ * key set, public profiles, block checks, whether a session is open, and key rotation for operators.
  */
-export function internalRoutes(users: UserStore, contacts: ContactStore, keys: SigningKeys): Router {
+export function internalRoutes(
+  users: UserStore,
+  contacts: ContactStore,
+  keys: SigningKeys,
+  sessions: Pick<SessionStore, 'isActive'>,
+): Router {
   const router = Router();
 
   router.get(`/${JWKS_METHOD}`, async (_req, res) => {
     res.set('cache-control', 'public, max-age=300').json(await keys.jwks());
+  });
+
+  /**
+   * Whether a session is open (not revoked, not expired, not unknown). The gateway asks while the
+   * Redis copy of revoked sessions it checks every request against cannot be read.
+   */
+  router.get('/internal/v1/sessions/:sessionId/status', async (req, res) => {
+    const params = parse(sessionParams, req.params, 'params');
+    res.json({ active: await sessions.isActive(params.sessionId) });
   });
 
   router.get('/internal/v1/users/:userId', async (req, res) => {

@@ -8,6 +8,9 @@ import { RevokedSessions } from './revoked-sessions';
 import { Realtime } from './server';
 import { mountRealtimeSubscriptions } from './subscriptions';
 
+/** How long a request waits for auth to say whether its session is open, while Redis is away. */
+const SESSION_CHECK_TIMEOUT_MS = 3_000;
+
 export interface StartedRealtime {
   realtime: Realtime;
   revokedSessions: RevokedSessions;
@@ -41,7 +44,19 @@ export async function startRealtime(context: {
   redis.on('ready', () => {
     reported = false;
   });
-  const revokedSessions = new RevokedSessions(redis, config.REVOKED_SESSION_MEMORY);
+  const revokedSessions = new RevokedSessions(
+    redis,
+    config.REVOKED_SESSION_MEMORY,
+    async (sessionId) => {
+      const status = await sidecar.invokeOk<{ active: boolean }>(
+        'auth',
+        `internal/v1/sessions/${encodeURIComponent(sessionId)}/status`,
+        { signal: AbortSignal.timeout(SESSION_CHECK_TIMEOUT_MS) },
+      );
+      return status.active === true;
+    },
+    logger.child({ component: 'revoked-sessions' }),
+  );
   const realtime = new Realtime({
     allowedOrigins: config.ALLOWED_ORIGINS,
     verifier: createTokenVerifier({
