@@ -100,7 +100,9 @@ t.test('the rate search climbs until loss or a blown p99, and keeps the last hea
       [100, true],
       [200, true],
       [400, false],
+      [400, false],
     ],
+    'a failed step is tried once more before the climb ends',
   );
   const lossy = await searchRate(
     { config: 'fake' } as never,
@@ -110,6 +112,31 @@ t.test('the rate search climbs until loss or a blown p99, and keeps the last hea
     async (rate) => fakeRun(rate, 10, rate >= 100 ? 1 : 0),
   );
   t.equal(lossy.rate, 50, 'a single lost delivery ends the climb');
+
+  // A step that fails once, then holds when tried again (a slow moment of the machine).
+  let tries = 0;
+  const flaky = await searchRate(
+    { config: 'fake' } as never,
+    50,
+    settings,
+    () => {},
+    async (rate) => {
+      if (rate === 100) tries += 1;
+      return fakeRun(rate, rate === 100 && tries === 1 ? 2_000 : rate <= 200 ? 20 : 2_000);
+    },
+  );
+  t.equal(flaky.rate, 200, 'one slow step does not end the climb');
+  t.same(
+    flaky.steps.map((s) => [s.rate, s.healthy]),
+    [
+      [50, true],
+      [100, false],
+      [100, true],
+      [200, true],
+      [400, false],
+      [400, false],
+    ],
+  );
 });
 
 t.test('the rate search steps down when even the first rate is too much', async (t) => {
