@@ -44,6 +44,8 @@ export async function redisServer(t: Test) {
     server?.kill('SIGKILL');
     await exited;
   };
+  // A test process that dies before its teardown leaves no server behind.
+  process.once('exit', () => server?.kill('SIGKILL'));
   await start();
   return { port, start, kill };
 }
