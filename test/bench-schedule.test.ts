@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import t from 'tap';
 import type { RunRecord } from '../bench/src/measure';
-import { healthy, searchRate, summariseRuns } from '../bench/src/measure';
+import { healthy, measureSustainable, searchRate, summariseRuns } from '../bench/src/measure';
 import { type ScheduleClock, plannedOffsets, runSchedule } from '../bench/src/schedule';
 import { roomsOf, sourceAddress } from '../bench/src/scenarios/context';
 import { hs256Token } from '../bench/src/scenarios/peers';
@@ -145,6 +145,58 @@ t.test('the rate search steps down when even the first rate is too much', async 
   const found = await searchRate({ config: 'fake' } as never, 100, settings, () => {}, probe);
   t.equal(found.rate, 6);
   t.notOk(healthy(fakeRun(100, 2_000), 250));
+});
+
+t.test('a rate the measured runs do not hold gives way to the next lower one that held', async (t) => {
+  const settings = { ...parseSettings(['--quick']), runs: 3, p99LimitMs: 250 };
+  // Holds 200 msg/s in every run; at 400 only one run in three stays under the limit.
+  const served: number[] = [];
+  const target = {
+    config: 'fake',
+    serverPids: () => ({}),
+    spec: {},
+    loadgen: {
+      pid: process.pid,
+      run: async (spec: { rate: number }) => {
+        served.push(spec.rate);
+        const again = served.filter((r) => r === spec.rate).length === 2;
+        return fakeRun(spec.rate, spec.rate <= 200 || again ? 20 : 900);
+      },
+    },
+  } as never;
+  const search = {
+    rate: 400,
+    steps: [
+      { rate: 100, healthy: true, p99Ms: 20, lossRatio: 0 },
+      { rate: 200, healthy: true, p99Ms: 20, lossRatio: 0 },
+      { rate: 400, healthy: true, p99Ms: 200, lossRatio: 0 },
+      { rate: 800, healthy: false, p99Ms: 900, lossRatio: 0 },
+    ],
+  };
+  let before = 0;
+  const found = await measureSustainable(
+    target,
+    search,
+    settings,
+    () => {},
+    async () => {
+      before += 1;
+    },
+  );
+  t.equal(found.rate, 200);
+  t.same(served, [400, 400, 400, 200, 200, 200]);
+  t.equal(before, 2, 'the wait for rest comes before each measurement');
+  t.equal(found.measurement.rate, 200);
+  t.match(found.steps.at(-1), { rate: 400, healthy: false, measured: true, p99Ms: 900 });
+
+  const kept = await measureSustainable(
+    target,
+    { rate: 100, steps: search.steps.slice(0, 1) },
+    settings,
+    () => {},
+  );
+  t.equal(kept.rate, 100, 'a rate its runs hold is kept');
+  t.equal(kept.steps.length, 1);
 });
 
 t.test('a measurement reports CPU per delivery from the server processes only', async (t) => {

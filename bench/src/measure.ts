@@ -103,6 +103,8 @@ export interface SearchStep {
   healthy: boolean;
   p99Ms: number;
   lossRatio: number;
+  /** A rate the search found, given up after its measured runs (their median p99 and loss). */
+  measured?: boolean;
 }
 
 /**
@@ -161,6 +163,46 @@ export async function measure(
     runs.push(run);
   }
   return summariseRuns(target.config, rate, runs);
+}
+
+/**
+ * Measures at the rate the search found, and confirms it: the rate counts as sustainable only when
+ * at least half of the measured runs hold (as a search step must). Otherwise the next lower rate
+ * that held in the search is measured instead, and so on. The search decides on one short step
+ * per rate, and a lucky step (or a lucky second try) must not set the figure. `before` runs before
+ * each measurement (a wait for rest, a counter reading). The rates given up are added to `steps`.
+ */
+export async function measureSustainable(
+  target: Target,
+  search: { rate: number; steps: SearchStep[] },
+  settings: BenchSettings,
+  log: (text: string) => void,
+  before: () => Promise<void> = async () => undefined,
+): Promise<{ rate: number; steps: SearchStep[]; measurement: Measurement }> {
+  const steps = [...search.steps];
+  const lower = [...new Set(steps.filter((s) => s.healthy && s.rate < search.rate).map((s) => s.rate))].sort(
+    (a, b) => b - a,
+  );
+  let rate = search.rate;
+  for (;;) {
+    await before();
+    const measurement = await measure(target, rate, settings, log);
+    const held = measurement.runs.filter((run) => healthy(run, settings.p99LimitMs)).length;
+    const next = lower.shift();
+    if (held * 2 >= measurement.runs.length || next === undefined) return { rate, steps, measurement };
+    log(
+      `  ${target.config}: only ${held} of ${measurement.runs.length} runs held at ${rate} msg/s; ` +
+        `measuring ${next} msg/s instead`,
+    );
+    steps.push({
+      rate,
+      healthy: false,
+      p99Ms: measurement.p99Ms.median,
+      lossRatio: measurement.lossRatio.median,
+      measured: true,
+    });
+    rate = next;
+  }
 }
 
 export function summariseRuns(config: string, rate: number, runs: RunRecord[]): Measurement {

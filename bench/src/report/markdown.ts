@@ -114,7 +114,7 @@ export function renderMarkdown(meta: ReportMeta, r: BenchResults, goals: GoalRes
   }
   out.push('## Sustainable rate search', '');
   out.push(
-    `Each step runs for a few seconds; a step holds when nothing is lost or refused and p99 stays under the limit.`,
+    `Each step runs for a few seconds; a step holds when nothing is lost or refused and p99 stays under the limit. A step that fails after one that held is tried once more. The rate found is then measured over several runs, and it counts only if at least half of them hold; otherwise the next lower rate that held is measured instead.`,
     '',
   );
   for (const [name, result] of [
@@ -124,7 +124,11 @@ export function renderMarkdown(meta: ReportMeta, r: BenchResults, goals: GoalRes
   ] as const) {
     if (!result) continue;
     const steps = result.search
-      .map((s) => `${s.rate} (${s.healthy ? 'holds' : 'too much'}, p99 ${fixed(s.p99Ms, 0)} ms)`)
+      .map((s) =>
+        s.measured
+          ? `${s.rate} measured (too much: median p99 ${fixed(s.p99Ms, 0)} ms over the runs)`
+          : `${s.rate} (${s.healthy ? 'holds' : 'too much'}, p99 ${fixed(s.p99Ms, 0)} ms)`,
+      )
       .join(' -> ');
     out.push(`- ${name}: ${steps}; sustainable ${result.sustainableRate} msg/s`);
   }

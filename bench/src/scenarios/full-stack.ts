@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { Stack, freePortPlan } from '@parley/devstack';
 import { LoadGenerator } from '../loadgen/driver';
 import type { ClientSpec, RoomSpec } from '../loadgen/protocol';
-import { type Measurement, type SearchStep, type Target, measure, runOnce, searchRate } from '../measure';
+import {
+  type Measurement,
+  type SearchStep,
+  type Target,
+  measure,
+  measureSustainable,
+  runOnce,
+  searchRate,
+} from '../measure';
 import { onExit } from '../processes';
 import { CpuMeter, raiseOpenFileLimit, rssBytes, total } from '../proc';
 import { type ProfileSummary, profileProcess, withInspector } from '../profile';
@@ -181,12 +189,15 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
     await runOnce(target, warmRate, Math.ceil((clientRooms.length / warmRate) * 1000), settings.drainMs);
     await waitUntilQuiet(pids, log, 60_000);
     log('full stack: searching the sustainable rate');
-    const search = await searchRate(target, settings.quick ? 10 : 20, settings, log);
-    log(`full stack: sustainable rate ${search.rate} msg/s; measuring ${settings.runs} runs`);
-    // The step that was too much may have left a queue behind.
-    await waitUntilQuiet(pids, log, 60_000);
-    const commandsBefore = readCommandTotals(commandStatsDir);
-    const atSustainable = await measure(target, search.rate, settings, log);
+    const found = await searchRate(target, settings.quick ? 10 : 20, settings, log);
+    log(`full stack: sustainable rate ${found.rate} msg/s; measuring ${settings.runs} runs`);
+    let commandsBefore = readCommandTotals(commandStatsDir);
+    const search = await measureSustainable(target, found, settings, log, async () => {
+      // The step that was too much may have left a queue behind.
+      await waitUntilQuiet(pids, log, 60_000);
+      commandsBefore = readCommandTotals(commandStatsDir);
+    });
+    const atSustainable = search.measurement;
     // The services write their counts every second.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     const dbCommands = commandCosts(

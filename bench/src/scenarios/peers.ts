@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { freePort, toolBin } from '@parley/devstack';
 import { LoadGenerator } from '../loadgen/driver';
 import type { ClientKind, ClientSpec, RunSpec } from '../loadgen/protocol';
-import { type Measurement, type SearchStep, type Target, measure, searchRate } from '../measure';
+import {
+  type Measurement,
+  type SearchStep,
+  type Target,
+  measure,
+  measureSustainable,
+  searchRate,
+} from '../measure';
 import { type Started, start, startRedis, waitForPort } from '../processes';
 import { type Context, roomsOf } from './context';
 
@@ -54,11 +61,17 @@ async function measurePeer(
       },
     };
     log(`${config}: searching the sustainable rate`);
-    const search = await searchRate(target, startRate, settings, log);
-    log(`${config}: sustainable rate ${search.rate} msg/s; measuring ${settings.runs} runs`);
+    const found = await searchRate(target, startRate, settings, log);
+    log(`${config}: sustainable rate ${found.rate} msg/s; measuring ${settings.runs} runs`);
     // The step that was too much may have left a queue behind.
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    const atSustainable = await measure(target, search.rate, settings, log);
+    const search = await measureSustainable(
+      target,
+      found,
+      settings,
+      log,
+      () => new Promise((resolve) => setTimeout(resolve, 2_000)),
+    );
+    const atSustainable = search.measurement;
     let atReferenceRate: Measurement | undefined;
     if (referenceRate) {
       log(`${config}: measuring at the full stack's reference rate, ${referenceRate} msg/s`);
