@@ -5,33 +5,11 @@ import { createLogger } from '@parley/service-kit';
 import { Redis } from 'ioredis';
 import { type Socket, io } from 'socket.io-client';
 import t, { type Test } from 'tap';
+import { CONVERSATION, message } from './messages';
 import { redisServer } from './private-redis';
 import type { ChatClient } from '../src/realtime/chat-client';
 import { RevokedSessions } from '../src/realtime/revoked-sessions';
 import { Realtime } from '../src/realtime/server';
-
-const CONVERSATION = 'c_000000000000000000000001';
-
-function message(seq: number): ChatMessageView {
-  return {
-    id: `m_${String(seq).padStart(24, '0')}`,
-    conversationId: CONVERSATION,
-    seq,
-    clientMessageId: `client-${seq}`,
-    senderId: 'u_alice',
-    text: `message ${seq}`,
-    replyToId: null,
-    threadRootId: null,
-    mentions: [],
-    mentionsEveryone: false,
-    attachments: [],
-    reactions: [],
-    createdAt: new Date(0).toISOString(),
-    editedAt: null,
-    deletedAt: null,
-    version: 0,
-  };
-}
 
 /** The chat service as the real-time layer sees it: one conversation of two users, in memory. */
 class ChatHistory implements ChatClient {
@@ -108,12 +86,8 @@ async function connect(t: Test, port: number, userId: string) {
   return received;
 }
 
-const until = async (check: () => boolean, ms = 10_000) => {
-  const deadline = Date.now() + ms;
-  while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-};
-
-t.test('a broadcast lost while Redis was away reaches the other replica once it is back', async (t) => {
+/** Two replicas over one private Redis and one chat; closed, then Redis stopped, at the end. */
+async function twoReplicas(t: Test) {
   const redis = await redisServer(t);
   const chat = new ChatHistory();
   const a = await replica(redis.port, chat);
@@ -123,6 +97,16 @@ t.test('a broadcast lost while Redis was away reaches the other replica once it 
     await b.close();
     await redis.kill();
   });
+  return { redis, chat, a, b };
+}
+
+const until = async (check: () => boolean, ms = 10_000) => {
+  const deadline = Date.now() + ms;
+  while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+};
+
+t.test('a broadcast lost while Redis was away reaches the other replica once it is back', async (t) => {
+  const { redis, chat, a, b } = await twoReplicas(t);
   const onB = await connect(t, b.port, 'u_bob');
   chat.stored.push(message(1));
   a.realtime.messageCreated(message(1));
@@ -147,15 +131,7 @@ t.test('a broadcast lost while Redis was away reaches the other replica once it 
 });
 
 t.test('a removal lost while Redis was away still stops live delivery to the removed user', async (t) => {
-  const redis = await redisServer(t);
-  const chat = new ChatHistory();
-  const a = await replica(redis.port, chat);
-  const b = await replica(redis.port, chat);
-  t.teardown(async () => {
-    await a.close();
-    await b.close();
-    await redis.kill();
-  });
+  const { redis, chat, a, b } = await twoReplicas(t);
   const bobOnB = await connect(t, b.port, 'u_bob');
   const aliceOnB = await connect(t, b.port, 'u_alice');
   await redis.kill();

@@ -1,37 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import t, { type Test } from 'tap';
 import { FailureLock } from '../src/rate-limits/failure-lock';
+import { redisServer } from './private-redis';
 
 /** A private redis-server on a free loopback port, stopped with the test. */
 async function startRedis(t: Test): Promise<number> {
-  const port = await new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-  const dir = t.testdir();
-  const server: ChildProcess = spawn(
-    'redis-server',
-    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir],
-    { stdio: 'ignore' },
-  );
-  t.teardown(() => {
-    server.kill('SIGTERM');
-  });
-  const client = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 100 });
-  for (let i = 0; i < 50; i++) {
-    try {
-      await client.connect();
-      break;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  await client.quit();
-  return port;
+  const redis = await redisServer(t);
+  t.teardown(() => redis.kill());
+  return redis.port;
 }
 
 // Two clients stand for two gateway replicas: a lock set through one holds through the other.

@@ -1,29 +1,6 @@
-import type { ChatMessageView } from '@parley/contracts';
 import t from 'tap';
 import { OrderedDelivery } from '../src/realtime/ordered-delivery';
-
-const CONVERSATION = 'c_000000000000000000000001';
-
-function message(seq: number): ChatMessageView {
-  return {
-    id: `m_${String(seq).padStart(24, '0')}`,
-    conversationId: CONVERSATION,
-    seq,
-    clientMessageId: `client-${seq}`,
-    senderId: 'u1',
-    text: `message ${seq}`,
-    replyToId: null,
-    threadRootId: null,
-    mentions: [],
-    mentionsEveryone: false,
-    attachments: [],
-    reactions: [],
-    createdAt: new Date(0).toISOString(),
-    editedAt: null,
-    deletedAt: null,
-    version: 0,
-  };
-}
+import { CONVERSATION, message } from './messages';
 
 /** A delivery over a fake history holding messages 1..stored, with an optional slow read. */
 function setup(stored: number, readDelayMs = 0) {

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { RevokedSessions } from '../src/realtime/revoked-sessions';
 import { redisServer } from './private-redis';
 
-t.test('while Redis is away, auth is asked whether a session is open', async (t) => {
+/** A private Redis and a client of it that gives up a command after one retry. */
+async function redisWithClient(t: Test) {
   const redis = await redisServer(t);
   const client = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1, retryStrategy: () => 100 });
   client.on('error', () => undefined);
@@ -12,6 +13,11 @@ t.test('while Redis is away, auth is asked whether a session is open', async (t)
     client.disconnect();
     await redis.kill();
   });
+  return { redis, client };
+}
+
+t.test('while Redis is away, auth is asked whether a session is open', async (t) => {
+  const { redis, client } = await redisWithClient(t);
   const open = randomUUID();
   const revokedHere = randomUUID();
   const revokedElsewhere = randomUUID();
@@ -62,13 +68,7 @@ t.test('while Redis is away, auth is asked whether a session is open', async (t)
 });
 
 t.test('without auth to ask, Redis away is a dependency failure', async (t) => {
-  const redis = await redisServer(t);
-  const client = new Redis(redis.port, '127.0.0.1', { maxRetriesPerRequest: 1, retryStrategy: () => 100 });
-  client.on('error', () => undefined);
-  t.teardown(async () => {
-    client.disconnect();
-    await redis.kill();
-  });
+  const { redis, client } = await redisWithClient(t);
   await client.ping();
   const revoked = new RevokedSessions(client, 60);
   await redis.kill();
