@@ -312,9 +312,12 @@ t.test('accounts, access tokens and sessions', async (t) => {
   // Last: it takes Redis away.
   await t.test('while Redis is away, requests still pass the revoked-session check', async (t) => {
     const phone = await registerAndLogin(gateway(), { deviceName: 'Phone' });
-    const laptop = await callJson<{ accessToken: string; sessionId: string }>(api('/sessions'), {
-      body: { login: phone.username, password: phone.password, deviceName: 'Laptop' },
-    });
+    const login = (deviceName: string) =>
+      callJson<{ accessToken: string; sessionId: string }>(api('/sessions'), {
+        body: { login: phone.username, password: phone.password, deviceName },
+      });
+    const laptop = await login('Laptop');
+    const tablet = await login('Tablet');
     const conversations = (token: string) => callJson<{ code?: string }>(api('/conversations'), { token });
     const status = async (sessionId: string) =>
       (await viaChat(`internal/v1/sessions/${sessionId}/status`)).body as { active?: boolean };
@@ -322,9 +325,9 @@ t.test('accounts, access tokens and sessions', async (t) => {
     t.same(await status('no-such-session'), { active: false });
 
     // Served before the outage, so that what is checked below is the outage alone.
-    await eventually(async () =>
-      (await conversations(phone.accessToken)).status === 200 ? true : undefined,
-    );
+    for (const token of [phone.accessToken, tablet.body.accessToken]) {
+      await eventually(async () => ((await conversations(token)).status === 200 ? true : undefined));
+    }
     // SIGKILL: the gateway's copy of revoked sessions cannot be read.
     await env.stack.crash('redis');
     const served = await conversations(phone.accessToken);
@@ -339,7 +342,19 @@ t.test('accounts, access tokens and sessions', async (t) => {
       return res.status === 401 ? res : undefined;
     }, 20_000);
     t.equal(refused.body.code, 'AUTH_SESSION_REVOKED', 'and its tokens are refused, as auth says');
+    // Revoked while the broker is away, and not used until Redis is back: only the revocation's
+    // event, kept by auth until it could be published, tells the gateway.
+    const revokeTablet = await callJson(api(`/sessions/${tablet.body.sessionId}`), {
+      method: 'DELETE',
+      token: phone.accessToken,
+    });
+    t.equal(revokeTablet.status, 204);
     await env.stack.restart('redis');
+    const tabletRefused = await eventually(async () => {
+      const res = await conversations(tablet.body.accessToken);
+      return res.status === 401 ? res : undefined;
+    }, 60_000);
+    t.equal(tabletRefused.body.code, 'AUTH_SESSION_REVOKED', 'its event arrives once the broker is back');
     t.equal((await conversations(phone.accessToken)).status, 200, 'served once Redis is back');
     const still = await conversations(laptop.body.accessToken);
     t.equal(still.body.code, 'AUTH_SESSION_REVOKED', 'the revoked one still refused');

@@ -1,6 +1,6 @@
 import { Topics } from '@parley/contracts';
 import { createVerifierWithKeys } from '@parley/identity';
-import { connectMongo, mountProbe, runService } from '@parley/service-kit';
+import { PublishOutbox, connectMongo, mountProbe, runService } from '@parley/service-kit';
 import { AccountService } from './accounts/account-service';
 import { accountRoutes } from './accounts/account-routes';
 import { LinkTokens } from './accounts/link-tokens';
@@ -41,7 +41,11 @@ void runService({
     });
     const db = mongo.db;
     const users = new UserStore(db);
-    const sessions = new SessionStore(db, config.REFRESH_TOKEN_TTL, sessionRevocations(sidecar, logger));
+    // Revocations announced while the broker is away are kept and published once it is back.
+    const outbox = new PublishOutbox(db, sidecar, logger.child({ component: 'publish-outbox' }));
+    await outbox.init();
+    outbox.start();
+    const sessions = new SessionStore(db, config.REFRESH_TOKEN_TTL, sessionRevocations(outbox, logger));
     const links = new LinkTokens(db);
     const contacts = new ContactStore(db);
     const identities = new OidcIdentities(db);
@@ -98,6 +102,7 @@ void runService({
       checks: [mongo.check],
       close: async () => {
         stopRelay();
+        await outbox.stop();
         await email.close();
         await mongo.close();
       },
