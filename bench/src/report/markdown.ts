@@ -114,7 +114,10 @@ export function renderMarkdown(meta: ReportMeta, r: BenchResults, goals: GoalRes
   }
   out.push('## Sustainable rate search', '');
   out.push(
-    `Each step runs for a few seconds; a step holds when nothing is lost or refused and p99 stays under the limit. A step that fails after one that held is tried once more. The rate found is then measured over several runs, and it counts only if at least half of them hold; otherwise the next lower rate that held is measured instead.`,
+    'Each step runs for a few seconds; a step holds when nothing is lost or refused and p99 stays under ' +
+      'the limit. A step that fails after one that held is tried once more. The rate found is then ' +
+      'measured over several runs, and it counts only if at least half of them hold; otherwise the ' +
+      'next lower rate that held is measured instead.',
     '',
   );
   for (const [name, result] of [

@@ -36,8 +36,10 @@ class ChatHistory implements ChatClient {
 }
 
 /** An unsigned token the test verifier reads as is; the handshake only needs its `exp`. */
-const tokenFor = (userId: string) =>
-  `x.${Buffer.from(JSON.stringify({ sub: userId, exp: Math.floor(Date.now() / 1000) + 3600 })).toString('base64url')}.x`;
+const tokenFor = (userId: string) => {
+  const claims = { sub: userId, exp: Math.floor(Date.now() / 1000) + 3600 };
+  return `x.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.x`;
+};
 
 async function replica(redisPort: number, chat: ChatHistory) {
   const redis = new Redis(redisPort, '127.0.0.1', { maxRetriesPerRequest: 3, retryStrategy: () => 100 });

@@ -1,6 +1,7 @@
 import { DependencyError, type Logger, type ReadinessCheck, type Sidecar } from '@parley/service-kit';
 import type { Router } from 'express';
 import { Redis } from 'ioredis';
+import { reportOutages } from '../redis-outages';
 import { accountKeys, rateLimitRoutes } from './rate-limit-routes';
 import type { RateLimitSettings } from './settings';
 
@@ -19,7 +20,7 @@ export async function startRateLimits(
   logger: Logger,
 ): Promise<RateLimits> {
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  redis.on('error', (err) => logger.warn({ err }, 'rate-limit redis error'));
+  reportOutages(redis, logger, 'rate-limit connection to Redis failed; retrying');
   try {
     await redis.connect();
   } catch (err) {

@@ -54,11 +54,6 @@ export class AdapterCatchUp {
     void this.run();
   }
 
-  /** Resolves once no catch-up is under way (for tests). */
-  async idle(): Promise<void> {
-    while (this.running) await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-
   private async run(): Promise<void> {
     try {
       do {

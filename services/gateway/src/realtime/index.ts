@@ -4,6 +4,7 @@ import type { Express } from 'express';
 import { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config';
 import { sidecarChatClient } from './chat-client';
+import { reportOutages } from '../redis-outages';
 import { RevokedSessions } from './revoked-sessions';
 import { Realtime } from './server';
 import { mountRealtimeSubscriptions } from './subscriptions';
@@ -34,16 +35,7 @@ export async function startRealtime(context: {
     redis.disconnect();
     throw new DependencyError('redis', 'cannot reach Redis for real-time', { cause: err });
   }
-  let reported = false;
-  redis.on('error', (err: Error) => {
-    // Once per outage: ioredis retries, and reports every failed attempt.
-    if (reported) return;
-    reported = true;
-    logger.warn({ err }, 'real-time connection to Redis failed; retrying');
-  });
-  redis.on('ready', () => {
-    reported = false;
-  });
+  reportOutages(redis, logger, 'real-time connection to Redis failed; retrying');
   const revokedSessions = new RevokedSessions(
     redis,
     config.REVOKED_SESSION_MEMORY,

@@ -15,6 +15,7 @@ import { checkHandshake, loadMembership } from './handshake';
 import type { RevokedSessions } from './revoked-sessions';
 import { OrderedDelivery } from './ordered-delivery';
 import { HEARTBEAT_MS, PresenceStore, type PresenceView } from './presence';
+import { reportOutages } from '../redis-outages';
 import {
   presenceQueryEvent,
   presenceSetEvent,
@@ -175,21 +176,9 @@ export class Realtime {
    */
   private watchAdapter(): void {
     let cut = false;
-    for (const [name, connection] of [
-      ['publish', this.publisher],
-      ['subscribe', this.subscriber],
-    ] as const) {
-      let reported = false;
-      connection.on('error', (err: Error) => {
-        // Once per outage: ioredis retries, and reports every failed attempt.
-        if (reported) return;
-        reported = true;
-        this.options.logger.warn({ err, connection: name }, 'adapter connection to Redis failed; retrying');
-      });
-      connection.on('ready', () => {
-        reported = false;
-      });
-    }
+    const failed = 'adapter connection to Redis failed; retrying';
+    reportOutages(this.publisher, this.options.logger, failed, { connection: 'publish' });
+    reportOutages(this.subscriber, this.options.logger, failed, { connection: 'subscribe' });
     this.subscriber.on('close', () => {
       cut = true;
     });
