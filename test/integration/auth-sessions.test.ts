@@ -1,5 +1,5 @@
 import { createTokenVerifier } from '@parley/identity';
-import { decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
+import { SignJWT, decodeJwt, decodeProtectedHeader, generateKeyPair, type JWK } from 'jose';
 import { MongoClient } from 'mongodb';
 import t from 'tap';
 import { KeyEncryption, type SealedJwk } from '../../services/auth/src/sessions/key-encryption';
@@ -292,10 +292,27 @@ t.test('accounts, access tokens and sessions', async (t) => {
   await t.test('rotating the signing key logs nobody out, and keys survive a restart', async (t) => {
     const user = await registerAndLogin(gateway());
     const oldKid = decodeProtectedHeader(user.accessToken).kid;
+    const conversations = (token: string) => callJson<{ code?: string }>(api('/conversations'), { token });
+    // A token naming a key nobody published makes chat read the key set just before the rotation.
+    const stranger = await generateKeyPair('EdDSA');
+    const strangerToken = await new SignJWT({ sid: 'x', roles: [] })
+      .setProtectedHeader({ alg: 'EdDSA', kid: 'no-such-key' })
+      .setIssuer(decodeJwt(user.accessToken).iss ?? '')
+      .setAudience(decodeJwt(user.accessToken).aud ?? '')
+      .setSubject(user.userId)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(stranger.privateKey);
+    const refused = await conversations(strangerToken);
+    t.equal(refused.status, 401, 'a token of an unpublished key is refused', { body: refused.body });
     const rotated = await viaChat('internal/v1/signing-keys/rotations', {});
     t.equal(rotated.status, 201);
     const fresh = await registerAndLogin(gateway());
     t.not(decodeProtectedHeader(fresh.accessToken).kid, oldKid, 'new tokens use the new key');
+    const served = await conversations(fresh.accessToken);
+    t.equal(served.status, 200, 'chat serves the new key at once, though it read the set moments ago', {
+      body: served.body,
+    });
     const jwks = (await viaChat('.well-known/jwks.json')).body as unknown as { keys: JWK[] };
     t.ok(
       jwks.keys.some((k) => k.kid === oldKid),

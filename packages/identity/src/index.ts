@@ -1,3 +1,4 @@
 export * from './claims';
 export * from './middleware';
 export * from './verifier';
+export * from './key-set';

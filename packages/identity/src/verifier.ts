@@ -1,5 +1,5 @@
 import { UnauthorizedError } from '@parley/service-kit';
-import { type JWTVerifyGetKey, createRemoteJWKSet, errors, jwtVerify } from 'jose';
+import { type JWTVerifyGetKey, errors, jwtVerify } from 'jose';
 import {
   ACCESS_TOKEN_ALGORITHMS,
   ACCESS_TOKEN_AUDIENCE,
@@ -7,6 +7,7 @@ import {
   JWKS_METHOD,
   type Principal,
 } from './claims';
+import { RemoteKeySet } from './key-set';
 
 export interface VerifierOptions {
   /** The HTTP port of the calling service's own sidecar; keys are fetched from auth through it. */
@@ -24,16 +25,17 @@ export interface TokenVerifier {
 /**
  * Verifies access tokens locally against the auth service's JWKS, fetched through the sidecar and
  * cached, so the auth service is not on the hot path. A token signed with a key the cache does not
- * know makes it fetch again (rate-limited by jose), so rotated keys are picked up at once.
+ * know makes it read the set again (at most once a second), so rotated keys are picked up at once.
+ * While the set cannot be read, tokens are answered 503 `DEPENDENCY_UNAVAILABLE`, never 401.
  */
 export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   const url = new URL(`http://127.0.0.1:${options.daprHttpPort}/v1.0/invoke/auth/method/${JWKS_METHOD}`);
-  const keys = createRemoteJWKSet(url, {
+  const keys = new RemoteKeySet({
+    url,
     headers: { 'dapr-api-token': options.daprApiToken },
-    cacheMaxAge: options.cacheMaxAgeMs ?? 10 * 60 * 1000,
-    cooldownDuration: 5_000,
+    ...(options.cacheMaxAgeMs === undefined ? {} : { maxAgeMs: options.cacheMaxAgeMs }),
   });
-  return createVerifierWithKeys(keys);
+  return createVerifierWithKeys(keys.resolver());
 }
 
 /** The same verification with keys from anywhere (tests, or a service that holds the key set). */

@@ -50,6 +50,8 @@ export interface SigningKeyOptions {
 
 /** Kept in memory this long before the key set is read again, so replicas see each other's rotations. */
 const RELOAD_MS = 30_000;
+/** A copy in memory younger than this answers a verifier's question without a read. */
+const ASKED_RELOAD_MS = 1_000;
 /** Beyond a token's lifetime, so that clock skew between services never strands a valid token. */
 const PUBLISH_SLACK_MS = 60_000;
 
@@ -62,8 +64,8 @@ interface LoadedKey {
  * The keys access tokens are signed with, persisted in MongoDB so that restarts keep them.
  * Scheduled rotation publishes the next key `prepublishSeconds` before it starts signing, and keeps
  * a retired key published until every token it signed has expired, so nobody is refused or logged
- * out by it. `rotateNow` (for a suspected leak) switches at once; a verifier that fetched the key
- * set in the last few seconds may then refuse new tokens until its refetch cooldown ends.
+ * out by it. `rotateNow` (for a suspected leak) switches at once; verifiers read the set again when
+ * a token names a key they lack, and the set they are given is at most a second old.
  * Private keys are stored encrypted with a key-encryption key that lives outside the database (an
  * environment secret), so a copy of the auth database alone cannot mint tokens.
  */
@@ -71,6 +73,7 @@ export class SigningKeys {
   private readonly keys: Collection<SigningKeyDoc>;
   private loaded: LoadedKey[] = [];
   private loadedAt = 0;
+  private reloading: Promise<void> | undefined;
 
   constructor(
     db: Db,
@@ -114,9 +117,13 @@ export class SigningKeys {
     return kid;
   }
 
-  /** The public keys verifiers may trust now, successors included. */
+  /**
+   * The public keys verifiers may trust now, successors included. Read from the database when the
+   * copy in memory is more than a second old: verifiers ask when a token names a key they lack,
+   * and another replica may have made it by an immediate rotation.
+   */
   async jwks(): Promise<{ keys: JWK[] }> {
-    if (Date.now() - this.loadedAt > RELOAD_MS) await this.reload();
+    await this.reloadIfOlder(ASKED_RELOAD_MS);
     const now = Date.now();
     return {
       keys: this.loaded.filter((k) => k.doc.publishedUntil.getTime() > now).map((k) => k.doc.publicJwk),
@@ -130,7 +137,8 @@ export class SigningKeys {
         this.loaded.find((k) => k.doc._id === header.kid && k.doc.publishedUntil.getTime() > Date.now());
       let key = find();
       if (!key) {
-        await this.reload();
+        // At most once a second, however many tokens with unknown keys arrive.
+        await this.reloadIfOlder(ASKED_RELOAD_MS);
         key = find();
       }
       if (!key) throw new errors.JWKSNoMatchingKey();
@@ -171,6 +179,14 @@ export class SigningKeys {
 
   private tokenLifetimeMs(): number {
     return this.options.accessTokenTtlSeconds * 1000 + PUBLISH_SLACK_MS;
+  }
+
+  private reloadIfOlder(ms: number): Promise<void> {
+    if (Date.now() - this.loadedAt <= ms) return Promise.resolve();
+    this.reloading ??= this.reload().finally(() => {
+      this.reloading = undefined;
+    });
+    return this.reloading;
   }
 
   private async reload(): Promise<void> {
