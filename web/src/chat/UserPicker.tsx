@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { api } from '../api/http';
 import type { PublicUser } from '../api/types';
 
-/** Finds people in the directory by username, name or email prefix. */
+/** Finds people in the directory by username or name prefix, or by their whole email address. */
 export function UserPicker(props: { label: string; exclude: string[]; onPick: (user: PublicUser) => void }) {
   const [q, setQ] = useState('');
   const [found, setFound] = useState<PublicUser[]>([]);

@@ -170,14 +170,14 @@ export class UserStore {
   }
 
   /**
-   * The directory: users whose username, display name or email starts with `prefix`. Matching
-   * uses a regular expression built from the escaped prefix only, anchored at the start.
+   * The directory: users whose username or display name starts with `query`, or whose email is
+   * `query` whole (in any case). An address is never matched by its start, so nobody can learn
+   * who has an account by guessing an address one letter at a time.
    */
-  async search(prefix: string, limit: number): Promise<UserDoc[]> {
-    const pattern = new RegExp(`^${escapeRegExp(prefix)}`, 'i');
-    const fields: Filter<UserDoc>[] = [{ username: pattern }, { displayName: pattern }];
-    // Addresses match only from the full local part on, so they cannot be guessed letter by letter.
-    if (prefix.includes('@')) fields.push({ email: pattern });
+  async search(query: string, limit: number): Promise<UserDoc[]> {
+    const prefix = new RegExp(`^${escapeRegExp(query)}`, 'i');
+    const fields: Filter<UserDoc>[] = [{ username: prefix }, { displayName: prefix }];
+    if (query.includes('@')) fields.push({ email: new RegExp(`^${escapeRegExp(query)}$`, 'i') });
     return this.users.find({ $or: fields }).sort({ username: 1 }).limit(limit).toArray();
   }
 }

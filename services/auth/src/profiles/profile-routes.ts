@@ -49,8 +49,8 @@ export function profileRoutes(
   });
 
   /**
-   * The directory: prefix search over usernames and display names, and over email addresses once
-   * the query holds an `@`, so that addresses cannot be guessed one letter at a time.
+   * The directory: prefix search over usernames and display names; an email address is found
+   * only when the query is the whole address, so addresses cannot be guessed one letter at a time.
    */
   router.get('/v1/users', auth, async (req, res) => {
     const { q, limit } = parse(directoryQuerySchema, req.query, 'query');

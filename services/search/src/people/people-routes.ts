@@ -6,8 +6,8 @@ import { peopleSearchQuery } from '../messages/search-schemas';
 /**
  * `GET /v1/search/people`: usernames and display names from the people index. Email addresses
  * are not in this service at all: a query holding an `@` is also put to the auth service's
- * directory (with the caller's own token), which matches addresses from the full local part on
- * and answers public fields only. No result here ever carries an email.
+ * directory (with the caller's own token), which matches a whole address only and answers
+ * public fields only. No result here ever carries an email.
  */
 export function peopleSearchRoutes(backend: SearchBackend, sidecar: Sidecar, guard: RequestHandler): Router {
   const router = Router();
