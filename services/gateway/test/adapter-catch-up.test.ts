@@ -72,7 +72,12 @@ async function replica(redisPort: number, chat: ChatHistory) {
   return { realtime, close, port: (server.address() as AddressInfo).port };
 }
 
+/** Conversations each connected user's client was told it was added to. */
+const addedTo = new Map<string, string[]>();
+
 async function connect(t: Test, port: number, userId: string) {
+  const added: string[] = [];
+  addedTo.set(userId, added);
   const socket: Socket = io(`http://127.0.0.1:${port}`, {
     transports: ['websocket'],
     auth: { token: tokenFor(userId) },
@@ -81,6 +86,7 @@ async function connect(t: Test, port: number, userId: string) {
   t.teardown(() => socket.disconnect());
   const received: number[] = [];
   socket.on('message', (m: ChatMessageView) => received.push(m.seq));
+  socket.on('member:added', (e: { conversationId: string }) => added.push(e.conversationId));
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
@@ -149,4 +155,21 @@ t.test('a removal lost while Redis was away still stops live delivery to the rem
   await new Promise((resolve) => setTimeout(resolve, 300));
   t.same(aliceOnB, [1], 'a member on the same replica still gets it');
   t.same(bobOnB, [], 'the removed user does not');
+});
+
+t.test('an addition lost while Redis was away joins the added user and tells the client', async (t) => {
+  const { redis, chat, a, b } = await twoReplicas(t);
+  chat.members.delete('u_bob');
+  const bobOnB = await connect(t, b.port, 'u_bob');
+  await redis.kill();
+  // Chat added Bob, and the addition's broadcast found no Redis.
+  chat.members.add('u_bob');
+  await redis.start();
+  await until(() => (addedTo.get('u_bob') ?? []).length > 0);
+  t.same(addedTo.get('u_bob'), [CONVERSATION], 'the client hears of the addition');
+
+  chat.stored.push(message(1));
+  a.realtime.messageCreated(message(1));
+  await until(() => bobOnB.length === 1);
+  t.same(bobOnB, [1], 'live messages of the conversation reach the added user');
 });

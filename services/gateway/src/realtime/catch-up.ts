@@ -18,9 +18,12 @@ export interface CatchUpOptions {
 }
 
 interface LocalSocket {
+  id: string;
   rooms: Set<string>;
   connected: boolean;
+  join(room: string): unknown;
   leave(room: string): unknown;
+  emit(event: 'member:added', data: { conversationId: string; userId: string }): unknown;
   data: { principal?: { userId: string }; delivery?: OrderedDelivery };
 }
 
@@ -34,6 +37,10 @@ interface LocalSocket {
  * A removal broadcast meanwhile was lost too: a socket leaves the room of a conversation that it
  * was in before the read and that the read no longer lists. A room joined after the read began is
  * kept, as the read may predate the membership.
+ *
+ * So was an addition: a socket joins the room of a listed conversation it was in neither before
+ * nor after the read, and its client is told (`member:added`, as the event would have), unless
+ * the socket left that room while the read was under way (a removal the read may predate).
  */
 export class AdapterCatchUp {
   private running = false;
@@ -82,6 +89,9 @@ export class AdapterCatchUp {
     const next = async (): Promise<void> => {
       for (let entry = users.shift(); entry; entry = users.shift()) {
         const [userId, sockets] = entry;
+        const left = new Set<string>();
+        const onLeave = (room: string, socketId: string) => left.add(`${socketId} ${room}`);
+        io.of('/').adapter.on('leave-room', onLeave);
         try {
           const before = new Map(sockets.map((socket) => [socket, new Set(socket.rooms)]));
           const conversations = await chat.conversations(userId);
@@ -89,7 +99,14 @@ export class AdapterCatchUp {
           for (const socket of sockets) {
             if (!socket.connected) continue;
             for (const { id, lastSeq } of conversations) {
-              if (socket.rooms.has(roomPrefix + id)) socket.data.delivery?.behind(id, lastSeq);
+              const room = roomPrefix + id;
+              if (socket.rooms.has(room)) {
+                socket.data.delivery?.behind(id, lastSeq);
+              } else if (!before.get(socket)?.has(room) && !left.has(`${socket.id} ${room}`)) {
+                void socket.join(room);
+                socket.data.delivery?.start(id, lastSeq);
+                socket.emit('member:added', { conversationId: id, userId });
+              }
             }
             for (const room of before.get(socket) ?? []) {
               if (!room.startsWith(roomPrefix) || listed.has(room) || !socket.rooms.has(room)) continue;
@@ -102,6 +119,8 @@ export class AdapterCatchUp {
           failed += 1;
           if (failed === 1)
             logger.warn({ err, userId }, 'catching up a user after the adapter came back failed');
+        } finally {
+          io.of('/').adapter.off('leave-room', onLeave);
         }
       }
     };
