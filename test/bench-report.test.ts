@@ -60,8 +60,20 @@ function results(): BenchResults {
   return {
     full: {
       search: [
-        { rate: 100, healthy: true, p99Ms: 40, lossRatio: 0 },
-        { rate: 150, healthy: false, p99Ms: 900, lossRatio: 0 },
+        {
+          rate: 100,
+          healthy: true,
+          p99Ms: 40,
+          lossRatio: 0,
+          cpuMsPerMessage: { gateway: 2, chat: 1.5, redis: 0.25 },
+        },
+        {
+          rate: 150,
+          healthy: false,
+          p99Ms: 900,
+          lossRatio: 0,
+          cpuMsPerMessage: { gateway: 2, chat: 1, redis: 0.5 },
+        },
       ],
       sustainableRate: 100,
       atSustainable: measured('full', 100, 9, 45, { gateway: 4, chat: 3, redis: 1 }),
@@ -151,6 +163,13 @@ t.test('the report is written as JSON, markdown and an SVG chart', async (t) => 
   t.match(markdown, /\*\*missed\*\*/);
   t.match(markdown, /## Notes\n\n- The machine was shared\./);
   t.match(markdown, /\| parley_chat\s+\| insert messages\s+\|\s+1\.00 \|\s+2\.5 \|/);
+  t.match(
+    markdown,
+    /\| process\s+\| 100 msg\/s \| 150 msg\/s \|/,
+    'CPU per message at each step of the search',
+  );
+  t.match(markdown, /\| chat\s+\|\s+1\.50 \|\s+1\.00 \|/);
+  t.match(markdown, /\| all\s+\|\s+3\.75 \|\s+3\.50 \|/);
   // Medians of the two runs' stages (p50 9 and 10 at the sustainable rate).
   t.match(markdown, /\|\s+100 msg\/s \|\s+3\.2 \(3\.0–3\.3\) \|\s+6\.3 \(6\.0–6\.7\) \|/);
   const svg = readFileSync(written.svg, 'utf8');

@@ -105,6 +105,18 @@ export interface SearchStep {
   lossRatio: number;
   /** A rate the search found, given up after its measured runs (their median p99 and loss). */
   measured?: boolean;
+  /** Server CPU milliseconds per message sent, by process (settling after the step included). */
+  cpuMsPerMessage?: Record<string, number>;
+}
+
+/** A run's server CPU per message sent, by process, in milliseconds. */
+export function cpuPerMessage(run: RunRecord): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(run.serverCpu).map(([name, seconds]) => [
+      name,
+      round((seconds * 1000) / Math.max(1, run.sent), 3),
+    ]),
+  );
 }
 
 /**
@@ -128,7 +140,13 @@ export async function searchRate(
   const tryRate = async (again: boolean) => {
     const run = await probe(rate);
     const ok = healthy(run, settings.p99LimitMs);
-    steps.push({ rate, healthy: ok, p99Ms: run.latencyMs.p99, lossRatio: lossRatio(run) });
+    steps.push({
+      rate,
+      healthy: ok,
+      p99Ms: run.latencyMs.p99,
+      lossRatio: lossRatio(run),
+      cpuMsPerMessage: cpuPerMessage(run),
+    });
     log(
       `  search ${target.config}${again ? ' (again)' : ''}: ${describe(run)} -> ${ok ? 'holds' : 'too much'}`,
     );

@@ -1,4 +1,4 @@
-import type { Measurement } from '../measure';
+import type { Measurement, SearchStep } from '../measure';
 import { total } from '../proc';
 import { type Spread, spread } from '../stats';
 import type { GoalResult } from './goals';
@@ -183,6 +183,12 @@ export function renderMarkdown(meta: ReportMeta, r: BenchResults, goals: GoalRes
       ...cpu.slice(0, 12).map(([name, s]) => `| ${name} | ${fixed(s, 2)} | ${fixed((s / sum) * 100, 1)}% |`),
       '',
     );
+    out.push(
+      ...cpuAcrossRates(
+        r.full.search,
+        cpu.map(([name]) => name),
+      ),
+    );
     const stages = [r.full.atSustainable, r.full.oneGateway].filter(
       (m) => m.runs.length && m.runs.every((run) => run.stagesMs),
     );
@@ -265,4 +271,39 @@ export function renderMarkdown(meta: ReportMeta, r: BenchResults, goals: GoalRes
 function tailOf(full: NonNullable<BenchResults['full']>): string {
   const tails = full.atSustainable.runs.map((run) => run.tailSeconds).sort((a, b) => a - b);
   return (tails[Math.floor(tails.length / 2)] ?? 0).toFixed(1);
+}
+
+/**
+ * CPU per message of each process at each step of the rate search: a process whose figure falls as
+ * the rate rises does work per request (its requests carry more messages each), one whose figure
+ * stays does work per message, and sets the ceiling.
+ */
+function cpuAcrossRates(steps: SearchStep[], busiestFirst: string[]): string[] {
+  const measured = steps.filter((s) => s.cpuMsPerMessage && !s.measured);
+  if (measured.length < 2) return [];
+  const shown = busiestFirst.slice(0, 8);
+  const cell = (step: SearchStep, names: string[]) =>
+    fixed(
+      names.reduce((sum, name) => sum + (step.cpuMsPerMessage?.[name] ?? 0), 0),
+      2,
+    );
+  const others = (step: SearchStep) =>
+    Object.keys(step.cpuMsPerMessage ?? {}).filter((name) => !shown.includes(name));
+  const seen = new Set<number>();
+  const heads = measured.map((s) => {
+    const again = seen.has(s.rate);
+    seen.add(s.rate);
+    return `${s.rate} msg/s${again ? ' (again)' : ''}`;
+  });
+  return [
+    'Server CPU milliseconds per message sent, by process, at each step of the rate search (each ' +
+      'step counted until the stack is at rest again):',
+    '',
+    `| process | ${heads.join(' | ')} |`,
+    `| --- | ${measured.map(() => '--:').join(' | ')} |`,
+    ...shown.map((name) => `| ${name} | ${measured.map((s) => cell(s, [name])).join(' | ')} |`),
+    `| the others | ${measured.map((s) => cell(s, others(s))).join(' | ')} |`,
+    `| all | ${measured.map((s) => cell(s, Object.keys(s.cpuMsPerMessage ?? {}))).join(' | ')} |`,
+    '',
+  ];
 }
