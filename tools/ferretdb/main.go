@@ -1,7 +1,8 @@
 // Command ferretdb serves the MongoDB wire protocol on an embedded SQLite store, for running the
 // platform on one machine. It wraps FerretDB's embeddable package with the few flags the launcher
 // needs, makes each document update atomic as on MongoDB (serial_updates.go), keeps `_id` lookups
-// indexed (id_index.go) and stops cleanly on SIGINT or SIGTERM.
+// indexed (id_index.go), formats log attributes only for records it writes (lazy_log.go) and stops
+// cleanly on SIGINT or SIGTERM.
 package main
 
 import (
@@ -29,8 +30,13 @@ func main() {
 		slog.Error("invalid -log-level", "value", *level)
 		os.Exit(2)
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel}))
-	os.Exit(run(*listen, *sqliteURL, logger))
+	logger := slog.New(newLazyHandler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel})))
+	url, err := withStorePragmas(*sqliteURL)
+	if err != nil {
+		logger.Error("invalid -sqlite-url", "value", *sqliteURL, "err", err)
+		os.Exit(2)
+	}
+	os.Exit(run(*listen, url, logger))
 }
 
 func run(listen, sqliteURL string, logger *slog.Logger) int {
