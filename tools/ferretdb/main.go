@@ -1,8 +1,8 @@
 // Command ferretdb serves the MongoDB wire protocol on an embedded SQLite store, for running the
 // platform on one machine. It wraps FerretDB's embeddable package with the few flags the launcher
 // needs, makes each document update atomic as on MongoDB (serial_updates.go), keeps `_id` lookups
-// indexed (id_index.go), formats log attributes only for records it writes (lazy_log.go) and stops
-// cleanly on SIGINT or SIGTERM.
+// indexed (id_index.go), formats log attributes only for records it writes (lazy_log.go), collects
+// garbage less often (gc.go) and stops cleanly on SIGINT or SIGTERM.
 package main
 
 import (
@@ -31,6 +31,7 @@ func main() {
 		os.Exit(2)
 	}
 	logger := slog.New(newLazyHandler(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel})))
+	tuneGarbageCollector()
 	url, err := withStorePragmas(*sqliteURL)
 	if err != nil {
 		logger.Error("invalid -sqlite-url", "value", *sqliteURL, "err", err)
