@@ -173,3 +173,24 @@ t.test('an addition lost while Redis was away joins the added user and tells the
   await until(() => bobOnB.length === 1);
   t.same(bobOnB, [1], 'live messages of the conversation reach the added user');
 });
+
+t.test('a replica closes without an unhandled rejection while Redis is away', async (t) => {
+  const redis = await redisServer(t);
+  const replicaA = await replica(redis.port, new ChatHistory());
+  await connect(t, replicaA.port, 'u_bob');
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  t.teardown(() => {
+    process.off('unhandledRejection', onUnhandled);
+  });
+
+  await redis.kill();
+  await replicaA.close();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  t.same(
+    unhandled.map(String),
+    [],
+    'the adapter’s failed broadcasts and unsubscribes are not left unhandled',
+  );
+});

@@ -86,6 +86,8 @@ export class Realtime {
     const { redis, logger } = options;
     this.publisher = redis.duplicate();
     this.subscriber = redis.duplicate();
+    markFailuresHandled(this.publisher, ['publish', 'spublish']);
+    markFailuresHandled(this.subscriber, ['unsubscribe', 'punsubscribe', 'sunsubscribe']);
     this.presence = new PresenceStore(redis, randomUUID());
     void this.beat();
     this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS).unref();
@@ -478,3 +480,23 @@ const QUIT_WAIT_MS = 1_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const KNOWN_EVENTS = new Set(['message:send', 'sync', 'typing', 'receipt', 'presence:set', 'presence:query']);
+
+/**
+ * The adapter publishes broadcasts, and unsubscribes when it closes, without waiting for Redis to
+ * answer. With Redis away those commands fail and their rejections went unhandled: a crash on
+ * Node's defaults, seen when a replica shut down during an outage. A broadcast lost that way is
+ * made good by the catch-up once the adapter is back, and an unsubscribe is followed by closing
+ * the connection, so the failures are marked handled; a caller that waits still sees them.
+ */
+function markFailuresHandled(connection: Redis, names: readonly string[]): void {
+  const commands = connection as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const name of names) {
+    const original = commands[name];
+    if (typeof original !== 'function') continue;
+    commands[name] = (...args: unknown[]) => {
+      const answer = original.apply(connection, args);
+      answer.catch(() => undefined);
+      return answer;
+    };
+  }
+}
