@@ -29,7 +29,7 @@ export interface RemoteKeySetOptions {
  * Two answers must not be confused. A token whose key auth does not publish is invalid (401). A
  * token that cannot be checked because the key set cannot be read is not invalid: the caller is
  * told the keys are unavailable (503), so clients retry instead of dropping the session. For the
- * same reason an expired set still serves while a new one cannot be read.
+ * same reason an expired set still serves while a new one is read, or cannot be.
  */
 export class RemoteKeySet {
   private readonly maxAgeMs: number;
@@ -56,11 +56,13 @@ export class RemoteKeySet {
   }
 
   private async keyFor(header: JWTHeaderParameters, token: FlattenedJWSInput) {
-    if (!this.keys || Date.now() - this.readAt > this.maxAgeMs) {
-      await this.read().catch((err: unknown) => {
-        // An expired set still answers for the keys it holds while auth cannot be reached.
-        if (!this.keys) throw unavailable(err);
-      });
+    if (!this.keys) {
+      await this.read().catch((err: unknown) => Promise.reject(unavailable(err)));
+    } else if (this.expired() && !this.reading) {
+      // Read again in the background: the expired set answers meanwhile, and goes on answering for
+      // the keys it holds while auth cannot be reached (a retired key stays published until its
+      // last token expires, so the set only grows stale by keys it lacks, handled below).
+      void this.read().catch(() => undefined);
     }
     if (!this.kids.has(header.kid)) {
       // The key may be newer than the set (an immediate rotation), or the token forged: the set
@@ -76,6 +78,12 @@ export class RemoteKeySet {
       if (this.failure && !this.kids.has(header.kid)) throw unavailable(this.failure);
     }
     return (this.keys as ReturnType<typeof createLocalJWKSet>)(header, token);
+  }
+
+  /** Past its age, and not tried within the last interval (a failing read is not hammered). */
+  private expired(): boolean {
+    const now = Date.now();
+    return now - this.readAt > this.maxAgeMs && now - this.triedAt >= this.unknownKeyIntervalMs;
   }
 
   /** One read at a time; callers during a read share it. */

@@ -138,3 +138,20 @@ t.test('a read failure is forgotten once a read succeeds', async (t) => {
   const foreign = await signingKey();
   await t.rejects(verifier.verify(await foreign.sign()), { code: 'AUTH_TOKEN_INVALID' });
 });
+
+t.test('an expired set answers at once while it is read again, even from a hung auth', async (t) => {
+  const { state, url } = await keyServer(t);
+  const key = await signingKey();
+  state.published = [key.jwk];
+  const verifier = createVerifierWithKeys(
+    new RemoteKeySet({ url, maxAgeMs: 50, unknownKeyIntervalMs: 50, timeoutMs: 2_000 }).resolver(),
+  );
+  await verifier.verify(await key.sign());
+  state.answer = 'hang';
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const token = await key.sign();
+  const started = Date.now();
+  t.ok(await verifier.verify(token), 'verified against the expired set');
+  t.ok(Date.now() - started < 500, 'without waiting for the read');
+  t.equal(state.reads, 2, 'the set is being read again');
+});
