@@ -579,12 +579,14 @@ t.test('chat through two gateway replicas', async (t) => {
       });
       t.equal(ack.ok, true, 'stored, and its event kept to be published: the send is acknowledged');
       await env.stack.restart('redis');
+      const back = Date.now();
       const [received] = await bobSocket.waitFor<MessageBody>(
         'message',
         (m) => m.clientMessageId === clientMessageId,
         1,
         120_000,
       );
+      t.comment(`delivered ${Date.now() - back} ms after Redis was back`);
       t.equal(received?.text, 'sent while the broker was away', 'delivered live once Redis was back');
       const stored = (await allMessages(gatewayB, bob.accessToken, directId)).filter(
         (m) => m.clientMessageId === clientMessageId,
