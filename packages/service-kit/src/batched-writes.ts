@@ -29,6 +29,16 @@ interface Waiting {
   reject: (err: unknown) => void;
 }
 
+/**
+ * Whether the writes the store reports applied, with those it refused, make up the batch: then
+ * each write's outcome is known. Inserts are counted as inserted; an update as matched or upserted
+ * (one that matched nothing counts as unknown, and fails the batch's writes: they are retried).
+ */
+function countsAddUp(err: MongoBulkWriteError, batch: Waiting[], refused: number): boolean {
+  const { insertedCount = 0, matchedCount = 0, upsertedCount = 0 } = err.result ?? {};
+  return insertedCount + matchedCount + upsertedCount + refused === batch.length;
+}
+
 /** Writes one batch of one kind in one unordered command, and settles each write on its own. */
 async function writeBatch(collection: Collection<Document>, batch: Waiting[]): Promise<void> {
   try {
@@ -38,13 +48,19 @@ async function writeBatch(collection: Collection<Document>, batch: Waiting[]): P
     );
     for (const w of batch) w.resolve();
   } catch (err) {
-    if (!(err instanceof MongoBulkWriteError) || err.writeConcernError) {
-      // Nothing tells which writes were applied: each caller sees the failure, as a lone write would.
+    const writeErrors =
+      err instanceof MongoBulkWriteError && !err.writeConcernError
+        ? (Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors]).filter(Boolean)
+        : [];
+    // The driver also reports a command that failed as a whole (the connection reset, the store
+    // gone) as a bulk write error, with no write errors in it: then nothing tells which writes
+    // were applied, and each caller sees the failure, as a lone write would. Taking the others as
+    // written acknowledged messages the store never received.
+    if (writeErrors.length === 0 || !countsAddUp(err as MongoBulkWriteError, batch, writeErrors.length)) {
       for (const w of batch) w.reject(err);
       return;
     }
     const failed = new Map<number, MongoServerError>();
-    const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
     for (const writeError of writeErrors) {
       failed.set(
         writeError.index,

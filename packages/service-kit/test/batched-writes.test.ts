@@ -1,3 +1,4 @@
+import { type AddressInfo, type Socket, connect, createServer as createNetServer } from 'node:net';
 import { startPrivateFerretDb } from '@parley/devstack';
 import { type Collection, type CommandStartedEvent, MongoClient, MongoServerError } from 'mongodb';
 import t, { type Test } from 'tap';
@@ -143,4 +144,63 @@ t.test('many updates at once go out in commands of 25, which the dev store serve
     'no command over 25 statements',
   );
   t.equal(await collection.countDocuments({}), 300);
+});
+
+/**
+ * A TCP relay to the store that the test can cut: once `hold` is called, what clients send is no
+ * longer passed on, and `cut` then closes every connection, as a store that dies mid-command does.
+ */
+async function cuttableRelay(t: Test, target: URL) {
+  let holding = false;
+  const sockets = new Set<Socket>();
+  const relay = createNetServer((client) => {
+    const server = connect(Number(target.port), target.hostname);
+    for (const s of [client, server]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => sockets.delete(s));
+    }
+    client.on('data', (chunk) => {
+      if (!holding) server.write(chunk);
+    });
+    server.pipe(client);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    relay.close();
+  });
+  return {
+    url: `mongodb://127.0.0.1:${(relay.address() as AddressInfo).port}/?directConnection=true`,
+    hold: () => {
+      holding = true;
+    },
+    cut: () => {
+      for (const s of sockets) s.destroy();
+    },
+  };
+}
+
+t.test('writes whose command the store never answered fail, and are not taken as written', async (t) => {
+  const relay = await cuttableRelay(t, new URL(url));
+  const client = new MongoClient(relay.url, { retryWrites: false, serverSelectionTimeoutMS: 2_000 });
+  await client.connect();
+  t.teardown(() => client.close());
+  const collection = client.db('parley_batched_test').collection<CounterDoc>('cut');
+  await collection.deleteMany({});
+  const writes = new BatchedWrites(collection);
+
+  relay.hold();
+  const outcomes = Promise.allSettled([
+    ...Array.from({ length: 5 }, (_, i) => writes.insertOne({ _id: `lost${i}`, n: i })),
+    writes.updateOne({ _id: 'counter' }, { $inc: { n: 1 } }, { upsert: true }),
+  ]);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  relay.cut();
+  const settled = await outcomes;
+  t.same(
+    settled.map((o) => o.status),
+    Array.from({ length: 6 }, () => 'rejected'),
+    'each write sees the failure, as a lone write would',
+  );
 });
