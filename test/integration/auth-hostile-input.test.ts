@@ -288,6 +288,20 @@ t.test('malformed and hostile input is refused without changing stored data', as
     t.equal((JSON.parse(res.body) as { code?: string }).code, 'METHOD_NOT_ALLOWED', `${method}: its code`);
   }
 
+  // Bytes beyond ASCII in a passed-on header: the sidecars cannot carry them, so the gateway says
+  // what is wrong instead of a 503 that blames the service.
+  for (const [name, value, status, code] of [
+    ['authorization', `Bearer ${attacker.accessToken}\u00e9`, 401, 'AUTH_TOKEN_INVALID'],
+    ['authorization', 'Bearer abc\u00ff', 401, 'AUTH_TOKEN_INVALID'],
+    ['accept', 'application/json\u00e9', 400, 'HEADER_INVALID'],
+  ] as const) {
+    const res = await rawRequest(env.stack.ports.apps.gateway.app, 'GET', '/api/v1/conversations', {
+      headers: { [name]: value },
+    });
+    t.equal(res.status, status, `a Latin-1 byte in ${name}: ${status}`, { body: res.body.slice(0, 300) });
+    t.equal((JSON.parse(res.body) as { code?: string }).code, code);
+  }
+
   // The gateway's event routes are its sidecar's alone, however the path is spelled.
   for (const path of [
     '/Dapr/events/chat-message-created',
@@ -332,10 +346,10 @@ function rawRequest(
   port: number,
   method: string,
   path: string,
-  options: { body?: string; token?: string },
+  options: { body?: string; token?: string; headers?: Record<string, string> },
 ): Promise<{ status: number; contentType: string; body: string }> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...options.headers };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {

@@ -6,6 +6,7 @@ import {
   DependencyError,
   PROBLEM_CONTENT_TYPE,
   type Sidecar,
+  UnauthorizedError,
   isSidecarError,
 } from '@parley/service-kit';
 import { type Request, Router } from 'express';
@@ -133,11 +134,30 @@ export function proxyRoutes(sidecar: Sidecar): Router {
   return router;
 }
 
+/** Printable ASCII and tabs: what a header may carry between sidecars (gRPC metadata). */
+const PLAIN_HEADER_VALUE = /^[\t\x20-\x7e]*$/;
+
+/**
+ * The headers passed on. A value with other bytes (HTTP allows Latin-1) is refused here: the
+ * sidecars carry headers as gRPC metadata, which refuses it, and the sidecar's retries then end in
+ * a 503 that blames the service. A token with such bytes is no token.
+ */
 function forwardedHeaders(req: Request): Record<string, string> {
   const headers: Record<string, string> = { 'x-request-id': String(req.id) };
   for (const name of FORWARDED_REQUEST_HEADERS) {
     const value = req.headers[name];
-    if (typeof value === 'string') headers[name] = value;
+    if (typeof value !== 'string') continue;
+    if (!PLAIN_HEADER_VALUE.test(value)) {
+      if (name === 'authorization') {
+        throw new UnauthorizedError('AUTH_TOKEN_INVALID', 'The access token is not valid.');
+      }
+      throw new AppError(
+        'HEADER_INVALID',
+        400,
+        `The ${name} header holds characters other than printable ASCII.`,
+      );
+    }
+    headers[name] = value;
   }
   if (isOidcLogin(req)) {
     const cookie = oidcCookie(req.headers.cookie);
