@@ -79,4 +79,6 @@ t.test('directory queries are single strings of at least two characters', async 
   t.same(parse(directoryQuerySchema, { q: ' ad ' }), { q: 'ad', limit: 20 });
   t.notOk(directoryQuerySchema.safeParse({ q: ['ab', 'cd'] }).success);
   t.notOk(directoryQuerySchema.safeParse({ q: 'ab', limit: '500' }).success);
+  t.notOk(directoryQuerySchema.safeParse({ q: 'ab\u0000' }).success, 'a NUL (the store refuses it)');
+  t.notOk(directoryQuerySchema.safeParse({ q: 'a\u001bb' }).success, 'another control character');
 });

@@ -58,7 +58,13 @@ export const profileChangeSchema = z
 
 export const directoryQuerySchema = z
   .object({
-    q: z.string().trim().min(2, 'must be at least 2 characters').max(254),
+    q: z
+      .string()
+      .trim()
+      .min(2, 'must be at least 2 characters')
+      .max(254)
+      // eslint-disable-next-line no-control-regex -- control characters are what it refuses
+      .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not hold control characters'),
     limit: z.coerce.number().int().min(1).max(50).default(20),
   })
   .strict();

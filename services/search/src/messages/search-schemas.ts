@@ -27,7 +27,13 @@ export const messageSearchQuery = z
 
 export const peopleSearchQuery = z
   .object({
-    q: z.string().trim().min(1).max(254),
+    q: z
+      .string()
+      .trim()
+      .min(1)
+      .max(254)
+      // eslint-disable-next-line no-control-regex -- control characters are what it refuses
+      .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not hold control characters'),
     limit: z.coerce.number().int().min(1).max(50).default(20),
   })
   .strict();
