@@ -21,6 +21,12 @@ export interface BatchedWritesOptions {
    * @default 25
    */
   maxUpdates?: number;
+  /**
+   * How long a command may go unanswered before its writes fail (their outcome unknown, so their
+   * callers retry them). One command of each kind is on its way at a time, so a command that never
+   * settles would hold up every later write to the collection. @default 15_000
+   */
+  commandTimeoutMs?: number;
 }
 
 interface Waiting {
@@ -39,13 +45,33 @@ function countsAddUp(err: MongoBulkWriteError, batch: Waiting[], refused: number
   return insertedCount + matchedCount + upsertedCount + refused === batch.length;
 }
 
+/** The command of a batch went unanswered too long; whether its writes were applied is unknown. */
+export class WriteTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`a batch of writes was not answered within ${ms} ms`);
+    this.name = 'WriteTimeoutError';
+  }
+}
+
 /** Writes one batch of one kind in one unordered command, and settles each write on its own. */
-async function writeBatch(collection: Collection<Document>, batch: Waiting[]): Promise<void> {
+async function writeBatch(
+  collection: Collection<Document>,
+  batch: Waiting[],
+  timeoutMs: number,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await collection.bulkWrite(
+    const written = collection.bulkWrite(
       batch.map((w) => w.op),
       { ordered: false },
     );
+    // Seen after the store was killed twice under load: a command the driver never settled, and
+    // with it every later write to the collection waiting behind it until the service restarted.
+    const unanswered = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new WriteTimeoutError(timeoutMs)), timeoutMs);
+    });
+    written.catch(() => undefined);
+    await Promise.race([written, unanswered]);
     for (const w of batch) w.resolve();
   } catch (err) {
     const writeErrors =
@@ -76,6 +102,8 @@ async function writeBatch(collection: Collection<Document>, batch: Waiting[]): P
       if (error) w.reject(error);
       else w.resolve();
     });
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -99,7 +127,8 @@ export class BatchedWrites<T extends Document> {
     const plain = collection as unknown as Collection<Document>;
     // One command of each kind at a time: the database takes a collection's writes one by one
     // anyway, and the writes waiting meanwhile make the next command.
-    const send = (batch: Waiting[]) => writeBatch(plain, batch);
+    const timeoutMs = options.commandTimeoutMs ?? 15_000;
+    const send = (batch: Waiting[]) => writeBatch(plain, batch, timeoutMs);
     this.inserts = new Batcher({ concurrency: 1, maxItems: options.maxInserts ?? 500, send });
     this.updates = new Batcher({ concurrency: 1, maxItems: options.maxUpdates ?? 25, send });
   }

@@ -175,6 +175,9 @@ async function cuttableRelay(t: Test, target: URL) {
     hold: () => {
       holding = true;
     },
+    release: () => {
+      holding = false;
+    },
     cut: () => {
       for (const s of sockets) s.destroy();
     },
@@ -203,4 +206,27 @@ t.test('writes whose command the store never answered fail, and are not taken as
     Array.from({ length: 6 }, () => 'rejected'),
     'each write sees the failure, as a lone write would',
   );
+});
+
+t.test('a command left unanswered fails its writes in time, and later writes go through', async (t) => {
+  const relay = await cuttableRelay(t, new URL(url));
+  const client = new MongoClient(relay.url, { retryWrites: false, serverSelectionTimeoutMS: 2_000 });
+  await client.connect();
+  t.teardown(() => client.close());
+  const collection = client.db('parley_batched_test').collection<CounterDoc>('unanswered');
+  await collection.deleteMany({});
+  const writes = new BatchedWrites(collection, { commandTimeoutMs: 300 });
+
+  relay.hold();
+  const held = await Promise.allSettled([writes.insertOne({ _id: 'held', n: 0 })]);
+  t.match(
+    held,
+    [{ status: 'rejected', reason: { name: 'WriteTimeoutError' } }],
+    'the write fails, not waits',
+  );
+
+  relay.release();
+  // The connection that carried the held command is still busy with it; a new one is made.
+  await writes.insertOne({ _id: 'after', n: 1 });
+  t.ok(await collection.findOne({ _id: 'after' }), 'the next write is not held up behind it');
 });
