@@ -1,4 +1,5 @@
-import { type Db, MongoClient, MongoServerError } from 'mongodb';
+import { type Db, MongoClient, MongoServerError, type ServerDescriptionChangedEvent } from 'mongodb';
+import type { Logger } from 'pino';
 import { DependencyError } from './errors';
 import type { ReadinessCheck } from './health';
 import { recordCommandStats } from './mongo-stats';
@@ -17,7 +18,7 @@ export interface MongoHandle {
 export async function connectMongo(
   url: string,
   database: string,
-  options: { commandStatsDir?: string } = {},
+  options: { commandStatsDir?: string; logger?: Logger } = {},
 ): Promise<MongoHandle> {
   const statsDir = options.commandStatsDir;
   const client = new MongoClient(url, {
@@ -34,6 +35,7 @@ export async function connectMongo(
     throw new DependencyError('mongodb', `cannot reach MongoDB for database ${database}`, { cause: err });
   }
   const db = client.db(database);
+  const stopWatch = options.logger ? watchForStuckClient(client, url, options.logger) : () => undefined;
   return {
     client,
     db,
@@ -44,6 +46,7 @@ export async function connectMongo(
       },
     },
     close: async () => {
+      stopWatch();
       stopStats();
       await client.close();
     },
@@ -61,4 +64,62 @@ export async function upsertRetried<T>(write: () => Promise<T>): Promise<T> {
     if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
     return write();
   }
+}
+
+/** How long the client may see no usable server while a new client reaches one, before it is reopened. */
+const STUCK_MS = 30_000;
+const WATCH_MS = 5_000;
+
+/**
+ * Reopens the client when its view of the database is stuck. After the store was killed twice
+ * under load, a service's client kept the server marked unreachable and made no new connection
+ * for as long as anyone watched, while a new client reached the store at once; every request
+ * failed until the service restarted. The watch asks a new client only after the old one has seen
+ * no usable server for a while, and reopens the old one (the same object every store holds) only
+ * when the new one got through: with the store itself away there is nothing to mend.
+ */
+function watchForStuckClient(client: MongoClient, url: string, logger: Logger): () => void {
+  const unusable = new Map<string, boolean>();
+  let unusableSince: number | undefined;
+  let reopening = false;
+  const onChange = (event: ServerDescriptionChangedEvent) => {
+    unusable.set(event.address, event.newDescription.type === 'Unknown');
+  };
+  client.on('serverDescriptionChanged', onChange);
+  const check = async () => {
+    const stuck = unusable.size > 0 && [...unusable.values()].every(Boolean);
+    if (!stuck) {
+      unusableSince = undefined;
+      return;
+    }
+    unusableSince ??= Date.now();
+    if (reopening || Date.now() - unusableSince < STUCK_MS) return;
+    reopening = true;
+    const probe = new MongoClient(url, { serverSelectionTimeoutMS: 2_000 });
+    try {
+      await probe.db('admin').command({ ping: 1 });
+    } catch {
+      reopening = false;
+      return;
+    } finally {
+      await probe.close().catch(() => undefined);
+    }
+    logger.error('the database answers a new client but not this one; reopening the client');
+    try {
+      await client.close();
+      unusable.clear();
+      // Its listeners stay: they are the client's own, not the closed topology's.
+      await client.connect();
+    } catch (err) {
+      logger.error({ err }, 'reopening the database client failed; trying again');
+    } finally {
+      unusableSince = undefined;
+      reopening = false;
+    }
+  };
+  const timer = setInterval(() => void check(), WATCH_MS).unref();
+  return () => {
+    clearInterval(timer);
+    client.off('serverDescriptionChanged', onChange);
+  };
 }

@@ -18,9 +18,10 @@ void runService({
   name: 'analytics',
   configSchema,
   topics: [Topics.platformProbe, Topics.deadLetter, ...ANALYTICS_TOPICS],
-  async build({ config, app, sidecar }) {
+  async build({ config, app, sidecar, logger }) {
     const mongo = await connectMongo(config.MONGODB_URL, 'parley_analytics', {
       commandStatsDir: config.MONGO_COMMAND_STATS_DIR,
+      logger: logger.child({ component: 'mongodb' }),
     });
     const deadLetters = new DeadLetterStore(mongo.db);
     await deadLetters.init();

@@ -38,6 +38,7 @@ void runService({
   async build({ config, app, sidecar, logger }) {
     const mongo = await connectMongo(config.MONGODB_URL, 'parley_auth', {
       commandStatsDir: config.MONGO_COMMAND_STATS_DIR,
+      logger: logger.child({ component: 'mongodb' }),
     });
     const db = mongo.db;
     const users = new UserStore(db);

@@ -51,6 +51,7 @@ void runService({
   async build({ config, app, sidecar, logger }) {
     const mongo = await connectMongo(config.MONGODB_URL, 'parley_chat', {
       commandStatsDir: config.MONGO_COMMAND_STATS_DIR,
+      logger: logger.child({ component: 'mongodb' }),
     });
     const store = await openStore(mongo.db);
     const directory = authDirectory(sidecar);

@@ -28,6 +28,7 @@ void runService({
   async build({ config, app, sidecar, logger }) {
     const mongo = await connectMongo(config.MONGODB_URL, 'parley_media', {
       commandStatsDir: config.MONGO_COMMAND_STATS_DIR,
+      logger: logger.child({ component: 'mongodb' }),
     });
     const opened: (() => Promise<void>)[] = [mongo.close];
     const closeAll = async () => {

@@ -31,6 +31,7 @@ void runService({
   async build({ config, app, sidecar, logger }) {
     const mongo = await connectMongo(config.MONGODB_URL, 'parley_notification', {
       commandStatsDir: config.MONGO_COMMAND_STATS_DIR,
+      logger: logger.child({ component: 'mongodb' }),
     });
     const temporal = await connectTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
     const mailer = createTransport(config.SMTP_URL);

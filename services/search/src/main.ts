@@ -24,6 +24,7 @@ void runService({
   async build({ config, app, sidecar, logger, stillStarting }) {
     const mongo = await connectMongo(config.MONGODB_URL, 'parley_search', {
       commandStatsDir: config.MONGO_COMMAND_STATS_DIR,
+      logger: logger.child({ component: 'mongodb' }),
     });
     const messageStore = new MessageStore(mongo.db);
     const peopleStore = new PeopleStore(mongo.db);
