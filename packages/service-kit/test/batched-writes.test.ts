@@ -184,13 +184,19 @@ async function cuttableRelay(t: Test, target: URL) {
   };
 }
 
-t.test('writes whose command the store never answered fail, and are not taken as written', async (t) => {
+/** A fresh collection reached through a relay the test can hold and cut. */
+async function collectionBehindRelay(t: Test, name: string) {
   const relay = await cuttableRelay(t, new URL(url));
   const client = new MongoClient(relay.url, { retryWrites: false, serverSelectionTimeoutMS: 2_000 });
   await client.connect();
   t.teardown(() => client.close());
-  const collection = client.db('parley_batched_test').collection<CounterDoc>('cut');
+  const collection = client.db('parley_batched_test').collection<CounterDoc>(name);
   await collection.deleteMany({});
+  return { relay, collection };
+}
+
+t.test('writes whose command the store never answered fail, and are not taken as written', async (t) => {
+  const { relay, collection } = await collectionBehindRelay(t, 'cut');
   const writes = new BatchedWrites(collection);
 
   relay.hold();
@@ -209,12 +215,7 @@ t.test('writes whose command the store never answered fail, and are not taken as
 });
 
 t.test('a command left unanswered fails its writes in time, and later writes go through', async (t) => {
-  const relay = await cuttableRelay(t, new URL(url));
-  const client = new MongoClient(relay.url, { retryWrites: false, serverSelectionTimeoutMS: 2_000 });
-  await client.connect();
-  t.teardown(() => client.close());
-  const collection = client.db('parley_batched_test').collection<CounterDoc>('unanswered');
-  await collection.deleteMany({});
+  const { relay, collection } = await collectionBehindRelay(t, 'unanswered');
   const writes = new BatchedWrites(collection, { commandTimeoutMs: 300 });
 
   relay.hold();
