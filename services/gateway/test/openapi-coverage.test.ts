@@ -5,8 +5,6 @@ import t from 'tap';
 import { parse as parseYaml } from 'yaml';
 import { opsRoutes } from '../src/ops/routes';
 import { RESOURCE_OWNERS } from '../src/proxy/routes';
-// proxy/routes.ts reads `req.bufferedBody`, which is declared beside the rate limits.
-import type {} from '../src/rate-limits/buffered-body';
 
 // The document must list every public route the services register, and nothing else under
 // /api/v1. The routes are read from the services' own routers, built with stand-in dependencies

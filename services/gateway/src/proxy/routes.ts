@@ -10,6 +10,8 @@ import {
   isSidecarError,
 } from '@parley/service-kit';
 import { type Request, Router } from 'express';
+// Declares the body the rate limits read ahead (`req.bufferedBody`), forwarded as read.
+import type {} from '../rate-limits/buffered-body';
 import { closeAfterEarlyAnswer } from './early-answer';
 
 declare module 'express-serve-static-core' {
@@ -109,9 +111,11 @@ export function proxyRoutes(sidecar: Sidecar): Router {
     // Every service answers its errors as problem+json; any other error body is the sidecar's own
     // (the service is down or unreachable), which is ours to explain, not to pass on.
     let errorText: string | undefined;
-    if (upstream.status >= 400 && !upstream.headers.get('content-type')?.startsWith(PROBLEM_CONTENT_TYPE)) {
+    if (upstream.status >= 400) {
       errorText = await upstream.text();
-      if (isSidecarError(parseJson(errorText))) {
+      if (upstream.headers.get('content-type')?.startsWith(PROBLEM_CONTENT_TYPE)) {
+        errorText = withInstance(errorText, req.originalUrl);
+      } else if (isSidecarError(parseJson(errorText))) {
         throw new DependencyError(owner, `The ${owner} service cannot be reached right now; try again.`);
       }
     }
@@ -119,7 +123,9 @@ export function proxyRoutes(sidecar: Sidecar): Router {
     await req.beforeRespond?.(upstream.status);
     for (const name of FORWARDED_RESPONSE_HEADERS) {
       const value = upstream.headers.get(name);
-      if (value !== null) res.setHeader(name, value);
+      // An error body may be rewritten here, so its length is counted again when it is sent.
+      if (value !== null && !(errorText !== undefined && name === 'content-length'))
+        res.setHeader(name, value);
     }
     if (isOidcLogin(req)) {
       const cookies = upstream.headers.getSetCookie().filter((c) => c.startsWith(`${OIDC_BROWSER_COOKIE}=`));
@@ -203,6 +209,16 @@ function hasBody(req: Request): boolean {
     req.method !== 'HEAD' &&
     (req.headers['content-length'] !== '0' || 'transfer-encoding' in req.headers)
   );
+}
+
+/**
+ * A service's problem names the request as the service saw it (`/v1/...`); the client asked for
+ * `/api/v1/...`, and a problem's `instance` is the client's to look up, so it names that instead.
+ */
+function withInstance(text: string, instance: string): string {
+  const problem = parseJson(text);
+  if (typeof problem !== 'object' || problem === null || Array.isArray(problem)) return text;
+  return JSON.stringify({ ...problem, instance });
 }
 
 function parseJson(text: string): unknown {
