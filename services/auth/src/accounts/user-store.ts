@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PublicUserFields } from '@parley/contracts';
-import { type Collection, type Db, type Filter, MongoServerError } from 'mongodb';
+import { type Collection, type Db, type Filter, MongoBulkWriteError, MongoServerError } from 'mongodb';
 import { EmailTakenError, UsernameTakenError } from '../errors';
 
 export interface UserDoc {
@@ -61,26 +61,146 @@ export function ownAccount(user: UserDoc) {
 
 const DUPLICATE_KEY = 11000;
 
+/**
+ * A username or email address, pointing to the account that holds it: `_id` is `username:<name>`
+ * or `email:<address>`. Signing in and registering find an account by these, and a lookup by
+ * `_id` is the one the development store (FerretDB on SQLite) answers without reading every
+ * account; asked by `email` or `username`, it reads them all, and an address nobody holds (every
+ * registration checks two) took a second per check at 20,000 accounts.
+ */
+interface UserKeyDoc {
+  _id: string;
+  userId: string;
+  /** When the key was claimed: a claim whose account never appeared is taken over after a while. */
+  at: Date;
+}
+
+type KeyField = 'username' | 'email';
+const KEY_FIELDS: readonly KeyField[] = ['username', 'email'];
+
+/** Written once every account stored before keys existed has its keys. */
+const KEYS_ADDED = 'keys-added';
+
+const takenError = (field: KeyField) =>
+  field === 'username' ? new UsernameTakenError() : new EmailTakenError();
+
+const keyOf = (field: KeyField, value: string) => `${field}:${value}`;
+
+/**
+ * How long a key whose account does not exist stays claimed: a registration claims its keys
+ * before it stores the account, so a key without one is a registration under way, or one that
+ * stopped half-way (a crash) or an account deleted before its keys were.
+ */
+const CLAIM_STALE_MS = 60_000;
+
 /** Accounts in MongoDB. Queries take only validated scalars, never request objects. */
 export class UserStore {
   readonly users: Collection<UserDoc>;
+  readonly keys: Collection<UserKeyDoc>;
 
   constructor(db: Db) {
     this.users = db.collection<UserDoc>('users');
+    this.keys = db.collection<UserKeyDoc>('user_keys');
   }
 
+  /**
+   * The unique indexes stay the last word on who holds a name; the keys are how accounts are
+   * found. Accounts stored before there were keys get theirs at the first start with them; every
+   * instance must then run a version that writes keys, as an account stored without them cannot
+   * sign in until the next such start... which is why the marker is written only after the last.
+   */
   async ensureIndexes(): Promise<void> {
     await this.users.createIndex({ username: 1 }, { unique: true, name: 'username_unique' });
     await this.users.createIndex({ email: 1 }, { unique: true, name: 'email_unique' });
     await this.users.createIndex({ displayName: 1 }, { name: 'display_name' });
+    if (await this.keys.findOne({ _id: KEYS_ADDED })) return;
+    await this.addMissingKeys();
+    await this.keys.updateOne(
+      { _id: KEYS_ADDED },
+      { $set: { userId: '', at: new Date() } },
+      { upsert: true },
+    );
+  }
+
+  private async addMissingKeys(): Promise<void> {
+    const cursor = this.users.find({}, { projection: { _id: 1, username: 1, email: 1, createdAt: 1 } });
+    let batch: UserKeyDoc[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      // Unordered: a key already there fails alone, and the others are written.
+      await this.keys.insertMany(batch, { ordered: false }).catch((err: unknown) => {
+        if (!isDuplicateOnly(err)) throw err;
+      });
+      batch = [];
+    };
+    for await (const user of cursor) {
+      for (const field of KEY_FIELDS) {
+        batch.push({ _id: keyOf(field, user[field]), userId: user._id, at: user.createdAt });
+      }
+      if (batch.length >= 500) await flush();
+    }
+    await flush();
   }
 
   /** Creates an account; a taken username or email becomes a 409 with its own code. */
   async create(input: NewUser): Promise<UserDoc> {
-    await this.assertFree(input.username, input.email);
+    // Both looked up first, so a taken email claims nothing (the username stays free to retry).
+    for (const field of KEY_FIELDS) {
+      if (await this.findByKey(field, input[field])) throw takenError(field);
+    }
+    const _id = randomUUID();
+    const claimed: string[] = [];
+    try {
+      for (const field of KEY_FIELDS) {
+        const key = keyOf(field, input[field]);
+        if (!(await this.claim(key, _id))) throw takenError(field);
+        claimed.push(key);
+      }
+      return await this.insertUser(_id, input);
+    } catch (err) {
+      // A name claimed for an account that was not stored would stay held for a minute.
+      await this.release(claimed, _id).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /**
+   * Claims a key for a new account, or tells that another account holds it. A key whose account
+   * is not stored is held by a registration under way, unless it was claimed long ago (a
+   * registration that stopped half-way). Every write here names the key by `_id` alone: the
+   * development store reads every key for a filter with anything beside it.
+   */
+  private async claim(key: string, userId: string): Promise<boolean> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.keys.insertOne({ _id: key, userId, at: new Date() });
+        return true;
+      } catch (err) {
+        if (!(err instanceof MongoServerError && err.code === DUPLICATE_KEY)) throw err;
+      }
+      const holder = await this.keys.findOne({ _id: key });
+      if (!holder) continue;
+      if (await this.users.findOne({ _id: holder.userId }, { projection: { _id: 1 } })) return false;
+      if (Date.now() - holder.at.getTime() < CLAIM_STALE_MS) return false;
+      // Two registrations may both take it over: the unique index then refuses one account, and
+      // that one points the key back to the account stored (see insertUser).
+      await this.keys.updateOne({ _id: key }, { $set: { userId, at: new Date() } });
+      return true;
+    }
+    return false;
+  }
+
+  /** Gives back keys this registration claimed and still holds. */
+  private async release(keys: string[], userId: string): Promise<void> {
+    for (const _id of keys) {
+      if ((await this.keys.findOne({ _id }))?.userId === userId) await this.keys.deleteOne({ _id });
+    }
+  }
+
+  private async insertUser(_id: string, input: NewUser): Promise<UserDoc> {
     const now = new Date();
     const user: UserDoc = {
-      _id: randomUUID(),
+      _id,
       username: input.username,
       email: input.email,
       emailVerified: input.emailVerified,
@@ -98,19 +218,23 @@ export class UserStore {
     try {
       await this.users.insertOne(user);
     } catch (err) {
-      // Two registrations raced past the check: tell which field the loser collided on.
-      if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) {
-        await this.assertFree(input.username, input.email);
-        throw new UsernameTakenError();
+      if (!(err instanceof MongoServerError && err.code === DUPLICATE_KEY)) throw err;
+      // Another account holds a name though this registration claimed its key: one stored
+      // without keys, or a takeover both registrations made. Read by the field (this once), the
+      // holder gets its key back, and the name is refused.
+      for (const field of KEY_FIELDS) {
+        const holder = await this.users.findOne({ [field]: input[field] } as Filter<UserDoc>);
+        if (!holder) continue;
+        await this.keys.updateOne(
+          { _id: keyOf(field, input[field]) },
+          { $set: { userId: holder._id, at: holder.createdAt } },
+          { upsert: true },
+        );
+        throw takenError(field);
       }
-      throw err;
+      throw new UsernameTakenError();
     }
     return user;
-  }
-
-  private async assertFree(username: string, email: string): Promise<void> {
-    if (await this.users.findOne({ username }, { projection: { _id: 1 } })) throw new UsernameTakenError();
-    if (await this.users.findOne({ email }, { projection: { _id: 1 } })) throw new EmailTakenError();
   }
 
   findById(id: string): Promise<UserDoc | null> {
@@ -121,8 +245,16 @@ export class UserStore {
     return this.users.find({ _id: { $in: [...ids] } }).toArray();
   }
 
+  /** The account holding a username or email, found through its key and checked against it. */
+  private async findByKey(field: KeyField, value: string): Promise<UserDoc | null> {
+    const key = await this.keys.findOne({ _id: keyOf(field, value) });
+    if (!key) return null;
+    const user = await this.users.findOne({ _id: key.userId });
+    return user?.[field] === value ? user : null;
+  }
+
   findByEmail(email: string): Promise<UserDoc | null> {
-    return this.users.findOne({ email });
+    return this.findByKey('email', email);
   }
 
   /** Phone numbers are neither unique nor verified; the first account holding one is enough here. */
@@ -132,9 +264,7 @@ export class UserStore {
 
   /** `login` is lower case: an email address when it holds an `@`, a username otherwise. */
   findByLogin(login: string): Promise<UserDoc | null> {
-    return login.includes('@')
-      ? this.users.findOne({ email: login })
-      : this.users.findOne({ username: login });
+    return this.findByKey(login.includes('@') ? 'email' : 'username', login);
   }
 
   async updateProfile(id: string, changes: ProfileChanges): Promise<UserDoc | null> {
@@ -165,7 +295,18 @@ export class UserStore {
     return this.findById(id);
   }
 
+  /**
+   * Deletes the account's keys, then the account: while the account is there nobody can take its
+   * keys over, so only its own are deleted. Interrupted in between, the account is still there
+   * without keys, and deleting it again finishes.
+   */
   async delete(id: string): Promise<boolean> {
+    const user = await this.users.findOne({ _id: id }, { projection: { username: 1, email: 1 } });
+    if (!user) return false;
+    await this.release(
+      KEY_FIELDS.map((field) => keyOf(field, user[field])),
+      id,
+    );
     return (await this.users.deleteOne({ _id: id })).deletedCount === 1;
   }
 
@@ -180,6 +321,13 @@ export class UserStore {
     if (query.includes('@')) fields.push({ email: new RegExp(`^${escapeRegExp(query)}$`, 'i') });
     return this.users.find({ $or: fields }).sort({ username: 1 }).limit(limit).toArray();
   }
+}
+
+/** A bulk insert whose only failures are keys already there. */
+function isDuplicateOnly(err: unknown): boolean {
+  if (!(err instanceof MongoBulkWriteError)) return false;
+  const errors = [err.writeErrors].flat().filter((e) => e !== undefined && e !== null);
+  return errors.length > 0 && errors.every((e) => e.code === DUPLICATE_KEY);
 }
 
 function escapeRegExp(text: string): string {
