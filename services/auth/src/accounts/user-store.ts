@@ -88,8 +88,8 @@ const keyOf = (field: KeyField, value: string) => `${field}:${value}`;
 
 /**
  * How long a key whose account does not exist stays claimed: a registration claims its keys
- * before it stores the account, so a key without one is a registration under way, or one that
- * stopped half-way (a crash) or an account deleted before its keys were.
+ * before it stores the account, so a key without one is a registration under way or one that
+ * stopped half-way (a crash, or a store that went away).
  */
 const CLAIM_STALE_MS = 60_000;
 
@@ -105,9 +105,10 @@ export class UserStore {
 
   /**
    * The unique indexes stay the last word on who holds a name; the keys are how accounts are
-   * found. Accounts stored before there were keys get theirs at the first start with them; every
-   * instance must then run a version that writes keys, as an account stored without them cannot
-   * sign in until the next such start... which is why the marker is written only after the last.
+   * found. Accounts stored before there were keys get theirs at the first start, which then
+   * leaves a marker so that later starts read no account. From then on every instance must write
+   * keys: an account stored without them is not found by its names until a registration runs
+   * into one of them (see insertUser).
    */
   async ensureIndexes(): Promise<void> {
     await this.users.createIndex({ username: 1 }, { unique: true, name: 'username_unique' });
