@@ -1,5 +1,17 @@
 import t from 'tap';
-import { peopleSearchQuery } from '../src/messages/search-schemas';
+import { messageSearchQuery, peopleSearchQuery } from '../src/messages/search-schemas';
+
+t.test('a message search range ends no earlier than it starts', async (t) => {
+  const from = '2026-12-05T10:00:00Z';
+  t.ok(messageSearchQuery.safeParse({ from, to: '2026-12-05T11:00:00+01:00' }).success, 'the same instant');
+  t.ok(messageSearchQuery.safeParse({ from }).success, 'open-ended');
+  const reversed = messageSearchQuery.safeParse({ from, to: '2026-12-04T10:00:00Z' });
+  t.notOk(reversed.success);
+  t.same(
+    reversed.error?.issues.map((i) => i.path),
+    [['to']],
+  );
+});
 
 t.test('a people query is one line of text', async (t) => {
   t.same(peopleSearchQuery.parse({ q: ' ada@example.test ' }), { q: 'ada@example.test', limit: 20 });

@@ -23,7 +23,11 @@ export const messageSearchQuery = z
     page: z.coerce.number().int().min(1).max(100).default(1),
     perPage: z.coerce.number().int().min(1).max(50).default(20),
   })
-  .strict();
+  .strict()
+  .refine(({ from, to }) => from === undefined || to === undefined || Date.parse(from) <= Date.parse(to), {
+    path: ['to'],
+    message: 'must not be before `from`',
+  });
 
 export const peopleSearchQuery = z
   .object({
