@@ -65,10 +65,14 @@ export class Library {
    * The served file itself, for clients that cannot reach storage: always as an attachment,
    * with the headers that keep a browser from rendering or sniffing it.
    */
-  async content(userId: string, mediaId: string): Promise<{ doc: MediaDoc; body: Readable; length: number }> {
+  async content(
+    userId: string,
+    mediaId: string,
+  ): Promise<{ doc: MediaDoc; body: Readable; length: number | undefined }> {
     const doc = await this.requireReady(userId, mediaId);
     const download = await this.deps.storage.blob(doc.blobs!.file).download(0);
-    return { doc, body: download.readableStreamBody as Readable, length: download.contentLength ?? 0 };
+    // Storage that does not say the length leaves it unsaid: the answer is then sent in chunks.
+    return { doc, body: download.readableStreamBody as Readable, length: download.contentLength };
   }
 
   private async requireReady(userId: string, mediaId: string, asAvatar = false): Promise<MediaDoc> {

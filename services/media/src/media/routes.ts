@@ -32,7 +32,7 @@ export function mediaRoutes(library: Library, guard: RequestHandler): Router {
     const { doc, body, length } = await library.content(principalOf(req).userId, params.mediaId);
     res.status(200).set({
       'content-type': doc.downloadOnly ? 'application/octet-stream' : doc.contentType!,
-      'content-length': String(length),
+      ...(length === undefined ? {} : { 'content-length': String(length) }),
       'content-disposition': contentDisposition(false, doc.fileName),
       'x-content-type-options': 'nosniff',
       'content-security-policy': "default-src 'none'; sandbox",
