@@ -77,6 +77,14 @@ t.test('analytics figures follow a scripted conversation, for admins only', asyn
     t.equal((await callJson(`${api}/analytics/daily?${range}`)).status, 401);
     const bad = await callJson(`${api}/analytics/daily?from=${day(0)}&to=${day(-2)}`, { token: adminToken });
     t.equal(bad.status, 400, 'a range that ends before it starts');
+    const impossible = await callJson<{ code: string }>(
+      `${api}/analytics/daily?from=2026-02-31&to=2026-03-05`,
+      {
+        token: adminToken,
+      },
+    );
+    t.equal(impossible.status, 400, 'a day the calendar lacks, not read as 3 March');
+    t.equal(impossible.body.code, 'VALIDATION_FAILED');
   });
 
   await t.test(

@@ -9,7 +9,8 @@ import { buildReport } from './report';
 /** Longest range one request may ask for, in days. */
 export const MAX_RANGE_DAYS = 366;
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day such as 2026-01-31');
+/** A day of the calendar: `2026-02-31` is refused, not read as 3 March. */
+const day = z.iso.date('must be a day such as 2026-01-31');
 
 const rangeQuery = z.object({ from: day, to: day }).strict();
 
