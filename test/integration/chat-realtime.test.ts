@@ -135,6 +135,26 @@ t.test('chat through two gateway replicas', async (t) => {
     },
   );
 
+  await t.test('a cursor beyond the last message is taken back, and later messages arrive', async (t) => {
+    const last = (await allMessages(gatewayA, bob.accessToken, directId)).at(-1)?.seq ?? 0;
+    // As a client whose cursor outlived the store's last writes (or a wrong one) would connect.
+    const bobSocket = await connectClient(t, gatewayB, {
+      token: bob.accessToken,
+      sync: { [directId]: last + 1000 },
+    });
+    const [synced] = await bobSocket.waitFor<{ conversations: Record<string, number> }>('synced');
+    t.equal(synced?.conversations[directId], last, 'synced names the newest message there is');
+    for (const text of ['after one', 'after two', 'after three']) {
+      t.equal((await aliceApi.send(directId, text)).status, 201);
+    }
+    const received = await bobSocket.waitFor<MessageBody>('message', () => true, 3);
+    t.same(
+      received.map((m) => m.seq),
+      [last + 1, last + 2, last + 3],
+      'each reaches it, though numbered below its cursor',
+    );
+  });
+
   await t.test('receipts reach the conversation and show "read by N of M"', async (t) => {
     const group = await aliceApi.group('receipts', [bob.userId, carol.userId]);
     t.equal(group.status, 201);

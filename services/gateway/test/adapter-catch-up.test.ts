@@ -25,7 +25,7 @@ class ChatHistory implements ChatClient {
     return { userIds: ['u_alice', 'u_bob'], hidden: [] };
   }
   async history(_userId: string, _conversationId: string, after: number, limit: number) {
-    return this.stored.filter((m) => m.seq > after).slice(0, limit);
+    return { items: this.stored.filter((m) => m.seq > after).slice(0, limit), lastSeq: this.stored.length };
   }
   async send(): Promise<ChatMessageView> {
     throw new Error('not used here');

@@ -12,7 +12,7 @@ function setup(stored: number, readDelayMs = 0) {
     async (_id, after, limit) => {
       reads += 1;
       await new Promise((resolve) => setTimeout(resolve, readDelayMs));
-      return history.filter((m) => m.seq > after).slice(0, limit);
+      return { items: history.filter((m) => m.seq > after).slice(0, limit), lastSeq: history.length };
     },
     () => undefined,
   );
@@ -82,6 +82,42 @@ t.test('a message sent live before the sync is not sent again by the sync', asyn
   t.same(emitted, [6, 3, 4, 5], 'the missed ones follow, the live one is not repeated');
 });
 
+t.test(
+  'a client holding more than the conversation has is taken back, and misses nothing after',
+  async (t) => {
+    const { delivery, emitted, history } = setup(3);
+    delivery.start(CONVERSATION, 3);
+    t.equal(await delivery.sync(CONVERSATION, 1000), 3, 'the answer names the newest message there is');
+    t.same(emitted, []);
+    for (const seq of [4, 5, 6]) {
+      history.push(message(seq));
+      delivery.live(message(seq));
+    }
+    t.same(emitted, [4, 5, 6], 'the messages numbered below its cursor reach it');
+  },
+);
+
+t.test('a cursor ahead of a conversation whose newest number trails its last message', async (t) => {
+  // Chat raises a conversation's newest number just after storing the message: a read between
+  // the two says 3 while 4 is there. The client is taken back to 4, not below it.
+  const emitted: number[] = [];
+  const history = [1, 2, 3, 4].map(message);
+  const delivery = new OrderedDelivery(
+    (m) => emitted.push(m.seq),
+    async (_id, after, limit) => ({
+      items: history.filter((m) => m.seq > after).slice(0, limit),
+      lastSeq: 3,
+    }),
+    () => undefined,
+  );
+  t.teardown(() => delivery.close());
+  t.equal(await delivery.sync(CONVERSATION, 2), 4, 'what the client lacks is sent');
+  t.same(emitted, [3, 4]);
+  t.equal(await delivery.sync(CONVERSATION, 9), 3, 'taken back to the newest number chat names');
+  delivery.live(message(4));
+  t.same(emitted, [3, 4, 4], 'at worst a message it holds comes again, which it drops by number');
+});
+
 t.test('a sync pages through long histories', async (t) => {
   const { delivery, emitted, reads } = setup(450);
   t.equal(await delivery.sync(CONVERSATION, 0), 450);
@@ -124,7 +160,7 @@ function flaky(stored: number, isRefusal: (err: unknown) => boolean) {
     async (_id, after, limit) => {
       if (chat.refusing) throw Object.assign(new Error('not a member'), { status: 404 });
       if (chat.away) throw new Error('The chat service cannot be reached right now.');
-      return history.filter((m) => m.seq > after).slice(0, limit);
+      return { items: history.filter((m) => m.seq > after).slice(0, limit), lastSeq: history.length };
     },
     (err) => errors.push(err),
     { isRefusal, retryFirstMs: 50 },

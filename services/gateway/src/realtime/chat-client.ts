@@ -9,7 +9,12 @@ export interface ChatClient {
   conversations(userId: string): Promise<{ id: string; lastSeq: number }[]>;
   /** Users who may see the user's presence and typing, and co-members hidden by a block. */
   audience(userId: string): Promise<{ userIds: string[]; hidden: string[] }>;
-  history(userId: string, conversationId: string, after: number, limit: number): Promise<ChatMessageView[]>;
+  history(
+    userId: string,
+    conversationId: string,
+    after: number,
+    limit: number,
+  ): Promise<{ items: ChatMessageView[]; lastSeq: number }>;
   /** A message the user emitted, stored by chat; sends made while chat is busy go in batches. */
   send(userId: string, conversationId: string, body: unknown): Promise<ChatMessageView>;
   receipt(
@@ -39,12 +44,12 @@ export function sidecarChatClient(sidecar: Sidecar): ChatClient {
       });
     },
     async history(userId, conversationId, after, limit) {
-      const body = await sidecar.invokeOk<{ items: ChatMessageView[] }>(
+      const { items, lastSeq } = await sidecar.invokeOk<{ items: ChatMessageView[]; lastSeq: number }>(
         'chat',
         as(userId, `conversations/${conversationId}/messages?after=${after}&limit=${limit}`),
         { signal: AbortSignal.timeout(TIMEOUT_MS) },
       );
-      return body.items;
+      return { items, lastSeq };
     },
     send(userId, conversationId, body) {
       return sends.send(userId, conversationId, body);

@@ -1,7 +1,14 @@
 import type { ChatMessageView } from '@parley/contracts';
 
-/** Reads messages of a conversation with a sequence number above `after`, ascending. */
-export type FetchAfter = (conversationId: string, after: number, limit: number) => Promise<ChatMessageView[]>;
+/**
+ * Reads messages of a conversation with a sequence number above `after`, ascending, and the
+ * conversation's highest number as chat knows it (which may trail the newest message a moment).
+ */
+export type FetchAfter = (
+  conversationId: string,
+  after: number,
+  limit: number,
+) => Promise<{ items: ChatMessageView[]; lastSeq: number }>;
 
 interface ConversationState {
   /** Highest sequence number this socket has been sent (or held when it connected). */
@@ -114,7 +121,10 @@ export class OrderedDelivery {
 
   /**
    * The client holds everything up to `held`: sends what follows, in order, then whatever arrived
-   * live meanwhile. Resolves with the highest sequence number sent.
+   * live meanwhile. Resolves with the highest sequence number sent. A client that holds more than
+   * the conversation has (a cursor from before the store lost its last writes, or a wrong one) is
+   * taken back to the conversation's newest number, and learns it from the answer: otherwise every
+   * message numbered up to its cursor would count as sent and never reach it.
    */
   async sync(conversationId: string, held: number): Promise<number> {
     let state = this.states.get(conversationId);
@@ -127,8 +137,9 @@ export class OrderedDelivery {
     state.synced = true;
     state.lastSent = held;
     state.busy = true;
+    let newest: number;
     try {
-      await this.readFrom(conversationId, state, alreadySentLive);
+      newest = await this.readFrom(conversationId, state, alreadySentLive);
     } catch (err) {
       state.busy = false;
       // What waits live is still due once chat answers again.
@@ -137,6 +148,7 @@ export class OrderedDelivery {
     }
     state.busy = false;
     state.retryMs = 0;
+    if (state.lastSent > newest) state.lastSent = newest;
     // Raise past what went out live before the sync, even if the sync found nothing newer.
     if (alreadySentLive && alreadySentLive.to > state.lastSent) state.lastSent = alreadySentLive.to;
     this.flush(conversationId, state);
@@ -160,22 +172,25 @@ export class OrderedDelivery {
     return this.states.get(conversationId)?.lastSent;
   }
 
+  /** Sends what history holds after lastSent; resolves with the newest number chat knows. */
   private async readFrom(
     conversationId: string,
     state: ConversationState,
     skip?: { from: number; to: number },
-  ): Promise<void> {
+  ): Promise<number> {
+    let newest = 0;
     for (;;) {
       const page = await this.fetchAfter(conversationId, state.lastSent, PAGE);
-      if (this.closed) return;
-      for (const message of page) {
+      newest = Math.max(newest, page.lastSeq, page.items.at(-1)?.seq ?? 0);
+      if (this.closed) return newest;
+      for (const message of page.items) {
         if (message.seq <= state.lastSent) continue;
         state.lastSent = message.seq;
         state.pending.delete(message.seq);
         if (skip && message.seq > skip.from && message.seq <= skip.to) continue;
         this.emit(message);
       }
-      if (page.length < PAGE) return;
+      if (page.items.length < PAGE) return newest;
     }
   }
 
