@@ -184,6 +184,21 @@ export class ChatStore {
     });
   }
 
+  /**
+   * The server has nothing after `seq` (it lost its last writes in a crash, so the numbers above
+   * will be given to new messages): the copies loaded above it go, or new messages would be taken
+   * for them.
+   */
+  dropAfter(conversationId: string, seq: number): void {
+    const list = this.state.messages.get(conversationId);
+    if (!list?.some((m) => m.seq > seq)) return;
+    const messages = new Map(this.state.messages).set(
+      conversationId,
+      list.filter((m) => m.seq <= seq),
+    );
+    this.update({ messages });
+  }
+
   /** An edit, deletion or reaction: replaces the loaded copy if it is older. */
   changeMessage(message: Message): void {
     if (!this.state.messages.has(message.conversationId)) return;

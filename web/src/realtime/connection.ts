@@ -54,6 +54,11 @@ class Connection {
     });
     socket.on('auth:expired', () => void session.refresh().catch(() => undefined));
     socket.on('message', (m: Message) => this.onMessage(m));
+    // What the gateway sent after the cursors of the handshake: a number below what the tab held
+    // means the server has nothing above it.
+    socket.on('synced', (s: { conversations?: Record<string, number> }) => {
+      for (const [id, seq] of Object.entries(s.conversations ?? {})) chatStore.dropAfter(id, seq);
+    });
     for (const event of ['message:edited', 'message:deleted', 'reaction']) {
       socket.on(event, (data: { message?: Message } & Partial<Message>) => {
         const message = (data.message ?? data) as Message;
@@ -163,6 +168,8 @@ class Connection {
   private onMessage(m: Message): void {
     const viewing = this.viewing === m.conversationId && document.visibilityState === 'visible';
     chatStore.receiveMessage(m, this.myId, viewing);
+    // The sender has read everything up to its own message (the server counts it so).
+    chatStore.setCursor('read', m.conversationId, m.senderId, m.seq);
     void ensureUsers([m.senderId]);
     if (m.senderId === this.myId) return;
     if (viewing) this.receipt(m.conversationId, 'read', m.seq);
