@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { NotifyServiceClient } from './notify-service';
+import { SendCheckpoint } from './send-checkpoint';
 import type { ChannelResult, EmailJob } from './notify-types';
 
 /** The part of a nodemailer transport the digest needs, so tests can hand in their own. */
@@ -34,10 +35,15 @@ export function digestMessageId(key: string, domain: string): string {
  * header text), and the List-Unsubscribe link is a signed one-click link (RFC 8058).
  *
  * Exactly-once, honestly: the ledger holds an intent before the SMTP call and `sent` after it.
- * A retry that finds `sent` sends nothing. A retry that finds only the intent cannot know whether
- * the server accepted the earlier try (SMTP has no way to ask), so it sends again with the same
- * Message-ID: mail stores and clients that deduplicate by Message-ID show it once. That window is
- * the time between the server's final reply and the `sent` record, milliseconds in practice.
+ * A retry that finds `sent` sends nothing. As soon as the server accepts the email, the attempt
+ * says so in its heartbeat details, and a retry that finds that only records the outcome: a
+ * notification service (or sidecar) that is down after the send costs no second email, and
+ * recording is tried again within the attempt while it is away (see `SendCheckpoint`).
+ * What remains is the worker dying between the server's final reply and that heartbeat reaching
+ * Temporal (at once for a send of under 4 s, otherwise within the SDK's heartbeat throttle). A
+ * retry that finds only the intent cannot know whether the server accepted the earlier try (SMTP
+ * has no way to ask), so it sends again with the same Message-ID: mail stores and clients that
+ * deduplicate by Message-ID show it once.
  */
 export function createDigestEmailActivities({
   notifyService,
@@ -48,32 +54,45 @@ export function createDigestEmailActivities({
   return {
     async sendDigestEmail(key: string, userId: string, job: EmailJob): Promise<ChannelResult> {
       const intent = { key, userId, channel: 'email' as const, messageIds: job.messageIds };
+      const checkpoint = SendCheckpoint.load();
+      const acceptedEarlier = checkpoint.acceptedId;
+      if (acceptedEarlier !== null) {
+        await checkpoint.record(() =>
+          notifyService.finishSend({ ...intent, outcome: 'sent', providerId: acceptedEarlier }),
+        );
+        return { delivered: job.messageIds };
+      }
       const earlier = await notifyService.beginSend(intent);
       if (earlier.state === 'sent') return { delivered: job.messageIds };
       if (earlier.state === 'failed')
         throw ApplicationFailure.nonRetryable(earlier.reason ?? 'failed', 'EmailRefused');
       const messageId = digestMessageId(key, messageIdDomain);
       try {
-        await mailer.sendMail({
-          from,
-          to: { name: job.to.name, address: job.to.address },
-          subject: job.subject,
-          text: job.text,
-          html: job.html,
-          messageId,
-          list: { unsubscribe: { url: job.unsubscribeUrl, comment: 'Unsubscribe' } },
-          headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
-        });
+        await checkpoint.calling(() =>
+          mailer.sendMail({
+            from,
+            to: { name: job.to.name, address: job.to.address },
+            subject: job.subject,
+            text: job.text,
+            html: job.html,
+            messageId,
+            list: { unsubscribe: { url: job.unsubscribeUrl, comment: 'Unsubscribe' } },
+            headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+          }),
+        );
       } catch (err) {
         const responseCode = (err as { responseCode?: unknown }).responseCode;
         if (typeof responseCode === 'number' && responseCode >= 500) {
           const reason = `SMTP refused the email with ${responseCode}`;
-          await notifyService.finishSend({ ...intent, outcome: 'failed', reason });
+          await checkpoint.record(() => notifyService.finishSend({ ...intent, outcome: 'failed', reason }));
           throw ApplicationFailure.nonRetryable(reason, 'EmailRefused');
         }
         throw err;
       }
-      await notifyService.finishSend({ ...intent, outcome: 'sent', providerId: messageId });
+      checkpoint.accepted(messageId);
+      await checkpoint.record(() =>
+        notifyService.finishSend({ ...intent, outcome: 'sent', providerId: messageId }),
+      );
       return { delivered: job.messageIds };
     },
   };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import { generateRequestDetails } from 'web-push';
 import type { NotifyServiceClient } from './notify-service';
+import { SendCheckpoint } from './send-checkpoint';
 import type { ChannelResult, PushJob } from './notify-types';
 
 export interface VapidConfig {
@@ -36,6 +37,9 @@ export function pushTopic(key: string, conversationId: string): string {
  * subscription's keys (RFC 8291) and signed with the platform's VAPID key (RFC 8292). A 404 or 410
  * means the subscription is gone: it is removed; other answers below 500 (but 429) are permanent
  * for that subscription; 429, 5xx and network errors are retried by the workflow's policy.
+ * Once the push services took the batch the attempt says so in its heartbeat details, so a retry
+ * after a failed record only records the outcome (the Topic header would merely replace an
+ * undelivered copy; a delivered one would show twice).
  */
 export function createPushActivities({ notifyService, vapid, pushTimeoutMs = 10_000 }: PushActivityDeps) {
   return {
@@ -45,6 +49,14 @@ export function createPushActivities({ notifyService, vapid, pushTimeoutMs = 10_
       if (!vapid) {
         await notifyService.finishSend({ ...intent, outcome: 'failed', reason: 'push is not configured' });
         throw ApplicationFailure.nonRetryable('web push is not configured', 'PushUnavailable');
+      }
+      const checkpoint = SendCheckpoint.load();
+      const acceptedEarlier = checkpoint.acceptedId;
+      if (acceptedEarlier !== null) {
+        await checkpoint.record(() =>
+          notifyService.finishSend({ ...intent, outcome: 'sent', providerId: acceptedEarlier }),
+        );
+        return { delivered: messageIds };
       }
       const earlier = await notifyService.beginSend(intent);
       if (earlier.state === 'sent') return { delivered: messageIds };
@@ -73,13 +85,15 @@ export function createPushActivities({ notifyService, vapid, pushTimeoutMs = 10_
           const headers = Object.fromEntries(
             Object.entries(details.headers).map(([name, value]) => [name, String(value)]),
           );
-          const response = await fetch(details.endpoint, {
-            method: 'POST',
-            headers,
-            body: details.body ?? undefined,
-            redirect: 'error',
-            signal: AbortSignal.timeout(pushTimeoutMs),
-          });
+          const response = await checkpoint.calling(() =>
+            fetch(details.endpoint, {
+              method: 'POST',
+              headers,
+              body: details.body ?? undefined,
+              redirect: 'error',
+              signal: AbortSignal.timeout(pushTimeoutMs),
+            }),
+          );
           await response.body?.cancel();
           if (response.ok) {
             accepted += 1;
@@ -96,16 +110,22 @@ export function createPushActivities({ notifyService, vapid, pushTimeoutMs = 10_
           break;
         }
       }
-      if (gone.length > 0) await notifyService.removePushSubscriptions(userId, gone, 'push endpoint gone');
+      const providerId = `${accepted} push(es)`;
+      if (accepted > 0) checkpoint.accepted(providerId);
+      if (gone.length > 0) {
+        await checkpoint.record(() =>
+          notifyService.removePushSubscriptions(userId, gone, 'push endpoint gone'),
+        );
+      }
       if (accepted === 0) {
         const reason =
           gone.length > 0
             ? `push endpoint gone (${gone.length})`
             : `push refused: ${refused.join(', ') || 'no subscription'}`;
-        await notifyService.finishSend({ ...intent, outcome: 'failed', reason });
+        await checkpoint.record(() => notifyService.finishSend({ ...intent, outcome: 'failed', reason }));
         throw ApplicationFailure.nonRetryable(reason, 'PushFailed');
       }
-      await notifyService.finishSend({ ...intent, outcome: 'sent', providerId: `${accepted} push(es)` });
+      await checkpoint.record(() => notifyService.finishSend({ ...intent, outcome: 'sent', providerId }));
       return { delivered: messageIds };
     },
   };

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import twilio from 'twilio';
 import type { NotifyServiceClient } from './notify-service';
+import { SendCheckpoint } from './send-checkpoint';
 import type { ChannelResult, SmsJob } from './notify-types';
 
 export interface TwilioConfig {
@@ -53,6 +54,9 @@ export function twilioClient(config: TwilioConfig): twilio.Twilio {
  * (the worker died after Twilio answered, before `sent` was recorded) first asks Twilio for the
  * recent messages from our number to the recipient and, if one with the same body exists, records
  * it instead of sending again. The body names the batch, so two batches never look alike.
+ * Once Twilio answers with a SID the attempt keeps it in its heartbeat details, so a retry after a
+ * failed record (the notification service or a sidecar down for a while) only records the
+ * outcome, without asking Twilio at all; recording is tried again within the attempt meanwhile.
  */
 export function createSmsActivities({ notifyService, twilio: config }: SmsActivityDeps) {
   const client = config ? twilioClient(config) : null;
@@ -63,6 +67,14 @@ export function createSmsActivities({ notifyService, twilio: config }: SmsActivi
         await notifyService.finishSend({ ...intent, outcome: 'failed', reason: 'SMS is not configured' });
         throw ApplicationFailure.nonRetryable('SMS is not configured', 'SmsUnavailable');
       }
+      const checkpoint = SendCheckpoint.load();
+      const acceptedEarlier = checkpoint.acceptedId;
+      if (acceptedEarlier !== null) {
+        await checkpoint.record(() =>
+          notifyService.finishSend({ ...intent, outcome: 'sent', providerId: acceptedEarlier }),
+        );
+        return { delivered: job.messageIds };
+      }
       const earlier = await notifyService.beginSend(intent);
       if (earlier.state === 'sent') return { delivered: job.messageIds };
       if (earlier.state === 'failed')
@@ -71,18 +83,23 @@ export function createSmsActivities({ notifyService, twilio: config }: SmsActivi
         const recent = await client.messages.list({ to: job.to, from: config.from, limit: 50 });
         const same = recent.find((m) => m.body === job.body);
         if (same) {
-          await notifyService.finishSend({ ...intent, outcome: 'sent', providerId: same.sid });
+          checkpoint.accepted(same.sid);
+          await checkpoint.record(() =>
+            notifyService.finishSend({ ...intent, outcome: 'sent', providerId: same.sid }),
+          );
           return { delivered: job.messageIds };
         }
       }
       let sid: string;
       try {
-        const message = await client.messages.create({
-          to: job.to,
-          from: config.from,
-          body: job.body,
-          statusCallback: job.statusCallbackUrl,
-        });
+        const message = await checkpoint.calling(() =>
+          client.messages.create({
+            to: job.to,
+            from: config.from,
+            body: job.body,
+            statusCallback: job.statusCallbackUrl,
+          }),
+        );
         sid = message.sid;
       } catch (err) {
         const { status, code } = err as { status?: number; code?: number };
@@ -91,10 +108,13 @@ export function createSmsActivities({ notifyService, twilio: config }: SmsActivi
           (typeof status === 'number' && status >= 400 && status < 500 && status !== 429);
         if (!permanent) throw err;
         const reason = `Twilio refused the SMS: ${code ?? status} ${(err as Error).message}`;
-        await notifyService.finishSend({ ...intent, outcome: 'failed', reason });
+        await checkpoint.record(() => notifyService.finishSend({ ...intent, outcome: 'failed', reason }));
         throw ApplicationFailure.nonRetryable(reason, 'SmsRefused');
       }
-      await notifyService.finishSend({ ...intent, outcome: 'sent', providerId: sid });
+      checkpoint.accepted(sid);
+      await checkpoint.record(() =>
+        notifyService.finishSend({ ...intent, outcome: 'sent', providerId: sid }),
+      );
       return { delivered: job.messageIds };
     },
   };

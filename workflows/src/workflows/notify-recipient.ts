@@ -36,9 +36,13 @@ const { loadNotifySchedule, planNotifyStep } = proxyActivities<NotifyServiceActi
 });
 
 // Provider calls: a provider outage is waited out with backoff for about a day; a permanent
-// refusal is a non-retryable failure the activity already recorded.
+// refusal is a non-retryable failure the activity already recorded. The activities heartbeat the
+// provider's acceptance (see `SendCheckpoint`); the heartbeat timeout retries the attempt of a
+// dead worker after 10 s instead of 30, and that retry records what the heartbeat says was
+// accepted instead of sending again.
 const channels = proxyActivities<PushActivities & DigestEmailActivities & SmsActivities>({
   startToCloseTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: {
     initialInterval: '2 seconds',
     backoffCoefficient: 2,

@@ -1,0 +1,96 @@
+import { AppError } from '@parley/service-kit';
+import { Context } from '@temporalio/activity';
+
+/**
+ * What a channel activity keeps in its heartbeat details. Temporal hands the last details of an
+ * attempt to the next one, so a retry learns that the provider already took the message even when
+ * the notification service never heard of it.
+ */
+export interface SendProgress {
+  /** The provider's id of the message it accepted; absent until it accepted one. */
+  acceptedId?: string;
+}
+
+/**
+ * While a provider call runs this long, the attempt heartbeats so Temporal sees it alive. Shorter
+ * calls send no heartbeat before the provider answers, so the heartbeat that says "accepted" is
+ * the first of the attempt and leaves at once (later ones wait for the SDK's throttle, 80% of the
+ * workflow's heartbeatTimeout).
+ */
+const LIVENESS_MS = 4_000;
+/** Waits between tries of recording an outcome: from the first, doubling up to the last. */
+const RECORD_FIRST_WAIT_MS = 250;
+const RECORD_MAX_WAIT_MS = 4_000;
+
+/**
+ * One attempt's view of a provider call that must happen at most once across attempts (Twilio
+ * and SMTP take no idempotency key). Read the earlier attempts' progress with `load`, mark the
+ * provider's acceptance with `accepted` as soon as it answers, and record the outcome with
+ * `record`, which outlasts a notification service away for a while instead of failing the attempt.
+ */
+export class SendCheckpoint {
+  private constructor(private progress: SendProgress) {}
+
+  /** The progress the last attempt left in its heartbeat details, or none on the first attempt. */
+  static load(): SendCheckpoint {
+    const details: unknown = Context.current().info.heartbeatDetails;
+    const acceptedId =
+      typeof details === 'object' && details !== null && 'acceptedId' in details
+        ? (details as { acceptedId: unknown }).acceptedId
+        : undefined;
+    return new SendCheckpoint(typeof acceptedId === 'string' ? { acceptedId } : {});
+  }
+
+  /** The provider's id when an earlier attempt (or this one) saw the provider accept. */
+  get acceptedId(): string | null {
+    return this.progress.acceptedId ?? null;
+  }
+
+  /** Remembers the provider's acceptance in the heartbeat details, before anything else can fail. */
+  accepted(providerId: string): void {
+    this.progress = { acceptedId: providerId };
+    this.beat();
+  }
+
+  /** Runs a provider call, heartbeating while it takes longer than a few seconds. */
+  async calling<T>(call: () => Promise<T>): Promise<T> {
+    const timer = setInterval(() => this.beat(), LIVENESS_MS);
+    try {
+      return await call();
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  /**
+   * Records an outcome, trying again with a growing wait while the service (or a sidecar) cannot
+   * be reached, and heartbeating meanwhile. Stops when the attempt is cancelled (a timeout the
+   * worker learns of through its heartbeat, or the workflow's cancellation): the next attempt reads
+   * the acceptance from the heartbeat details and only records. A refusal (4xx) is not retried here.
+   */
+  async record(write: () => Promise<void>): Promise<void> {
+    const context = Context.current();
+    let wait = RECORD_FIRST_WAIT_MS;
+    for (;;) {
+      try {
+        await write();
+        return;
+      } catch (err) {
+        if (err instanceof AppError && err.status < 500) throw err;
+        if (context.cancellationSignal.aborted) throw err;
+        context.log.warn('recording the send outcome failed; trying again', {
+          err: (err as Error).message,
+          waitMs: wait,
+        });
+      }
+      this.beat();
+      // Rejects with a CancelledFailure when the attempt is cancelled.
+      await context.sleep(wait);
+      wait = Math.min(wait * 2, RECORD_MAX_WAIT_MS);
+    }
+  }
+
+  private beat(): void {
+    Context.current().heartbeat(this.progress);
+  }
+}
