@@ -262,6 +262,34 @@ t.test('conversations, roles and message changes', async (t) => {
     },
   );
 
+  await t.test('a deleted message no longer counts as unread, however often it is deleted', async (t) => {
+    const [alice, bob] = (await users(2)) as [RegisteredUser, RegisteredUser];
+    const aliceApi = chatApi(gateway, alice.accessToken);
+    const bobApi = chatApi(gateway, bob.accessToken);
+    const group = await aliceApi.group('deletions', [bob.userId]);
+    const sent = [];
+    for (let i = 1; i <= 10; i++) sent.push((await aliceApi.send(group.body.id, `number ${i}`)).body);
+    await bobApi.call(`/conversations/${group.body.id}/receipts`, { body: { kind: 'read', seq: 4 } });
+    const unread = async () =>
+      (await bobApi.call<{ unreadCount: number }>(`/conversations/${group.body.id}`)).body.unreadCount;
+    t.equal(await unread(), 6);
+    // 3 was read already; 7 to 10 were not. 9 is deleted twice.
+    for (const seq of [3, 7, 8, 9, 9, 10]) {
+      const res = await aliceApi.call(`/messages/${sent[seq - 1]?.id}`, { method: 'DELETE' });
+      t.equal(res.status, 200);
+    }
+    t.equal(await unread(), 2, 'only 5 and 6 are left to read');
+    const list = await bobApi.call<{ items: { id: string; unreadCount: number }[] }>('/conversations');
+    t.equal(list.body.items.find((c) => c.id === group.body.id)?.unreadCount, 2, 'the list says so too');
+    await aliceApi.send(group.body.id, 'number 11');
+    t.equal(await unread(), 3, 'a new message counts');
+    t.equal(
+      (await aliceApi.call<{ unreadCount: number }>(`/conversations/${group.body.id}`)).body.unreadCount,
+      0,
+      'the sender has nothing unread',
+    );
+  });
+
   await t.test('other services page through every stored message by service invocation', async (t) => {
     const sidecar = `http://127.0.0.1:${env.stack.ports.apps.gateway.daprHttp}/v1.0/invoke/chat/method`;
     const headers = { 'dapr-api-token': env.stack.secrets.apps.gateway.daprApiToken };

@@ -21,7 +21,15 @@ export interface ConversationDoc {
   version: number;
   /** A group whose invites an admin approves before the invitee joins; absent means false. */
   requiresApproval?: boolean;
+  /**
+   * Numbers of deleted messages, so unread counts leave them out: the newest ones, at most
+   * {@link DELETED_SEQS_KEPT} once trimmed (older deletions lie below nearly every read cursor).
+   */
+  deletedSeqs?: number[];
 }
+
+/** Deleted message numbers a conversation keeps after a trim; trimmed when twice as many. */
+export const DELETED_SEQS_KEPT = 500;
 
 export interface MemberDoc {
   _id: string;

@@ -62,7 +62,11 @@ class Connection {
     for (const event of ['message:edited', 'message:deleted', 'reaction']) {
       socket.on(event, (data: { message?: Message } & Partial<Message>) => {
         const message = (data.message ?? data) as Message;
-        if (message?.id) chatStore.changeMessage(message);
+        if (!message?.id) return;
+        chatStore.changeMessage(message);
+        // A deleted message leaves the unread count, which the server tells.
+        const unread = chatStore.state.conversations.get(message.conversationId)?.unreadCount ?? 0;
+        if (event === 'message:deleted' && unread > 0) void this.refreshConversation(message.conversationId);
       });
     }
     socket.on(

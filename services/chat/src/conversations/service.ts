@@ -406,11 +406,15 @@ export class Conversations {
   }
 
   /**
-   * Messages after the member's read cursor. Sending moves one's own cursor to one's message, so
-   * this counts what others sent since (deleted messages included: their place still counts).
+   * Messages after the member's read cursor that are not deleted. Sending moves one's own cursor
+   * to one's message, so this counts what others sent since.
    */
   private unreadCount(me: MemberDoc, conversation: ConversationDoc): number {
-    return Math.max(0, conversation.lastSeq - me.readSeq);
+    let deleted = 0;
+    for (const seq of conversation.deletedSeqs ?? []) {
+      if (seq > me.readSeq && seq <= conversation.lastSeq) deleted += 1;
+    }
+    return Math.max(0, conversation.lastSeq - me.readSeq - deleted);
   }
 
   private async load(conversationId: string): Promise<ConversationDoc> {

@@ -14,6 +14,7 @@ import {
 import type { ChatEvents } from '../events';
 import type { MediaCatalog } from '../media/media-client';
 import { type ChatStore, type MessageDoc, memberKey } from '../store';
+import { noteDeleted } from './deleted-seqs';
 import { hasVisibleText } from './schemas';
 import { insertWithNextSeq, markSettled } from './sequence';
 import { messageView } from './view';
@@ -354,7 +355,11 @@ export class Messages {
   /** The sender, or a group's admins and owner, delete a message; a tombstone keeps its place. */
   async remove(userId: string, messageId: string): Promise<ChatMessageView> {
     const doc = await this.requireVisible(userId, messageId);
-    if (doc.deletedAt) return messageView(doc);
+    if (doc.deletedAt) {
+      // Deleted before, perhaps by a request that stopped before the conversation learnt it.
+      await noteDeleted(this.deps.store, doc.conversationId, doc.seq);
+      return messageView(doc);
+    }
     if (doc.senderId !== userId) {
       const me = await requireMember(this.deps.store, doc.conversationId, userId);
       if (me.role === 'member')
@@ -378,6 +383,7 @@ export class Messages {
       { returnDocument: 'after' },
     );
     if (!updated) return messageView(await this.requireVisible(userId, messageId));
+    await noteDeleted(this.deps.store, updated.conversationId, updated.seq);
     return this.announce(Topics.chatMessageDeleted, userId, updated);
   }
 
