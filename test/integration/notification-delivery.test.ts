@@ -236,6 +236,35 @@ t.test('notification delivery through push, email digest and SMS', async (t) => 
     t.equal(push.received.filter((p) => p.subscriberId === device.id).length, 0, 'no push');
   });
 
+  await t.test('a message edited during the delay is emailed with its new text', async (t) => {
+    const sender = await verifiedUser(world);
+    const recipient = await verifiedUser(world);
+    await setPreferences(world, recipient, {
+      level: 'all',
+      channels: { push: false, email: true, sms: false },
+      delays: { email: 6 },
+    });
+    const chat = chatApi(world.gateway, sender.accessToken);
+    const conversation = await chat.direct(recipient.userId);
+    const message = (await chat.send(conversation.body.id, 'the door code is 4711')).body;
+    const edited = await chat.call(`/messages/${message.id}`, {
+      method: 'PATCH',
+      body: { text: 'the door code is in the vault' },
+    });
+    t.equal(edited.status, 200, 'edited');
+
+    const digest = await eventually(async () => {
+      const mails = (await emailsTo(world.mailPort, recipient.email)).filter((m) =>
+        /unread message/.test(m.subject),
+      );
+      return mails.length > 0 ? mails : undefined;
+    }, 60_000);
+    t.match(digest[0]!.text, 'the door code is in the vault', 'the digest quotes the edited text');
+    t.notMatch(digest[0]!.text, '4711', 'the first text is not sent');
+    const html = (digest[0] as unknown as { html: string }).html;
+    t.notMatch(html, '4711');
+  });
+
   await t.test('a conversation set to nothing notifies nothing there', async (t) => {
     const owner = await verifiedUser(world);
     const listener = await verifiedUser(world);

@@ -24,6 +24,7 @@ import type { Logger } from 'pino';
 import type { NotifyLevel } from '../preferences/schemas';
 import type { DirectoryCache } from './directory-cache';
 import type { LevelCache } from './level-cache';
+import { applyNewerEdit, recordEdit, snippetOf } from './message-edits';
 import { type DeliveryStore, addTimeline, deliveryId, readMarkId } from './store';
 
 /** Routes of the declarative subscriptions in `components/subscription-notification-*.yaml`. */
@@ -31,6 +32,7 @@ export const CHAT_EVENT_ROUTES = {
   messageCreated: '/dapr/events/notification-chat-message-created',
   receiptUpdated: '/dapr/events/notification-chat-receipt-updated',
   messageDeleted: '/dapr/events/notification-chat-message-deleted',
+  messageEdited: '/dapr/events/notification-chat-message-edited',
   memberAdded: '/dapr/events/notification-chat-member-added',
   memberRemoved: '/dapr/events/notification-chat-member-removed',
   conversationUpdated: '/dapr/events/notification-chat-conversation-updated',
@@ -43,6 +45,7 @@ export const CHAT_TOPICS = [
   Topics.chatMessageCreated,
   Topics.chatReceiptUpdated,
   Topics.chatMessageDeleted,
+  Topics.chatMessageEdited,
   Topics.chatMemberAdded,
   Topics.chatMemberRemoved,
   Topics.chatConversationUpdated,
@@ -50,7 +53,6 @@ export const CHAT_TOPICS = [
   Topics.userDeleted,
 ];
 
-const SNIPPET_LENGTH = 140;
 /** Recipients signalled at once for one message of a large group. */
 const SIGNAL_CONCURRENCY = 16;
 /** How long signalling a message's recipients may take before the event is kept for a retry. */
@@ -110,6 +112,10 @@ export function mountChatEvents(app: Express, deps: ChatEventDeps): void {
     );
     await markDeleted(deps.store, data.message.id, deletedAt);
   });
+  // An edit replaces the text of notifications still to go out, whichever event comes first.
+  onEvent(app, CHAT_EVENT_ROUTES.messageEdited, chatMessageEvent, async ({ data }) => {
+    await recordEdit(deps.store, data.message);
+  });
   // What the directory cache holds about a conversation or a sender is dropped when it changes.
   for (const route of [CHAT_EVENT_ROUTES.memberAdded, CHAT_EVENT_ROUTES.memberRemoved]) {
     onEvent(app, route, chatMemberEvent, async ({ data }) => {
@@ -136,7 +142,7 @@ async function markDeleted(store: DeliveryStore, messageId: string, deletedAt: D
   );
 }
 
-async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMessageEvent): Promise<void> {
+export async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMessageEvent): Promise<void> {
   const { store, directory } = deps;
   if (message.deletedAt) return;
   const conversation = await directory.conversation(message.senderId, message.conversationId, [
@@ -181,7 +187,8 @@ async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMessageEve
           seq: message.seq,
           senderId: message.senderId,
           senderName,
-          snippet: message.text.slice(0, SNIPPET_LENGTH),
+          snippet: snippetOf(message.text),
+          textVersion: message.version,
           recipientId,
           kind: signal.kind,
           urgent: signal.urgent,
@@ -198,6 +205,7 @@ async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMessageEve
       detail: null,
     });
   }
+  await applyNewerEdit(store, message.id, message.version);
   // Deleted before (or while) the entries above were written: the timelines say so, and nobody
   // is signalled. A deletion after this point reaches the plans, which drop the message.
   const tombstone = await store.deletedMessages.findOne({ _id: message.id });

@@ -58,8 +58,10 @@ export interface DeliveryDoc {
   seq: number;
   senderId: string;
   senderName: string;
-  /** The start of the message text, for the notification itself. */
+  /** The start of the message text, for the notification itself; follows edits. */
   snippet: string;
+  /** The message version the snippet is from; absent on entries written before edits were followed. */
+  textVersion?: number;
   recipientId: string;
   kind: NotifyKind;
   urgent: boolean;
@@ -71,6 +73,13 @@ export interface DeletedMessageDoc {
   _id: string;
   conversationId: string;
   deletedAt: Date;
+}
+
+/** The newest edit of a message seen, for a creation that arrives after it. `_id` is the message id. */
+export interface EditedMessageDoc {
+  _id: string;
+  snippet: string;
+  version: number;
 }
 
 /**
@@ -119,6 +128,7 @@ export interface DeliveryStore {
   deliveries: Collection<DeliveryDoc>;
   deliveryEvents: Collection<DeliveryEventDoc>;
   deletedMessages: Collection<DeletedMessageDoc>;
+  editedMessages: Collection<EditedMessageDoc>;
   readMarks: Collection<ReadMarkDoc>;
   sends: Collection<SendDoc>;
 }
@@ -132,6 +142,7 @@ export async function openDeliveryStore(db: Db): Promise<DeliveryStore> {
     deliveries: db.collection('deliveries'),
     deliveryEvents: db.collection('delivery_events'),
     deletedMessages: db.collection('deleted_messages'),
+    editedMessages: db.collection('edited_messages'),
     readMarks: db.collection('read_marks'),
     sends: db.collection('sends'),
   };
