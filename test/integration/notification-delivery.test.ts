@@ -265,6 +265,34 @@ t.test('notification delivery through push, email digest and SMS', async (t) => 
     t.notMatch(html, '4711');
   });
 
+  await t.test('a delay changed while a message waits moves its email, either way', async (t) => {
+    const sender = await verifiedUser(world);
+    const patient = await verifiedUser(world);
+    const hurried = await verifiedUser(world);
+    const emailOnly = { level: 'all', channels: { push: false, email: true, sms: false } };
+    await setPreferences(world, patient, { ...emailOnly, delays: { email: 5 } });
+    await setPreferences(world, hurried, { ...emailOnly, delays: { email: 600 } });
+    const chat = chatApi(world.gateway, sender.accessToken);
+    const digests = async (email: string) =>
+      (await emailsTo(world.mailPort, email)).filter((m) => /unread message/.test(m.subject));
+    for (const user of [patient, hurried]) {
+      const conversation = await chat.direct(user.userId);
+      await chat.send(conversation.body.id, `hello ${user.displayName}`);
+    }
+    await sleep(1_000);
+    await setPreferences(world, patient, { delays: { email: 300 } });
+    await setPreferences(world, hurried, { delays: { email: 3 } });
+
+    const early = await eventually(async () => {
+      const mails = await digests(hurried.email);
+      return mails.length > 0 ? mails : undefined;
+    }, 30_000);
+    t.equal(early.length, 1, 'a shortened delay brings the email forward');
+    await sleep(10_000);
+    t.equal((await digests(patient.email)).length, 0, 'a lengthened delay holds the email back');
+    await recordHistory(world, hurried.userId, 'delay-shortened');
+  });
+
   await t.test('a conversation set to nothing notifies nothing there', async (t) => {
     const owner = await verifiedUser(world);
     const listener = await verifiedUser(world);

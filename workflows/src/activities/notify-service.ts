@@ -1,11 +1,5 @@
 import type { Sidecar } from '@parley/service-kit';
-import type {
-  NotifyMessageSignal,
-  NotifySchedule,
-  NotifyStep,
-  PendingMessage,
-  StepPlan,
-} from './notify-types';
+import type { NotifySchedule, NotifyStep, PendingMessage, PlanMessage, StepPlan } from './notify-types';
 
 /** A provider call's record in the notification service's send ledger. */
 export interface SendRecord {
@@ -42,7 +36,7 @@ export class NotifyServiceClient {
     return this.sidecar.invokeOk(NOTIFICATION_APP, `internal/v1/recipients/${userId}/schedule`);
   }
 
-  plan(userId: string, step: NotifyStep, messages: NotifyMessageSignal[]): Promise<StepPlan> {
+  plan(userId: string, step: NotifyStep, messages: PlanMessage[]): Promise<StepPlan> {
     return this.sidecar.invokeOk(NOTIFICATION_APP, `internal/v1/recipients/${userId}/plans`, {
       method: 'POST',
       body: { step, messages },
@@ -96,12 +90,13 @@ export function createNotifyServiceActivities({ notifyService }: NotifyServiceAc
     },
 
     async planNotifyStep(userId: string, step: NotifyStep, messages: PendingMessage[]): Promise<StepPlan> {
-      const signals = messages.map(({ messageId, conversationId, seq, kind, urgent }) => ({
+      const signals = messages.map(({ messageId, conversationId, seq, kind, urgent, arrivedAt }) => ({
         messageId,
         conversationId,
         seq,
         kind,
         urgent,
+        arrivedAt,
       }));
       return notifyService.plan(userId, step, signals);
     },

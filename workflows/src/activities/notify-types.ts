@@ -31,6 +31,15 @@ export interface NotifyReadSignal {
   seq: number;
 }
 
+/** Signal `notifyPreferencesChanged` (no arguments): the recipient's preferences changed. */
+export const NOTIFY_PREFERENCES_CHANGED = 'notifyPreferencesChanged';
+
+/** A message as a step's plan is asked for it: with when the workflow learned of it. */
+export interface PlanMessage extends NotifyMessageSignal {
+  /** Workflow time (ms); the service times the step from here with the recipient's current delay. */
+  arrivedAt?: number;
+}
+
 export interface PendingMessage extends NotifyMessageSignal {
   /** Workflow time (ms) the workflow learned of it; the delays count from here. */
   arrivedAt: number;

@@ -10,6 +10,7 @@ import {
 } from '@temporalio/workflow';
 import type { NotifyServiceActivities } from '../activities/notify-service';
 import {
+  NOTIFY_PREFERENCES_CHANGED,
   NOTIFY_STEPS,
   type ChannelJob,
   type ChannelResult,
@@ -27,6 +28,11 @@ import type { SmsActivities } from '../activities/sms';
 
 export const notifyMessageSignal = defineSignal<[NotifyMessageSignal]>('notifyMessage');
 export const notifyReadSignal = defineSignal<[NotifyReadSignal]>('notifyRead');
+/**
+ * The recipient changed their preferences (delays, quiet hours): what is pending is timed again
+ * from fresh ones, in both directions, instead of at the due times computed from the old ones.
+ */
+export const notifyPreferencesChangedSignal = defineSignal(NOTIFY_PREFERENCES_CHANGED);
 /** What is still pending, for operators and tests (the Temporal UI shows it too). */
 export const notifyPendingQuery = defineQuery<PendingMessage[]>('notifyPending');
 
@@ -55,7 +61,7 @@ const channels = proxyActivities<PushActivities & DigestEmailActivities & SmsAct
 const RECENT_LIMIT = 500;
 /** A recipient with nothing pending this long lets the workflow end; the next message starts one. */
 const IDLE_MS = 24 * 60 * 60 * 1000;
-/** Preferences are read again after this long, or whenever a step is due. */
+/** Preferences are read again after this long, after every step, and when they change (signal). */
 const SCHEDULE_TTL_MS = 60 * 1000;
 /** Events in one run before continuing as new, to keep histories bounded. */
 const HISTORY_LIMIT = 2_000;
@@ -96,6 +102,14 @@ export async function notifyRecipient(input: NotifyRecipientState): Promise<void
 
   let schedule: NotifySchedule | null = null;
   let scheduleAt = 0;
+  // Set only by the signal below, so histories without it replay exactly as before.
+  let preferencesChanged = false;
+
+  setHandler(notifyPreferencesChangedSignal, () => {
+    preferencesChanged = true;
+    // A wait for quiet hours (or for a longer delay) ends too: the next plan decides it again.
+    for (const message of state.pending) message.notBefore = 0;
+  });
 
   for (;;) {
     if (workflowInfo().historyLength > HISTORY_LIMIT || workflowInfo().continueAsNewSuggested) {
@@ -106,14 +120,16 @@ export async function notifyRecipient(input: NotifyRecipientState): Promise<void
       if (!woke) return;
     }
     const now = new Date().getTime();
-    if (!schedule || now - scheduleAt > SCHEDULE_TTL_MS) {
+    if (!schedule || preferencesChanged || now - scheduleAt > SCHEDULE_TTL_MS) {
+      preferencesChanged = false;
       schedule = await loadNotifySchedule(state.userId);
       scheduleAt = new Date().getTime();
     }
     const { due, next } = dueSteps(state.pending, schedule, new Date().getTime());
     if (due.length === 0) {
       changed = false;
-      if (next !== null) await condition(() => changed, Math.max(1, next - new Date().getTime()));
+      const wake = () => changed || preferencesChanged;
+      if (next !== null) await condition(wake, Math.max(1, next - new Date().getTime()));
       continue;
     }
     for (const step of due) await runStep(state, step);

@@ -26,6 +26,8 @@ const planBody = z
             seq: z.number().int().positive(),
             kind: z.enum(['direct', 'mention', 'all']),
             urgent: z.boolean(),
+            /** Workflow time (ms) the workflow learned of the message. */
+            arrivedAt: z.number().int().nonnegative().optional(),
           })
           .strict(),
       )

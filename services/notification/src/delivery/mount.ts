@@ -16,6 +16,7 @@ import { DIRECTORY_BOARD, DirectoryCache } from './directory-cache';
 import { deliveryInternalRoutes } from './internal-routes';
 import { LEVEL_BOARD, LevelCache } from './level-cache';
 import { Planner } from './planner';
+import { signalPreferencesChanged } from './preferences-changed';
 import { openDeliveryStore } from './store';
 
 export interface DeliveryContext {
@@ -77,7 +78,9 @@ export async function mountDelivery({
     smsStatusRoutes(store, { publicUrl: config.PUBLIC_URL, twilioAuthToken: config.TWILIO_AUTH_TOKEN }),
   );
   app.use(unsubscribeRoutes(store, config.NOTIFICATION_LINK_SECRET));
-  app.use(preferenceRoutes(store, directory, levels, auth));
+  app.use(
+    preferenceRoutes(store, directory, levels, auth, (userId) => signalPreferencesChanged(temporal, userId)),
+  );
   app.use(
     pushSubscriptionRoutes(store, auth, {
       allowLoopbackHttp: config.PUSH_ALLOW_LOOPBACK_HTTP,

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import {
   type ChannelJob,
-  type NotifyMessageSignal,
   type NotifySchedule,
   type NotifyStep,
+  type PlanMessage,
   type StepPlan,
   notifySendKey,
   workflowIds,
@@ -38,7 +38,13 @@ export interface PlannerDeps {
   now?: () => Date;
 }
 
-interface Candidate extends NotifyMessageSignal {
+/**
+ * A message whose step is due within this long of now is sent now: the workflow's clock and this
+ * service's may differ a little, and holding it back for less would only cost another plan.
+ */
+const DUE_TOLERANCE_MS = 1_000;
+
+interface Candidate extends PlanMessage {
   view: MemberView;
 }
 
@@ -59,7 +65,7 @@ export class Planner {
     return { delays: preferences.delays };
   }
 
-  async plan(userId: string, step: NotifyStep, messages: NotifyMessageSignal[]): Promise<StepPlan> {
+  async plan(userId: string, step: NotifyStep, messages: PlanMessage[]): Promise<StepPlan> {
     const { store, directory } = this.deps;
     const plan: StepPlan = {
       read: [],
@@ -112,16 +118,20 @@ export class Planner {
     }
 
     const now = this.now();
+    // The workflow timed this step with the delay it read last; a delay raised since holds the
+    // message back until its new due time (a lowered one reaches the workflow by a signal).
+    const dueAt = (c: Candidate) =>
+      c.arrivedAt === undefined ? 0 : c.arrivedAt + preferences.delays[step] * 1000;
+    const early = candidates.filter((c) => dueAt(c) > now.getTime() + DUE_TOLERANCE_MS);
+    const onTime = candidates.filter((c) => !early.includes(c));
     const quietEnd = quietHoursEnd(preferences.quietHours, contact.timeZone, now);
     const passes = (c: Candidate) => quietEnd === null || (c.urgent && preferences.quietHours?.allowUrgent);
-    const deferred = candidates.filter((c) => !passes(c));
-    const deliver = candidates.filter(passes);
-    if (deferred.length > 0 && quietEnd !== null) {
-      plan.deferred = deferred.map((c) => c.messageId);
-      plan.deferredUntil = quietEnd;
+    const quiet = onTime.filter((c) => !passes(c));
+    const deliver = onTime.filter(passes);
+    if (quiet.length > 0 && quietEnd !== null) {
       await addTimeline(
         store,
-        plan.deferred.map((id) => deliveryId(id, userId)),
+        quiet.map((c) => deliveryId(c.messageId, userId)),
         {
           key: `deferred:${step}:${quietEnd}`,
           at: now,
@@ -130,6 +140,12 @@ export class Planner {
           detail: `quiet hours until ${new Date(quietEnd).toISOString()}`,
         },
       );
+    }
+    // One time for all that wait: those due later are held back again when it comes.
+    const waits = [...early.map(dueAt), ...(quiet.length > 0 && quietEnd !== null ? [quietEnd] : [])];
+    if (waits.length > 0) {
+      plan.deferred = [...early, ...quiet].map((c) => c.messageId);
+      plan.deferredUntil = Math.min(...waits);
     }
     if (deliver.length === 0) return plan;
     plan.deliver = deliver.map((c) => c.messageId);

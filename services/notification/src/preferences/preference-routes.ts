@@ -12,13 +12,15 @@ import { conversationLevelBody, conversationParams, preferencesPatchSchema } fro
  * `/v1/notifications/preferences`: the caller's global and per-conversation preferences. A change,
  * once written, drops the caller's cached levels on this instance, so the next message it handles
  * follows it, and raises the levels change board, which the other instances follow within about a
- * second (`level-cache.ts`).
+ * second (`level-cache.ts`). A change of delays or quiet hours is also signalled to the caller's
+ * workflow, which times what is waiting again (`preferencesChanged`).
  */
 export function preferenceRoutes(
   store: DeliveryStore,
   directory: Directory,
   levels: LevelCache,
   auth: RequestHandler,
+  preferencesChanged: (userId: string) => Promise<void>,
 ): Router {
   const router = Router();
   const path = '/v1/notifications/preferences';
@@ -37,6 +39,13 @@ export function preferenceRoutes(
     const patch = parse(preferencesPatchSchema, req.body, 'body');
     await updatePreferences(store, userId, patch);
     await levels.changedUser(userId);
+    if (patch.delays !== undefined || patch.quietHours !== undefined) {
+      // The change is stored either way; without the signal a raised delay still holds (the plan
+      // checks it) and a lowered one applies from the old due time on.
+      await preferencesChanged(userId).catch((err: unknown) => {
+        req.log.warn({ err, userId }, 'the recipient workflow was not told of changed preferences');
+      });
+    }
     res.json(await view(userId));
   });
 
