@@ -3,7 +3,7 @@ import { randomInt } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { toolBin } from '@parley/devstack';
+import { type StackOptions, toolBin } from '@parley/devstack';
 import { Connection, Client } from '@temporalio/client';
 import type { Test } from 'tap';
 import { linkToken, waitForEmail } from '../support/mailbox';
@@ -26,18 +26,23 @@ export interface NotificationWorld {
  * A whole stack whose worker sends SMS to a local Twilio server (checked against Twilio's spec)
  * and web push to a local push endpoint (which decrypts every payload), torn down with the test.
  */
-export async function startNotificationWorld(t: Test): Promise<NotificationWorld> {
+export async function startNotificationWorld(
+  t: Test,
+  overrides: Partial<StackOptions> = {},
+): Promise<NotificationWorld> {
   const twilio = await startTwilioServer();
   t.teardown(() => twilio.close());
   const push = await startPushEndpoint();
   t.teardown(() => push.close());
   const test = await startTestStack(t, {
+    ...overrides,
     env: {
       TWILIO_ACCOUNT_SID: twilio.accountSid,
       TWILIO_AUTH_TOKEN: twilio.authToken,
       TWILIO_FROM: twilio.from,
       TWILIO_API_BASE_URL: twilio.baseUrl,
       PUSH_ALLOW_LOOPBACK_HTTP: 'true',
+      ...overrides.env,
     },
   });
   const gateway = new URL(test.stack.urls().web).origin;
