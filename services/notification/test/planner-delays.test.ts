@@ -1,53 +1,14 @@
 import t from 'tap';
-import type { Contact, Directory, MemberView } from '../src/delivery/directory';
-import { Planner } from '../src/delivery/planner';
-import { deliveryId, openDeliveryStore } from '../src/delivery/store';
+import { openDeliveryStore } from '../src/delivery/store';
 import { privateClient } from './ferretdb';
-
-const contact: Contact = {
-  userId: 'u_bob',
-  displayName: 'Bob',
-  email: 'bob@example.test',
-  emailVerified: true,
-  phone: null,
-  timeZone: null,
-};
-const view: MemberView = { id: 'c_1', type: 'direct', name: null, me: { readSeq: 0, muted: false } };
-const directory: Directory = {
-  contact: async () => contact,
-  displayName: async () => 'Alice',
-  conversationAs: async () => view,
-};
+import { contact, insertDeliveries, plannerFor } from './planner-fixtures';
 
 t.test('a step is held back until the delay the recipient has now', async (t) => {
   const client = await privateClient(t);
   const store = await openDeliveryStore(client.db('parley_notification_planner_delays_test'));
   const now = Date.UTC(2026, 0, 1, 12, 0, 0);
-  const planner = new Planner({
-    store,
-    directory,
-    config: {
-      PUBLIC_URL: 'http://127.0.0.1:1',
-      NOTIFICATION_LINK_SECRET: 'x'.repeat(32),
-      VAPID_PUBLIC_KEY: '',
-    },
-    now: () => new Date(now),
-  });
-  for (const seq of [1, 2]) {
-    await store.deliveries.insertOne({
-      _id: deliveryId(`m_${seq}`, contact.userId),
-      messageId: `m_${seq}`,
-      conversationId: 'c_1',
-      seq,
-      senderId: 'u_alice',
-      senderName: 'Alice',
-      snippet: `message ${seq}`,
-      recipientId: contact.userId,
-      kind: 'direct',
-      urgent: true,
-      createdAt: new Date(now),
-    });
-  }
+  const planner = plannerFor(store, () => new Date(now));
+  await insertDeliveries(store, [1, 2], new Date(now));
   // The workflow timed the email with 5 s; the recipient has since asked for 300 s.
   await store.preferences.insertOne({
     _id: contact.userId,
