@@ -52,7 +52,8 @@ async function retried<T>(fn: () => Promise<T>, max = 5): Promise<{ result: T; a
   }
 }
 
-t.test('email: an outcome record that fails a few times costs no second email', async (t) => {
+/** The email activity over a fake ledger and a mail transport that counts what it sends. */
+function emailSetUp() {
   const service = fakeNotifyService();
   const { mailer, sent } = countingMailer();
   const { sendDigestEmail } = createDigestEmailActivities({
@@ -61,6 +62,11 @@ t.test('email: an outcome record that fails a few times costs no second email', 
     from: 'Parley <no-reply@p.test>',
     messageIdDomain: 'p',
   });
+  return { service, sent, sendDigestEmail };
+}
+
+t.test('email: an outcome record that fails a few times costs no second email', async (t) => {
+  const { service, sent, sendDigestEmail } = emailSetUp();
   service.unreachable(3);
 
   const { result, attempts } = await retried(() => sendDigestEmail('notify-u/email/m1', 'u', emailJob));
@@ -73,14 +79,7 @@ t.test('email: an outcome record that fails a few times costs no second email', 
 });
 
 t.test('email: a retry whose heartbeat says accepted records and sends nothing', async (t) => {
-  const service = fakeNotifyService();
-  const { mailer, sent } = countingMailer();
-  const { sendDigestEmail } = createDigestEmailActivities({
-    notifyService: service.client,
-    mailer,
-    from: 'Parley <no-reply@p.test>',
-    messageIdDomain: 'p',
-  });
+  const { service, sent, sendDigestEmail } = emailSetUp();
   // The first attempt recorded its intent and the server took the email; then the worker died.
   await service.client.beginSend({ key: 'k', userId: 'u', channel: 'email', messageIds: ['m1', 'm2'] });
 
@@ -94,14 +93,7 @@ t.test('email: a retry whose heartbeat says accepted records and sends nothing',
 });
 
 t.test('email: a cancelled attempt stops recording and keeps the acceptance', async (t) => {
-  const service = fakeNotifyService();
-  const { mailer, sent } = countingMailer();
-  const { sendDigestEmail } = createDigestEmailActivities({
-    notifyService: service.client,
-    mailer,
-    from: 'Parley <no-reply@p.test>',
-    messageIdDomain: 'p',
-  });
+  const { service, sent, sendDigestEmail } = emailSetUp();
   service.unreachable(1_000);
 
   const first = runAttempt({}, async (attempt) => {
