@@ -1,5 +1,5 @@
 import { type Socket, io } from 'socket.io-client';
-import { api, session } from '../api/http';
+import { ApiError, api, session } from '../api/http';
 import type { Conversation, Message, Presence } from '../api/types';
 import { chatStore } from '../chat/store';
 import { ensureUsers } from '../chat/users';
@@ -224,8 +224,10 @@ class Connection {
       chatStore.putConversation(c);
       await ensureUsers((c.members ?? []).map((m) => m.userId));
       await this.queryPresence();
-    } catch {
-      chatStore.removeConversation(id);
+    } catch (err) {
+      // Gone only when the server says so (the user left or was removed); a server or network
+      // away for a moment keeps the conversation as it was.
+      if (err instanceof ApiError && err.status === 404) chatStore.removeConversation(id);
     }
   }
 }
