@@ -6,6 +6,7 @@ import {
   chatMemberEvent,
   chatMessageEvent,
   chatReceiptEvent,
+  messageIdFor,
   userDeletedEvent,
   userUpdatedEvent,
 } from '@parley/contracts';
@@ -270,26 +271,55 @@ async function inBatches<T, R>(items: T[], map: (item: T) => Promise<R>): Promis
   return results;
 }
 
-async function onReceipt(deps: ChatEventDeps, receipt: ChatReceiptEvent): Promise<void> {
+/**
+ * Deliveries a receipt looks at, at most: the newest ones up to its number. A receipt that jumps
+ * further (a member back after a long absence) leaves the timelines of older ones without it.
+ */
+const RECEIPT_WINDOW = 200;
+/**
+ * How far below the last receipt's number a receipt looks again: a message's creation may reach
+ * this service after a receipt that covers it (two topics, no order between them).
+ */
+const RECEIPT_OVERLAP = 16;
+
+/**
+ * A receipt's marks: the read cursor the creations of later messages check, and the receipt in the
+ * timeline of each delivery it covers. Idempotent: a redelivered receipt adds nothing.
+ */
+export async function recordReceipt(store: DeliveryStore, receipt: ChatReceiptEvent): Promise<void> {
   const event = receipt.kind === 'read' ? 'read' : 'delivered';
   if (receipt.kind === 'read') {
-    await deps.store.readMarks.updateOne(
+    await store.readMarks.updateOne(
       { _id: readMarkId(receipt.userId, receipt.conversationId) },
       { $max: { seq: receipt.seq, at: new Date() } },
       { upsert: true },
     );
   }
-  const covered = await deps.store.deliveries
-    .find(
-      { recipientId: receipt.userId, conversationId: receipt.conversationId, seq: { $lte: receipt.seq } },
-      { projection: { _id: 1 } },
-    )
-    .toArray();
+  // The deliveries the receipt covers, found by `_id` (message and recipient) from the number
+  // where the last receipt of its kind stopped: the dev store reads the whole ledger for any other
+  // filter, and a receipt comes with nearly every message a client shows.
+  const markId = `${readMarkId(receipt.userId, receipt.conversationId)}:${event}`;
+  const marked = (await store.receiptMarks.findOne({ _id: markId }))?.seq ?? 0;
+  const from = Math.max(1, marked - RECEIPT_OVERLAP + 1, receipt.seq - RECEIPT_WINDOW + 1);
+  const ids: string[] = [];
+  for (let seq = from; seq <= receipt.seq; seq++) {
+    ids.push(deliveryId(messageIdFor(receipt.conversationId, seq), receipt.userId));
+  }
+  const found = await inBatches(ids, (_id) => store.deliveries.findOne({ _id }, { projection: { _id: 1 } }));
   await addTimeline(
-    deps.store,
-    covered.map((d) => d._id),
+    store,
+    found.filter((d) => d !== null).map((d) => d._id),
     { key: event, at: new Date(), event, channel: null, detail: null },
   );
+  await store.receiptMarks.updateOne(
+    { _id: markId },
+    { $max: { seq: receipt.seq, at: new Date() } },
+    { upsert: true },
+  );
+}
+
+async function onReceipt(deps: ChatEventDeps, receipt: ChatReceiptEvent): Promise<void> {
+  await recordReceipt(deps.store, receipt);
   if (receipt.kind !== 'read') return;
   try {
     await deps.temporal.workflow

@@ -130,6 +130,11 @@ export interface DeliveryStore {
   deletedMessages: Collection<DeletedMessageDoc>;
   editedMessages: Collection<EditedMessageDoc>;
   readMarks: Collection<ReadMarkDoc>;
+  /**
+   * How far each recipient's receipts of each kind were written into the timelines, by
+   * `${userId}:${conversationId}:${kind}`: a receipt looks at the deliveries after it by `_id`.
+   */
+  receiptMarks: Collection<ReadMarkDoc>;
   sends: Collection<SendDoc>;
 }
 
@@ -144,6 +149,7 @@ export async function openDeliveryStore(db: Db): Promise<DeliveryStore> {
     deletedMessages: db.collection('deleted_messages'),
     editedMessages: db.collection('edited_messages'),
     readMarks: db.collection('read_marks'),
+    receiptMarks: db.collection('receipt_marks'),
     sends: db.collection('sends'),
   };
   await store.conversationPreferences.createIndex({ userId: 1 });
