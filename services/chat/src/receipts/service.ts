@@ -41,7 +41,7 @@ export class Receipts {
     deviceId: string,
   ): Promise<{ kind: 'delivered' | 'read'; seq: number }> {
     const { store, events } = this.deps;
-    await requireMember(store, conversationId, userId);
+    const me = await requireMember(store, conversationId, userId);
     const conversation = await store.conversations.findOne(
       { _id: conversationId },
       { projection: { lastSeq: 1 } },
@@ -54,21 +54,24 @@ export class Receipts {
       await store.members.updateOne({ _id }, { $max: { [`devices.${deviceField(deviceId)}`]: seq } });
     }
     const field = kind === 'read' ? 'readSeq' : 'deliveredSeq';
+    if (me[field] >= seq) return { kind, seq: me[field] };
+    // Raised by `_id` alone, with $max, which never lowers a cursor: the dev store reads the
+    // memberships one by one for a filter with anything beside `_id`, and a receipt comes with
+    // nearly every message a client shows.
     const moved = await store.members.findOneAndUpdate(
-      { _id, [field]: { $lt: seq } },
+      { _id },
       kind === 'read'
-        ? { $set: { readSeq: seq, readAt: now }, $max: { deliveredSeq: seq } }
-        : { $set: { deliveredSeq: seq, deliveredAt: now } },
+        ? { $max: { readSeq: seq, deliveredSeq: seq }, $set: { readAt: now } }
+        : { $max: { deliveredSeq: seq }, $set: { deliveredAt: now } },
       { returnDocument: 'after' },
     );
-    if (moved) {
-      await events.receipt({ conversationId, userId, kind, seq });
-      if (kind === 'read')
-        await events.receipt({ conversationId, userId, kind: 'delivered', seq: moved.deliveredSeq });
-      return { kind, seq };
+    // Left the conversation meanwhile.
+    if (!moved) return { kind, seq: 0 };
+    await events.receipt({ conversationId, userId, kind, seq: moved[field] });
+    if (kind === 'read') {
+      await events.receipt({ conversationId, userId, kind: 'delivered', seq: moved.deliveredSeq });
     }
-    const member = await store.members.findOne({ _id });
-    return { kind, seq: (kind === 'read' ? member?.readSeq : member?.deliveredSeq) ?? 0 };
+    return { kind, seq: moved[field] };
   }
 
   /** "Read by N of M, and who" for one message. */
