@@ -174,6 +174,27 @@ t.test('accounts, access tokens and sessions', async (t) => {
     t.equal(unknown.body.code, 'AUTH_REFRESH_TOKEN_INVALID');
   });
 
+  await t.test('of refreshes racing with one token, exactly one wins', async (t) => {
+    const user = await registerAndLogin(gateway());
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        callJson<{ code?: string }>(api('/sessions/refresh'), { body: { refreshToken: user.refreshToken } }),
+      ),
+    );
+    t.equal(answers.filter((a) => a.status === 200).length, 1, 'one new token');
+    const others = answers.filter((a) => a.status !== 200);
+    t.ok(
+      others.every((a) => a.status === 401),
+      'the others are refused',
+    );
+    // The first to arrive after the winner is taken for a stolen token and ends the session; the
+    // ones after it find the session ended.
+    t.ok(others.some((a) => a.body.code === 'AUTH_REFRESH_TOKEN_REUSED'));
+    t.ok(
+      others.every((a) => ['AUTH_REFRESH_TOKEN_REUSED', 'AUTH_SESSION_REVOKED'].includes(a.body.code ?? '')),
+    );
+  });
+
   await t.test('each device is a session the user can list and revoke; logout ends one', async (t) => {
     const phone = await registerAndLogin(gateway(), { deviceName: 'Phone' });
     const laptop = await callJson<{ accessToken: string; refreshToken: string; sessionId: string }>(

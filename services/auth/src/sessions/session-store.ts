@@ -28,8 +28,10 @@ interface RefreshTokenDoc {
   userId: string;
   createdAt: Date;
   expiresAt: Date;
-  /** Set when it was exchanged; presenting it again is reuse. */
+  /** Set when it was exchanged, or when its session ended; presenting it again is reuse. */
   usedAt: Date | null;
+  /** How many times it was presented; absent until the first. */
+  presented?: number;
 }
 
 /** The user a refresh belongs to, with the fresh refresh token. */
@@ -102,20 +104,22 @@ export class SessionStore {
   async rotate(refreshToken: string): Promise<Rotation> {
     const now = new Date();
     const hash = hashToken(refreshToken);
-    // Claiming the token is one atomic step, so two concurrent refreshes cannot both win.
+    // Claiming the token is one atomic step, so two concurrent refreshes cannot both win: only
+    // the first presentation counts 1. It names the token by `_id` alone, as the dev store reads
+    // the tokens one by one for a filter with anything beside `_id`.
     const claimed = await this.refreshTokens.findOneAndUpdate(
-      { _id: hash, usedAt: null },
-      { $set: { usedAt: now } },
-      { returnDocument: 'before' },
+      { _id: hash },
+      { $inc: { presented: 1 } },
+      { returnDocument: 'after' },
     );
-    if (!claimed) {
-      const used = await this.refreshTokens.findOne({ _id: hash });
-      if (!used) throw new RefreshTokenInvalidError();
+    if (!claimed) throw new RefreshTokenInvalidError();
+    if (claimed.presented !== 1 || claimed.usedAt !== null) {
       // A logout or revocation already consumed the chain; that is not theft.
-      if (!(await this.isActive(used.sessionId))) throw new SessionRevokedError();
-      await this.revoke(used.sessionId, 'refresh-token-reuse');
-      throw new RefreshTokenReusedError(used.sessionId);
+      if (!(await this.isActive(claimed.sessionId))) throw new SessionRevokedError();
+      await this.revoke(claimed.sessionId, 'refresh-token-reuse');
+      throw new RefreshTokenReusedError(claimed.sessionId);
     }
+    await this.refreshTokens.updateOne({ _id: hash }, { $set: { usedAt: now } });
     const session = await this.sessions.findOne({ _id: claimed.sessionId });
     if (!session || session.revokedAt || session.expiresAt <= now || claimed.expiresAt <= now) {
       throw new RefreshTokenInvalidError();
