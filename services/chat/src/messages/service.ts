@@ -393,21 +393,27 @@ export class Messages {
     if (doc.deletedAt)
       throw new ConflictError('CHAT_MESSAGE_DELETED', 'A deleted message takes no reactions.');
     const key = `${emoji}\u0000${userId}`;
-    const updated = add
-      ? await this.deps.store.messages.findOneAndUpdate(
-          { _id: messageId, deletedAt: null, reactionKeys: { $ne: key } },
-          {
-            $push: { reactions: { emoji, userId }, reactionKeys: key },
-            $inc: { version: 1 },
-          },
-          { returnDocument: 'after' },
-        )
-      : await this.deps.store.messages.findOneAndUpdate(
-          { _id: messageId, reactionKeys: key },
-          { $pull: { reactions: { emoji, userId }, reactionKeys: key }, $inc: { version: 1 } },
-          { returnDocument: 'after' },
-        );
-    if (!updated) return messageView(doc);
+    // Already so: nothing to write, nothing to announce.
+    if (doc.reactionKeys.includes(key) === add) return messageView(doc);
+    // By `_id` alone (the dev store reads messages one by one for a filter with anything beside
+    // it): $addToSet and $pull change nothing the second time, so requests racing end as one.
+    const reaction = { emoji, userId };
+    const updated = await this.deps.store.messages.findOneAndUpdate(
+      { _id: messageId },
+      add
+        ? { $addToSet: { reactions: reaction, reactionKeys: key }, $inc: { version: 1 } }
+        : { $pull: { reactions: reaction, reactionKeys: key }, $inc: { version: 1 } },
+      { returnDocument: 'after' },
+    );
+    if (!updated) throw new MessageNotFoundError(messageId);
+    if (add && updated.deletedAt) {
+      // Deleted between the read and the write: the tombstone keeps no reaction.
+      await this.deps.store.messages.updateOne(
+        { _id: messageId },
+        { $set: { reactions: [], reactionKeys: [] } },
+      );
+      throw new ConflictError('CHAT_MESSAGE_DELETED', 'A deleted message takes no reactions.');
+    }
     return this.announce(Topics.chatReactionChanged, userId, updated);
   }
 
