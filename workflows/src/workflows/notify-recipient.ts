@@ -65,6 +65,16 @@ const IDLE_MS = 24 * 60 * 60 * 1000;
 const SCHEDULE_TTL_MS = 60 * 1000;
 /** Events in one run before continuing as new, to keep histories bounded. */
 const HISTORY_LIMIT = 2_000;
+/**
+ * Unread messages kept pending at most; past it the oldest go unnotified. A plan takes at most
+ * 1,000 messages, and one refused for too many would be retried for good, holding up every
+ * notification of the recipient.
+ */
+const MAX_PENDING = 500;
+
+function keepNewest(pending: PendingMessage[]): PendingMessage[] {
+  return pending.length > MAX_PENDING ? pending.slice(pending.length - MAX_PENDING) : pending;
+}
 
 /**
  * One per recipient (`notify-<userId>`): owns what the recipient has not read yet and escalates it
@@ -75,7 +85,7 @@ const HISTORY_LIMIT = 2_000;
 export async function notifyRecipient(input: NotifyRecipientState): Promise<void> {
   const state: NotifyRecipientState = {
     userId: input.userId,
-    pending: [...input.pending],
+    pending: keepNewest([...input.pending]),
     recent: [...input.recent],
     readUpTo: { ...input.readUpTo },
   };
@@ -88,6 +98,7 @@ export async function notifyRecipient(input: NotifyRecipientState): Promise<void
     if ((state.readUpTo[message.conversationId] ?? 0) >= message.seq) return;
     const now = new Date().getTime();
     state.pending.push({ ...message, arrivedAt: now, done: [], notBefore: 0 });
+    state.pending = keepNewest(state.pending);
     changed = true;
   });
 
