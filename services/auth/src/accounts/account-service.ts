@@ -111,6 +111,9 @@ export class AccountService {
     await this.deps.contacts.deleteAll(userId);
     await this.deps.identities.deleteAll(userId);
     await this.deps.users.delete(userId);
+    // Once more now that the account is gone: a login that found the account before may have
+    // stored its session after the first pass (see SessionService.open).
+    await this.deps.sessions.deleteAll(userId);
     this.deps.logger.info({ userId }, 'account deleted');
     await this.deps.events.deleted(userId);
   }

@@ -40,6 +40,13 @@ export class SessionService {
 
   async open(user: UserDoc, deviceName: string | null, method: SessionDoc['method']): Promise<IssuedSession> {
     const { session, refreshToken } = await this.sessions.open(user._id, deviceName, method);
+    // An account deleted while this login ran: its deletion may have ended the user's sessions
+    // before this one was stored. The account deletion ends sessions again once the account is
+    // gone, and whichever comes second sees the other, so no session outlives the account.
+    if (!(await this.users.findById(user._id))) {
+      await this.sessions.revoke(session._id, 'account-deleted');
+      throw new InvalidCredentialsError();
+    }
     this.logger.info({ userId: user._id, sessionId: session._id, method }, 'session opened');
     const access = await this.tokens.issue({ userId: user._id, sessionId: session._id, roles: user.roles });
     return { ...access, refreshToken, sessionId: session._id };
