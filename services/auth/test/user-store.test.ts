@@ -167,3 +167,18 @@ t.test('an account stored without keys is refused its names, and its key is put 
   t.equal((await users.findByLogin('edsger'))?._id, keyless._id, 'found again');
   t.equal(await users.findByLogin('new@example.com'), null, 'the refused email is not held');
 });
+
+t.test('a key given back by a racing registration is set again once the account is stored', async (t) => {
+  const { db } = await setUp(t);
+  const users = new UserStore(db);
+  await users.ensureIndexes();
+  // As a registration that took the stale key over after this one, then gave it back, would.
+  const insertOne = users.users.insertOne.bind(users.users);
+  users.users.insertOne = (async (...args: Parameters<typeof insertOne>) => {
+    await users.keys.deleteOne({ _id: 'username:alan' });
+    return insertOne(...args);
+  }) as typeof insertOne;
+  const alan = await users.create(account('alan'));
+  t.equal((await users.findByLogin('alan'))?._id, alan._id, 'found by username');
+  t.equal((await users.findByLogin('alan@example.com'))?._id, alan._id, 'and by email');
+});

@@ -21,6 +21,8 @@ export interface UserDoc {
   roles: string[];
   createdAt: Date;
   updatedAt: Date;
+  /** The id of the request that registered the account, to know that request again. */
+  registeredBy?: string | null;
 }
 
 export type NewUser = Pick<
@@ -28,6 +30,7 @@ export type NewUser = Pick<
   'username' | 'email' | 'emailVerified' | 'displayName' | 'passwordHash'
 > & {
   phone?: string | null;
+  registeredBy?: string | null;
 };
 
 export type ProfileChanges = Partial<
@@ -151,18 +154,29 @@ export class UserStore {
     }
     const _id = randomUUID();
     const claimed: string[] = [];
+    let user: UserDoc;
     try {
       for (const field of KEY_FIELDS) {
         const key = keyOf(field, input[field]);
         if (!(await this.claim(key, _id))) throw takenError(field);
         claimed.push(key);
       }
-      return await this.insertUser(_id, input);
+      user = await this.insertUser(_id, input);
     } catch (err) {
       // A name claimed for an account that was not stored would stay held for a minute.
       await this.release(claimed, _id).catch(() => undefined);
       throw err;
     }
+    // Stored, so both names are this account's (the unique indexes say so): its keys are set
+    // again, in case a registration racing for a taken-over key gave one back meanwhile.
+    for (const field of KEY_FIELDS) {
+      await this.keys.updateOne(
+        { _id: keyOf(field, input[field]) },
+        { $set: { userId: _id, at: user.createdAt } },
+        { upsert: true },
+      );
+    }
+    return user;
   }
 
   /**
@@ -215,6 +229,7 @@ export class UserStore {
       roles: [],
       createdAt: now,
       updatedAt: now,
+      registeredBy: input.registeredBy ?? null,
     };
     try {
       await this.users.insertOne(user);
