@@ -56,6 +56,39 @@ t.test('profiles, directory, contacts and account deletion', async (t) => {
   });
   const bob = await registerAndLogin(gateway(), { displayName: 'Bob Marley' });
 
+  await t.test('a registration repeated by its request id answers the account it stored', async (t) => {
+    // What a sidecar does when the first try stored the account but its answer was lost.
+    const username = uniqueUsername('again_');
+    const body = {
+      username,
+      email: `${username}@example.test`,
+      password: 'correct horse battery',
+      displayName: 'A',
+    };
+    const register = (requestId: string, override: object = {}) =>
+      callJson<{ user?: { id: string }; code?: string }>(api('/accounts'), {
+        body: { ...body, ...override },
+        headers: { 'x-request-id': requestId },
+      });
+    const first = await register(`${username}-first`);
+    t.equal(first.status, 201);
+    const again = await register(`${username}-first`);
+    t.equal(again.status, 201, 'the same request again');
+    t.equal(again.body.user?.id, first.body.user?.id, 'the same account');
+    const otherPassword = await register(`${username}-first`, { password: 'another horse battery' });
+    t.same(
+      [otherPassword.status, otherPassword.body.code],
+      [409, 'ACCOUNT_USERNAME_TAKEN'],
+      'not with another password',
+    );
+    const otherRequest = await register(`${username}-second`);
+    t.same(
+      [otherRequest.status, otherRequest.body.code],
+      [409, 'ACCOUNT_USERNAME_TAKEN'],
+      'nor as another request',
+    );
+  });
+
   await t.test('a user edits their profile; others see only the public fields', async (t) => {
     const picture = await mediaApi(gateway(), ada.accessToken).upload(
       'me.png',

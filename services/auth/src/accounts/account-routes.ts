@@ -18,7 +18,7 @@ export function accountRoutes(accounts: AccountService, users: UserStore, auth: 
 
   router.post('/v1/accounts', async (req, res) => {
     const input = parse(registrationSchema, req.body, 'body');
-    const user = await accounts.register(input);
+    const user = await accounts.register(input, String(req.id));
     res
       .status(201)
       .location(`/api/v1/users/${user._id}`)

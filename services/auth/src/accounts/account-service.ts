@@ -26,12 +26,31 @@ export interface AccountServiceDeps {
   resetTtlSeconds: number;
 }
 
+/** How long after a registration the same request is known again (sidecars retry for seconds). */
+const REPEATED_REGISTRATION_MS = 10 * 60 * 1000;
+
 /** Registration, email verification, password reset and deletion of accounts. */
 export class AccountService {
   constructor(private readonly deps: AccountServiceDeps) {}
 
-  async register(input: Registration): Promise<UserDoc> {
+  /**
+   * Registers an account. `requestId` names the request: the same request again (a sidecar
+   * retrying a call whose first try stored the account but never answered) gets that account,
+   * and the steps after storing it are done again, rather than a 409 for the caller's own names.
+   */
+  async register(input: Registration, requestId?: string): Promise<UserDoc> {
+    const earlier = requestId ? await this.sameRegistration(input, requestId) : null;
+    if (earlier) {
+      this.deps.logger.info(
+        { userId: earlier._id },
+        'registration repeated; answering the account it stored',
+      );
+      await this.deps.events.registered(earlier);
+      await this.sendVerification(earlier);
+      return earlier;
+    }
     const user = await this.deps.users.create({
+      registeredBy: requestId ?? null,
       username: input.username,
       email: input.email,
       emailVerified: false,
@@ -43,6 +62,17 @@ export class AccountService {
     await this.deps.events.registered(user);
     await this.sendVerification(user);
     return user;
+  }
+
+  /**
+   * The account this very request stored before, if any: the same request id, names and password,
+   * within minutes. Request ids come from the client too, so the password must match as well.
+   */
+  private async sameRegistration(input: Registration, requestId: string): Promise<UserDoc | null> {
+    const user = await this.deps.users.findByLogin(input.username);
+    if (!user || user.registeredBy !== requestId || user.email !== input.email) return null;
+    if (Date.now() - user.createdAt.getTime() > REPEATED_REGISTRATION_MS) return null;
+    return (await this.deps.hasher.verify(input.password, user.passwordHash)) ? user : null;
   }
 
   /** Sends a fresh verification link; earlier ones stay valid until they expire. */
