@@ -26,6 +26,8 @@ export interface ConversationDoc {
    * {@link DELETED_SEQS_KEPT} once trimmed (older deletions lie below nearly every read cursor).
    */
   deletedSeqs?: number[];
+  /** What trims took out of `deletedSeqs`: how many numbers, the lowest and the highest. */
+  deletedTrimmed?: { count: number; min: number; max: number };
 }
 
 /** Deleted message numbers a conversation keeps after a trim; trimmed when twice as many. */

@@ -15,6 +15,7 @@ import { type ChatStore, type ConversationDoc, type MemberDoc, type Role, member
 import type { MembershipCache } from './membership-cache';
 import { outranks, requireMember } from './access';
 import { type ConversationView, conversationView } from './view';
+import { unreadAfter } from '../messages/deleted-seqs';
 import { lastMessageOf } from './last-message';
 import { MembershipLists } from './membership-lists';
 
@@ -410,11 +411,7 @@ export class Conversations {
    * to one's message, so this counts what others sent since.
    */
   private unreadCount(me: MemberDoc, conversation: ConversationDoc): number {
-    let deleted = 0;
-    for (const seq of conversation.deletedSeqs ?? []) {
-      if (seq > me.readSeq && seq <= conversation.lastSeq) deleted += 1;
-    }
-    return Math.max(0, conversation.lastSeq - me.readSeq - deleted);
+    return unreadAfter(me.readSeq, conversation);
   }
 
   private async load(conversationId: string): Promise<ConversationDoc> {
