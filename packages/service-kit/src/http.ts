@@ -3,7 +3,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import { measureRequests, metricsHandler } from './metrics';
-import { problemHandler, sendProblem } from './problem';
+import { instanceOf, problemHandler, sendProblem } from './problem';
 
 /** Paths any caller may reach: probes for the launcher, an orchestrator or a load balancer. */
 const PUBLIC_PATHS = new Set(['/livez', '/readyz']);
@@ -45,7 +45,7 @@ export function requireAppToken(token: string, onlyUnder?: readonly string[]): R
       status: 401,
       code: 'APP_TOKEN_REQUIRED',
       detail: 'Calls to this service must come through its Dapr sidecar.',
-      instance: req.originalUrl,
+      instance: instanceOf(req),
     });
   };
 }
@@ -105,7 +105,7 @@ export function finishHttpApp(app: Express): void {
       status: 404,
       code: 'ROUTE_NOT_FOUND',
       detail: `No route for ${req.method} ${req.path}.`,
-      instance: req.originalUrl,
+      instance: instanceOf(req),
     });
   });
   app.use(problemHandler());

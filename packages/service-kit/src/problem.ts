@@ -49,7 +49,7 @@ export function problemHandler(): ErrorRequestHandler {
       next(err);
       return;
     }
-    const instance = req.originalUrl;
+    const instance = instanceOf(req);
     if (err instanceof ValidationError) {
       req.log?.info({ code: err.code, errors: err.errors }, 'request rejected');
       sendProblem(res, {
@@ -154,4 +154,12 @@ export function answerClientErrors(server: Server): void {
         body,
     );
   });
+}
+
+/**
+ * The request a problem is about: its path, without the query, which may carry what the caller
+ * searched for or a token of a link, and has no place in an error body or the logs.
+ */
+export function instanceOf(req: { originalUrl: string }): string {
+  return req.originalUrl.split('?', 1)[0] ?? req.originalUrl;
 }

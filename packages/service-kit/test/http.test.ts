@@ -166,14 +166,15 @@ t.test('a caller that goes away mid-body is logged as abandoned, not as a fault'
 
 t.test('turns a domain error into its code, status and context', async (t) => {
   const base = await serve(t, buildApp());
-  const res = await fetch(`${base}/conflict`, { headers: withToken });
+  const res = await fetch(`${base}/conflict?q=what+the+caller+searched`, { headers: withToken });
   t.equal(res.status, 409);
-  t.match(await res.json(), {
+  const problem = (await res.json()) as Record<string, unknown>;
+  t.match(problem, {
     code: 'THING_CONFLICT',
     detail: 'That thing exists.',
     thingId: 't1',
-    instance: '/conflict',
   });
+  t.equal(problem.instance, '/conflict', 'the path, without the query');
 });
 
 t.test('hides the details of an unexpected error', async (t) => {

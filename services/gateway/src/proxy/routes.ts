@@ -7,6 +7,7 @@ import {
   PROBLEM_CONTENT_TYPE,
   type Sidecar,
   UnauthorizedError,
+  instanceOf,
   isSidecarError,
 } from '@parley/service-kit';
 import { type Request, Router } from 'express';
@@ -114,7 +115,7 @@ export function proxyRoutes(sidecar: Sidecar): Router {
     if (upstream.status >= 400) {
       errorText = await upstream.text();
       if (upstream.headers.get('content-type')?.startsWith(PROBLEM_CONTENT_TYPE)) {
-        errorText = withInstance(errorText, req.originalUrl);
+        errorText = withInstance(errorText, instanceOf(req));
       } else if (isSidecarError(parseJson(errorText))) {
         throw new DependencyError(owner, `The ${owner} service cannot be reached right now; try again.`);
       }
@@ -213,7 +214,8 @@ function hasBody(req: Request): boolean {
 
 /**
  * A service's problem names the request as the service saw it (`/v1/...`); the client asked for
- * `/api/v1/...`, and a problem's `instance` is the client's to look up, so it names that instead.
+ * `/api/v1/...`, and a problem's `instance` is the client's to look up, so it names that (its
+ * path, as every problem does) instead.
  */
 function withInstance(text: string, instance: string): string {
   const problem = parseJson(text);
