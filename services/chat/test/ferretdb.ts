@@ -3,7 +3,14 @@ import { ChangeBoard, createLogger } from '@parley/service-kit';
 import { MongoClient } from 'mongodb';
 import type { Test } from 'tap';
 import { MEMBERSHIP_BOARD, MembershipCache } from '../src/conversations/membership-cache';
-import type { ChatStore, ConversationDoc } from '../src/store';
+import { messageIdFor } from '@parley/contracts';
+import {
+  type ChatStore,
+  type ConversationDoc,
+  type MemberDoc,
+  type MessageDoc,
+  memberKey,
+} from '../src/store';
 
 /** A private FerretDB on a free loopback port for the length of the test; resolves with its URL. */
 export function startFerretDb(t: Test): Promise<string> {
@@ -45,4 +52,46 @@ export function groupDoc(_id: string, createdBy: string): ConversationDoc {
 export function unrememberedMemberships(store: ChatStore): MembershipCache {
   const board = new ChangeBoard(store.changeBoards, MEMBERSHIP_BOARD, createLogger('test', 'silent'));
   return new MembershipCache(store, board, 30_000);
+}
+
+/** A plain member's membership, with nothing read or delivered yet. */
+export function memberDoc(conversationId: string, userId: string): MemberDoc {
+  return {
+    _id: memberKey(conversationId, userId),
+    conversationId,
+    userId,
+    role: 'member',
+    joinedAt: new Date(),
+    muted: false,
+    archived: false,
+    readSeq: 0,
+    readAt: null,
+    deliveredSeq: 0,
+    deliveredAt: null,
+    devices: {},
+  };
+}
+
+/** A stored message of Ada's, numbered `seq`, with no reaction, edit or deletion. */
+export function storedMessage(conversationId: string, seq: number): MessageDoc {
+  return {
+    _id: messageIdFor(conversationId, seq),
+    seq,
+    conversationId,
+    clientMessageId: `client-${seq}`,
+    senderId: 'u_ada',
+    text: `message ${seq}`,
+    replyToId: null,
+    threadRootId: null,
+    mentions: [],
+    mentionsEveryone: false,
+    attachments: [],
+    reactions: [],
+    reactionKeys: [],
+    edits: [],
+    createdAt: new Date(),
+    editedAt: null,
+    deletedAt: null,
+    version: 0,
+  };
 }

@@ -3,49 +3,10 @@ import type { CommandStartedEvent } from 'mongodb';
 import t from 'tap';
 import type { ChatEvents } from '../src/events';
 import { type MessageDeps, Messages } from '../src/messages/service';
-import { type MemberDoc, type MessageDoc, memberKey, openStore } from '../src/store';
-import { connect, groupDoc, startFerretDb } from './ferretdb';
+import { openStore } from '../src/store';
+import { connect, groupDoc, memberDoc, startFerretDb, storedMessage } from './ferretdb';
 
 const CONVERSATION = 'c_00000000000000000000000f';
-
-function stored(seq: number): MessageDoc {
-  return {
-    _id: messageIdFor(CONVERSATION, seq),
-    seq,
-    conversationId: CONVERSATION,
-    clientMessageId: `client-${seq}`,
-    senderId: 'u_ada',
-    text: `message ${seq}`,
-    replyToId: null,
-    threadRootId: null,
-    mentions: [],
-    mentionsEveryone: false,
-    attachments: [],
-    reactions: [],
-    reactionKeys: [],
-    edits: [],
-    createdAt: new Date(),
-    editedAt: null,
-    deletedAt: null,
-    version: 0,
-  };
-}
-
-/** Bob's membership of the conversation: he reacts. */
-const bob = (): MemberDoc => ({
-  _id: memberKey(CONVERSATION, 'u_bob'),
-  conversationId: CONVERSATION,
-  userId: 'u_bob',
-  role: 'member',
-  joinedAt: new Date(),
-  muted: false,
-  archived: false,
-  readSeq: 0,
-  readAt: null,
-  deliveredSeq: 0,
-  deliveredAt: null,
-  devices: {},
-});
 
 t.test('reactions are written by _id alone, and racing ones count once', async (t) => {
   const client = await connect(t, await startFerretDb(t));
@@ -53,9 +14,9 @@ t.test('reactions are written by _id alone, and racing ones count once', async (
   client.on('commandStarted', (event) => commands.push(event));
   const store = await openStore(client.db('parley_chat_test'));
   await store.conversations.insertOne(groupDoc(CONVERSATION, 'u_ada'));
-  await store.members.insertOne(bob());
+  await store.members.insertOne(memberDoc(CONVERSATION, 'u_bob'));
   // The message reacted to comes after many others: a filter beside `_id` would read them all.
-  await store.messages.insertMany(Array.from({ length: 300 }, (_, i) => stored(i + 1)));
+  await store.messages.insertMany(Array.from({ length: 300 }, (_, i) => storedMessage(CONVERSATION, i + 1)));
   let announced = 0;
   const events = { message: async () => void (announced += 1) } as unknown as ChatEvents;
   const messages = new Messages({ store, events } as unknown as MessageDeps);
@@ -95,8 +56,8 @@ t.test('reactions are written by _id alone, and racing ones count once', async (
 t.test('a reaction that lands on a message deleted meanwhile is refused and leaves nothing', async (t) => {
   const client = await connect(t, await startFerretDb(t));
   const store = await openStore(client.db('parley_chat_test'));
-  await store.members.insertOne(bob());
-  await store.messages.insertOne(stored(1));
+  await store.members.insertOne(memberDoc(CONVERSATION, 'u_bob'));
+  await store.messages.insertOne(storedMessage(CONVERSATION, 1));
   const id = messageIdFor(CONVERSATION, 1);
   // The deletion lands between the reaction's read and its write.
   const findOne = store.messages.findOne.bind(store.messages);

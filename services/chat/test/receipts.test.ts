@@ -4,27 +4,10 @@ import t from 'tap';
 import type { ChatEvents } from '../src/events';
 import type { Messages } from '../src/messages/service';
 import { Receipts } from '../src/receipts/service';
-import { type MemberDoc, memberKey, openStore } from '../src/store';
-import { connect, groupDoc, startFerretDb } from './ferretdb';
+import { memberKey, openStore } from '../src/store';
+import { connect, groupDoc, memberDoc, startFerretDb } from './ferretdb';
 
 const CONVERSATION = 'c_00000000000000000000000e';
-
-function member(userId: string): MemberDoc {
-  return {
-    _id: memberKey(CONVERSATION, userId),
-    conversationId: CONVERSATION,
-    userId,
-    role: 'member',
-    joinedAt: new Date(),
-    muted: false,
-    archived: false,
-    readSeq: 0,
-    readAt: null,
-    deliveredSeq: 0,
-    deliveredAt: null,
-    devices: {},
-  };
-}
 
 t.test('receipts move cursors forward by _id alone, and say so once per move', async (t) => {
   const client = await connect(t, await startFerretDb(t));
@@ -33,8 +16,8 @@ t.test('receipts move cursors forward by _id alone, and say so once per move', a
   const store = await openStore(client.db('parley_chat_test'));
   await store.conversations.insertOne({ ...groupDoc(CONVERSATION, 'u_ada'), lastSeq: 10 });
   // Many memberships before bob's: a filter the dev store cannot look up by _id reads them all.
-  await store.members.insertMany(Array.from({ length: 300 }, (_, i) => member(`u_${i}`)));
-  await store.members.insertOne(member('u_bob'));
+  await store.members.insertMany(Array.from({ length: 300 }, (_, i) => memberDoc(CONVERSATION, `u_${i}`)));
+  await store.members.insertOne(memberDoc(CONVERSATION, 'u_bob'));
   const announced: ChatReceiptEvent[] = [];
   const events = { receipt: async (e: ChatReceiptEvent) => void announced.push(e) } as unknown as ChatEvents;
   const receipts = new Receipts({ store, events, messages: {} as Messages });
