@@ -1,18 +1,14 @@
-import { startPrivateFerretDb } from '@parley/devstack';
 import { createLogger } from '@parley/service-kit';
-import { MongoClient } from 'mongodb';
 import t from 'tap';
 import { PasswordHasher } from '../src/accounts/passwords';
 import { UserStore } from '../src/accounts/user-store';
 import type { AccessTokenIssuer } from '../src/sessions/access-tokens';
 import { SessionService } from '../src/sessions/session-service';
 import { SessionStore } from '../src/sessions/session-store';
+import { privateDb } from './ferretdb';
 
 t.test('a login that an account deletion overtakes opens no session that outlives the account', async (t) => {
-  const client = new MongoClient(await startPrivateFerretDb((stop) => t.teardown(stop)));
-  await client.connect();
-  t.teardown(() => client.close());
-  const db = client.db('parley_auth_test');
+  const { db } = await privateDb(t);
   const users = new UserStore(db);
   await users.ensureIndexes();
   const revoked: string[] = [];

@@ -1,17 +1,10 @@
-import { startPrivateFerretDb } from '@parley/devstack';
-import { type CommandStartedEvent, MongoClient } from 'mongodb';
 import t from 'tap';
 import { SessionStore } from '../src/sessions/session-store';
+import { privateDb } from './ferretdb';
 
 t.test('a refresh names its token by _id alone, and a second presentation is reuse', async (t) => {
-  const client = new MongoClient(await startPrivateFerretDb((stop) => t.teardown(stop)), {
-    monitorCommands: true,
-  });
-  await client.connect();
-  t.teardown(() => client.close());
-  const commands: CommandStartedEvent[] = [];
-  client.on('commandStarted', (event) => commands.push(event));
-  const sessions = new SessionStore(client.db('parley_auth_test'), 3_600);
+  const { db, commands } = await privateDb(t);
+  const sessions = new SessionStore(db, 3_600);
   await sessions.ensureIndexes();
   const { refreshToken } = await sessions.open('u_ada', 'Laptop', 'password');
 

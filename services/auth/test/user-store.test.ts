@@ -1,19 +1,7 @@
-import { startPrivateFerretDb } from '@parley/devstack';
-import { type CommandStartedEvent, type Db, MongoClient } from 'mongodb';
-import t, { type Test } from 'tap';
+import type { CommandStartedEvent } from 'mongodb';
+import t from 'tap';
 import { type NewUser, UserStore } from '../src/accounts/user-store';
-
-/** A fresh database on a private FerretDB (the dev store), and the commands sent to it. */
-async function setUp(t: Test): Promise<{ db: Db; commands: CommandStartedEvent[] }> {
-  const client = new MongoClient(await startPrivateFerretDb((stop) => t.teardown(stop)), {
-    monitorCommands: true,
-  });
-  await client.connect();
-  t.teardown(() => client.close());
-  const commands: CommandStartedEvent[] = [];
-  client.on('commandStarted', (event) => commands.push(event));
-  return { db: client.db('parley_auth_test'), commands };
-}
+import { privateDb } from './ferretdb';
 
 const account = (username: string, email = `${username}@example.com`): NewUser => ({
   username,
@@ -40,7 +28,7 @@ function filtersSince(commands: CommandStartedEvent[], from: number): { on: stri
 }
 
 t.test('accounts are found by username and email through their keys', async (t) => {
-  const { db, commands } = await setUp(t);
+  const { db, commands } = await privateDb(t);
   const users = new UserStore(db);
   await users.ensureIndexes();
 
@@ -62,7 +50,7 @@ t.test('accounts are found by username and email through their keys', async (t) 
 });
 
 t.test('a taken name is refused, and a refused registration holds nothing', async (t) => {
-  const { db } = await setUp(t);
+  const { db } = await privateDb(t);
   const users = new UserStore(db);
   await users.ensureIndexes();
   await users.create(account('grace'));
@@ -77,7 +65,7 @@ t.test('a taken name is refused, and a refused registration holds nothing', asyn
 });
 
 t.test('of registrations racing for one username, one wins', async (t) => {
-  const { db } = await setUp(t);
+  const { db } = await privateDb(t);
   const users = new UserStore(db);
   await users.ensureIndexes();
   const outcomes = await Promise.allSettled(
@@ -96,7 +84,7 @@ t.test('of registrations racing for one username, one wins', async (t) => {
 });
 
 t.test('accounts stored before keys get theirs at the first start, and only then', async (t) => {
-  const { db, commands } = await setUp(t);
+  const { db, commands } = await privateDb(t);
   const old = new UserStore(db);
   const now = new Date();
   await old.users.insertMany(
@@ -132,7 +120,7 @@ t.test('accounts stored before keys get theirs at the first start, and only then
 });
 
 t.test('a deleted account frees its names and leaves no key behind', async (t) => {
-  const { db } = await setUp(t);
+  const { db } = await privateDb(t);
   const users = new UserStore(db);
   await users.ensureIndexes();
   const gone = await users.create(account('margaret'));
@@ -145,7 +133,7 @@ t.test('a deleted account frees its names and leaves no key behind', async (t) =
 });
 
 t.test('a key left by a registration that stopped half-way', async (t) => {
-  const { db } = await setUp(t);
+  const { db } = await privateDb(t);
   const users = new UserStore(db);
   await users.ensureIndexes();
   await users.keys.insertOne({ _id: 'username:barbara', userId: 'never-stored', at: new Date() });
@@ -157,7 +145,7 @@ t.test('a key left by a registration that stopped half-way', async (t) => {
 });
 
 t.test('an account stored without keys is refused its names, and its key is put back', async (t) => {
-  const { db } = await setUp(t);
+  const { db } = await privateDb(t);
   const users = new UserStore(db);
   await users.ensureIndexes();
   const keyless = await users.create(account('edsger'));
@@ -169,7 +157,7 @@ t.test('an account stored without keys is refused its names, and its key is put 
 });
 
 t.test('a key given back by a racing registration is set again once the account is stored', async (t) => {
-  const { db } = await setUp(t);
+  const { db } = await privateDb(t);
   const users = new UserStore(db);
   await users.ensureIndexes();
   // As a registration that took the stale key over after this one, then gave it back, would.

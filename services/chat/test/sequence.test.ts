@@ -3,27 +3,11 @@ import type { CommandStartedEvent } from 'mongodb';
 import t from 'tap';
 import { type NewMessage, allocate, insertWithNextSeq } from '../src/messages/sequence';
 import { type ChatStore, openStore } from '../src/store';
-import { connect, startFerretDb } from './ferretdb';
+import { connect, startFerretDb, storedMessage } from './ferretdb';
 
 function draft(conversationId: string, clientMessageId: string): NewMessage {
-  return {
-    conversationId,
-    clientMessageId,
-    senderId: 'u1',
-    text: clientMessageId,
-    replyToId: null,
-    threadRootId: null,
-    mentions: [],
-    mentionsEveryone: false,
-    attachments: [],
-    reactions: [],
-    reactionKeys: [],
-    edits: [],
-    createdAt: new Date(),
-    editedAt: null,
-    deletedAt: null,
-    version: 0,
-  };
+  const { _id: _storedId, seq: _storedSeq, ...message } = storedMessage(conversationId, 0);
+  return { ...message, clientMessageId, senderId: 'u1', text: clientMessageId };
 }
 
 const seqsOf = async (store: ChatStore, conversationId: string) =>
