@@ -60,3 +60,27 @@ export async function runAttempt<T>(
   const result = await asyncLocalStorage.run(context, () => fn(attempt));
   return { result, heartbeats };
 }
+
+/**
+ * Runs attempts of `fn` until one succeeds (at most `max`), each from the heartbeat details the
+ * last failed attempt left, as Temporal retries an activity whose attempts throw.
+ */
+export async function retried<T>(fn: () => Promise<T>, max = 5): Promise<{ result: T; attempts: number }> {
+  let details: unknown;
+  for (let attempt = 1; ; attempt += 1) {
+    const heartbeats: unknown[] = [];
+    try {
+      const { result } = await runAttempt({ attempt, heartbeatDetails: details }, async (a) => {
+        try {
+          return await fn();
+        } finally {
+          heartbeats.push(...a.heartbeats);
+        }
+      });
+      return { result, attempts: attempt };
+    } catch (err) {
+      if (attempt >= max) throw err;
+      if (heartbeats.length > 0) details = heartbeats.at(-1);
+    }
+  }
+}

@@ -3,7 +3,7 @@ import { type DigestTransport, createDigestEmailActivities } from '../src/activi
 import type { EmailJob, SmsJob } from '../src/activities/notify-types';
 import { createSmsActivities } from '../src/activities/sms';
 import { startTwilioServer, twilioSpecMissing } from '../../test/support/twilio-server';
-import { runAttempt } from './activity-attempt';
+import { retried, runAttempt } from './activity-attempt';
 import { fakeNotifyService } from './notify-ledger-fake';
 
 // A provider that accepted a message must never get it again, whatever happens to the
@@ -29,27 +29,6 @@ function countingMailer() {
     },
   };
   return { mailer, sent };
-}
-
-/** Runs attempts of `fn` until one succeeds (at most `max`), each from the last heartbeat. */
-async function retried<T>(fn: () => Promise<T>, max = 5): Promise<{ result: T; attempts: number }> {
-  let details: unknown;
-  for (let attempt = 1; ; attempt += 1) {
-    const heartbeats: unknown[] = [];
-    try {
-      const { result } = await runAttempt({ attempt, heartbeatDetails: details }, async (a) => {
-        try {
-          return await fn();
-        } finally {
-          heartbeats.push(...a.heartbeats);
-        }
-      });
-      return { result, attempts: attempt };
-    } catch (err) {
-      if (attempt >= max) throw err;
-      if (heartbeats.length > 0) details = heartbeats.at(-1);
-    }
-  }
 }
 
 /** The email activity over a fake ledger and a mail transport that counts what it sends. */
