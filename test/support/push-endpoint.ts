@@ -7,7 +7,7 @@ import {
   randomUUID,
   verify,
 } from 'node:crypto';
-import { type IncomingMessage, createServer } from 'node:http';
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** A browser's side of a push subscription: its P-256 key pair and auth secret (RFC 8291). */
@@ -28,15 +28,33 @@ export interface ReceivedPush {
   vapid: { audience: string; subject: string; publicKey: string };
 }
 
+/** A push the endpoint holds without answering, until the test lets the connection drop. */
+export interface StalledPush {
+  /** Resolves when the push reached the endpoint. */
+  arrived: Promise<void>;
+  /** Drops the connection unanswered, as a network failure would. */
+  drop(): void;
+}
+
 export interface PushEndpoint {
   origin: string;
+  /** Pushes taken (answered 201), decrypted. */
   received: ReceivedPush[];
+  /** Every POST to a subscriber, with the status it was answered (0: dropped unanswered). */
+  posts: { subscriberId: string; status: number }[];
   /** Problems found in requests (bad VAPID token, undecryptable body), for tests to assert none. */
   errors: string[];
   /** A new subscription on this endpoint. */
   subscribe(): PushSubscriber;
   /** Answers every later push to this subscriber with `status` (410: the subscription is gone). */
   answerWith(subscriberId: string, status: number): void;
+  /**
+   * Answers the next pushes to this subscriber with these statuses, one each (0: takes that one as
+   * usual), then as before.
+   */
+  answerNext(subscriberId: string, ...statuses: number[]): void;
+  /** Holds the next push to this subscriber unanswered. */
+  stallNext(subscriberId: string): StalledPush;
   close(): Promise<void>;
 }
 
@@ -136,7 +154,10 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 export async function startPushEndpoint(): Promise<PushEndpoint> {
   const subscribers = new Map<string, PushSubscriber>();
   const answers = new Map<string, number>();
+  const nextAnswers = new Map<string, number[]>();
+  const stalls = new Map<string, (res: ServerResponse) => void>();
   const received: ReceivedPush[] = [];
+  const posts: PushEndpoint['posts'] = [];
   const errors: string[] = [];
 
   const server = createServer((req, res) => {
@@ -148,8 +169,15 @@ export async function startPushEndpoint(): Promise<PushEndpoint> {
         res.writeHead(404).end();
         return;
       }
-      const status = answers.get(id);
+      const stall = stalls.get(id);
+      if (stall) {
+        stalls.delete(id);
+        stall(res);
+        return;
+      }
+      const status = nextAnswers.get(id)?.shift() ?? answers.get(id);
       if (status) {
+        posts.push({ subscriberId: id, status });
         res.writeHead(status).end();
         return;
       }
@@ -160,9 +188,11 @@ export async function startPushEndpoint(): Promise<PushEndpoint> {
         const payload = JSON.parse(subscriber.decrypt(body).toString('utf8')) as Record<string, unknown>;
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
         received.push({ subscriberId: id, headers, payload, vapid });
+        posts.push({ subscriberId: id, status: 201 });
         res.writeHead(201, { location: `/messages/${randomUUID()}` }).end();
       } catch (err) {
         errors.push(String(err));
+        posts.push({ subscriberId: id, status: 400 });
         res.writeHead(400).end();
       }
     })();
@@ -173,6 +203,7 @@ export async function startPushEndpoint(): Promise<PushEndpoint> {
   return {
     origin,
     received,
+    posts,
     errors,
     subscribe() {
       const id = randomBytes(8).toString('hex');
@@ -190,6 +221,20 @@ export async function startPushEndpoint(): Promise<PushEndpoint> {
     },
     answerWith(subscriberId, status) {
       answers.set(subscriberId, status);
+    },
+    answerNext(subscriberId, ...statuses) {
+      nextAnswers.set(subscriberId, [...(nextAnswers.get(subscriberId) ?? []), ...statuses]);
+    },
+    stallNext(subscriberId) {
+      let held: ServerResponse | undefined;
+      const arrived = new Promise<void>((done) =>
+        stalls.set(subscriberId, (res) => {
+          held = res;
+          posts.push({ subscriberId, status: 0 });
+          done();
+        }),
+      );
+      return { arrived, drop: () => held?.destroy() };
     },
     close: () =>
       new Promise<void>((done) => {
