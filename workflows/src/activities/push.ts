@@ -32,14 +32,20 @@ export function pushTopic(key: string, conversationId: string): string {
   return createHash('sha256').update(`${key}\n${conversationId}`).digest('base64url').slice(0, 32);
 }
 
+/** The outcome's provider id: push services give no id worth keeping, so the count of pushes taken. */
+const pushCount = (pushes: number) => `${pushes} push(es)`;
+
 /**
  * Sends one web push per conversation to every subscription of the recipient, encrypted for the
  * subscription's keys (RFC 8291) and signed with the platform's VAPID key (RFC 8292). A 404 or 410
  * means the subscription is gone: it is removed; other answers below 500 (but 429) are permanent
  * for that subscription; 429, 5xx and network errors are retried by the workflow's policy.
- * Once the push services took the batch the attempt says so in its heartbeat details, so a retry
- * after a failed record only records the outcome (the Topic header would merely replace an
- * undelivered copy; a delivered one would show twice).
+ *
+ * Each push a service takes is named in the attempt's heartbeat details (`acceptedParts`) as soon
+ * as it answers, so a retry, whether after a 5xx from another subscription, a failed record or a
+ * dead worker, posts only the pushes no service took yet: the Topic header would merely replace an
+ * undelivered copy; a delivered one would show twice. Details of an older worker carry only
+ * `acceptedId`, set once every push was made, and its retry only records the outcome.
  */
 export function createPushActivities({ notifyService, vapid, pushTimeoutMs = 10_000 }: PushActivityDeps) {
   return {
@@ -52,7 +58,7 @@ export function createPushActivities({ notifyService, vapid, pushTimeoutMs = 10_
       }
       const checkpoint = SendCheckpoint.load();
       const acceptedEarlier = checkpoint.acceptedId;
-      if (acceptedEarlier !== null) {
+      if (acceptedEarlier !== null && checkpoint.acceptedParts === null) {
         await checkpoint.record(() =>
           notifyService.finishSend({ ...intent, outcome: 'sent', providerId: acceptedEarlier }),
         );
@@ -65,9 +71,12 @@ export function createPushActivities({ notifyService, vapid, pushTimeoutMs = 10_
 
       const gone: string[] = [];
       const refused: string[] = [];
-      let accepted = 0;
+      const accepted = new Set(checkpoint.acceptedParts);
       for (const subscription of job.subscriptions) {
         for (const notification of job.notifications) {
+          // One notification per conversation, so this names one push across attempts.
+          const part = `${subscription.id}/${notification.conversationId}`;
+          if (accepted.has(part)) continue;
           const payload = JSON.stringify({
             title: notification.title,
             body: notification.body,
@@ -96,7 +105,8 @@ export function createPushActivities({ notifyService, vapid, pushTimeoutMs = 10_
           );
           await response.body?.cancel();
           if (response.ok) {
-            accepted += 1;
+            accepted.add(part);
+            checkpoint.partAccepted(part, pushCount(accepted.size));
             continue;
           }
           if (response.status === 404 || response.status === 410) {
@@ -110,14 +120,12 @@ export function createPushActivities({ notifyService, vapid, pushTimeoutMs = 10_
           break;
         }
       }
-      const providerId = `${accepted} push(es)`;
-      if (accepted > 0) checkpoint.accepted(providerId);
       if (gone.length > 0) {
         await checkpoint.record(() =>
           notifyService.removePushSubscriptions(userId, gone, 'push endpoint gone'),
         );
       }
-      if (accepted === 0) {
+      if (accepted.size === 0) {
         const reason =
           gone.length > 0
             ? `push endpoint gone (${gone.length})`
@@ -125,6 +133,7 @@ export function createPushActivities({ notifyService, vapid, pushTimeoutMs = 10_
         await checkpoint.record(() => notifyService.finishSend({ ...intent, outcome: 'failed', reason }));
         throw ApplicationFailure.nonRetryable(reason, 'PushFailed');
       }
+      const providerId = pushCount(accepted.size);
       await checkpoint.record(() => notifyService.finishSend({ ...intent, outcome: 'sent', providerId }));
       return { delivered: messageIds };
     },

@@ -9,6 +9,13 @@ import { Context } from '@temporalio/activity';
 export interface SendProgress {
   /** The provider's id of the message it accepted; absent until it accepted one. */
   acceptedId?: string;
+  /**
+   * For a send made of several provider calls (web push: one per subscription and conversation),
+   * the calls the provider accepted so far, by the caller's names. Absent in the details of a
+   * single-call send, and of a worker older than this field, which set `acceptedId` only once every
+   * call was made.
+   */
+  acceptedParts?: string[];
 }
 
 /**
@@ -16,6 +23,15 @@ export interface SendProgress {
  * calls send no heartbeat before the provider answers, so the heartbeat that says "accepted" is
  * the first of the attempt and leaves at once (later ones wait for the SDK's throttle, 80% of the
  * workflow's heartbeatTimeout).
+ *
+ * A throttled heartbeat is not lost when the attempt then fails (throws): the worker hands its
+ * pending details to Core before reporting the failure, and Core sends the last details it was
+ * given inside the failure report (RespondActivityTaskFailed's last_heartbeat_details), which the
+ * server passes to the next attempt. Read in the sources of SDK 1.24 (worker.js, "flushRequired";
+ * sdk-core's activities.rs `complete` and `record_heartbeat`); Temporal's documentation says the
+ * same. So a send that fails after its second acceptance needs no flush of its own. What the
+ * throttle can still lose is the details of a worker that dies (or an attempt that times out)
+ * within the throttle window: see `partAccepted`.
  */
 const LIVENESS_MS = 4_000;
 /** Waits between tries of recording an outcome: from the first, doubling up to the last. */
@@ -34,11 +50,14 @@ export class SendCheckpoint {
   /** The progress the last attempt left in its heartbeat details, or none on the first attempt. */
   static load(): SendCheckpoint {
     const details: unknown = Context.current().info.heartbeatDetails;
-    const acceptedId =
-      typeof details === 'object' && details !== null && 'acceptedId' in details
-        ? (details as { acceptedId: unknown }).acceptedId
-        : undefined;
-    return new SendCheckpoint(typeof acceptedId === 'string' ? { acceptedId } : {});
+    const { acceptedId, acceptedParts } =
+      typeof details === 'object' && details !== null ? (details as Record<string, unknown>) : {};
+    const progress: SendProgress = {};
+    if (typeof acceptedId === 'string') progress.acceptedId = acceptedId;
+    if (Array.isArray(acceptedParts)) {
+      progress.acceptedParts = acceptedParts.filter((part): part is string => typeof part === 'string');
+    }
+    return new SendCheckpoint(progress);
   }
 
   /** The provider's id when an earlier attempt (or this one) saw the provider accept. */
@@ -46,9 +65,35 @@ export class SendCheckpoint {
     return this.progress.acceptedId ?? null;
   }
 
+  /**
+   * The parts of a several-call send accepted so far, or null when the details keep no parts: the
+   * first attempt, or one after an older worker's attempt (which then finished every call if
+   * `acceptedId` is set).
+   */
+  get acceptedParts(): readonly string[] | null {
+    return this.progress.acceptedParts ?? null;
+  }
+
   /** Remembers the provider's acceptance in the heartbeat details, before anything else can fail. */
   accepted(providerId: string): void {
     this.progress = { acceptedId: providerId };
+    this.beat();
+  }
+
+  /**
+   * Remembers that the provider accepted one part of a several-call send, with `providerId` for the
+   * whole send so far. `acceptedId` is set from the first part on, so a worker older than
+   * `acceptedParts` that picks up the retry during a rolling deploy records the send instead of
+   * making every call again (it then skips the parts not yet made: a missed push, not a doubled one).
+   *
+   * TODO(push-once): only the attempt's first heartbeat leaves at once. When a worker dies within
+   * the throttle window after a later part was accepted (up to 8 s with the 10 s heartbeatTimeout),
+   * the server never saw that part and the retry makes that call again. Closing this needs the
+   * parts recorded where a dead worker cannot lose them, such as the notification service's ledger.
+   */
+  partAccepted(part: string, providerId: string): void {
+    const parts = this.progress.acceptedParts ?? [];
+    this.progress = { acceptedId: providerId, acceptedParts: [...parts, part] };
     this.beat();
   }
 
