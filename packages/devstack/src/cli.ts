@@ -5,6 +5,7 @@ import { createConsoleSink } from './log-format';
 import { repoRoot } from './paths';
 import { fixedPortPlan } from './ports';
 import { StartError } from './process';
+import { ignoredSettings, serviceSettingsFromEnv, settingsSetIn } from './service-settings';
 import { Stack } from './stack';
 
 /**
@@ -17,6 +18,9 @@ import { Stack } from './stack';
  * GATEWAY_REPLICAS  gateway processes sharing the load (default 1; replica k listens on base+k-1)
  * LOG_LEVEL         level of the services' logs (default info)
  * DAPR_LOG_LEVEL    level of the sidecars' logs (default warn)
+ *
+ * The services' own settings (`RATE_LIMIT_LOGIN_PER_IP`, `OIDC_ISSUER`, ...) are handed on to the
+ * processes that read them; `service-settings.ts` lists which.
  */
 async function main(): Promise<void> {
   const sink = createConsoleSink();
@@ -32,6 +36,12 @@ async function main(): Promise<void> {
       `GATEWAY_REPLICAS must be a whole number from 1 to 5, not ${process.env.GATEWAY_REPLICAS}`,
     );
   }
+  for (const { name, readers } of settingsSetIn(process.env)) {
+    sink('launcher', `${name} from the environment goes to ${readers.join(', ')}`);
+  }
+  for (const { name, why } of ignoredSettings(process.env)) {
+    sink('launcher', `ignoring ${name} from the environment: ${why}`);
+  }
   const stack = new Stack({
     dataDir: resolve(repoRoot, process.env.PARLEY_DATA_DIR || '.data'),
     ports: fixedPortPlan(base, replicas),
@@ -40,6 +50,7 @@ async function main(): Promise<void> {
     logLevel: process.env.LOG_LEVEL || 'info',
     daprLogLevel: process.env.DAPR_LOG_LEVEL || 'warn',
     gatewayHost: process.env.GATEWAY_HOST || '127.0.0.1',
+    appSettings: serviceSettingsFromEnv(process.env),
     restartCrashed: true,
   });
 

@@ -6,3 +6,4 @@ export * from './process';
 export * from './secrets';
 export * from './stack';
 export * from './private-ferretdb';
+export * from './service-settings';

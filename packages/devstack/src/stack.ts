@@ -22,6 +22,11 @@ export interface StackOptions {
   gatewayHost?: string;
   /** Extra environment for every service and the worker (tests: an OIDC issuer, short expiries). */
   env?: Record<string, string>;
+  /**
+   * Settings for one app's processes only (the launcher: the operator's, see `service-settings.ts`).
+   * Every value the stack sets itself, and `env`, win over these.
+   */
+  appSettings?: Partial<Record<DaprApp, Record<string, string>>>;
   /** How long any one process may take to become healthy. */
   startTimeoutMs?: number;
   /**
@@ -193,6 +198,11 @@ export class Stack {
       .flatMap(({ app }) => [`http://127.0.0.1:${app}`, `http://localhost:${app}`])
       .join(',');
     return { ...env, ...this.options.env };
+  }
+
+  /** Environment of one app's processes, before their ports and tokens: its own settings beneath the stack's. */
+  appEnvironment(app: DaprApp): Record<string, string> {
+    return { ...this.options.appSettings?.[app], ...this.serviceEnvironment() };
   }
 
   private async startGroup(parts: Part[]): Promise<void> {
@@ -413,7 +423,7 @@ export class Stack {
           PATH: process.env.PATH,
           HOME: process.env.HOME,
           NODE_ENV: process.env.NODE_ENV ?? 'development',
-          ...this.serviceEnvironment(),
+          ...this.appEnvironment(app),
           HOST: host,
           PORT: String(ports.app),
           DAPR_HTTP_PORT: String(ports.daprHttp),
@@ -485,7 +495,7 @@ export class Stack {
     // Uploads stream through the gateway's and the media service's sidecars, which otherwise stop
     // any body at 4 MiB. The media service enforces its own, lower limit (see sidecarBodyLimit).
     if (app === 'gateway' || app === 'media') {
-      args.push('--max-body-size', sidecarBodyLimit(this.serviceEnvironment().MEDIA_MAX_UPLOAD_BYTES));
+      args.push('--max-body-size', sidecarBodyLimit(this.appEnvironment('media').MEDIA_MAX_UPLOAD_BYTES));
     }
     if (hasAppChannel) {
       args.push(
