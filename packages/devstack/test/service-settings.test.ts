@@ -162,3 +162,26 @@ t.test("an app's settings reach its processes only, beneath the stack's own valu
   t.equal(stack.appEnvironment('gateway').OPS_TOKEN, stack.secrets.opsToken, "the stack's value wins");
   t.equal(stack.appEnvironment('worker').EMAIL_FROM, 'Tests <tests@parley.localhost>', 'env wins too');
 });
+
+t.test("the README's table lists the settings handed on, as service-settings.ts does", async (t) => {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const start = readme.indexOf('### Settings handed on to the services');
+  t.ok(start > 0, 'the README has the section');
+  const section = readme.slice(start, readme.indexOf('\n#', start + 1));
+  const rows = section
+    .split('\n')
+    .filter((line) => line.startsWith('| `'))
+    .map((line) =>
+      line
+        .slice(1, -1)
+        .split(' | ')
+        .map((cell) => cell.trim()),
+    );
+  const expected = SERVICE_SETTINGS.map(({ name, readers, what, fallback }) => [
+    `\`${name}\``,
+    readers.length === DAPR_APPS.length ? 'every process' : readers.join(', '),
+    what,
+    fallback,
+  ]);
+  t.same(rows, expected, "the table's rows, in the list's order");
+});
