@@ -145,6 +145,7 @@ t.test('the platform is wired through real sidecars and a real Temporal server',
     t.equal(Number(res.headers.get('content-length')), Buffer.byteLength(body), 'its length as sent');
     // The request as the client made it, not as the service saw it behind the gateway.
     t.match(JSON.parse(body), { code: 'ROUTE_NOT_FOUND', instance: '/api/v1/conversations/none' });
+    t.notMatch(JSON.parse(body).detail, /\//, 'the detail names no path, least of all the internal one');
   });
 
   await t.test('bad input to an operator endpoint gets a problem, not a crash', async (t) => {

@@ -101,10 +101,12 @@ export function createHttpApp(options: HttpAppOptions): Express {
 
 export function finishHttpApp(app: Express): void {
   app.use((req, res) => {
+    // The path a service sees is the gateway's rewrite of the client's: `instance` carries the
+    // client's own, and the detail names neither.
     sendProblem(res, {
       status: 404,
       code: 'ROUTE_NOT_FOUND',
-      detail: `No route for ${req.method} ${req.path}.`,
+      detail: `No ${req.method} route matches this path.`,
       instance: instanceOf(req),
     });
   });

@@ -188,9 +188,12 @@ t.test('hides the details of an unexpected error', async (t) => {
 
 t.test('answers an unknown route with ROUTE_NOT_FOUND', async (t) => {
   const base = await serve(t, buildApp());
-  const res = await fetch(`${base}/nowhere`, { headers: withToken });
+  const res = await fetch(`${base}/nowhere/deeper?q=1`, { headers: withToken });
   t.equal(res.status, 404);
-  t.equal(((await res.json()) as { code: string }).code, 'ROUTE_NOT_FOUND');
+  const problem = (await res.json()) as { code: string; detail: string; instance: string };
+  t.equal(problem.code, 'ROUTE_NOT_FOUND');
+  t.equal(problem.instance, '/nowhere/deeper');
+  t.equal(problem.detail, 'No GET route matches this path.', 'the detail names no path');
 });
 
 t.test('echoes a well-formed request id and replaces a hostile one', async (t) => {
