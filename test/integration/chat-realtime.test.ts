@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import t from 'tap';
 import { type MessageBody, allMessages, chatApi, registerUsers } from '../support/chat';
-import { type Ack, connectClient, refusalCode } from '../support/sockets';
+import { type Ack, connectClient, refusal, refusalCode } from '../support/sockets';
 import { eventually, startTestStack } from '../support/stack';
 import type { RegisteredUser } from '../support/users';
 
@@ -502,6 +502,14 @@ t.test('chat through two gateway replicas', async (t) => {
     t.equal(await refusalCode(gatewayB, {}), 'AUTH_TOKEN_MISSING');
     t.equal(await refusalCode(gatewayB, { token: { $ne: null } }), 'AUTH_TOKEN_MISSING');
     t.equal(await refusalCode(gatewayB, { token: `${alice.accessToken}x` }), 'AUTH_TOKEN_INVALID');
+    const cursors = Object.fromEntries(
+      Array.from({ length: 1_001 }, () => [`c_${randomBytes(12).toString('hex')}`, 0]),
+    );
+    const tooMany = await refusal(gatewayA, { token: alice.accessToken, sync: cursors });
+    t.equal(tooMany.code, 'VALIDATION_FAILED');
+    t.match(tooMany.message, /at most 1000 conversations; send the others in sync events/);
+    const malformed = await refusal(gatewayA, { token: alice.accessToken, sync: { [directId]: -1 } });
+    t.match(malformed, { code: 'VALIDATION_FAILED', message: /maps conversation ids to sequence numbers/ });
   });
 
   await t.test('membership changes move sockets in and out of the conversation', async (t) => {

@@ -75,12 +75,20 @@ export async function connectClient(
 
 /** Tries to connect and resolves with the refusal's `data.code`, or 'CONNECTED' if it was let in. */
 export async function refusalCode(gatewayUrl: string, options: ConnectOptions): Promise<string> {
+  return (await refusal(gatewayUrl, options)).code;
+}
+
+/** Tries to connect and resolves with the refusal's `data`, or the code 'CONNECTED'. */
+export async function refusal(
+  gatewayUrl: string,
+  options: ConnectOptions,
+): Promise<{ code: string; message?: string }> {
   const socket = openSocket(gatewayUrl, options);
   try {
-    return await new Promise<string>((resolve) => {
-      socket.once('connect', () => resolve('CONNECTED'));
-      socket.once('connect_error', (err: Error & { data?: { code?: string } }) =>
-        resolve(err.data?.code ?? `NO_CODE: ${err.message}`),
+    return await new Promise((resolve) => {
+      socket.once('connect', () => resolve({ code: 'CONNECTED' }));
+      socket.once('connect_error', (err: Error & { data?: { code?: string; message?: string } }) =>
+        resolve({ code: err.data?.code ?? `NO_CODE: ${err.message}`, message: err.data?.message }),
       );
     });
   } finally {

@@ -4,7 +4,7 @@ import type { Socket } from 'socket.io';
 import type { ChatClient } from './chat-client';
 import { HandshakeError } from './errors';
 import type { RevokedSessions } from './revoked-sessions';
-import { syncEvent } from './socket-events';
+import { MAX_SYNC_CONVERSATIONS, syncEvent } from './socket-events';
 
 type Next = (err?: Error) => void;
 
@@ -32,7 +32,12 @@ export function checkHandshake(
     const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
     const cursors = syncEvent.shape.conversations.optional().safeParse(auth.sync);
     if (!cursors.success) {
-      next(new HandshakeError('VALIDATION_FAILED', 'auth.sync maps conversation ids to sequence numbers.'));
+      // The count is the one refinement; a client past it learns how to send the rest.
+      const tooMany = cursors.error.issues.some((issue) => issue.code === 'custom');
+      const detail = tooMany
+        ? `auth.sync holds at most ${MAX_SYNC_CONVERSATIONS} conversations; send the others in sync events.`
+        : 'auth.sync maps conversation ids to sequence numbers.';
+      next(new HandshakeError('VALIDATION_FAILED', detail));
       return;
     }
     socket.data.cursors = cursors.data ?? {};

@@ -23,12 +23,18 @@ export const sendEvent = z
   })
   .strict();
 
+/** The most conversations one sync (or a handshake's `auth.sync`) names; more go in further syncs. */
+export const MAX_SYNC_CONVERSATIONS = 1_000;
+
 /** The client's last sequence number held, per conversation. */
 export const syncEvent = z
   .object({
     conversations: z
       .record(conversationId, z.number().int().min(0))
-      .refine((r) => Object.keys(r).length <= 1_000, 'at most 1000 conversations'),
+      .refine(
+        (r) => Object.keys(r).length <= MAX_SYNC_CONVERSATIONS,
+        `at most ${MAX_SYNC_CONVERSATIONS} conversations`,
+      ),
   })
   .strict();
 
