@@ -20,6 +20,7 @@ import { OidcLogin, type OidcLoginDeps } from './oidc/oidc-login';
 import { OidcProviderClient } from './oidc/oidc-provider-client';
 import { oidcRoutes } from './oidc/oidc-routes';
 import { profileRoutes } from './profiles/profile-routes';
+import { startExpirySweep } from './sessions/expiry-sweep';
 import { AccessTokenIssuer } from './sessions/access-tokens';
 import { SessionService } from './sessions/session-service';
 import { SessionStore } from './sessions/session-store';
@@ -69,6 +70,7 @@ void runService({
     const events = new UserEvents(sidecar, logger, db, (userId) => users.findById(userId));
     await events.ensureIndexes();
     const stopRelay = events.startRelay();
+    const stopSweep = startExpirySweep(sessions, logger.child({ component: 'session-expiry' }));
     const email = new EmailClient(sidecar, logger);
     const issuer = new AccessTokenIssuer(keys, config.ACCESS_TOKEN_TTL);
     const sessionService = new SessionService(users, sessions, issuer, hasher, logger);
@@ -103,6 +105,7 @@ void runService({
       checks: [mongo.check],
       close: async () => {
         stopRelay();
+        stopSweep();
         await outbox.stop();
         await email.close();
         await mongo.close();

@@ -79,8 +79,22 @@ export class SessionStore {
 
   async ensureIndexes(): Promise<void> {
     await this.sessions.createIndex({ userId: 1 }, { name: 'user' });
+    await this.sessions.createIndex({ expiresAt: 1 }, { name: 'expiry' });
     await this.refreshTokens.createIndex({ sessionId: 1 }, { name: 'session' });
     await this.refreshTokens.createIndex({ userId: 1 }, { name: 'user' });
+    await this.refreshTokens.createIndex({ expiresAt: 1 }, { name: 'expiry' });
+  }
+
+  /**
+   * Forgets sessions and refresh tokens past their expiry: every refresh stores a token, so
+   * without this the collection grows by about a hundred a day for each device in use. Nothing
+   * expired works (a refresh of an expired chain is refused either way); a revoked session is
+   * kept until it would have expired, so that its tokens are refused as revoked until then.
+   */
+  async deleteExpired(now = new Date()): Promise<{ sessions: number; refreshTokens: number }> {
+    const tokens = await this.refreshTokens.deleteMany({ expiresAt: { $lt: now } });
+    const sessions = await this.sessions.deleteMany({ expiresAt: { $lt: now } });
+    return { sessions: sessions.deletedCount, refreshTokens: tokens.deletedCount };
   }
 
   async open(userId: string, deviceName: string | null, method: SessionDoc['method']): Promise<Rotation> {
@@ -113,19 +127,22 @@ export class SessionStore {
       { returnDocument: 'after' },
     );
     if (!claimed) throw new RefreshTokenInvalidError();
+    // The session decides first: a chain whose session ended is refused as such, whichever of
+    // its tokens comes back (ending a session marks none of them).
+    const session = await this.sessions.findOne({ _id: claimed.sessionId });
+    if (!session) throw new RefreshTokenInvalidError();
+    if (session.revokedAt) throw new SessionRevokedError();
     if (claimed.presented !== 1 || claimed.usedAt !== null) {
-      // A logout or revocation already consumed the chain; that is not theft.
-      if (!(await this.isActive(claimed.sessionId))) throw new SessionRevokedError();
+      if (session.expiresAt <= now) throw new SessionRevokedError();
       await this.revoke(claimed.sessionId, 'refresh-token-reuse');
       throw new RefreshTokenReusedError(claimed.sessionId);
     }
     await this.refreshTokens.updateOne({ _id: hash }, { $set: { usedAt: now } });
-    const session = await this.sessions.findOne({ _id: claimed.sessionId });
-    if (!session || session.revokedAt || session.expiresAt <= now || claimed.expiresAt <= now) {
-      throw new RefreshTokenInvalidError();
-    }
+    if (session.expiresAt <= now || claimed.expiresAt <= now) throw new RefreshTokenInvalidError();
     const expiresAt = this.expiry(now);
     await this.sessions.updateOne({ _id: session._id }, { $set: { lastUsedAt: now, expiresAt } });
+    // A session ended while this refresh ran still ends it: the gateway refuses its access tokens
+    // from the revocation on, and the next refresh finds the session ended.
     return {
       session: { ...session, lastUsedAt: now, expiresAt },
       refreshToken: await this.issueRefreshToken(session, now),
@@ -150,19 +167,27 @@ export class SessionStore {
 
   /** Revokes one session of the user; another user's session is reported as not found. */
   async revokeOwn(userId: string, sessionId: string): Promise<void> {
-    const session = await this.sessions.findOne({ _id: sessionId, userId, revokedAt: null });
-    if (!session) throw new SessionNotFoundError(sessionId);
+    // By `_id` alone, the owner checked here: the dev store scans for any other filter.
+    const session = await this.sessions.findOne({ _id: sessionId });
+    if (!session || session.userId !== userId || session.revokedAt) throw new SessionNotFoundError(sessionId);
     await this.revoke(sessionId, 'revoked-by-user');
   }
 
+  /**
+   * Ends a session. Its refresh tokens are left as they are: a refresh asks the session first, so
+   * none of them works once it has ended (marking them would read the whole token collection on
+   * the dev store, which answers only a filter of `_id` alone without a scan).
+   */
   async revoke(sessionId: string, reason: string): Promise<void> {
-    const now = new Date();
-    const session = await this.sessions.findOneAndUpdate(
-      { _id: sessionId, revokedAt: null },
-      { $set: { revokedAt: now, revokedReason: reason } },
+    const current = await this.sessions.findOne({ _id: sessionId }, { projection: { revokedAt: 1 } });
+    if (!current || current.revokedAt) return;
+    const before = await this.sessions.findOneAndUpdate(
+      { _id: sessionId },
+      { $set: { revokedAt: new Date(), revokedReason: reason } },
+      { returnDocument: 'before' },
     );
-    await this.refreshTokens.updateMany({ sessionId, usedAt: null }, { $set: { usedAt: now } });
-    if (session) await this.onRevoked(session.userId, [sessionId], reason);
+    // Two revocations racing both write; the first to write is the one that tells.
+    if (before && !before.revokedAt) await this.onRevoked(before.userId, [sessionId], reason);
   }
 
   async revokeAll(userId: string, reason: string): Promise<void> {
@@ -171,7 +196,6 @@ export class SessionStore {
       { userId, revokedAt: null },
       { $set: { revokedAt: now, revokedReason: reason } },
     );
-    await this.refreshTokens.updateMany({ userId, usedAt: null }, { $set: { usedAt: now } });
     // The sessions this call ended are exactly those stamped with its time.
     const ended = await this.sessions.find({ userId, revokedAt: now }, { projection: { _id: 1 } }).toArray();
     if (ended.length > 0)
