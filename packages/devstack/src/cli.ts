@@ -5,7 +5,7 @@ import { createConsoleSink } from './log-format';
 import { repoRoot } from './paths';
 import { fixedPortPlan } from './ports';
 import { StartError } from './process';
-import { ignoredSettings, serviceSettingsFromEnv, settingsSetIn } from './service-settings';
+import { ignoredSettings, publicUrlFromEnv, serviceSettingsFromEnv, settingsSetIn } from './service-settings';
 import { Stack } from './stack';
 
 /**
@@ -15,6 +15,8 @@ import { Stack } from './stack';
  * PARLEY_DATA_DIR   data folder (default .data in the repository)
  * PARLEY_PORT_BASE  first port of the plan (default 4400; see the README's port table)
  * GATEWAY_HOST      interface the gateway binds (default 127.0.0.1; 0.0.0.0 exposes it)
+ * PUBLIC_URL        origin users open, when not the gateway's own (links in emails, OIDC
+ *                   redirects; its pages may open sockets)
  * GATEWAY_REPLICAS  gateway processes sharing the load (default 1; replica k listens on base+k-1)
  * LOG_LEVEL         level of the services' logs (default info)
  * DAPR_LOG_LEVEL    level of the sidecars' logs (default warn)
@@ -36,6 +38,15 @@ async function main(): Promise<void> {
       `GATEWAY_REPLICAS must be a whole number from 1 to 5, not ${process.env.GATEWAY_REPLICAS}`,
     );
   }
+  const publicUrl = publicUrlFromEnv(process.env);
+  const gatewayHost = process.env.GATEWAY_HOST || '127.0.0.1';
+  if (gatewayHost !== '127.0.0.1' && !publicUrl) {
+    sink(
+      'launcher',
+      'the gateway is exposed but PUBLIC_URL is unset: pages opened at another address cannot open ' +
+        'sockets, and links in emails point at this machine; set PUBLIC_URL to the address users open',
+    );
+  }
   for (const { name, readers } of settingsSetIn(process.env)) {
     sink('launcher', `${name} from the environment goes to ${readers.join(', ')}`);
   }
@@ -49,7 +60,8 @@ async function main(): Promise<void> {
     sink,
     logLevel: process.env.LOG_LEVEL || 'info',
     daprLogLevel: process.env.DAPR_LOG_LEVEL || 'warn',
-    gatewayHost: process.env.GATEWAY_HOST || '127.0.0.1',
+    gatewayHost,
+    ...(publicUrl ? { publicUrl } : {}),
     appSettings: serviceSettingsFromEnv(process.env),
     restartCrashed: true,
   });
@@ -81,7 +93,7 @@ async function main(): Promise<void> {
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const lines = [
     `Parley is up (${seconds}s). Ctrl-C stops everything.`,
-    `  web app         ${urls.web}`,
+    `  web app         ${urls.web}${publicUrl ? ` (users open ${publicUrl}/)` : ''}`,
     `  API             ${urls.api}`,
     `  API reference   ${urls.apiReference}`,
     `  Temporal UI     ${urls.temporalUi ?? '(external Temporal: set TEMPORAL_UI_URL)'}`,

@@ -167,18 +167,19 @@ export const LAUNCHER_SETTINGS: Readonly<Record<string, string>> = {
   NOTIFICATION_LINK_SECRET: 'a secret of the run, in secrets.json',
   VAPID_PUBLIC_KEY: 'a key pair of the run, in secrets.json',
   VAPID_PRIVATE_KEY: 'a key pair of the run, in secrets.json',
-  PUBLIC_URL: "the gateway's address on the port plan",
-  ALLOWED_ORIGINS: "the gateways' own addresses on the port plan",
+  ALLOWED_ORIGINS: "the gateways' own addresses on the port plan, and PUBLIC_URL's origin",
   PUBSUB_NAME: 'the components in components/ name it',
   STATE_STORE_NAME: 'the components in components/ name it',
 };
 
 /**
  * Settings the services read that the launcher reads too, and hands on in its own way: its log
- * level, and the external servers that replace embedded parts (see `externalPartsFromEnv`).
+ * level, the address users reach the platform at (also an allowed origin of sockets), and the
+ * external servers that replace embedded parts (see `externalPartsFromEnv`).
  */
 export const LAUNCHER_READS: readonly string[] = [
   'LOG_LEVEL',
+  'PUBLIC_URL',
   'REDIS_URL',
   'MONGODB_URL',
   'TEMPORAL_ADDRESS',
@@ -213,4 +214,26 @@ export function ignoredSettings(env: NodeJS.ProcessEnv): { name: string; why: st
   return Object.entries(LAUNCHER_SETTINGS)
     .filter(([name]) => env[name] !== undefined && env[name] !== '')
     .map(([name, why]) => ({ name, why }));
+}
+
+/**
+ * `PUBLIC_URL` from the launcher's environment: the address users open, as an origin (scheme, host
+ * and port), or undefined when unset. Anything but an http(s) URL with no path, query or fragment
+ * is refused, naming the variable.
+ */
+export function publicUrlFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const value = env.PUBLIC_URL;
+  if (value === undefined || value === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`PUBLIC_URL must be a URL such as http://chat.example.lan:4400, not ${value}`);
+  }
+  if (!['http:', 'https:'].includes(url.protocol) || url.pathname !== '/' || url.search || url.hash) {
+    throw new Error(
+      `PUBLIC_URL must be an http or https origin, with no path, query or fragment, not ${value}`,
+    );
+  }
+  return url.origin;
 }

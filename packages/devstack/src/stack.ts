@@ -20,6 +20,12 @@ export interface StackOptions {
   daprLogLevel?: string;
   /** Interface the gateway binds; the back-end services always bind loopback. */
   gatewayHost?: string;
+  /**
+   * Where users reach the gateway, when not at its own address on the port plan (a host name on
+   * the network, a proxy in front): the start of links in emails and of OIDC redirects, and an
+   * origin whose pages may open sockets. Only its origin counts.
+   */
+  publicUrl?: string;
   /** Extra environment for every service and the worker (tests: an OIDC issuer, short expiries). */
   env?: Record<string, string>;
   /**
@@ -183,7 +189,7 @@ export class Stack {
       LOG_LEVEL: this.options.logLevel ?? 'info',
       OPS_TOKEN: this.secrets.opsToken,
       // Where users reach the platform: links in emails and OIDC redirects start here.
-      PUBLIC_URL: new URL(this.urls().web).origin,
+      PUBLIC_URL: this.publicOrigin(),
     };
     const optional: [string, string | undefined][] = [
       ['TYPESENSE_URL', this.external.typesenseUrl],
@@ -194,10 +200,18 @@ export class Stack {
     ];
     for (const [name, value] of optional) if (value) env[name] = value;
     // Pages served by any gateway replica may open a socket to any of them.
-    env.ALLOWED_ORIGINS = [ports.apps.gateway, ...ports.extraGateways]
-      .flatMap(({ app }) => [`http://127.0.0.1:${app}`, `http://localhost:${app}`])
-      .join(',');
+    const origins = [ports.apps.gateway, ...ports.extraGateways].flatMap(({ app }) => [
+      `http://127.0.0.1:${app}`,
+      `http://localhost:${app}`,
+    ]);
+    if (!origins.includes(env.PUBLIC_URL!)) origins.push(env.PUBLIC_URL!);
+    env.ALLOWED_ORIGINS = origins.join(',');
     return { ...env, ...this.options.env };
+  }
+
+  /** The origin users reach the platform at: `publicUrl`'s, else the gateway's own. */
+  private publicOrigin(): string {
+    return new URL(this.options.publicUrl ?? this.urls().web).origin;
   }
 
   /** Environment of one app's processes, before their ports and tokens: its own settings beneath the stack's. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DAPR_APPS, type DaprApp } from '@parley/contracts';
@@ -11,6 +11,7 @@ import {
   LAUNCHER_SETTINGS,
   SERVICE_SETTINGS,
   ignoredSettings,
+  publicUrlFromEnv,
   serviceSettingsFromEnv,
   settingsSetIn,
 } from '../src/service-settings';
@@ -107,7 +108,7 @@ t.test('each setting goes to exactly the processes whose schema reads it', async
 t.test(
   'the external servers the launcher reads itself are the ones externalPartsFromEnv takes',
   async (t) => {
-    for (const name of LAUNCHER_READS.filter((name) => name !== 'LOG_LEVEL')) {
+    for (const name of LAUNCHER_READS.filter((name) => !['LOG_LEVEL', 'PUBLIC_URL'].includes(name))) {
       t.ok(Object.values(externalPartsFromEnv({ [name]: 'x-marker' })).includes('x-marker'), name);
     }
   },
@@ -140,15 +141,17 @@ t.test('settings set in the environment go to the processes that read them, and 
   );
   t.same(
     ignoredSettings(env).map((s) => s.name),
-    ['HOST', 'PORT', 'DAPR_API_TOKEN', 'OPS_TOKEN', 'SIGNING_KEY_ENCRYPTION_KEY', 'PUBLIC_URL'],
-    'the launcher names what it keeps its own value of',
+    ['HOST', 'PORT', 'DAPR_API_TOKEN', 'OPS_TOKEN', 'SIGNING_KEY_ENCRYPTION_KEY'],
+    'the launcher names what it keeps its own value of (PUBLIC_URL it reads itself)',
   );
   t.same(serviceSettingsFromEnv({}), {});
 });
 
 t.test("an app's settings reach its processes only, beneath the stack's own values", async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-settings-'));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
   const stack = new Stack({
-    dataDir: mkdtempSync(join(tmpdir(), 'parley-settings-')),
+    dataDir,
     ports: fixedPortPlan(5400),
     sink: () => {},
     env: { EMAIL_FROM: 'Tests <tests@parley.localhost>' },
@@ -161,6 +164,50 @@ t.test("an app's settings reach its processes only, beneath the stack's own valu
   t.notOk('RATE_LIMIT_LOGIN_PER_IP' in stack.appEnvironment('auth'), 'other apps do not get it');
   t.equal(stack.appEnvironment('gateway').OPS_TOKEN, stack.secrets.opsToken, "the stack's value wins");
   t.equal(stack.appEnvironment('worker').EMAIL_FROM, 'Tests <tests@parley.localhost>', 'env wins too');
+});
+
+t.test('PUBLIC_URL is where links point and an origin whose pages may open sockets', async (t) => {
+  t.equal(publicUrlFromEnv({}), undefined);
+  t.equal(publicUrlFromEnv({ PUBLIC_URL: '' }), undefined, 'empty is unset');
+  t.equal(
+    publicUrlFromEnv({ PUBLIC_URL: 'https://Chat.Example.lan:8443/' }),
+    'https://chat.example.lan:8443',
+  );
+  for (const bad of [
+    'chat.example.lan',
+    'ftp://chat.example.lan',
+    'http://x/app',
+    'http://x/?a=1',
+    'http://x/#top',
+  ]) {
+    t.throws(() => publicUrlFromEnv({ PUBLIC_URL: bad }), /PUBLIC_URL must be/, bad);
+  }
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-public-url-'));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const exposed = new Stack({
+    dataDir,
+    ports: fixedPortPlan(5400),
+    sink: () => {},
+    gatewayHost: '0.0.0.0',
+    publicUrl: 'http://chat.example.lan:5400',
+  });
+  for (const app of DAPR_APPS) {
+    const env = exposed.appEnvironment(app);
+    t.equal(env.PUBLIC_URL, 'http://chat.example.lan:5400', `${app}: links start there`);
+    t.match(
+      env.ALLOWED_ORIGINS,
+      /(^|,)http:\/\/chat\.example\.lan:5400(,|$)/,
+      `${app}: its pages may open sockets`,
+    );
+    t.match(
+      env.ALLOWED_ORIGINS,
+      /(^|,)http:\/\/127\.0\.0\.1:5400(,|$)/,
+      `${app}: and the gateway's own still may`,
+    );
+  }
+  const local = new Stack({ dataDir, ports: fixedPortPlan(5400), sink: () => {} });
+  t.equal(local.appEnvironment('auth').PUBLIC_URL, 'http://127.0.0.1:5400', "the gateway's own by default");
 });
 
 t.test("the README's table lists the settings handed on, as service-settings.ts does", async (t) => {
