@@ -24,6 +24,7 @@ import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { NotifyLevel } from '../preferences/schemas';
 import type { DirectoryCache } from './directory-cache';
+import { inBatches } from './in-batches';
 import type { LevelCache } from './level-cache';
 import { applyNewerEdit, recordEdit, snippetOf } from './message-edits';
 import { type DeliveryStore, addTimeline, deliveryId, readMarkId } from './store';
@@ -58,8 +59,6 @@ export const CHAT_TOPICS = [
 const SIGNAL_CONCURRENCY = 16;
 /** How long signalling a message's recipients may take before the event is kept for a retry. */
 const SIGNAL_DEADLINE_MS = 5_000;
-/** Recipients whose read marks are looked up at once. */
-const LOOKUP_CONCURRENCY = 16;
 
 export function levelAllows(level: NotifyLevel, kind: NotifyKind): boolean {
   if (level === 'all') return true;
@@ -105,13 +104,7 @@ export function mountChatEvents(app: Express, deps: ChatEventDeps): void {
   // The deletion may arrive before the creation (two topics, no order between them): a tombstone
   // keeps a late creation from notifying anyone.
   onEvent(app, CHAT_EVENT_ROUTES.messageDeleted, chatMessageEvent, async ({ data }) => {
-    const deletedAt = new Date(data.message.deletedAt ?? Date.now());
-    await deps.store.deletedMessages.updateOne(
-      { _id: data.message.id },
-      { $setOnInsert: { conversationId: data.message.conversationId, deletedAt } },
-      { upsert: true },
-    );
-    await markDeleted(deps.store, data.message.id, deletedAt);
+    await onMessageDeleted(deps.store, data);
   });
   // An edit replaces the text of notifications still to go out, whichever event comes first.
   onEvent(app, CHAT_EVENT_ROUTES.messageEdited, chatMessageEvent, async ({ data }) => {
@@ -132,6 +125,17 @@ export function mountChatEvents(app: Express, deps: ChatEventDeps): void {
   onEvent(app, CHAT_EVENT_ROUTES.userDeleted, userDeletedEvent, async ({ data }) => {
     await deps.directory.changedUser(data.userId);
   });
+}
+
+/** Leaves the tombstone plans and late creations check, and marks the ledger's timelines. */
+export async function onMessageDeleted(store: DeliveryStore, { message }: ChatMessageEvent): Promise<void> {
+  const deletedAt = new Date(message.deletedAt ?? Date.now());
+  await store.deletedMessages.updateOne(
+    { _id: message.id },
+    { $setOnInsert: { conversationId: message.conversationId, deletedAt } },
+    { upsert: true },
+  );
+  await markDeleted(store, message.id, deletedAt);
 }
 
 async function markDeleted(store: DeliveryStore, messageId: string, deletedAt: Date): Promise<void> {
@@ -260,15 +264,6 @@ async function signalAll(
       }),
     );
   }
-}
-
-/** Maps items a batch at a time, keeping their order, so a large group does not flood the pool. */
-async function inBatches<T, R>(items: T[], map: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = [];
-  for (let i = 0; i < items.length; i += LOOKUP_CONCURRENCY) {
-    results.push(...(await Promise.all(items.slice(i, i + LOOKUP_CONCURRENCY).map(map))));
-  }
-  return results;
 }
 
 /**
