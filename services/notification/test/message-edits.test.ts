@@ -1,101 +1,94 @@
-import type { ChatMessageView } from '@parley/contracts';
-import { createLogger } from '@parley/service-kit';
-import type { Client } from '@temporalio/client';
 import t from 'tap';
-import { type ChatEventDeps, onMessageCreated } from '../src/delivery/chat-events';
-import type { DirectoryCache } from '../src/delivery/directory-cache';
-import type { LevelCache } from '../src/delivery/level-cache';
+import { onMessageCreated } from '../src/delivery/chat-events';
 import { recordEdit } from '../src/delivery/message-edits';
 import { deliveryId, openDeliveryStore } from '../src/delivery/store';
+import { chatEventDeps, chatMessage } from './chat-event-fixtures';
 import { privateClient } from './ferretdb';
+import { contact, plannerFor } from './planner-fixtures';
 
-const message = (id: string, text: string, version: number): ChatMessageView => ({
-  id,
-  conversationId: 'c1',
-  seq: 1,
-  clientMessageId: `client-${id}`,
-  senderId: 'ada',
-  text,
-  replyToId: null,
-  threadRootId: null,
-  mentions: [],
-  mentionsEveryone: false,
-  attachments: [],
-  reactions: [],
-  createdAt: new Date().toISOString(),
-  editedAt: version > 0 ? new Date().toISOString() : null,
-  deletedAt: null,
-  version,
-});
-
-t.test('an edited message is notified with its newest text, whatever order the events come in', async (t) => {
+t.test('an edited message is emailed with its newest text, whatever order the events come in', async (t) => {
   const client = await privateClient(t);
   const store = await openDeliveryStore(client.db('parley_notification_edits_test'));
-  const signalled: string[] = [];
-  // Chat, auth and Temporal as the creation handler sees them: a direct conversation with bob.
-  const deps: ChatEventDeps = {
-    store,
-    directory: {
-      conversation: async () => ({ type: 'direct', memberIds: ['ada', 'bob'] }),
-      displayName: async () => 'Ada',
-    } as unknown as DirectoryCache,
-    levels: { levels: async (_c: string, ids: string[]) => ids.map(() => 'all') } as unknown as LevelCache,
-    temporal: {
-      withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(),
-      workflow: {
-        signalWithStart: async (_name: string, options: { signalArgs: [{ messageId: string }] }) => {
-          signalled.push(options.signalArgs[0].messageId);
-        },
-      },
-    } as unknown as Client,
-    logger: createLogger('test', 'silent'),
+  const { deps, signalled } = chatEventDeps(store);
+  const planner = plannerFor(store);
+  // Each case has a message of its own, numbered by its sequence in c_1.
+  const create = (seq: number, text: string, version = 0) =>
+    onMessageCreated(deps, {
+      conversationId: 'c_1',
+      actorId: 'u_alice',
+      message: chatMessage(`m_${seq}`, text, version, seq),
+    });
+  const edit = (seq: number, text: string, version: number) =>
+    recordEdit(store, chatMessage(`m_${seq}`, text, version, seq));
+  // What the email step would send Bob for the message: the line quoting it in the digest.
+  const emailed = async (seq: number) => {
+    const plan = await planner.plan(contact.userId, 'email', [
+      { messageId: `m_${seq}`, conversationId: 'c_1', seq, kind: 'direct', urgent: true },
+    ]);
+    if (plan.job?.channel !== 'email') return null;
+    return plan.job.text
+      .split('\n')
+      .find((line) => line.startsWith('  Alice: '))
+      ?.slice('  Alice: '.length);
   };
-  const snippet = async (id: string) =>
-    (await store.deliveries.findOne({ _id: deliveryId(id, 'bob') }))?.snippet;
 
   t.test('an edit after the creation replaces the text still to be sent', async (t) => {
-    await onMessageCreated(deps, {
-      conversationId: 'c1',
-      actorId: 'ada',
-      message: message('m1', 'the pin is 1234', 0),
-    });
-    await recordEdit(store, message('m1', 'call me', 1));
-    t.equal(await snippet('m1'), 'call me');
+    await create(1, 'the pin is 1234');
+    await edit(1, 'call me', 1);
+    t.equal(await emailed(1), 'call me');
   });
 
   t.test('an edit that overtook the creation still wins', async (t) => {
-    await recordEdit(store, message('m2', 'the key is hunter2, sorry: removed', 1));
-    await onMessageCreated(deps, {
-      conversationId: 'c1',
-      actorId: 'ada',
-      message: message('m2', 'the key is hunter2', 0),
-    });
-    t.equal(await snippet('m2'), 'the key is hunter2, sorry: removed');
-    t.ok(signalled.includes('m2'), 'the recipient is still notified');
+    await edit(2, 'the key is hunter2, sorry: removed', 1);
+    await create(2, 'the key is hunter2');
+    t.equal(await emailed(2), 'the key is hunter2, sorry: removed');
+    t.ok(signalled.includes('m_2'), 'the recipient is still notified');
   });
 
   t.test('an older edit arriving after a newer one changes nothing', async (t) => {
-    await onMessageCreated(deps, {
-      conversationId: 'c1',
-      actorId: 'ada',
-      message: message('m3', 'first', 0),
-    });
-    await recordEdit(store, message('m3', 'third', 2));
-    await recordEdit(store, message('m3', 'second', 1));
-    t.equal(await snippet('m3'), 'third');
+    await create(3, 'first');
+    await edit(3, 'third', 2);
+    await edit(3, 'second', 1);
+    t.equal(await emailed(3), 'third');
 
-    await recordEdit(store, message('m4', 'newest', 3));
-    await recordEdit(store, message('m4', 'older', 2));
-    await onMessageCreated(deps, {
-      conversationId: 'c1',
-      actorId: 'ada',
-      message: message('m4', 'original', 0),
-    });
-    t.equal(await snippet('m4'), 'newest', 'also when both edits came before the creation');
+    await edit(4, 'newest', 3);
+    await edit(4, 'older', 2);
+    await create(4, 'original');
+    t.equal(await emailed(4), 'newest', 'also when both edits came before the creation');
   });
 
   t.test('an edit of a message nobody is notified of is no error', async (t) => {
-    await recordEdit(store, message('m5', 'nobody hears of this', 1));
-    t.equal(await store.deliveries.countDocuments({ messageId: 'm5' }), 0);
+    await edit(5, 'nobody hears of this', 1);
+    t.equal(await store.deliveries.findOne({ _id: deliveryId('m_5', contact.userId) }), null);
+  });
+
+  t.test('an edit kept in the shape written before each version had its text', async (t) => {
+    await store.editedMessages.insertOne({ _id: 'm_6', snippet: 'second, kept the old way', version: 2 });
+    await create(6, 'first');
+    t.equal(await emailed(6), 'second, kept the old way');
+    await edit(6, 'an older edit, late', 1);
+    t.equal(await emailed(6), 'second, kept the old way', 'an older edit does not replace it');
+    await edit(6, 'third', 3);
+    t.equal(await emailed(6), 'third', 'a newer one does');
+  });
+
+  t.test('a ledger entry written before edits were followed takes any edit', async (t) => {
+    // Its snippet carries no version: it may be the creation's text or an edit's.
+    await store.deliveries.insertOne({
+      _id: deliveryId('m_7', contact.userId),
+      messageId: 'm_7',
+      conversationId: 'c_1',
+      seq: 7,
+      senderId: 'u_alice',
+      senderName: 'Alice',
+      snippet: 'as written then',
+      recipientId: contact.userId,
+      kind: 'direct',
+      urgent: true,
+      createdAt: new Date(),
+    });
+    t.equal(await emailed(7), 'as written then');
+    await edit(7, 'edited since', 1);
+    t.equal(await emailed(7), 'edited since');
   });
 });

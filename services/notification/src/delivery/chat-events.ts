@@ -26,7 +26,7 @@ import type { NotifyLevel } from '../preferences/schemas';
 import type { DirectoryCache } from './directory-cache';
 import { inBatches } from './in-batches';
 import type { LevelCache } from './level-cache';
-import { applyNewerEdit, recordEdit, snippetOf } from './message-edits';
+import { recordEdit, snippetOf } from './message-edits';
 import { type DeliveryStore, addTimeline, deliveryId, readMarkId } from './store';
 
 /** Routes of the declarative subscriptions in `components/subscription-notification-*.yaml`. */
@@ -210,7 +210,6 @@ export async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMes
       detail: null,
     });
   }
-  await applyNewerEdit(store, message.id, message.version);
   // Deleted before (or while) the entries above were written: the timelines say so, and nobody
   // is signalled. A deletion after this point reaches the plans, which drop the message.
   const tombstone = await store.deletedMessages.findOne({ _id: message.id });

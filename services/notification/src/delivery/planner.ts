@@ -14,6 +14,8 @@ import { unsubscribeToken } from '../unsubscribe/links';
 import { levelAllows } from './chat-events';
 import type { DeliveryConfig } from './config';
 import type { Contact, Directory, MemberView } from './directory';
+import { inBatches } from './in-batches';
+import { quotedSnippet } from './message-edits';
 import { quietHoursEnd } from './quiet-hours';
 import {
   type DeliveryDoc,
@@ -90,10 +92,11 @@ export class Planner {
       ),
     ]);
     const viewOf = new Map(views);
-    const tombstones = await store.deletedMessages
-      .find({ _id: { $in: messages.map((m) => m.messageId) } }, { projection: { _id: 1 } })
-      .toArray();
-    const deleted = new Set(tombstones.map((d) => d._id));
+    // By `_id` one at a time: the dev store reads a whole collection for an `$in`.
+    const tombstones = await inBatches(messages, (m) =>
+      store.deletedMessages.findOne({ _id: m.messageId }, { projection: { _id: 1 } }),
+    );
+    const deleted = new Set(tombstones.flatMap((d) => (d ? [d._id] : [])));
 
     const candidates: Candidate[] = [];
     for (const message of messages) {
@@ -149,12 +152,30 @@ export class Planner {
     }
     if (deliver.length === 0) return plan;
     plan.deliver = deliver.map((c) => c.messageId);
-    const docs = await store.deliveries
-      .find({ _id: { $in: plan.deliver.map((id) => deliveryId(id, userId)) } })
-      .sort({ conversationId: 1, seq: 1 })
-      .toArray();
-    plan.job = this.job(step, userId, contact, deliver, docs, reachable.subscriptions);
+    plan.job = this.job(
+      step,
+      userId,
+      contact,
+      deliver,
+      await this.quoted(userId, deliver),
+      reachable.subscriptions,
+    );
     return plan;
+  }
+
+  /**
+   * The ledger entries of the messages to send, in their order (the candidates', by conversation
+   * and sequence), each quoting the message's newest text. Read by `_id`, a batch at a time.
+   */
+  private async quoted(userId: string, deliver: Candidate[]): Promise<DeliveryDoc[]> {
+    const { store } = this.deps;
+    const [docs, edits] = await Promise.all([
+      inBatches(deliver, (c) => store.deliveries.findOne({ _id: deliveryId(c.messageId, userId) })),
+      inBatches(deliver, (c) => store.editedMessages.findOne({ _id: c.messageId })),
+    ]);
+    return docs.flatMap((doc, index) =>
+      doc ? [{ ...doc, snippet: quotedSnippet(doc, edits[index] ?? null) }] : [],
+    );
   }
 
   /**

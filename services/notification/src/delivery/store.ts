@@ -58,7 +58,11 @@ export interface DeliveryDoc {
   seq: number;
   senderId: string;
   senderName: string;
-  /** The start of the message text, for the notification itself; follows edits. */
+  /**
+   * The start of the message text as created, for the notification itself. Plans quote the newest
+   * edit instead when it is newer than `textVersion` (`edited_messages`); entries written before
+   * edits were kept apart may hold an edit's text here.
+   */
   snippet: string;
   /** The message version the snippet is from; absent on entries written before edits were followed. */
   textVersion?: number;
@@ -75,11 +79,17 @@ export interface DeletedMessageDoc {
   deletedAt: Date;
 }
 
-/** The newest edit of a message seen, for a creation that arrives after it. `_id` is the message id. */
+/**
+ * The edits of a message, for the plans to quote its newest text. `_id` is the message id.
+ * `version` is the newest version seen and `snippets` holds each edit's text by its version, so
+ * edits arriving in any order are each one write on `_id` and `snippets[version]` is the newest.
+ */
 export interface EditedMessageDoc {
   _id: string;
-  snippet: string;
   version: number;
+  snippets?: Record<string, string>;
+  /** The text of `version`, on documents written before `snippets` (then the only edit kept). */
+  snippet?: string;
 }
 
 /**
