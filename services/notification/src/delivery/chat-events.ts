@@ -138,11 +138,22 @@ export async function onMessageDeleted(store: DeliveryStore, { message }: ChatMe
   await markDeleted(store, message.id, deletedAt);
 }
 
+/**
+ * Marks `deleted` in the timeline of each delivery of the message, found from the recipients its
+ * creation recorded (by `_id`, where a filter on `messageId` reads the whole ledger in the dev store).
+ *
+ * A deletion racing the creation: the creation writes the recipients, then the deliveries, then
+ * reads the tombstone; the deletion writes the tombstone, then reads the recipients. If this read
+ * misses the recipients, they were written after it and so after the tombstone, and the creation's
+ * read of the tombstone, later still, finds it and marks them itself. A mark written before its
+ * delivery is harmless: timeline entries are keyed by the delivery's id, which the creation then
+ * writes, and marking twice adds nothing.
+ */
 async function markDeleted(store: DeliveryStore, messageId: string, deletedAt: Date): Promise<void> {
-  const docs = await store.deliveries.find({ messageId }, { projection: { _id: 1 } }).toArray();
+  const recipients = await store.messageRecipients.findOne({ _id: messageId });
   await addTimeline(
     store,
-    docs.map((d) => d._id),
+    (recipients?.recipientIds ?? []).map((recipientId) => deliveryId(messageId, recipientId)),
     { key: 'deleted', at: deletedAt, event: 'deleted', channel: null, detail: null },
   );
 }
@@ -182,6 +193,16 @@ export async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMes
 
   const senderName = await directory.displayName(message.senderId);
   const now = new Date();
+  // Before the deliveries, so that a deletion finds them (see `markDeleted`). A redelivered event
+  // whose member list changed meanwhile adds the new recipients.
+  await store.messageRecipients.updateOne(
+    { _id: message.id },
+    {
+      $setOnInsert: { conversationId: message.conversationId, senderId: message.senderId, createdAt: now },
+      $addToSet: { recipientIds: { $each: signals.map((s) => s.recipientId) } },
+    },
+    { upsert: true },
+  );
   for (const { recipientId, signal } of signals) {
     await store.deliveries.updateOne(
       { _id: deliveryId(message.id, recipientId) },

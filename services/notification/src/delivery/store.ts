@@ -93,6 +93,18 @@ export interface EditedMessageDoc {
 }
 
 /**
+ * Who a message's deliveries are for, written by its creation before the deliveries: a deletion
+ * finds them by `_id` (`${messageId}:${recipientId}`) from here. `_id` is the message id.
+ */
+export interface MessageRecipientsDoc {
+  _id: string;
+  conversationId: string;
+  senderId: string;
+  recipientIds: string[];
+  createdAt: Date;
+}
+
+/**
  * How far a user has read a conversation, from read receipts: `<userId>:<conversationId>`. A read
  * may arrive before the message it covers (two topics, no order between them); a late message
  * then finds itself already read here.
@@ -139,6 +151,7 @@ export interface DeliveryStore {
   deliveryEvents: Collection<DeliveryEventDoc>;
   deletedMessages: Collection<DeletedMessageDoc>;
   editedMessages: Collection<EditedMessageDoc>;
+  messageRecipients: Collection<MessageRecipientsDoc>;
   readMarks: Collection<ReadMarkDoc>;
   /**
    * How far each recipient's receipts of each kind were written into the timelines, by
@@ -158,6 +171,7 @@ export async function openDeliveryStore(db: Db): Promise<DeliveryStore> {
     deliveryEvents: db.collection('delivery_events'),
     deletedMessages: db.collection('deleted_messages'),
     editedMessages: db.collection('edited_messages'),
+    messageRecipients: db.collection('message_recipients'),
     readMarks: db.collection('read_marks'),
     receiptMarks: db.collection('receipt_marks'),
     sends: db.collection('sends'),
