@@ -1,5 +1,6 @@
 import t from 'tap';
 import { onMessageCreated, onMessageDeleted } from '../src/delivery/chat-events';
+import { recordEdit } from '../src/delivery/message-edits';
 import { deliveryId, openDeliveryStore } from '../src/delivery/store';
 import { chatEventDeps, chatMessage } from './chat-event-fixtures';
 import { privateClient } from './ferretdb';
@@ -57,6 +58,27 @@ t.test('a deletion reaches the timeline of every recipient, whichever event come
       await marked('m_3'),
       [...everyone('m_3'), deliveryId('m_3', 'u_erin')],
       'a redelivered creation adds to them',
+    );
+  });
+
+  t.test("a deleted message's text is kept nowhere, whichever event comes first", async (t) => {
+    const quotes = async (id: string) =>
+      (await store.deliveries.find({ messageId: id }).toArray()).map((d) => d.snippet).sort();
+    await create('m_4', 4);
+    await recordEdit(store, chatMessage('m_4', 'edited', 1, 4));
+    t.same(await quotes('m_4'), ['hi', 'hi', 'hi']);
+    await remove('m_4', 4);
+    t.same(await quotes('m_4'), ['', '', ''], 'the quotes are emptied');
+    t.equal(await store.editedMessages.findOne({ _id: 'm_4' }), null, 'the edit is gone');
+
+    await remove('m_5', 5);
+    await create('m_5', 5);
+    t.same(await quotes('m_5'), ['', '', ''], 'a creation after the deletion empties its own');
+    await recordEdit(store, chatMessage('m_5', 'an edit published before the deletion', 1, 5));
+    t.equal(
+      await store.editedMessages.findOne({ _id: 'm_5' }),
+      null,
+      'an edit after the deletion is dropped',
     );
   });
 });

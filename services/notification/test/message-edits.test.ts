@@ -91,4 +91,29 @@ t.test('an edited message is emailed with its newest text, whatever order the ev
     await edit(7, 'edited since', 1);
     t.equal(await emailed(7), 'edited since');
   });
+
+  t.test('the text an edit replaced is not kept', async (t) => {
+    await create(8, 'my password is swordfish');
+    await edit(8, 'oops', 1);
+    await edit(8, 'never mind', 2);
+    t.same(await store.editedMessages.findOne({ _id: 'm_8' }), {
+      _id: 'm_8',
+      version: 2,
+      snippets: { 2: 'never mind' },
+    });
+    await edit(8, 'oops', 1);
+    t.same(
+      (await store.editedMessages.findOne({ _id: 'm_8' }))?.snippets,
+      { 2: 'never mind' },
+      'nor a late one',
+    );
+    t.equal(await emailed(8), 'never mind');
+
+    await edit(6, 'fourth', 4);
+    t.same(
+      await store.editedMessages.findOne({ _id: 'm_6' }),
+      { _id: 'm_6', version: 4, snippets: { 4: 'fourth' } },
+      'an edit kept the old way is forgotten too',
+    );
+  });
 });

@@ -127,7 +127,10 @@ export function mountChatEvents(app: Express, deps: ChatEventDeps): void {
   });
 }
 
-/** Leaves the tombstone plans and late creations check, and marks the ledger's timelines. */
+/**
+ * Leaves the tombstone plans and late creations check, marks the ledger's timelines, and forgets
+ * the message's text: the quotes in its deliveries and its edits.
+ */
 export async function onMessageDeleted(store: DeliveryStore, { message }: ChatMessageEvent): Promise<void> {
   const deletedAt = new Date(message.deletedAt ?? Date.now());
   await store.deletedMessages.updateOne(
@@ -151,11 +154,18 @@ export async function onMessageDeleted(store: DeliveryStore, { message }: ChatMe
  */
 async function markDeleted(store: DeliveryStore, messageId: string, deletedAt: Date): Promise<void> {
   const recipients = await store.messageRecipients.findOne({ _id: messageId });
-  await addTimeline(
-    store,
-    (recipients?.recipientIds ?? []).map((recipientId) => deliveryId(messageId, recipientId)),
-    { key: 'deleted', at: deletedAt, event: 'deleted', channel: null, detail: null },
-  );
+  const ids = (recipients?.recipientIds ?? []).map((recipientId) => deliveryId(messageId, recipientId));
+  await addTimeline(store, ids, {
+    key: 'deleted',
+    at: deletedAt,
+    event: 'deleted',
+    channel: null,
+    detail: null,
+  });
+  // A deleted message's text is kept nowhere, as in chat. The same race as above: whichever of
+  // the creation and the deletion comes second finds the quotes written.
+  await inBatches(ids, (_id) => store.deliveries.updateOne({ _id }, { $set: { snippet: '' } }));
+  await store.editedMessages.deleteOne({ _id: messageId });
 }
 
 export async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMessageEvent): Promise<void> {

@@ -27,6 +27,27 @@ export async function recordEdit(store: DeliveryStore, message: ChatMessageView)
     },
     { upsert: true },
   );
+  // Deleted meanwhile: the deletion wrote its tombstone, then forgot the edits; if that was before
+  // the write above, this read finds the tombstone, and the text goes here.
+  if (await store.deletedMessages.findOne({ _id: message.id }, { projection: { _id: 1 } })) {
+    await store.editedMessages.deleteOne({ _id: message.id });
+    return;
+  }
+  // The texts an edit replaced are not kept (an edit may have removed a secret). The version only
+  // grows, so what is below it is never read again; an edit racing this one may leave one behind.
+  const doc = await store.editedMessages.findOne({ _id: message.id });
+  if (!doc?.snippets?.[String(doc.version)]) return;
+  const replaced = Object.keys(doc.snippets)
+    .filter((version) => Number(version) < doc.version)
+    .map((version) => `snippets.${version}`);
+  // A document from before `snippets` kept its one edit's text in `snippet`.
+  if (doc.snippet !== undefined) replaced.push('snippet');
+  if (replaced.length > 0) {
+    await store.editedMessages.updateOne(
+      { _id: message.id },
+      { $unset: Object.fromEntries(replaced.map((path) => [path, ''])) },
+    );
+  }
 }
 
 /** The newest edit's text and version, also from a document written before `snippets`. */
