@@ -79,7 +79,7 @@ void runService({
       app.use(internalRoutes(store, processing));
       app.use('/v1', uploadRoutes(uploads, guard), mediaRoutes(library, guard), retryAfterHeader());
       const sweep = startSweep(
-        { store, processing, remover, logger: logger.child({ component: 'sweep' }) },
+        { store, storage, processing, remover, logger: logger.child({ component: 'sweep' }) },
         config.MEDIA_SWEEP_SECONDS,
       );
       opened.push(sweep.stop);

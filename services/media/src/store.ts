@@ -15,6 +15,11 @@ export interface MediaDoc {
   uploadedAt: Date | null;
   /** When a direct upload's write link stops working; the sweep removes it a while later. */
   uploadExpiresAt: Date | null;
+  /**
+   * Where a direct upload's link writes: `staging` for every one opened since links stopped
+   * covering the original. Absent on one opened before, whose link still writes the original.
+   */
+  uploadBlob?: 'staging';
   /** Set once the processing workflow was started, so the sweep starts what a crash missed. */
   workflowStartedAt: Date | null;
   /** Set once `media.uploaded` was published, for the same reason. */
@@ -44,8 +49,33 @@ export interface MediaDoc {
   deleting: boolean;
 }
 
+/**
+ * A write link handed out for a direct upload's staging blob. A link cannot be revoked, so the
+ * blob may be written until the link expires, whatever became of the upload; the sweep empties
+ * and deletes it after that, then this record.
+ */
+export interface UploadLinkDoc {
+  /** The media id. */
+  _id: string;
+  /** When the newest link for it expires. */
+  expiresAt: Date;
+}
+
+/**
+ * Direct and streamed uploads one user started in one clock hour, claimed before the upload is
+ * accepted and given back when it is refused. `_id` is `<ownerId>:<hour start, ISO>`.
+ */
+export interface UploadCountDoc {
+  _id: string;
+  count: number;
+  /** The end of the hour, after which the sweep removes the count. */
+  expiresAt: Date;
+}
+
 export interface MediaStore {
   media: Collection<MediaDoc>;
+  uploadLinks: Collection<UploadLinkDoc>;
+  uploadCounts: Collection<UploadCountDoc>;
 }
 
 export async function openStore(db: Db): Promise<MediaStore> {
@@ -53,5 +83,10 @@ export async function openStore(db: Db): Promise<MediaStore> {
   await media.createIndex({ ownerId: 1, createdAt: 1 }, { name: 'owner_created' });
   await media.createIndex({ messageIds: 1 }, { name: 'message_ids' });
   await media.createIndex({ status: 1, workflowStartedAt: 1 }, { name: 'status_workflow' });
-  return { media };
+  const uploadLinks = db.collection<UploadLinkDoc>('upload_links');
+  await uploadLinks.createIndex({ expiresAt: 1 }, { name: 'expires' });
+  const uploadCounts = db.collection<UploadCountDoc>('upload_counts');
+  // Not a TTL index: FerretDB has none. The sweep removes the hours gone by.
+  await uploadCounts.createIndex({ expiresAt: 1 }, { name: 'expires' });
+  return { media, uploadLinks, uploadCounts };
 }

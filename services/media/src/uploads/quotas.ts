@@ -1,3 +1,4 @@
+import { MongoServerError } from 'mongodb';
 import type { MediaStore } from '../store';
 import { MediaTooLargeError, QuotaExceededError, UploadRateLimitedError } from '../errors';
 
@@ -9,9 +10,16 @@ export interface QuotaSettings {
 
 const HOUR_MS = 60 * 60 * 1000;
 
+/** An upload counted against its hour; given back when the upload is refused before it starts. */
+export interface UploadClaim {
+  release(): Promise<void>;
+}
+
 /**
- * Per-user limits: how many uploads start in an hour, and how many bytes a user keeps stored.
- * Both are counted from the media records, so they hold across instances of the service.
+ * Per-user limits: how many uploads start in a clock hour, and how many bytes a user keeps
+ * stored. Uploads are counted in one document per user and hour, claimed atomically, so
+ * concurrent requests cannot all pass; bytes are counted from the media records. Both hold
+ * across instances of the service.
  * TODO(quota-race): parallel uploads of one user each see the others' bytes only once stored, so
  * together they may pass the storage quota by up to one upload each.
  */
@@ -21,17 +29,41 @@ export class Quotas {
     private readonly settings: QuotaSettings,
   ) {}
 
-  /** Refuses a new upload beyond the hourly budget, with how long to wait. */
-  async checkRate(ownerId: string): Promise<void> {
-    const since = new Date(Date.now() - HOUR_MS);
-    const recent = await this.store.media
-      .find({ ownerId, createdAt: { $gt: since } }, { projection: { createdAt: 1 } })
-      .sort({ createdAt: 1 })
-      .limit(this.settings.uploadsPerHour)
-      .toArray();
-    if (recent.length < this.settings.uploadsPerHour) return;
-    const oldest = recent[0]!.createdAt.getTime();
-    throw new UploadRateLimitedError(Math.max(1, Math.ceil((oldest + HOUR_MS - Date.now()) / 1000)));
+  /**
+   * Counts an upload against this hour, or refuses it with how long until the next hour. The
+   * count is raised first and read back, so of many concurrent requests exactly the budget
+   * passes; a refused claim is taken back at once.
+   */
+  async claimUpload(ownerId: string): Promise<UploadClaim> {
+    const now = Date.now();
+    const hourStart = now - (now % HOUR_MS);
+    const _id = `${ownerId}:${new Date(hourStart).toISOString()}`;
+    const counts = this.store.uploadCounts;
+    const release = async () => {
+      await counts.updateOne({ _id }, { $inc: { count: -1 } });
+    };
+    const count = await this.increment(_id, new Date(hourStart + HOUR_MS));
+    if (count > this.settings.uploadsPerHour) {
+      await release();
+      throw new UploadRateLimitedError(Math.max(1, Math.ceil((hourStart + HOUR_MS - now) / 1000)));
+    }
+    return { release };
+  }
+
+  private async increment(_id: string, expiresAt: Date): Promise<number> {
+    const bump = () =>
+      this.store.uploadCounts.findOneAndUpdate(
+        { _id },
+        { $inc: { count: 1 }, $setOnInsert: { expiresAt } },
+        { upsert: true, returnDocument: 'after' },
+      );
+    try {
+      return (await bump())!.count;
+    } catch (err) {
+      // Two first claims of an hour may both try to insert; the loser finds the document now.
+      if (err instanceof MongoServerError && err.code === 11000) return (await bump())!.count;
+      throw err;
+    }
   }
 
   async usedBytes(ownerId: string): Promise<number> {

@@ -2,10 +2,10 @@ import type { Request } from 'express';
 import { MediaNotFoundError, MediaStateError, MediaTooLargeError } from '../errors';
 import { newMediaId } from '../ids';
 import type { Processing } from '../processing/processing';
-import type { MediaStorage } from '../storage';
+import { type BlobLink, type MediaStorage, StagedBlobChanged } from '../storage';
 import type { MediaDoc, MediaStore } from '../store';
 import { newMediaDoc } from '../media/view';
-import type { Quotas } from './quotas';
+import type { Quotas, UploadClaim } from './quotas';
 import { LimitExceeded, streamIntoBlob } from './stream-upload';
 
 export interface UploadDeps {
@@ -23,9 +23,11 @@ export class Uploads {
   /** Streams the request body into storage, refusing it the moment it passes the allowance. */
   async streamed(req: Request, ownerId: string, fileName: string, declaredType: string): Promise<MediaDoc> {
     const { store, storage, quotas, processing } = this.deps;
-    await quotas.checkRate(ownerId);
     const length = req.get('content-length');
-    const allowance = await quotas.allowance(ownerId, length === undefined ? undefined : Number(length));
+    const claim = await quotas.claimUpload(ownerId);
+    const allowance = await quotas
+      .allowance(ownerId, length === undefined ? undefined : Number(length))
+      .catch(giveBack(claim));
     const doc = newMediaDoc({
       _id: newMediaId(),
       ownerId,
@@ -34,26 +36,30 @@ export class Uploads {
       declaredType,
       sizeBytes: 0,
     });
-    await store.media.insertOne(doc);
+    await store.media.insertOne(doc).catch(giveBack(claim));
     let sizeBytes: number;
     try {
       sizeBytes = await streamIntoBlob(req, storage.original(doc._id), allowance);
       if (sizeBytes === 0) throw new MediaStateError('MEDIA_EMPTY', 'The upload has no bytes.');
     } catch (err) {
       await this.discard(doc._id);
+      await claim.release();
       if (err instanceof LimitExceeded) throw await quotas.overAllowance(ownerId);
       throw err;
     }
     return (await processing.uploaded(doc._id, sizeBytes)) ?? doc;
   }
 
-  /** Opens a direct upload: a record for the declared size and a write-only link to one blob. */
+  /**
+   * Opens a direct upload: a record for the declared size and a write-only link to its staging
+   * blob. The link is recorded before it is handed out, so the sweep clears what it writes.
+   */
   async createDirect(ownerId: string, input: { fileName: string; contentType: string; sizeBytes: number }) {
-    const { store, storage, quotas, uploadLinkSeconds } = this.deps;
-    await quotas.checkRate(ownerId);
-    await quotas.allowance(ownerId, input.sizeBytes);
+    const { store, quotas, uploadLinkSeconds } = this.deps;
+    const claim = await quotas.claimUpload(ownerId);
+    await quotas.allowance(ownerId, input.sizeBytes).catch(giveBack(claim));
     const _id = newMediaId();
-    const link = await storage.uploadLink(_id, uploadLinkSeconds);
+    const link = await this.issueLink(_id, uploadLinkSeconds).catch(giveBack(claim));
     const doc = newMediaDoc({
       _id,
       ownerId,
@@ -62,15 +68,16 @@ export class Uploads {
       declaredType: input.contentType,
       sizeBytes: input.sizeBytes,
       uploadExpiresAt: new Date(link.expiresAt),
+      uploadBlob: 'staging',
     });
-    await store.media.insertOne(doc);
+    await store.media.insertOne(doc).catch(giveBack(claim));
     return { doc, link };
   }
 
   /** A fresh write link for an open upload whose link expired (to resume after a long break). */
   async renewLink(ownerId: string, mediaId: string) {
-    await this.requirePending(ownerId, mediaId);
-    const link = await this.deps.storage.uploadLink(mediaId, this.deps.uploadLinkSeconds);
+    await this.requireOpen(ownerId, mediaId);
+    const link = await this.issueLink(mediaId, this.deps.uploadLinkSeconds);
     await this.deps.store.media.updateOne(
       { _id: mediaId, status: 'pending' },
       { $set: { uploadExpiresAt: new Date(link.expiresAt) } },
@@ -80,18 +87,21 @@ export class Uploads {
 
   /** Which blocks storage holds, so a client resumes after a broken connection. */
   async blocks(ownerId: string, mediaId: string) {
-    await this.requirePending(ownerId, mediaId);
+    await this.requireOpen(ownerId, mediaId);
     return this.deps.storage.blocks(mediaId);
   }
 
   /**
-   * Commits the listed blocks and hands the upload to processing. The blocks must all be staged
-   * and add up to no more than was declared; a file that came out larger is refused and removed.
+   * Commits the listed blocks on the staging blob, checks what it holds, copies it to the
+   * original inside storage and hands that to processing. The blocks must all be staged and add
+   * up to no more than was declared; a file that came out larger is refused and removed. The
+   * link keeps working until it expires, but from here on it only writes a blob nobody reads.
    * Completing a completed upload answers as the first time did.
    */
   async complete(ownerId: string, mediaId: string, blockIds: string[]): Promise<MediaDoc> {
     const doc = await this.owned(ownerId, mediaId);
     if (doc.status !== 'pending') return doc;
+    requireStaging(doc);
     const { storage } = this.deps;
     const staged = await storage.blocks(mediaId);
     const sizes = new Map([...staged.committed, ...staged.uncommitted].map((b) => [b.blockId, b.sizeBytes]));
@@ -104,16 +114,39 @@ export class Uploads {
     const total = blockIds.reduce((sum, id) => sum + sizes.get(id)!, 0);
     if (total > doc.sizeBytes) throw new MediaTooLargeError(doc.sizeBytes);
     if (total === 0) throw new MediaStateError('MEDIA_EMPTY', 'The upload has no bytes.');
-    await storage.original(mediaId).commitBlockList(blockIds, {
-      blobHTTPHeaders: { blobContentType: 'application/octet-stream', blobContentDisposition: 'attachment' },
-    });
-    // The link also allows committing directly; whatever is stored now is what counts.
-    const stored = (await storage.original(mediaId).getProperties()).contentLength ?? 0;
-    if (stored > doc.sizeBytes) {
-      await storage.remove(mediaId);
+    const committed = await storage.commitStaged(mediaId, blockIds);
+    if (committed.sizeBytes > doc.sizeBytes) {
+      await storage.discardStaged(mediaId);
       throw new MediaTooLargeError(doc.sizeBytes);
     }
-    return (await this.deps.processing.uploaded(mediaId, stored)) ?? (await this.owned(ownerId, mediaId));
+    let stored: number;
+    try {
+      stored = await storage.promoteStaged(mediaId, committed.etag);
+    } catch (err) {
+      if (!(err instanceof StagedBlobChanged)) throw err;
+      throw new MediaStateError('MEDIA_UPLOAD_CHANGED', 'The upload was written again while completing.');
+    }
+    if (stored > doc.sizeBytes || stored === 0) {
+      await storage.remove(mediaId);
+      throw stored === 0
+        ? new MediaStateError('MEDIA_EMPTY', 'The upload has no bytes.')
+        : new MediaTooLargeError(doc.sizeBytes);
+    }
+    const uploaded = await this.deps.processing.uploaded(mediaId, stored);
+    // Anything the link writes from now on lands here too; the sweep clears it once it expired.
+    await storage.discardStaged(mediaId).catch(() => undefined);
+    return uploaded ?? (await this.owned(ownerId, mediaId));
+  }
+
+  /** Signs a write link after recording it; a renewal only ever moves the expiry later. */
+  private async issueLink(mediaId: string, seconds: number): Promise<BlobLink> {
+    const expiresAt = new Date(Date.now() + seconds * 1000);
+    await this.deps.store.uploadLinks.updateOne(
+      { _id: mediaId },
+      { $max: { expiresAt } },
+      { upsert: true },
+    );
+    return this.deps.storage.uploadLink(mediaId, expiresAt);
   }
 
   private async owned(ownerId: string, mediaId: string): Promise<MediaDoc> {
@@ -122,13 +155,14 @@ export class Uploads {
     return doc;
   }
 
-  private async requirePending(ownerId: string, mediaId: string): Promise<MediaDoc> {
+  private async requireOpen(ownerId: string, mediaId: string): Promise<MediaDoc> {
     const doc = await this.owned(ownerId, mediaId);
     if (doc.status !== 'pending') {
       throw new MediaStateError('MEDIA_UPLOAD_CLOSED', 'This upload is already complete.', {
         status: doc.status,
       });
     }
+    requireStaging(doc);
     return doc;
   }
 
@@ -137,4 +171,24 @@ export class Uploads {
     await this.deps.storage.remove(mediaId).catch(() => undefined);
     await this.deps.store.media.deleteOne({ _id: mediaId, status: 'uploading' });
   }
+}
+
+/** Gives an hourly claim back when the upload it was for fails, then passes the failure on. */
+function giveBack(claim: UploadClaim) {
+  return async (err: unknown): Promise<never> => {
+    await claim.release();
+    throw err;
+  };
+}
+
+/**
+ * Refuses to go on with a direct upload opened before links covered a staging blob: its link
+ * writes the original until it expires, so the original cannot be trusted before then. The
+ * client starts a new upload; the sweep removes this one an hour after its link expired.
+ */
+function requireStaging(doc: MediaDoc): void {
+  if (doc.uploadBlob === 'staging') return;
+  throw new MediaStateError('MEDIA_UPLOAD_RESTART', 'This upload must be started again.', {
+    expiresAt: doc.uploadExpiresAt?.toISOString() ?? null,
+  });
 }
