@@ -94,7 +94,13 @@ export const SERVICE_SETTINGS: readonly ServiceSetting[] = [
     what: 'private blob container of the media',
     fallback: '`media`',
   },
-  setting('media', 'MEDIA_MAX_UPLOAD_BYTES', 'largest single upload, in bytes', '104857600 (100 MiB)'),
+  {
+    name: 'MEDIA_MAX_UPLOAD_BYTES',
+    // The gateway refuses a streamed upload declaring more before forwarding any of it.
+    readers: ['gateway', 'media'],
+    what: 'largest single upload, in bytes',
+    fallback: '104857600 (100 MiB)',
+  },
   setting('media', 'MEDIA_QUOTA_BYTES', 'bytes one user may keep stored', '1073741824 (1 GiB)'),
   setting('media', 'MEDIA_UPLOADS_PER_HOUR', 'uploads one user may start per hour', '120'),
   setting('media', 'MEDIA_LINK_SECONDS', 'lifetime of a download or preview link, in seconds', '300'),

@@ -45,6 +45,15 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   SOCKET_EVENTS_PER_SECOND: z.coerce.number().positive().default(20),
   /** Events one socket may send at once after a quiet spell, before the rate applies. */
   SOCKET_EVENT_BURST: z.coerce.number().int().positive().default(60),
+  /**
+   * The media service's largest upload, in bytes (default 100 MiB): a streamed upload declaring
+   * more is refused here, before its body is forwarded. Set it wherever the media service's is.
+   */
+  MEDIA_MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(100 * 1024 * 1024),
   /** Abuse limits on login, registration, refresh and reset; see `rate-limits/settings.ts`. */
   ...rateLimitSettings,
 });

@@ -5,6 +5,7 @@ import { opsRoutes } from './ops/routes';
 import { refuseRevokedSessions } from './realtime/revoked-sessions';
 import { startRealtime } from './realtime';
 import { REALTIME_TOPICS } from './realtime/subscriptions';
+import { refuseDeclaredOversize } from './proxy/declared-size';
 import { isProxiedPath, proxyRoutes } from './proxy/routes';
 import { startRateLimits } from './rate-limits';
 import { referenceRoutes } from './reference/routes';
@@ -29,7 +30,7 @@ void runService({
     const limits = await startRateLimits(config, sidecar, logger);
     app.use('/api/v1', limits.router);
     app.use('/api/v1', refuseRevokedSessions(realtime.revokedSessions));
-    app.use('/api/v1', proxyRoutes(sidecar));
+    app.use('/api/v1', refuseDeclaredOversize(config.MEDIA_MAX_UPLOAD_BYTES), proxyRoutes(sidecar));
     app.use(
       webRoutes({
         webDir: config.WEB_DIR ?? join(__dirname, '..', '..', '..', 'web', 'dist'),
