@@ -14,10 +14,17 @@ const LINK_CLOCK_SKEW_MS = 5 * 60_000;
  * The periodic sweep, the backstop of everything done "eventually": it starts processing that an
  * outage kept from starting, finishes interrupted deletions, removes uploads abandoned for an
  * hour and media left unreferenced by a deleted owner, clears the staging blobs of direct uploads
- * once their links expired, and drops the upload counts of past hours. Every instance may sweep; each step is idempotent.
+ * once their links expired, and drops the upload counts of past hours. Every instance may
+ * sweep; each step is idempotent.
  */
 export function startSweep(
-  deps: { store: MediaStore; storage: MediaStorage; processing: Processing; remover: Remover; logger: Logger },
+  deps: {
+    store: MediaStore;
+    storage: MediaStorage;
+    processing: Processing;
+    remover: Remover;
+    logger: Logger;
+  },
   intervalSeconds: number,
 ): { stop: () => Promise<void> } {
   const { store, storage, processing, remover, logger } = deps;

@@ -141,11 +141,7 @@ export class Uploads {
   /** Signs a write link after recording it; a renewal only ever moves the expiry later. */
   private async issueLink(mediaId: string, seconds: number): Promise<BlobLink> {
     const expiresAt = new Date(Date.now() + seconds * 1000);
-    await this.deps.store.uploadLinks.updateOne(
-      { _id: mediaId },
-      { $max: { expiresAt } },
-      { upsert: true },
-    );
+    await this.deps.store.uploadLinks.updateOne({ _id: mediaId }, { $max: { expiresAt } }, { upsert: true });
     return this.deps.storage.uploadLink(mediaId, expiresAt);
   }
 

@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
+import t from 'tap';
+import { fetchLink, mediaApi } from '../support/media-api';
+import { startTestStack } from '../support/stack';
+import { registerAndLogin } from '../support/users';
+
+const MAX_UPLOAD_BYTES = 4 * 1024 * 1024;
+const UPLOADS_PER_HOUR = 12;
+
+/**
+ * Declares a body far over the limit, sends a few bytes of it and waits: the answer must come
+ * without the rest of the body, or the patience runs out and the test fails.
+ */
+function declaredOversize(url: string, token: string, patienceMs: number) {
+  return new Promise<{ status: number; body: Record<string, unknown>; elapsedMs: number }>(
+    (resolve, reject) => {
+      const started = Date.now();
+      const req = request(url, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/octet-stream',
+          'content-length': String(50 * MAX_UPLOAD_BYTES),
+        },
+      });
+      const timer = setTimeout(() => {
+        req.destroy();
+        reject(new Error(`no answer within ${patienceMs} ms`));
+      }, patienceMs);
+      req.on('response', (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (part: Buffer) => parts.push(part));
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve({
+            status: res.statusCode ?? 0,
+            body: JSON.parse(Buffer.concat(parts).toString()),
+            elapsedMs: Date.now() - started,
+          });
+          req.destroy();
+        });
+      });
+      req.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      req.write('abc');
+    },
+  );
+}
+
+t.test('media upload limits through a real stack', async (t) => {
+  const { stack } = await startTestStack(t, {
+    env: {
+      MEDIA_MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
+      MEDIA_UPLOADS_PER_HOUR: String(UPLOADS_PER_HOUR),
+      MEDIA_SWEEP_SECONDS: '1',
+    },
+  });
+  const gateway = new URL(stack.urls().web).origin;
+
+  t.test('writing through a direct upload link after completion changes nothing served', async (t) => {
+    const ada = await registerAndLogin(gateway);
+    const media = mediaApi(gateway, ada.accessToken);
+    const data = randomBytes(64 * 1024);
+    const created = await media.call<{ media: { id: string }; upload: { url: string } }>('/media/uploads', {
+      body: { fileName: 'data.bin', contentType: 'application/octet-stream', sizeBytes: data.length },
+    });
+    t.equal(created.status, 201);
+    const { url } = created.body.upload;
+    const id = created.body.media.id;
+    const blockId = Buffer.from('block-0000').toString('base64');
+    const staged = await fetch(`${url}&comp=block&blockid=${encodeURIComponent(blockId)}`, {
+      method: 'PUT',
+      body: data,
+    });
+    t.equal(staged.status, 201);
+    t.equal((await media.call(`/media/${id}/complete`, { body: { blockIds: [blockId] } })).status, 202);
+    t.match(await media.settled(id), { status: 'ready', sizeBytes: data.length });
+
+    const html = Buffer.from('<html><script>alert(document.cookie)</script></html>');
+    await fetch(url, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: html });
+    const oversize = Buffer.alloc(2 * MAX_UPLOAD_BYTES, 0x61);
+    await fetch(url, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: oversize });
+    const lateBlock = Buffer.from('block-0001').toString('base64');
+    await fetch(`${url}&comp=block&blockid=${encodeURIComponent(lateBlock)}`, { method: 'PUT', body: html });
+    await fetch(`${url}&comp=blocklist`, {
+      method: 'PUT',
+      body: `<?xml version="1.0" encoding="utf-8"?><BlockList><Latest>${lateBlock}</Latest></BlockList>`,
+    });
+
+    const download = await fetchLink((await media.link(id, 'download')).body.url);
+    t.equal(download.status, 200);
+    t.ok(download.bytes.equals(data), 'the download link still serves the bytes completed');
+    const content = await fetch(`${gateway}/api/v1/media/${id}/content`, {
+      headers: { authorization: `Bearer ${ada.accessToken}` },
+    });
+    t.equal(content.status, 200);
+    t.ok(Buffer.from(await content.arrayBuffer()).equals(data), 'and so does /content');
+    const after = await media.get(id);
+    t.match(after.body, { status: 'ready', sizeBytes: data.length }, 'the stored size is unchanged');
+    const again = await media.call(`/media/${id}/complete`, { body: { blockIds: [lateBlock] } });
+    t.equal(again.status, 202, 'completing again answers as the first time');
+    t.equal((again.body as { sizeBytes?: number }).sizeBytes, data.length);
+  });
+
+  t.test('concurrent uploads past the hourly limit let exactly the limit through', async (t) => {
+    const bea = await registerAndLogin(gateway);
+    const media = mediaApi(gateway, bea.accessToken);
+    const attempts = Array.from({ length: 3 * UPLOADS_PER_HOUR }, (_, i) =>
+      i % 2 === 0
+        ? media.upload(`s${i}.txt`, 'text/plain', Buffer.from(`file ${i}\n`))
+        : media.call('/media/uploads', {
+            body: { fileName: `d${i}.bin`, contentType: 'application/octet-stream', sizeBytes: 10 },
+          }),
+    );
+    const statuses = (await Promise.all(attempts)).map((r) => r.status);
+    t.equal(statuses.filter((s) => s === 201).length, UPLOADS_PER_HOUR, 'exactly the limit got through');
+    t.equal(statuses.filter((s) => s === 429).length, 2 * UPLOADS_PER_HOUR, 'the rest were rate limited');
+
+    const later = await media.call('/media/uploads', {
+      body: { fileName: 'late.bin', contentType: 'application/octet-stream', sizeBytes: 10 },
+    });
+    t.equal(later.status, 429);
+    t.equal(later.body.code, 'RATE_LIMITED');
+    t.ok(Number(later.body.retryAfter) > 0 && Number(later.body.retryAfter) <= 3600, 'with how long to wait');
+  });
+
+  t.test('an upload refused for its size does not use up the hourly limit', async (t) => {
+    const cid = await registerAndLogin(gateway);
+    const media = mediaApi(gateway, cid.accessToken);
+    for (let i = 0; i < UPLOADS_PER_HOUR; i++) {
+      const tooBig = await media.call('/media/uploads', {
+        body: {
+          fileName: 'big.bin',
+          contentType: 'application/octet-stream',
+          sizeBytes: MAX_UPLOAD_BYTES + 1,
+        },
+      });
+      t.equal(tooBig.status, 413);
+    }
+    const fits = await media.upload('small.txt', 'text/plain', Buffer.from('small\n'));
+    t.equal(fits.status, 201);
+  });
+
+  t.test('a declared length over the limit is refused before the body is read', async (t) => {
+    const dot = await registerAndLogin(gateway);
+    const answer = await declaredOversize(
+      `${gateway}/api/v1/media?fileName=big.bin`,
+      dot.accessToken,
+      15_000,
+    );
+    t.equal(answer.status, 413);
+    t.equal(answer.body.code, 'MEDIA_TOO_LARGE');
+    t.ok(answer.elapsedMs < 10_000, `answered in ${answer.elapsedMs} ms`);
+    const health = await fetch(`http://127.0.0.1:${stack.ports.apps.media.app}/readyz`);
+    t.equal(health.status, 200, 'the media service is still ready');
+  });
+});
