@@ -3,18 +3,17 @@ import type { Processing } from '../processing/processing';
 import type { MediaStorage } from '../storage';
 import type { MediaStore } from '../store';
 import type { Remover } from './remover';
+import { clearExpiredStaging } from './staging';
 
 const HOUR_MS = 60 * 60 * 1000;
 /** An upload handed over this long ago and still not started was missed (a crash, an outage). */
 const START_GRACE_MS = 15_000;
-/** Allowance for storage's clock running behind ours when it checks a link's expiry. */
-const LINK_CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
  * The periodic sweep, the backstop of everything done "eventually": it starts processing that an
  * outage kept from starting, finishes interrupted deletions, removes uploads abandoned for an
  * hour and media left unreferenced by a deleted owner, clears the staging blobs of direct uploads
- * once their links expired, and drops the upload counts of past hours. Every instance may
+ * an hour after their links expired, and drops the upload counts of past hours. Every instance may
  * sweep; each step is idempotent.
  */
 export function startSweep(
@@ -58,16 +57,7 @@ export function startSweep(
 
     await remover.removeUnreferencedOf({}, 'owner deleted');
 
-    // Whatever a link wrote (an abandoned upload, or writes after completion) goes once it can
-    // write no more. A link renewed meanwhile moved the expiry, and its record stays.
-    const expired = await store.uploadLinks
-      .find({ expiresAt: { $lt: new Date(now - LINK_CLOCK_SKEW_MS) } })
-      .limit(100)
-      .toArray();
-    for (const link of expired) {
-      await storage.discardStaged(link._id);
-      await store.uploadLinks.deleteOne({ _id: link._id, expiresAt: link.expiresAt });
-    }
+    await clearExpiredStaging({ store, storage }, now);
     await store.uploadCounts.deleteMany({ expiresAt: { $lt: new Date(now) } });
   };
 
