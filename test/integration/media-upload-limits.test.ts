@@ -7,6 +7,7 @@ import { registerAndLogin } from '../support/users';
 
 const MAX_UPLOAD_BYTES = 4 * 1024 * 1024;
 const UPLOADS_PER_HOUR = 12;
+const QUOTA_BYTES = 10 * 1024 * 1024;
 
 /**
  * Declares a body far over the limit, sends a few bytes of it and waits: the answer must come
@@ -55,6 +56,7 @@ t.test('media upload limits through a real stack', async (t) => {
     env: {
       MEDIA_MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
       MEDIA_UPLOADS_PER_HOUR: String(UPLOADS_PER_HOUR),
+      MEDIA_QUOTA_BYTES: String(QUOTA_BYTES),
       MEDIA_SWEEP_SECONDS: '1',
     },
   });
@@ -125,6 +127,39 @@ t.test('media upload limits through a real stack', async (t) => {
     t.equal(later.status, 429);
     t.equal(later.body.code, 'RATE_LIMITED');
     t.ok(Number(later.body.retryAfter) > 0 && Number(later.body.retryAfter) <= 3600, 'with how long to wait');
+  });
+
+  t.test('concurrent uploads cannot pass the storage quota together', async (t) => {
+    const eda = await registerAndLogin(gateway);
+    const media = mediaApi(gateway, eda.accessToken);
+    const direct = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        media.call('/media/uploads', {
+          body: {
+            fileName: `d${i}.bin`,
+            contentType: 'application/octet-stream',
+            sizeBytes: MAX_UPLOAD_BYTES,
+          },
+        }),
+      ),
+    );
+    const opened = direct.filter((r) => r.status === 201).length;
+    t.ok(opened >= 1 && opened <= 2, `${opened} of 5 declaring 4 MiB each opened against 10 MiB`);
+    t.ok(
+      direct.every((r) => r.status === 201 || r.body.code === 'MEDIA_QUOTA_EXCEEDED'),
+      'the others were refused for the quota',
+    );
+
+    const fay = await registerAndLogin(gateway);
+    const fayMedia = mediaApi(gateway, fay.accessToken);
+    const size = 3 * 1024 * 1024;
+    const streamed = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        fayMedia.upload(`s${i}.bin`, 'application/octet-stream', randomBytes(size)),
+      ),
+    );
+    const stored = streamed.filter((r) => r.status === 201).length;
+    t.ok(stored >= 1 && stored * size <= QUOTA_BYTES, `${stored} of 5 streamed 3 MiB uploads stored`);
   });
 
   t.test('an upload refused for its size does not use up the hourly limit', async (t) => {

@@ -72,10 +72,20 @@ export interface UploadCountDoc {
   expiresAt: Date;
 }
 
+/**
+ * Bytes held by one user's uploads in flight, whose records do not say their size yet; `_id` is
+ * the user id, each hold keyed by a random id and counted until `until`.
+ */
+export interface UploadHoldsDoc {
+  _id: string;
+  holds: Record<string, { bytes: number; until: Date }>;
+}
+
 export interface MediaStore {
   media: Collection<MediaDoc>;
   uploadLinks: Collection<UploadLinkDoc>;
   uploadCounts: Collection<UploadCountDoc>;
+  uploadHolds: Collection<UploadHoldsDoc>;
 }
 
 export async function openStore(db: Db): Promise<MediaStore> {
@@ -88,5 +98,6 @@ export async function openStore(db: Db): Promise<MediaStore> {
   const uploadCounts = db.collection<UploadCountDoc>('upload_counts');
   // Not a TTL index: FerretDB has none. The sweep removes the hours gone by.
   await uploadCounts.createIndex({ expiresAt: 1 }, { name: 'expires' });
-  return { media, uploadLinks, uploadCounts };
+  const uploadHolds = db.collection<UploadHoldsDoc>('upload_holds');
+  return { media, uploadLinks, uploadCounts, uploadHolds };
 }

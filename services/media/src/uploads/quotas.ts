@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { MongoServerError } from 'mongodb';
 import type { MediaStore } from '../store';
 import { MediaTooLargeError, QuotaExceededError, UploadRateLimitedError } from '../errors';
@@ -9,6 +10,8 @@ export interface QuotaSettings {
 }
 
 const HOUR_MS = 60 * 60 * 1000;
+/** How long bytes held for an upload count at most, should the service stop before letting go. */
+const HOLD_MS = HOUR_MS;
 
 /** An upload counted against its hour; given back when the upload is refused before it starts. */
 export interface UploadClaim {
@@ -16,12 +19,20 @@ export interface UploadClaim {
 }
 
 /**
+ * Bytes held for an upload until its record carries its size: the most it may store, and the
+ * release, which the caller calls once the record says the size (or the upload was refused).
+ */
+export interface BytesHold {
+  bytes: number;
+  release(): Promise<void>;
+}
+
+/**
  * Per-user limits: how many uploads start in a clock hour, and how many bytes a user keeps
  * stored. Uploads are counted in one document per user and hour, claimed atomically, so
- * concurrent requests cannot all pass; bytes are counted from the media records. Both hold
- * across instances of the service.
- * TODO(quota-race): parallel uploads of one user each see the others' bytes only once stored, so
- * together they may pass the storage quota by up to one upload each.
+ * concurrent requests cannot all pass. Bytes stored are summed from the media records, and an
+ * upload whose record does not say its size yet holds its bytes in the user's holds document,
+ * so concurrent uploads see each other. Both hold across instances of the service.
  */
 export class Quotas {
   constructor(
@@ -51,17 +62,22 @@ export class Quotas {
   }
 
   private async increment(_id: string, expiresAt: Date): Promise<number> {
-    const bump = () =>
+    const counted = await this.upsert(() =>
       this.store.uploadCounts.findOneAndUpdate(
         { _id },
         { $inc: { count: 1 }, $setOnInsert: { expiresAt } },
         { upsert: true, returnDocument: 'after' },
-      );
+      ),
+    );
+    return counted!.count;
+  }
+
+  /** Runs an upsert, once more when a concurrent one inserted the document first. */
+  private async upsert<T>(write: () => Promise<T>): Promise<T> {
     try {
-      return (await bump())!.count;
+      return await write();
     } catch (err) {
-      // Two first claims of an hour may both try to insert; the loser finds the document now.
-      if (err instanceof MongoServerError && err.code === 11000) return (await bump())!.count;
+      if (err instanceof MongoServerError && err.code === 11000) return write();
       throw err;
     }
   }
@@ -74,18 +90,41 @@ export class Quotas {
   }
 
   /**
-   * The most bytes this upload may have: the size limit, or what is left of the quota. A size
-   * known in advance (a declared length) is refused at once when it does not fit.
+   * Holds the bytes of a new upload and says how many it may store: the size limit, or what is
+   * left of the quota. A size known in advance (a declared length) is held and refused at once
+   * when it does not fit; an unknown one holds the size limit. The hold is written first and read
+   * back, and only then are the stored bytes summed: of two concurrent uploads, the later one
+   * sees the other's hold, or its record if the hold was already let go.
    */
-  async allowance(ownerId: string, knownSize?: number): Promise<number> {
+  async reserve(ownerId: string, knownSize?: number): Promise<BytesHold> {
     const { maxUploadBytes, quotaBytes } = this.settings;
     if (knownSize !== undefined && knownSize > maxUploadBytes) throw new MediaTooLargeError(maxUploadBytes);
-    const used = await this.usedBytes(ownerId);
+    const id = randomUUID();
+    const now = new Date();
+    const held = { bytes: knownSize ?? maxUploadBytes, until: new Date(now.getTime() + HOLD_MS) };
+    const holds = await this.upsert(() =>
+      this.store.uploadHolds.findOneAndUpdate(
+        { _id: ownerId },
+        { $set: { [`holds.${id}`]: held } },
+        { upsert: true, returnDocument: 'after' },
+      ),
+    );
+    const entries = Object.entries(holds?.holds ?? {});
+    const stale = entries.filter(([, hold]) => hold.until < now).map(([key]) => `holds.${key}`);
+    const release = async () => {
+      const unset = Object.fromEntries([`holds.${id}`, ...stale].map((key) => [key, '' as const]));
+      await this.store.uploadHolds.updateOne({ _id: ownerId }, { $unset: unset });
+    };
+    const others = entries
+      .filter(([key, hold]) => key !== id && hold.until >= now)
+      .reduce((sum, [, hold]) => sum + hold.bytes, 0);
+    const used = (await this.usedBytes(ownerId)) + others;
     const left = quotaBytes - used;
     if (left <= 0 || (knownSize !== undefined && knownSize > left)) {
+      await release();
       throw new QuotaExceededError(quotaBytes, used);
     }
-    return Math.min(maxUploadBytes, left);
+    return { bytes: Math.min(maxUploadBytes, left), release };
   }
 
   /** The error for bytes beyond an allowance: the size limit, or the quota when it was smaller. */

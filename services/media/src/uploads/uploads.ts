@@ -25,29 +25,34 @@ export class Uploads {
     const { store, storage, quotas, processing } = this.deps;
     const length = req.get('content-length');
     const claim = await quotas.claimUpload(ownerId);
-    const allowance = await quotas
-      .allowance(ownerId, length === undefined ? undefined : Number(length))
+    const hold = await quotas
+      .reserve(ownerId, length === undefined ? undefined : Number(length))
       .catch(giveBack(claim));
-    const doc = newMediaDoc({
-      _id: newMediaId(),
-      ownerId,
-      status: 'uploading',
-      fileName,
-      declaredType,
-      sizeBytes: 0,
-    });
-    await store.media.insertOne(doc).catch(giveBack(claim));
-    let sizeBytes: number;
+    // The bytes stay held until the record says the size, whatever happens to the upload.
     try {
-      sizeBytes = await streamIntoBlob(req, storage.original(doc._id), allowance);
-      if (sizeBytes === 0) throw new MediaStateError('MEDIA_EMPTY', 'The upload has no bytes.');
-    } catch (err) {
-      await this.discard(doc._id);
-      await claim.release();
-      if (err instanceof LimitExceeded) throw await quotas.overAllowance(ownerId);
-      throw err;
+      const doc = newMediaDoc({
+        _id: newMediaId(),
+        ownerId,
+        status: 'uploading',
+        fileName,
+        declaredType,
+        sizeBytes: 0,
+      });
+      await store.media.insertOne(doc).catch(giveBack(claim));
+      let sizeBytes: number;
+      try {
+        sizeBytes = await streamIntoBlob(req, storage.original(doc._id), hold.bytes);
+        if (sizeBytes === 0) throw new MediaStateError('MEDIA_EMPTY', 'The upload has no bytes.');
+      } catch (err) {
+        await this.discard(doc._id);
+        await claim.release();
+        if (err instanceof LimitExceeded) throw await quotas.overAllowance(ownerId);
+        throw err;
+      }
+      return (await processing.uploaded(doc._id, sizeBytes)) ?? doc;
+    } finally {
+      await hold.release();
     }
-    return (await processing.uploaded(doc._id, sizeBytes)) ?? doc;
   }
 
   /**
@@ -57,21 +62,26 @@ export class Uploads {
   async createDirect(ownerId: string, input: { fileName: string; contentType: string; sizeBytes: number }) {
     const { store, quotas, uploadLinkSeconds } = this.deps;
     const claim = await quotas.claimUpload(ownerId);
-    await quotas.allowance(ownerId, input.sizeBytes).catch(giveBack(claim));
-    const _id = newMediaId();
-    const link = await this.issueLink(_id, uploadLinkSeconds).catch(giveBack(claim));
-    const doc = newMediaDoc({
-      _id,
-      ownerId,
-      status: 'pending',
-      fileName: input.fileName,
-      declaredType: input.contentType,
-      sizeBytes: input.sizeBytes,
-      uploadExpiresAt: new Date(link.expiresAt),
-      uploadBlob: 'staging',
-    });
-    await store.media.insertOne(doc).catch(giveBack(claim));
-    return { doc, link };
+    const hold = await quotas.reserve(ownerId, input.sizeBytes).catch(giveBack(claim));
+    // The record carries the declared size from the start: the hold is let go once it exists.
+    try {
+      const _id = newMediaId();
+      const link = await this.issueLink(_id, uploadLinkSeconds).catch(giveBack(claim));
+      const doc = newMediaDoc({
+        _id,
+        ownerId,
+        status: 'pending',
+        fileName: input.fileName,
+        declaredType: input.contentType,
+        sizeBytes: input.sizeBytes,
+        uploadExpiresAt: new Date(link.expiresAt),
+        uploadBlob: 'staging',
+      });
+      await store.media.insertOne(doc).catch(giveBack(claim));
+      return { doc, link };
+    } finally {
+      await hold.release();
+    }
   }
 
   /** A fresh write link for an open upload whose link expired (to resume after a long break). */
