@@ -112,6 +112,18 @@ export class Uploads {
     const doc = await this.owned(ownerId, mediaId);
     if (doc.status !== 'pending') return doc;
     requireStaging(doc);
+    try {
+      return await this.commitAndHandOver(doc, blockIds);
+    } catch (err) {
+      // A concurrent `complete` may have handed the upload over and cleared its staging blob.
+      const now = await this.owned(ownerId, mediaId);
+      if (now.status !== 'pending') return now;
+      throw err;
+    }
+  }
+
+  private async commitAndHandOver(doc: MediaDoc, blockIds: string[]): Promise<MediaDoc> {
+    const mediaId = doc._id;
     const { storage } = this.deps;
     const staged = await storage.blocks(mediaId);
     const sizes = new Map([...staged.committed, ...staged.uncommitted].map((b) => [b.blockId, b.sizeBytes]));
@@ -145,7 +157,7 @@ export class Uploads {
     const uploaded = await this.deps.processing.uploaded(mediaId, stored);
     // Anything the link writes from now on lands here too; the sweep clears it once it expired.
     await storage.discardStaged(mediaId).catch(() => undefined);
-    return uploaded ?? (await this.owned(ownerId, mediaId));
+    return uploaded ?? (await this.owned(doc.ownerId, mediaId));
   }
 
   /** Signs a write link after recording it; a renewal only ever moves the expiry later. */
