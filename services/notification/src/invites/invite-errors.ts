@@ -19,6 +19,7 @@ const STATUS: Record<string, number> = {
   INVITE_NOT_AWAITING_APPROVAL: 409,
   INVITE_REVOKED: 410,
   INVITE_EXPIRED: 410,
+  INVITE_CREATION_PENDING: 503,
 };
 
 const MESSAGES: Record<string, string> = {
@@ -39,6 +40,8 @@ const MESSAGES: Record<string, string> = {
   INVITE_NOT_AWAITING_APPROVAL: 'This invite is not waiting for approval.',
   INVITE_REVOKED: 'This invite was revoked.',
   INVITE_EXPIRED: 'This invite has expired.',
+  INVITE_CREATION_PENDING:
+    'This invite is still being made; repeat the request (with the same x-request-id) for it.',
 };
 
 export class InviteError extends AppError {

@@ -20,7 +20,8 @@ export function inviteRoutes(invites: Invites, auth: RequestHandler): Router {
 
   router.post('/v1/invites', auth, async (req, res) => {
     const body = parse(createInviteBody, req.body, 'body');
-    const { view, created } = await invites.create(principalOf(req).userId, body);
+    // The request id the gateway passes on stays the same when its sidecar retries the call.
+    const { view, created } = await invites.create(principalOf(req).userId, body, String(req.id));
     res
       .status(created ? 201 : 200)
       .location(`/api/v1/invites/${view.id}`)

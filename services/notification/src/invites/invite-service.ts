@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '@parley/service-kit';
 import {
   type EmailRequest,
@@ -18,6 +19,7 @@ import { inviteEmail, inviteLink, inviteSms } from './invite-messages';
 import type { CreateInviteBody } from './invite-schemas';
 import {
   type InviteDoc,
+  type InviteKeyDoc,
   type InviteStore,
   type InviteTarget,
   OPEN_STATUSES,
@@ -36,6 +38,10 @@ export interface InviteDeps {
 }
 
 const ADMIN_ROLES = new Set(['owner', 'admin']);
+
+/** How long a creation waits for an invite another request is storing, and how often it looks. */
+const IN_FLIGHT_WAIT_MS = 5_000;
+const IN_FLIGHT_POLL_MS = 100;
 
 /** An invite as the invitee and the group's admins see it. */
 export function inviteView(invite: InviteDoc) {
@@ -74,7 +80,17 @@ function withState(invite: InviteDoc, state: InviteState): InviteDoc {
 export class Invites {
   constructor(private readonly deps: InviteDeps) {}
 
-  async create(actorId: string, body: CreateInviteBody): Promise<{ view: InviteView; created: boolean }> {
+  /**
+   * Makes an invite, or answers the open one already made for this group and target (`created`
+   * false). `requestId` names the request: the same request again (a sidecar retrying a call whose
+   * first try made the invite but never answered, or a client repeating its `x-request-id`) gets
+   * that invite as made by it, `created` true, and nothing is sent twice.
+   */
+  async create(
+    actorId: string,
+    body: CreateInviteBody,
+    requestId: string | null = null,
+  ): Promise<{ view: InviteView; created: boolean }> {
     const { store, directory, settings } = this.deps;
     const admission = await this.requireAdmin(body.conversationId, actorId);
     const target: InviteTarget =
@@ -85,7 +101,10 @@ export class Invites {
           : { kind: 'phone', value: body.phone };
 
     // An account that proved it holds the address gets the invite in the app; anyone else a link.
-    const found = await directory.lookup({ [target.kind]: target.value } as { username: string });
+    const [found, inviterName] = await Promise.all([
+      directory.lookup({ [target.kind]: target.value } as { username: string }),
+      directory.displayName(actorId),
+    ]);
     const invitee = found?.verified ? found.userId : null;
     if (target.kind === 'username' && !invitee) throw new InviteError('INVITE_USER_NOT_FOUND');
     if (invitee && (await directory.admission(body.conversationId, invitee)).role !== null) {
@@ -96,13 +115,18 @@ export class Invites {
 
     const inviteId = newInviteId();
     const openKey = `${body.conversationId}:${invitee ? `user:${invitee}` : `${target.kind}:${target.value}`}`;
-    const holder = await store.claim(openKey, inviteId);
-    if (holder) {
-      const existing = await store.get(holder);
-      if (existing) return { view: inviteView(existing), created: false };
+    // A slot given up while we waited on it (its creation failed) is claimed again.
+    for (let attempt = 0; ; attempt++) {
+      const holder = await store.claim({ _id: openKey, inviteId, requestId, inviterId: actorId });
+      if (!holder) break;
+      const existing = await this.madeBy(holder);
+      if (existing) {
+        const ours = requestId !== null && holder.requestId === requestId && holder.inviterId === actorId;
+        return { view: inviteView(existing), created: ours };
+      }
+      if (attempt === 2) throw new InviteError('INVITE_CREATION_PENDING', { inviteId: holder.inviteId });
     }
-    // Concurrent creates may pass together, so the cap holds within a few, which is its purpose.
-    if ((await store.countOpen(body.conversationId)) >= settings.maxOpenPerGroup) {
+    if (!(await store.admit(body.conversationId, inviteId, settings.maxOpenPerGroup))) {
       await store.release(openKey, inviteId);
       throw new InviteError('INVITE_LIMIT_REACHED', { limit: settings.maxOpenPerGroup });
     }
@@ -112,7 +136,7 @@ export class Invites {
       conversationId: body.conversationId,
       conversationName: admission.conversation.name ?? 'a group',
       inviterId: actorId,
-      inviterName: await directory.displayName(actorId),
+      inviterName,
       channel,
       target,
       inviteeUserId: invitee,
@@ -144,9 +168,10 @@ export class Invites {
         `Invite by ${channel.replace('_', '-')} to "${invite.conversationName}"`,
       );
     } catch (err) {
-      // Nothing half-made stays behind: no record without its workflow, no slot held by neither.
+      // Nothing half-made stays behind: no record without its workflow, no slot or place held by neither.
       await store.remove(inviteId).catch(() => undefined);
       await store.release(openKey, inviteId).catch(() => undefined);
+      await store.discharge(body.conversationId, inviteId).catch(() => undefined);
       throw err;
     }
     this.deps.logger.info({ inviteId, conversationId: invite.conversationId, channel }, 'invite created');
@@ -288,6 +313,24 @@ export class Invites {
     if (!admission?.role || !ADMIN_ROLES.has(admission.role))
       throw new InviteError('INVITE_NOT_FOUND', { inviteId });
     return invite;
+  }
+
+  /**
+   * The invite holding a slot. Its creation may still be under way (the request that claimed it
+   * has not stored it yet, as when a sidecar retries a slow first try): wait a little for it. Null
+   * when that creation gave the slot up instead.
+   */
+  private async madeBy(holder: InviteKeyDoc): Promise<InviteDoc | null> {
+    const deadline = Date.now() + IN_FLIGHT_WAIT_MS;
+    for (;;) {
+      const invite = await this.deps.store.get(holder.inviteId);
+      if (invite) return invite;
+      if ((await this.deps.store.holderOf(holder._id)) !== holder.inviteId) return null;
+      if (Date.now() >= deadline) {
+        throw new InviteError('INVITE_CREATION_PENDING', { inviteId: holder.inviteId });
+      }
+      await delay(IN_FLIGHT_POLL_MS);
+    }
   }
 
   private async requireAdmin(conversationId: string, userId: string) {

@@ -31,10 +31,26 @@ export interface InviteDoc {
 }
 
 /** One open invite per group and target: its `_id` is the pair, held until the invite closes. */
-interface InviteKeyDoc {
+export interface InviteKeyDoc {
   _id: string;
   inviteId: string;
+  /** The request that made the invite and its sender, so a retry of it is known as such. */
+  requestId: string | null;
+  inviterId: string;
+  claimedAt: Date;
 }
+
+/**
+ * A group's open invites, for its cap: the ids in the order they claimed a place. Kept apart from
+ * `invites` so that a creation reads and writes one document by `_id` instead of counting.
+ */
+interface InviteCountDoc {
+  _id: string;
+  open: string[];
+}
+
+/** How long a slot whose invite is not stored yet counts as a creation still under way. */
+const IN_FLIGHT_MS = 60_000;
 
 export const OPEN_STATUSES: readonly InviteStatus[] = [
   'pending',
@@ -54,10 +70,12 @@ function isDuplicateKey(err: unknown): boolean {
 export class InviteStore {
   readonly invites: Collection<InviteDoc>;
   private readonly keys: Collection<InviteKeyDoc>;
+  private readonly counts: Collection<InviteCountDoc>;
 
   constructor(db: Db) {
     this.invites = db.collection<InviteDoc>('invites');
     this.keys = db.collection<InviteKeyDoc>('invite_keys');
+    this.counts = db.collection<InviteCountDoc>('invite_counts');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -66,29 +84,85 @@ export class InviteStore {
   }
 
   /**
-   * Claims the open slot for a group and target. Returns the id of the invite already holding it,
-   * or null when the slot is now `inviteId`'s. A slot whose invite has closed is taken over.
+   * Claims the open slot for a group and target. Returns the slot already held by another invite
+   * (or by a creation still under way), or null when the slot is now `key.inviteId`'s. A slot whose
+   * invite has closed, or whose creation was abandoned half-way, is taken over.
    */
-  async claim(openKey: string, inviteId: string): Promise<string | null> {
+  async claim(key: Omit<InviteKeyDoc, 'claimedAt'>): Promise<InviteKeyDoc | null> {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        await this.keys.insertOne({ _id: openKey, inviteId });
+        await this.keys.insertOne({ ...key, claimedAt: new Date() });
         return null;
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
       }
-      const holder = await this.keys.findOne({ _id: openKey });
+      const holder = await this.keys.findOne({ _id: key._id });
       if (!holder) continue;
-      const invite = await this.invites.findOne({ _id: holder.inviteId });
-      if (invite && OPEN_STATUSES.includes(invite.status)) return invite._id;
-      // A slot left by a closed invite, or by a create that failed half-way: free it, try again.
-      await this.keys.deleteOne({ _id: openKey, inviteId: holder.inviteId });
+      const invite = await this.get(holder.inviteId);
+      if (invite && OPEN_STATUSES.includes(invite.status)) return holder;
+      // No record yet: another creation is between its claim and its insert, unless long gone.
+      if (!invite && Date.now() - holder.claimedAt.getTime() < IN_FLIGHT_MS) return holder;
+      await this.release(key._id, holder.inviteId);
     }
-    throw new Error(`could not claim invite slot ${openKey}`);
+    throw new Error(`could not claim invite slot ${key._id}`);
   }
 
+  /** The invite holding a slot, if any. */
+  async holderOf(openKey: string): Promise<string | null> {
+    return (await this.keys.findOne({ _id: openKey }))?.inviteId ?? null;
+  }
+
+  /**
+   * Frees the slot if `inviteId` still holds it. A find-and-delete rather than a delete: the dev
+   * store (FerretDB) looks up `_id` for it even beside a second field, while a delete scans.
+   */
   async release(openKey: string, inviteId: string): Promise<void> {
-    await this.keys.deleteOne({ _id: openKey, inviteId });
+    await this.keys.findOneAndDelete({ _id: openKey, inviteId });
+  }
+
+  /**
+   * Takes one of the group's `limit` places for `inviteId`; false, and nothing held, when all are
+   * taken. Atomic under concurrent creations: each place is one `$addToSet` on the group's
+   * document, and only an id among the first `limit` of the list keeps its place.
+   */
+  async admit(conversationId: string, inviteId: string, limit: number): Promise<boolean> {
+    let places = await this.counts.findOneAndUpdate(
+      { _id: conversationId },
+      { $addToSet: { open: inviteId } },
+      { returnDocument: 'after' },
+    );
+    if (!places) {
+      await this.startCounting(conversationId);
+      places = await this.counts.findOneAndUpdate(
+        { _id: conversationId },
+        { $addToSet: { open: inviteId } },
+        { returnDocument: 'after' },
+      );
+    }
+    if (places && places.open.indexOf(inviteId) < limit) return true;
+    await this.discharge(conversationId, inviteId);
+    return false;
+  }
+
+  /** Gives back an invite's place; repeating it is harmless. */
+  async discharge(conversationId: string, inviteId: string): Promise<void> {
+    await this.counts.updateOne({ _id: conversationId }, { $pull: { open: inviteId } });
+  }
+
+  /**
+   * The group's first creation since counting began: its open invites made before are counted
+   * once, by the one scan of `invites` the group ever needs.
+   */
+  private async startCounting(conversationId: string): Promise<void> {
+    const open = await this.invites
+      .find({ conversationId, status: { $in: [...OPEN_STATUSES] } }, { projection: { _id: 1 } })
+      .sort({ createdAt: 1 })
+      .toArray();
+    try {
+      await this.counts.insertOne({ _id: conversationId, open: open.map((invite) => invite._id) });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
   }
 
   async insert(invite: InviteDoc): Promise<void> {
@@ -103,10 +177,6 @@ export class InviteStore {
     return this.invites.findOne({ _id: inviteId });
   }
 
-  countOpen(conversationId: string): Promise<number> {
-    return this.invites.countDocuments({ conversationId, status: { $in: [...OPEN_STATUSES] } });
-  }
-
   listForInvitee(userId: string, open: boolean, limit: number): Promise<InviteDoc[]> {
     const filter = open
       ? { inviteeUserId: userId, status: { $in: [...OPEN_STATUSES] } }
@@ -119,7 +189,10 @@ export class InviteStore {
     return this.invites.find(filter).sort({ createdAt: -1 }).limit(limit).toArray();
   }
 
-  /** Applies the workflow's state if it is newer than what is stored; frees the slot once closed. */
+  /**
+   * Applies the workflow's state if it is newer than what is stored; once closed, frees the slot
+   * and the group's place (both harmless to repeat, as the workflow and an answer both record).
+   */
   async record(state: InviteState): Promise<void> {
     const updated = await this.invites.findOneAndUpdate(
       { _id: state.inviteId, version: { $lt: state.version } },
@@ -129,7 +202,10 @@ export class InviteStore {
       { returnDocument: 'after' },
     );
     const invite = updated ?? (await this.get(state.inviteId));
-    if (invite && !OPEN_STATUSES.includes(invite.status)) await this.release(invite.openKey, invite._id);
+    if (invite && !OPEN_STATUSES.includes(invite.status)) {
+      await this.release(invite.openKey, invite._id);
+      await this.discharge(invite.conversationId, invite._id);
+    }
   }
 }
 
