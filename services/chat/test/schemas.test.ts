@@ -3,6 +3,7 @@ import { createConversationBody } from '../src/conversations/schemas';
 import { MAX_TEXT_LENGTH, historyQuery, sendMessageBody } from '../src/messages/schemas';
 
 const ok = { clientMessageId: '0f8b7c1e-3d2a-4c5b-9e6f-1a2b3c4d5e6f', text: 'hello' };
+const MEDIA = 'md_0123456789abcdef01234567';
 
 t.test('a plain message is accepted, text kept as written', async (t) => {
   const text = '<script>alert(1)</script> & “quotes”';
@@ -25,9 +26,11 @@ t.test('hostile message bodies are refused', async (t) => {
     ['an escape character', { ...ok, text: 'a\u001b[31mred' }],
     ['a malformed reply id', { ...ok, replyToId: 'm_nothex' }],
     ['an attachment with extra fields', { ...ok, attachments: [{ mediaId: 'x', url: 'http://a' }] }],
+    ['the same media twice', { ...ok, attachments: [{ mediaId: MEDIA }, { mediaId: MEDIA }] }],
   ];
   for (const [what, body] of cases) t.notOk(sendMessageBody.safeParse(body).success, what);
   t.ok(sendMessageBody.safeParse({ ...ok, text: 'x'.repeat(MAX_TEXT_LENGTH) }).success, 'the limit itself');
+  t.ok(sendMessageBody.safeParse({ ...ok, attachments: [{ mediaId: MEDIA }] }).success, 'one media');
   t.ok(sendMessageBody.safeParse({ ...ok, text: 'a 👍🏽 b' }).success, 'paired surrogates are characters');
   t.ok(
     sendMessageBody.safeParse({ ...ok, text: 'line\r\n\tindented' }).success,

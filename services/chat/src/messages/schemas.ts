@@ -42,7 +42,11 @@ export const sendMessageBody = z
     threadRootId: messageId.optional(),
     mentions: z.array(userId).max(100).optional(),
     mentionsEveryone: z.boolean().optional(),
-    attachments: z.array(z.object({ mediaId }).strict()).max(10).optional(),
+    attachments: z
+      .array(z.object({ mediaId }).strict())
+      .max(10)
+      .refine((list) => new Set(list.map((a) => a.mediaId)).size === list.length, 'each media once')
+      .optional(),
   })
   .strict()
   .refine((b) => hasVisibleText(b.text) || (b.attachments?.length ?? 0) > 0, {
