@@ -39,6 +39,14 @@ export interface MediaDoc {
   messageIds: string[];
   /** Deleted messages, so a late `created` event does not bring a reference back. */
   goneMessageIds: string[];
+  /**
+   * Sends that claimed the media (`conversationId/clientMessageId`) and whose message this
+   * service has not heard of yet: while one is listed, deleting the other messages carrying the
+   * media leaves it. Absent on media never claimed since this was kept.
+   */
+  sending?: string[];
+  /** When the newest send was listed; a send listed a day ago that never arrived is dropped. */
+  sendingSince?: Date | null;
   ownerDeleted: boolean;
   /**
    * The user whose profile picture it is (only its owner can make it so). Its thumbnail and

@@ -7,9 +7,17 @@ export type Attachment = MessageDoc['attachments'][number];
 export interface MediaCatalog {
   /**
    * Checks that the sender owns each media item and that none failed processing; answers the
-   * attachments with each one's current status.
+   * attachments with each one's current status. The media service also notes the send (its
+   * conversation and client message id) as one about to carry the media, so that a deletion of
+   * another message carrying it meanwhile does not delete the media under it.
    */
-  claim(userId: string, attachments: { mediaId: string }[]): Promise<Attachment[]>;
+  claim(userId: string, attachments: { mediaId: string }[], send: MediaSend): Promise<Attachment[]>;
+}
+
+/** The send that claims media, as the media service finds it again in `chat.message.created`. */
+export interface MediaSend {
+  conversationId: string;
+  clientMessageId: string;
 }
 
 export class MediaNotFoundError extends AppError {
@@ -29,13 +37,13 @@ const STATUSES = new Set(['pending', 'processing', 'ready', 'failed']);
 /** The media service, reached through service invocation. */
 export function mediaCatalog(sidecar: Sidecar): MediaCatalog {
   return {
-    async claim(userId, attachments) {
+    async claim(userId, attachments, send) {
       const claimed: Attachment[] = [];
       for (const { mediaId } of attachments) {
         const result = await sidecar.invoke<{ status?: unknown }>(
           'media',
           `internal/v1/media/${encodeURIComponent(mediaId)}/attach`,
-          { method: 'POST', body: { userId }, signal: AbortSignal.timeout(5_000) },
+          { method: 'POST', body: { userId, send }, signal: AbortSignal.timeout(5_000) },
         );
         // A malformed id is unknown media to the sender, like one of someone else's.
         if (result.status === 404 || result.status === 400) throw new MediaNotFoundError(mediaId);

@@ -179,7 +179,10 @@ export class Messages {
       }
     }
     // Only the sender's own media can be attached; each is stored with its processing status.
-    const attachments = await this.deps.media.claim(userId, input.attachments ?? []);
+    const attachments = await this.deps.media.claim(userId, input.attachments ?? [], {
+      conversationId,
+      clientMessageId: input.clientMessageId,
+    });
     const mentions = [...new Set(input.mentions ?? [])];
     for (const mentioned of mentions) {
       const member = await store.members.findOne({ _id: memberKey(conversationId, mentioned) });

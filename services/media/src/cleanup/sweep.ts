@@ -2,6 +2,7 @@ import type { Logger } from '@parley/service-kit';
 import type { Processing } from '../processing/processing';
 import type { MediaStorage } from '../storage';
 import type { MediaStore } from '../store';
+import { SENDING_GRACE_MS, removeUnlessClaimed } from './references';
 import type { Remover } from './remover';
 import { clearExpiredStaging } from './staging';
 
@@ -56,6 +57,7 @@ export function startSweep(
     }
 
     await remover.removeUnreferencedOf({}, 'owner deleted');
+    await dropStaleSends(store, remover, now);
 
     await clearExpiredStaging({ store, storage }, now);
     await store.uploadCounts.deleteMany({ expiresAt: { $lt: new Date(now) } });
@@ -78,4 +80,32 @@ export function startSweep(
       await running;
     },
   };
+}
+
+/**
+ * Sends listed as about to carry media whose message never came (chat stopped between its check
+ * and its insert, and the client never sent again) are dropped a day on; media that nothing else
+ * carried since its last carrier went is then deleted, as that deletion would have done.
+ */
+export async function dropStaleSends(store: MediaStore, remover: Remover, now: number): Promise<void> {
+  const stale = await store.media
+    .find({ sendingSince: { $lt: new Date(now - SENDING_GRACE_MS) } })
+    .limit(100)
+    .toArray();
+  for (const doc of stale) {
+    // Only if no send was listed since this read; a newer one waits its own day.
+    const dropped = await store.media.findOneAndUpdate(
+      { _id: doc._id, sendingSince: doc.sendingSince },
+      { $set: { sending: [], sendingSince: null } },
+      { returnDocument: 'after' },
+    );
+    if (
+      dropped &&
+      dropped.messageIds.length === 0 &&
+      dropped.goneMessageIds.length > 0 &&
+      !dropped.avatarOf
+    ) {
+      await removeUnlessClaimed({ store, remover }, dropped._id, 'last message deleted');
+    }
+  }
 }

@@ -4,10 +4,24 @@ import { z } from 'zod';
 import { MediaNotFoundError, MediaStateError } from '../errors';
 import { mediaId, userId } from '../ids';
 import type { Processing } from '../processing/processing';
+import { noteSending } from '../cleanup/references';
 import type { MediaStore } from '../store';
 
 const mediaParams = z.object({ mediaId }).strict();
 const attachBody = z.object({ userId }).strict();
+/** Chat names the send claiming the media; one from before sends were named names none. */
+const claimBody = z
+  .object({
+    userId,
+    send: z
+      .object({
+        conversationId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+        clientMessageId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
 
 const blobName = z.string().min(1).max(128);
 const processingResult = z.discriminatedUnion('status', [
@@ -47,7 +61,7 @@ export function internalRoutes(store: MediaStore, processing: Processing): Route
    */
   router.post('/internal/v1/media/:mediaId/attach', async (req, res) => {
     const params = parse(mediaParams, req.params, 'params');
-    const body = parse(attachBody, req.body, 'body');
+    const body = parse(claimBody, req.body, 'body');
     const doc = await store.media.findOne({ _id: params.mediaId });
     if (!doc || doc.deleting || doc.ownerId !== body.userId || doc.status === 'uploading') {
       throw new MediaNotFoundError(params.mediaId);
@@ -55,6 +69,10 @@ export function internalRoutes(store: MediaStore, processing: Processing): Route
     if (doc.status === 'failed') {
       throw new MediaStateError('MEDIA_FAILED', 'This media failed processing.', { mediaId: doc._id });
     }
+    if (body.send) await noteSending(store, doc._id, body.send);
+    // Deleted between the read and the note (its last message went): not to be attached.
+    const after = await store.media.findOne({ _id: doc._id }, { projection: { deleting: 1 } });
+    if (!after || after.deleting) throw new MediaNotFoundError(params.mediaId);
     res.json({ mediaId: doc._id, status: doc.status });
   });
 
