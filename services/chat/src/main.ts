@@ -21,7 +21,7 @@ import { sidecarEvents } from './events';
 import { messageHistoryRoutes } from './internal/message-history';
 import { actingAs, internalRoutes } from './internal/routes';
 import { inviteRoutes } from './invites/invite-routes';
-import { mediaCatalog } from './media/media-client';
+import { groupPictures, mediaCatalog } from './media/media-client';
 import { MEDIA_TOPICS, mountMediaEvents } from './media/media-events';
 import { mediaViewerRoutes } from './media/media-routes';
 import { messageRoutes } from './messages/routes';
@@ -75,6 +75,7 @@ void runService({
     const memberships = new MembershipCache(store, membershipBoard, config.CHAT_MEMBERSHIP_CACHE_MS);
     const conversations = new Conversations({
       store,
+      pictures: groupPictures(sidecar),
       memberships,
       directory,
       events,

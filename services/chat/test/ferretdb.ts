@@ -4,6 +4,7 @@ import { MongoClient } from 'mongodb';
 import type { Test } from 'tap';
 import { MEMBERSHIP_BOARD, MembershipCache } from '../src/conversations/membership-cache';
 import { messageIdFor } from '@parley/contracts';
+import type { GroupPictures } from '../src/media/media-client';
 import {
   type ChatStore,
   type ConversationDoc,
@@ -95,3 +96,13 @@ export function storedMessage(conversationId: string, seq: number): MessageDoc {
     version: 0,
   };
 }
+
+/** Group pictures for tests that set none: asked to, it fails the test's request. */
+export const noPictures: GroupPictures = {
+  set: async () => {
+    throw new Error('this test sets no group picture');
+  },
+  clear: async () => {
+    throw new Error('this test sets no group picture');
+  },
+};

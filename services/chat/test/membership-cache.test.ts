@@ -6,7 +6,7 @@ import { MEMBERSHIP_BOARD, MembershipCache } from '../src/conversations/membersh
 import { Conversations, newMember } from '../src/conversations/service';
 import type { ChatEvents } from '../src/events';
 import { type ChatStore, memberKey, openStore } from '../src/store';
-import { connect, startFerretDb } from './ferretdb';
+import { connect, noPictures, startFerretDb } from './ferretdb';
 
 const directory: Directory = {
   requireUser: async () => {},
@@ -35,7 +35,14 @@ t.test('membership checks on FerretDB', async (t) => {
   let clock = 1_000_000;
   const board = await boardOf(store);
   const cache = new MembershipCache(store, board, 30_000, () => clock);
-  const chat = new Conversations({ store, memberships: cache, directory, events, logger: {} as Logger });
+  const chat = new Conversations({
+    store,
+    pictures: noPictures,
+    memberships: cache,
+    directory,
+    events,
+    logger: {} as Logger,
+  });
 
   await t.test('a membership found is trusted until it expires', async (t) => {
     const group = await chat.createGroup('u_owner', { name: 'g', memberIds: ['u_a'] });
@@ -88,6 +95,7 @@ t.test('membership checks on FerretDB', async (t) => {
     const other = new MembershipCache(store, await boardOf(store), 30_000, () => clock);
     const otherChat = new Conversations({
       store,
+      pictures: noPictures,
       memberships: other,
       directory,
       events,

@@ -4,7 +4,7 @@ import type { Directory } from '../src/auth-client';
 import { Conversations, newMember } from '../src/conversations/service';
 import type { ChatEvents } from '../src/events';
 import { type ChatStore, type ConversationDoc, type MemberDoc, openStore } from '../src/store';
-import { connect, startFerretDb, unrememberedMemberships } from './ferretdb';
+import { connect, noPictures, startFerretDb, unrememberedMemberships } from './ferretdb';
 
 const directory: Directory = {
   requireUser: async () => {},
@@ -15,6 +15,7 @@ const events = { member: async () => {}, conversation: async () => {} } as unkno
 function conversationsOn(store: ChatStore): Conversations {
   return new Conversations({
     store,
+    pictures: noPictures,
     memberships: unrememberedMemberships(store),
     directory,
     events,

@@ -53,6 +53,11 @@ export interface MediaDoc {
    * preview are then visible to every signed-in user, and it stays while it is the avatar.
    */
   avatarOf?: string | null;
+  /**
+   * The groups whose picture it is (set by one of their admins, its owner). Its thumbnail and
+   * preview are then visible to every signed-in user, and it stays while it is a picture.
+   */
+  pictureOf?: string[];
   /** Set before the blobs are removed: the media is gone for every caller from then on. */
   deleting: boolean;
 }

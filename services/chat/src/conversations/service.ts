@@ -17,10 +17,13 @@ import { outranks, requireMember } from './access';
 import { type ConversationView, conversationView } from './view';
 import { unreadAfter } from '../messages/deleted-seqs';
 import { lastMessageOf } from './last-message';
+import type { GroupPictures } from '../media/media-client';
 import { MembershipLists } from './membership-lists';
 
 export interface ConversationDeps {
   store: ChatStore;
+  /** A group's picture is an image of the one who set it, checked and shown by the media service. */
+  pictures: GroupPictures;
   /** Forgets each membership this service removes. */
   memberships: MembershipCache;
   directory: Directory;
@@ -120,6 +123,8 @@ export class Conversations {
     for (const other of others) await directory.requireUser(other);
     const now = new Date();
     const id = newConversationId();
+    // Checked first: a picture refused leaves no group behind.
+    if (input.avatarMediaId) await this.deps.pictures.set(userId, input.avatarMediaId, id);
     await store.conversations.insertOne({
       _id: id,
       type: 'group',
@@ -233,14 +238,29 @@ export class Conversations {
     const conversation = await this.load(conversationId);
     if (conversation.type !== 'group')
       throw new ConflictError('CHAT_NOT_A_GROUP', 'Only groups have a name, topic, avatar and join rule.');
+    const { avatarMediaId } = changes;
+    if (avatarMediaId) await this.deps.pictures.set(userId, avatarMediaId, conversationId);
     const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
-    const updated = await store.conversations.findOneAndUpdate(
+    const before = await store.conversations.findOneAndUpdate(
       { _id: conversationId },
       { $set: set, $inc: { version: 1 } },
-      { returnDocument: 'after' },
+      { returnDocument: 'before' },
     );
-    if (updated)
-      await events.conversation({ conversationId, actorId: userId, version: updated.version, changes: set });
+    if (before) {
+      await events.conversation({
+        conversationId,
+        actorId: userId,
+        version: before.version + 1,
+        changes: set,
+      });
+      // The picture replaced stops being one; failing that only leaves it visible a while longer.
+      const former = before.avatarMediaId;
+      if (avatarMediaId !== undefined && former && former !== avatarMediaId) {
+        await this.deps.pictures.clear(former, conversationId).catch((err: unknown) => {
+          this.deps.logger.warn({ err, conversationId, mediaId: former }, 'ending a group picture failed');
+        });
+      }
+    }
     return this.get(userId, conversationId);
   }
 

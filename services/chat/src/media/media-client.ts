@@ -32,6 +32,51 @@ export class MediaFailedError extends AppError {
   }
 }
 
+export class MediaNotAnImageError extends AppError {
+  constructor(mediaId: string) {
+    super('CHAT_MEDIA_NOT_AN_IMAGE', 409, 'A group picture must be an image.', { mediaId });
+  }
+}
+
+/** What chat asks the media service about a group's picture. */
+export interface GroupPictures {
+  /**
+   * Makes an image of the caller's own the group's picture: its thumbnail and preview are then
+   * visible to every signed-in user, and it stays while it is the picture.
+   */
+  set(userId: string, mediaId: string, conversationId: string): Promise<void>;
+  /** The media is the group's picture no more. */
+  clear(mediaId: string, conversationId: string): Promise<void>;
+}
+
+/** The media service's side of group pictures, reached through service invocation. */
+export function groupPictures(sidecar: Sidecar): GroupPictures {
+  return {
+    async set(userId, mediaId, conversationId) {
+      const result = await sidecar.invoke(
+        'media',
+        `internal/v1/media/${encodeURIComponent(mediaId)}/group-picture`,
+        { method: 'POST', body: { userId, conversationId }, signal: AbortSignal.timeout(5_000) },
+      );
+      if (result.status === 404 || result.status === 400) throw new MediaNotFoundError(mediaId);
+      if (result.status === 409) throw new MediaNotAnImageError(mediaId);
+      if (result.status !== 200) {
+        throw new DependencyError('media', `media answered ${result.status} to a group picture`);
+      }
+    },
+    async clear(mediaId, conversationId) {
+      const result = await sidecar.invoke(
+        'media',
+        `internal/v1/media/${encodeURIComponent(mediaId)}/group-picture/${encodeURIComponent(conversationId)}`,
+        { method: 'DELETE', signal: AbortSignal.timeout(5_000) },
+      );
+      if (result.status !== 204 && result.status !== 404) {
+        throw new DependencyError('media', `media answered ${result.status} to a group picture's end`);
+      }
+    },
+  };
+}
+
 const STATUSES = new Set(['pending', 'processing', 'ready', 'failed']);
 
 /** The media service, reached through service invocation. */

@@ -47,9 +47,10 @@ export async function noteSending(
   );
 }
 
-/** Nothing carries the media, nor is about to, and it is nobody's avatar. */
+/** Nothing carries the media, nor is about to, and it is no user's nor group's picture. */
 function unreferenced(doc: MediaDoc): boolean {
-  return doc.messageIds.length === 0 && (doc.sending ?? []).length === 0 && !doc.avatarOf;
+  const carried = doc.messageIds.length > 0 || (doc.sending ?? []).length > 0;
+  return !carried && !doc.avatarOf && (doc.pictureOf ?? []).length === 0;
 }
 
 /**

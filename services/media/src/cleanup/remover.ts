@@ -20,13 +20,20 @@ export class Remover {
     this.logger.info({ mediaId: doc._id, reason }, 'media deleted');
   }
 
-  /** Media nobody references any more: its messages are gone and so is its owner. */
+  /**
+   * Media nobody references any more: its messages are gone and so is its owner. A group's
+   * picture stays while it is one, whoever set it.
+   */
   async removeUnreferencedOf(filter: Partial<Pick<MediaDoc, 'ownerId'>>, reason: string): Promise<number> {
     const docs = await this.store.media
-      .find({ ...filter, ownerDeleted: true, messageIds: { $size: 0 } }, { projection: { _id: 1 } })
+      .find(
+        { ...filter, ownerDeleted: true, messageIds: { $size: 0 } },
+        { projection: { _id: 1, pictureOf: 1 } },
+      )
       .limit(1_000)
       .toArray();
-    for (const doc of docs) await this.remove(doc, reason);
-    return docs.length;
+    const unreferenced = docs.filter((doc) => (doc.pictureOf ?? []).length === 0);
+    for (const doc of unreferenced) await this.remove(doc, reason);
+    return unreferenced.length;
   }
 }

@@ -9,13 +9,17 @@ import type { MediaStore } from '../store';
 
 const mediaParams = z.object({ mediaId }).strict();
 const attachBody = z.object({ userId }).strict();
+const conversationId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+const groupPictureBody = z.object({ userId, conversationId }).strict();
+const groupPictureParams = z.object({ mediaId, conversationId }).strict();
+
 /** Chat names the send claiming the media; one from before sends were named names none. */
 const claimBody = z
   .object({
     userId,
     send: z
       .object({
-        conversationId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+        conversationId,
         clientMessageId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
       })
       .strict()
@@ -98,6 +102,37 @@ export function internalRoutes(store: MediaStore, processing: Processing): Route
     );
     await store.media.updateOne({ _id: doc._id }, { $set: { avatarOf: body.userId } });
     res.json({ mediaId: doc._id, status: doc.status });
+  });
+
+  /**
+   * Chat asks this when a group's admin picks its picture: only an image of their own that did not
+   * fail. Its thumbnail and preview are then visible to every signed-in user, as a profile
+   * picture's are, and it is not deleted while it is a group's picture.
+   */
+  router.post('/internal/v1/media/:mediaId/group-picture', async (req, res) => {
+    const params = parse(mediaParams, req.params, 'params');
+    const body = parse(groupPictureBody, req.body, 'body');
+    const doc = await store.media.findOne({ _id: params.mediaId });
+    if (!doc || doc.deleting || doc.ownerId !== body.userId || doc.status === 'uploading') {
+      throw new MediaNotFoundError(params.mediaId);
+    }
+    if (doc.status === 'failed' || (doc.kind !== null && doc.kind !== 'image')) {
+      throw new MediaStateError('MEDIA_NOT_AN_IMAGE', 'A group picture must be an image.', {
+        mediaId: doc._id,
+      });
+    }
+    await store.media.updateOne({ _id: doc._id }, { $addToSet: { pictureOf: body.conversationId } });
+    // Deleted between the read and the write (its last message went): not to be the picture.
+    const after = await store.media.findOne({ _id: doc._id }, { projection: { deleting: 1 } });
+    if (!after || after.deleting) throw new MediaNotFoundError(params.mediaId);
+    res.json({ mediaId: doc._id, status: doc.status });
+  });
+
+  /** The media is the group's picture no more. */
+  router.delete('/internal/v1/media/:mediaId/group-picture/:conversationId', async (req, res) => {
+    const params = parse(groupPictureParams, req.params, 'params');
+    await store.media.updateOne({ _id: params.mediaId }, { $pull: { pictureOf: params.conversationId } });
+    res.status(204).end();
   });
 
   /** The user has no profile picture any more. */

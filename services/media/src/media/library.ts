@@ -22,7 +22,7 @@ export interface MediaLink extends BlobLink {
 /**
  * Reading media: its status, and links to its renditions. Every call checks the caller: the
  * owner, or a member of a conversation where the media was shared, or, for the thumbnail and
- * preview of a profile picture, any signed-in user. Anyone else is told the media does not
+ * preview of a profile or group picture, any signed-in user. Anyone else is told the media does not
  * exist, as if the id were unknown.
  */
 export class Library {
@@ -35,7 +35,8 @@ export class Library {
     if (doc.ownerId === userId) return doc;
     // An avatar still being processed has no kind yet: it is visible (and answers "not ready")
     // until its bytes say whether it is an image.
-    if (asAvatar && doc.avatarOf === doc.ownerId && (doc.kind === 'image' || doc.kind === null)) return doc;
+    const picture = doc.avatarOf === doc.ownerId || (doc.pictureOf ?? []).length > 0;
+    if (asAvatar && picture && (doc.kind === 'image' || doc.kind === null)) return doc;
     // Only uploaded media can have been shared; an open upload is its owner's alone.
     if (doc.status === 'uploading' || doc.status === 'pending') throw new MediaNotFoundError(mediaId);
     if (!(await this.deps.shares.canSee(userId, mediaId))) throw new MediaNotFoundError(mediaId);
