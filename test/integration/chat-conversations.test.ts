@@ -3,7 +3,7 @@ import t from 'tap';
 import { type MessageBody, chatApi, registerUsers } from '../support/chat';
 import { connectClient } from '../support/sockets';
 import { eventually, startTestStack } from '../support/stack';
-import type { RegisteredUser } from '../support/users';
+import { type RegisteredUser, callJson } from '../support/users';
 
 /** Access tokens last this long here, so a socket's expiry can be watched. */
 const TOKEN_TTL_SECONDS = 60;
@@ -13,6 +13,27 @@ t.test('conversations, roles and message changes', async (t) => {
   const env = await startTestStack(t, { env: { ACCESS_TOKEN_TTL: String(TOKEN_TTL_SECONDS) } });
   const gateway = `http://127.0.0.1:${env.stack.ports.apps.gateway.app}`;
   const users = async (n: number) => registerUsers(gateway, n);
+
+  await t.test('a group created again with the same request id is the same group', async (t) => {
+    const [ada] = (await users(1)) as [RegisteredUser];
+    const create = (requestId: string, name = 'repeatable') =>
+      callJson<{ id: string }>(`${gateway}/api/v1/conversations`, {
+        token: ada.accessToken,
+        headers: { 'x-request-id': requestId },
+        body: { type: 'group', name, memberIds: [] },
+      });
+    const requestId = randomUUID();
+    const answers = await Promise.all([create(requestId), create(requestId), create(requestId)]);
+    t.same(
+      answers.map((a) => a.status),
+      [201, 201, 201],
+    );
+    t.equal(new Set(answers.map((a) => a.body.id)).size, 1, 'one group, whichever try answered');
+    const other = await create(randomUUID());
+    t.not(other.body.id, answers[0]!.body.id, 'another request makes another group');
+    const renamed = await create(requestId, 'another name');
+    t.not(renamed.body.id, answers[0]!.body.id, 'so does the same id with another body');
+  });
 
   await t.test('roles decide who may manage a group', async (t) => {
     const [alice, bob, carol, dave] = (await users(4)) as [

@@ -111,6 +111,8 @@ export interface ChatStore {
   listsFromStart: boolean;
   /** Counters each instance reads to learn what changed through the others (`ChangeBoard`). */
   changeBoards: Collection<ChangeBoardDoc>;
+  /** The group each creation request made, by `${userId}:${requestId}` (see `group-requests.ts`). */
+  groupRequests: Collection<GroupRequestDoc>;
   /** The writes each send makes, gathered into one command per batch while the service is busy. */
   sendWrites: {
     messages: BatchedWrites<MessageDoc>;
@@ -147,6 +149,15 @@ export function memberKey(conversationId: string, userId: string): string {
   return `${conversationId}:${userId}`;
 }
 
+/** A group creation request and the group it makes; `_id` is `${userId}:${requestId}`. */
+export interface GroupRequestDoc {
+  _id: string;
+  conversationId: string;
+  /** What was asked for, so that a request id used again for another group makes that one. */
+  fingerprint: string;
+  at: Date;
+}
+
 /**
  * The collections and the index each query needs. Uniqueness carries the correctness here: there
  * are no transactions, so (conversationId, seq) makes a sequence number exist only once and
@@ -164,6 +175,7 @@ export async function openStore(db: Db): Promise<ChatStore> {
     conversationMembers: db.collection<MembershipListDoc>('conversation_members'),
     listsFromStart: await listsFromStart(db, members),
     changeBoards: db.collection<ChangeBoardDoc>('change_boards'),
+    groupRequests: db.collection<GroupRequestDoc>('group_requests'),
     sendWrites: {
       messages: new BatchedWrites(messages),
       members: new BatchedWrites(members),

@@ -27,7 +27,7 @@ export function conversationRoutes(conversations: Conversations, guard: RequestH
       res.status(created ? 201 : 200).json(view);
       return;
     }
-    res.status(201).json(await conversations.createGroup(userId, body));
+    res.status(201).json(await conversations.createGroup(userId, body, String(req.id)));
   });
 
   router.get('/conversations', guard, async (req, res) => {

@@ -18,6 +18,7 @@ import { type ConversationView, conversationView } from './view';
 import { unreadAfter } from '../messages/deleted-seqs';
 import { lastMessageOf } from './last-message';
 import type { GroupPictures } from '../media/media-client';
+import { GroupRequests, groupFingerprint } from './group-requests';
 import { MembershipLists } from './membership-lists';
 
 export interface ConversationDeps {
@@ -75,9 +76,11 @@ function isDuplicateKey(err: unknown): boolean {
 /** Conversations and their members: who may see, change and join what. */
 export class Conversations {
   private readonly lists: MembershipLists;
+  private readonly requests: GroupRequests;
 
   constructor(private readonly deps: ConversationDeps) {
     this.lists = new MembershipLists(deps.store);
+    this.requests = new GroupRequests(deps.store);
   }
 
   /** The one direct conversation of the pair, created on first use. */
@@ -114,7 +117,16 @@ export class Conversations {
     return { view: await this.get(userId, id), created };
   }
 
-  async createGroup(userId: string, input: GroupInput): Promise<ConversationView> {
+  /**
+   * Makes a group with its creator as owner. `requestId` names the request: the same request
+   * again (the gateway's sidecar retrying a call that timed out, or a client repeating its
+   * `x-request-id`) answers the group its first try made.
+   */
+  async createGroup(
+    userId: string,
+    input: GroupInput,
+    requestId: string | null = null,
+  ): Promise<ConversationView> {
     const { store, directory } = this.deps;
     const others = [...new Set(input.memberIds)].filter((id) => id !== userId);
     if (others.length + 1 > MAX_GROUP_MEMBERS) {
@@ -123,9 +135,31 @@ export class Conversations {
     for (const other of others) await directory.requireUser(other);
     const now = new Date();
     const id = newConversationId();
-    // Checked first: a picture refused leaves no group behind.
-    if (input.avatarMediaId) await this.deps.pictures.set(userId, input.avatarMediaId, id);
-    await store.conversations.insertOne({
+    const earlier = await this.requests.claim(userId, requestId, groupFingerprint(input), id);
+    if (earlier) {
+      // The first try stored the group; it may have stopped before every membership.
+      if (!(await store.members.findOne({ _id: memberKey(earlier, userId) }, { projection: { _id: 1 } }))) {
+        await this.insertMember(earlier, userId, 'owner', now, userId);
+        for (const other of others) await this.insertMember(earlier, other, 'member', now, userId);
+      }
+      return this.get(userId, earlier);
+    }
+    try {
+      // Checked first: a picture refused leaves no group behind.
+      if (input.avatarMediaId) await this.deps.pictures.set(userId, input.avatarMediaId, id);
+      await this.insertGroup(userId, id, input, now);
+    } catch (err) {
+      await this.requests.release(userId, requestId, id).catch(() => undefined);
+      throw err;
+    }
+    await this.lists.started(id);
+    await this.insertMember(id, userId, 'owner', now, userId);
+    for (const other of others) await this.insertMember(id, other, 'member', now, userId);
+    return this.get(userId, id);
+  }
+
+  private async insertGroup(userId: string, id: string, input: GroupInput, now: Date): Promise<void> {
+    await this.deps.store.conversations.insertOne({
       _id: id,
       type: 'group',
       directPair: null,
@@ -139,10 +173,6 @@ export class Conversations {
       lastActivity: now,
       version: 0,
     });
-    await this.lists.started(id);
-    await this.insertMember(id, userId, 'owner', now, userId);
-    for (const other of others) await this.insertMember(id, other, 'member', now, userId);
-    return this.get(userId, id);
   }
 
   async get(userId: string, conversationId: string): Promise<ConversationView> {

@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { DependencyError } from '@parley/service-kit';
+import { MongoServerError } from 'mongodb';
+import type { ChatStore } from '../store';
+
+/** How long a repeated request waits for the group its first try is making, and how often it looks. */
+const FIRST_TRY_WAIT_MS = 5_000;
+const FIRST_TRY_POLL_MS = 100;
+
+/** What the request asks for; the same request id with another body is another request. */
+export function groupFingerprint(input: object): string {
+  return createHash('sha256').update(JSON.stringify(input)).digest('base64url');
+}
+
+/**
+ * Makes a group creation repeatable: the gateway's sidecar retries a call that timed out, and a
+ * client may repeat its `x-request-id`, so the same request must find the group its first try
+ * made instead of making a second one. The request claims its key before the group exists; a
+ * repeat finds the claim and waits for that group, and a try that failed gives its claim up.
+ */
+export class GroupRequests {
+  constructor(private readonly store: ChatStore) {}
+
+  /**
+   * Claims the request for the group `conversationId` about to be made; answers the group an
+   * earlier try of the same request made (or is making), or null when this try makes it. Without
+   * a request id, or with one used before for another body, every call makes its own group.
+   */
+  async claim(
+    userId: string,
+    requestId: string | null,
+    fingerprint: string,
+    conversationId: string,
+  ): Promise<string | null> {
+    if (!requestId) return null;
+    const _id = `${userId}:${requestId}`;
+    try {
+      await this.store.groupRequests.insertOne({ _id, conversationId, fingerprint, at: new Date() });
+      return null;
+    } catch (err) {
+      if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
+    }
+    const earlier = await this.store.groupRequests.findOne({ _id });
+    if (!earlier || earlier.fingerprint !== fingerprint) return null;
+    for (let waited = 0; waited < FIRST_TRY_WAIT_MS; waited += FIRST_TRY_POLL_MS) {
+      const made = await this.store.conversations.findOne(
+        { _id: earlier.conversationId },
+        { projection: { _id: 1 } },
+      );
+      if (made) return earlier.conversationId;
+      // The first try gave up (its claim is gone): this one makes the group after all.
+      if (!(await this.store.groupRequests.findOne({ _id }, { projection: { _id: 1 } }))) {
+        return this.claim(userId, requestId, fingerprint, conversationId);
+      }
+      await delay(FIRST_TRY_POLL_MS);
+    }
+    throw new DependencyError('chat', 'an earlier try of this request is still making the group');
+  }
+
+  /** A try that failed before its group was stored gives its claim up. */
+  async release(userId: string, requestId: string | null, conversationId: string): Promise<void> {
+    if (!requestId) return;
+    const _id = `${userId}:${requestId}`;
+    const claim = await this.store.groupRequests.findOne({ _id });
+    if (claim?.conversationId === conversationId) await this.store.groupRequests.deleteOne({ _id });
+  }
+}

@@ -1,0 +1,71 @@
+import t from 'tap';
+import type { Logger } from '@parley/service-kit';
+import type { Directory } from '../src/auth-client';
+import { Conversations } from '../src/conversations/service';
+import type { ChatEvents } from '../src/events';
+import type { GroupPictures } from '../src/media/media-client';
+import { openStore } from '../src/store';
+import { connect, noPictures, startFerretDb, unrememberedMemberships } from './ferretdb';
+
+const directory: Directory = {
+  requireUser: async () => {},
+  blockedAmong: async () => new Set<string>(),
+};
+const events = { member: async () => {}, conversation: async () => {} } as unknown as ChatEvents;
+
+t.test('a group creation repeated with its request id makes one group', async (t) => {
+  const url = await startFerretDb(t);
+  const store = await openStore((await connect(t, url)).db('parley_chat_group_requests_test'));
+  const chatWith = (pictures: GroupPictures) =>
+    new Conversations({
+      store,
+      pictures,
+      memberships: unrememberedMemberships(store),
+      directory,
+      events,
+      logger: {} as Logger,
+    });
+  const chat = chatWith(noPictures);
+  const groupsOf = async (name: string) => store.conversations.countDocuments({ name });
+
+  await t.test('the same request again answers the group its first try made', async (t) => {
+    const first = await chat.createGroup('u_ada', { name: 'climbers', memberIds: ['u_bob'] }, 'req-1');
+    const again = await chat.createGroup('u_ada', { name: 'climbers', memberIds: ['u_bob'] }, 'req-1');
+    t.equal(again.id, first.id);
+    t.equal(await groupsOf('climbers'), 1);
+  });
+
+  await t.test('tries racing each other make one group, and every try answers it', async (t) => {
+    const tries = await Promise.all(
+      Array.from({ length: 5 }, () => chat.createGroup('u_ada', { name: 'racers', memberIds: [] }, 'req-2')),
+    );
+    t.equal(new Set(tries.map((g) => g.id)).size, 1);
+    t.equal(await groupsOf('racers'), 1);
+  });
+
+  await t.test('another request, another body or another user makes another group', async (t) => {
+    await chat.createGroup('u_ada', { name: 'climbers', memberIds: ['u_bob'] }, 'req-3');
+    await chat.createGroup('u_ada', { name: 'hikers', memberIds: [] }, 'req-1');
+    await chat.createGroup('u_bob', { name: 'climbers', memberIds: ['u_ada'] }, 'req-1');
+    await chat.createGroup('u_ada', { name: 'climbers', memberIds: ['u_bob'] });
+    t.equal(await groupsOf('climbers'), 4);
+    t.equal(await groupsOf('hikers'), 1);
+  });
+
+  await t.test('a try that failed leaves the request free for the next', async (t) => {
+    let refuse = true;
+    const flaky = chatWith({
+      set: async () => {
+        if (refuse) throw new Error('media away');
+      },
+      clear: async () => {},
+    });
+    const input = { name: 'painters', memberIds: [], avatarMediaId: 'md_111111111111111111111111' };
+    await t.rejects(flaky.createGroup('u_ada', input, 'req-4'), /media away/);
+    t.equal(await groupsOf('painters'), 0);
+    refuse = false;
+    const made = await flaky.createGroup('u_ada', input, 'req-4');
+    t.equal(made.name, 'painters');
+    t.equal(await groupsOf('painters'), 1);
+  });
+});
