@@ -5,7 +5,7 @@ import { MediaNotFoundError, MediaStateError } from '../errors';
 import { mediaId, userId } from '../ids';
 import type { Processing } from '../processing/processing';
 import { noteSending } from '../cleanup/references';
-import type { MediaStore } from '../store';
+import type { MediaDoc, MediaStore } from '../store';
 
 const mediaParams = z.object({ mediaId }).strict();
 const attachBody = z.object({ userId }).strict();
@@ -55,6 +55,22 @@ const processingResult = z.discriminatedUnion('status', [
     .strict(),
 ]);
 
+/**
+ * Media that may become a picture (a profile's or a group's): the user's own, uploaded, and an
+ * image, or not yet known not to be one (an image still processing). Anything else is not found,
+ * or `MEDIA_NOT_AN_IMAGE`.
+ */
+async function ownImage(store: MediaStore, id: string, userId: string, what: string): Promise<MediaDoc> {
+  const doc = await store.media.findOne({ _id: id });
+  if (!doc || doc.deleting || doc.ownerId !== userId || doc.status === 'uploading') {
+    throw new MediaNotFoundError(id);
+  }
+  if (doc.status === 'failed' || (doc.kind !== null && doc.kind !== 'image')) {
+    throw new MediaStateError('MEDIA_NOT_AN_IMAGE', `${what} must be an image.`, { mediaId: doc._id });
+  }
+  return doc;
+}
+
 /** What other services ask: chat checks an attachment, the worker reports a processing result. */
 export function internalRoutes(store: MediaStore, processing: Processing): Router {
   const router = Router();
@@ -87,15 +103,7 @@ export function internalRoutes(store: MediaStore, processing: Processing): Route
   router.post('/internal/v1/media/:mediaId/avatar', async (req, res) => {
     const params = parse(mediaParams, req.params, 'params');
     const body = parse(attachBody, req.body, 'body');
-    const doc = await store.media.findOne({ _id: params.mediaId });
-    if (!doc || doc.deleting || doc.ownerId !== body.userId || doc.status === 'uploading') {
-      throw new MediaNotFoundError(params.mediaId);
-    }
-    if (doc.status === 'failed' || (doc.kind !== null && doc.kind !== 'image')) {
-      throw new MediaStateError('MEDIA_NOT_AN_IMAGE', 'A profile picture must be an image.', {
-        mediaId: doc._id,
-      });
-    }
+    const doc = await ownImage(store, params.mediaId, body.userId, 'A profile picture');
     await store.media.updateMany(
       { ownerId: body.userId, avatarOf: body.userId, _id: { $ne: doc._id } },
       { $set: { avatarOf: null } },
@@ -112,15 +120,7 @@ export function internalRoutes(store: MediaStore, processing: Processing): Route
   router.post('/internal/v1/media/:mediaId/group-picture', async (req, res) => {
     const params = parse(mediaParams, req.params, 'params');
     const body = parse(groupPictureBody, req.body, 'body');
-    const doc = await store.media.findOne({ _id: params.mediaId });
-    if (!doc || doc.deleting || doc.ownerId !== body.userId || doc.status === 'uploading') {
-      throw new MediaNotFoundError(params.mediaId);
-    }
-    if (doc.status === 'failed' || (doc.kind !== null && doc.kind !== 'image')) {
-      throw new MediaStateError('MEDIA_NOT_AN_IMAGE', 'A group picture must be an image.', {
-        mediaId: doc._id,
-      });
-    }
+    const doc = await ownImage(store, params.mediaId, body.userId, 'A group picture');
     await store.media.updateOne({ _id: doc._id }, { $addToSet: { pictureOf: body.conversationId } });
     // Deleted between the read and the write (its last message went): not to be the picture.
     const after = await store.media.findOne({ _id: doc._id }, { projection: { deleting: 1 } });
