@@ -50,6 +50,8 @@ t.test('a streamed upload declaring more than the limit is refused before its bo
   const refused = await stalledPost(port, '/api/v1/media?fileName=a.bin', 200 * 1024 * 1024);
   t.equal(refused.status, 413, 'answered although the body never came');
   t.same(JSON.parse(refused.body), { code: 'MEDIA_TOO_LARGE' });
+  const slashed = await stalledPost(port, '/api/v1/media/?fileName=a.bin', 200 * 1024 * 1024);
+  t.equal(slashed.status, 413, 'nor with a trailing slash, which reaches the same route');
   t.equal(forwarded, 0, 'nothing was forwarded');
 
   const fits = await fetch(`http://127.0.0.1:${port}/api/v1/media?fileName=a.bin`, {

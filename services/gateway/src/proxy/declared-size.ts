@@ -12,7 +12,9 @@ import { closeAfterEarlyAnswer } from './early-answer';
 export function refuseDeclaredOversize(maxUploadBytes: number) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const declared = Number(req.get('content-length'));
-    if (req.method !== 'POST' || req.path !== '/media' || !(declared > maxUploadBytes)) {
+    // `/media/` reaches the same route (routing is not strict about a trailing slash).
+    const path = req.path.replace(/\/+$/, '');
+    if (req.method !== 'POST' || path !== '/media' || !(declared > maxUploadBytes)) {
       next();
       return;
     }
