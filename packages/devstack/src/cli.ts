@@ -5,7 +5,13 @@ import { createConsoleSink } from './log-format';
 import { repoRoot } from './paths';
 import { fixedPortPlan } from './ports';
 import { StartError } from './process';
-import { ignoredSettings, publicUrlFromEnv, serviceSettingsFromEnv, settingsSetIn } from './service-settings';
+import {
+  SettingError,
+  ignoredSettings,
+  publicUrlFromEnv,
+  serviceSettingsFromEnv,
+  settingsSetIn,
+} from './service-settings';
 import { Stack } from './stack';
 
 /**
@@ -28,13 +34,13 @@ async function main(): Promise<void> {
   const sink = createConsoleSink();
   const base = Number(process.env.PARLEY_PORT_BASE || 4400);
   if (!Number.isInteger(base) || base < 1024 || base > 65000) {
-    throw new Error(
+    throw new SettingError(
       `PARLEY_PORT_BASE must be a whole number from 1024 to 65000, not ${process.env.PARLEY_PORT_BASE}`,
     );
   }
   const replicas = Number(process.env.GATEWAY_REPLICAS || 1);
   if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) {
-    throw new Error(
+    throw new SettingError(
       `GATEWAY_REPLICAS must be a whole number from 1 to 5, not ${process.env.GATEWAY_REPLICAS}`,
     );
   }
@@ -106,6 +112,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`launcher: ${err instanceof Error ? err.stack : String(err)}\n`);
+  // A setting it cannot use is the operator's to fix: the sentence says what; a stack adds nothing.
+  const text = err instanceof SettingError ? err.message : err instanceof Error ? err.stack : String(err);
+  process.stderr.write(`launcher: ${text}\n`);
   process.exit(1);
 });

@@ -222,10 +222,18 @@ export function ignoredSettings(env: NodeJS.ProcessEnv): { name: string; why: st
     .map(([name, why]) => ({ name, why }));
 }
 
+/** A setting of the launcher's environment it cannot use; the message says which and why. */
+export class SettingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SettingError';
+  }
+}
+
 /**
  * `PUBLIC_URL` from the launcher's environment: the address users open, as an origin (scheme, host
- * and port), or undefined when unset. Anything but an http(s) URL with no path, query or fragment
- * is refused, naming the variable.
+ * and port), or undefined when unset. Anything but an http(s) URL with no credentials, path, query
+ * or fragment is refused, naming the variable.
  */
 export function publicUrlFromEnv(env: NodeJS.ProcessEnv): string | undefined {
   const value = env.PUBLIC_URL;
@@ -234,11 +242,12 @@ export function publicUrlFromEnv(env: NodeJS.ProcessEnv): string | undefined {
   try {
     url = new URL(value);
   } catch {
-    throw new Error(`PUBLIC_URL must be a URL such as http://chat.example.lan:4400, not ${value}`);
+    throw new SettingError(`PUBLIC_URL must be a URL such as http://chat.example.lan:4400, not ${value}`);
   }
-  if (!['http:', 'https:'].includes(url.protocol) || url.pathname !== '/' || url.search || url.hash) {
-    throw new Error(
-      `PUBLIC_URL must be an http or https origin, with no path, query or fragment, not ${value}`,
+  const extra = url.pathname !== '/' || url.search || url.hash || url.username || url.password;
+  if (!['http:', 'https:'].includes(url.protocol) || extra) {
+    throw new SettingError(
+      `PUBLIC_URL must be an http or https origin, with no credentials, path, query or fragment, not ${value}`,
     );
   }
   return url.origin;

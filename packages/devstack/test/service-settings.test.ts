@@ -179,6 +179,7 @@ t.test('PUBLIC_URL is where links point and an origin whose pages may open socke
     'http://x/app',
     'http://x/?a=1',
     'http://x/#top',
+    'http://user:pw@x:1',
   ]) {
     t.throws(() => publicUrlFromEnv({ PUBLIC_URL: bad }), /PUBLIC_URL must be/, bad);
   }
