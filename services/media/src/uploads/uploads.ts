@@ -1,3 +1,5 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { AppError } from '@parley/service-kit';
 import type { Request } from 'express';
 import { MediaNotFoundError, MediaStateError, MediaTooLargeError } from '../errors';
 import { newMediaId } from '../ids';
@@ -17,6 +19,10 @@ export interface UploadDeps {
 }
 
 /** Both ways in: a body streamed through the service, and blocks written straight to storage. */
+/** How long a `complete` that lost to a concurrent one waits for its outcome, and how often it looks. */
+const CONCURRENT_COMPLETE_WAIT_MS = 5_000;
+const CONCURRENT_COMPLETE_POLL_MS = 100;
+
 export class Uploads {
   constructor(private readonly deps: UploadDeps) {}
 
@@ -118,6 +124,15 @@ export class Uploads {
       // A concurrent `complete` may have handed the upload over and cleared its staging blob.
       const now = await this.owned(ownerId, mediaId);
       if (now.status !== 'pending') return now;
+      // Or it is handing it over: its commit of the same blocks changed the blob's version after
+      // this one's, so only its copy goes through. Its outcome is this call's too.
+      if (err instanceof AppError && err.code === 'MEDIA_UPLOAD_CHANGED') {
+        for (let waited = 0; waited < CONCURRENT_COMPLETE_WAIT_MS; waited += CONCURRENT_COMPLETE_POLL_MS) {
+          await delay(CONCURRENT_COMPLETE_POLL_MS);
+          const later = await this.owned(ownerId, mediaId);
+          if (later.status !== 'pending') return later;
+        }
+      }
       throw err;
     }
   }
