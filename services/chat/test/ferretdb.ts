@@ -4,14 +4,9 @@ import { MongoClient } from 'mongodb';
 import type { Test } from 'tap';
 import { MEMBERSHIP_BOARD, MembershipCache } from '../src/conversations/membership-cache';
 import { messageIdFor } from '@parley/contracts';
+import { newMember } from '../src/conversations/service';
 import type { GroupPictures } from '../src/media/media-client';
-import {
-  type ChatStore,
-  type ConversationDoc,
-  type MemberDoc,
-  type MessageDoc,
-  memberKey,
-} from '../src/store';
+import { type ChatStore, type ConversationDoc, type MemberDoc, type MessageDoc } from '../src/store';
 
 /** A private FerretDB on a free loopback port for the length of the test; resolves with its URL. */
 export function startFerretDb(t: Test): Promise<string> {
@@ -57,20 +52,7 @@ export function unrememberedMemberships(store: ChatStore): MembershipCache {
 
 /** A plain member's membership, with nothing read or delivered yet. */
 export function memberDoc(conversationId: string, userId: string): MemberDoc {
-  return {
-    _id: memberKey(conversationId, userId),
-    conversationId,
-    userId,
-    role: 'member',
-    joinedAt: new Date(),
-    muted: false,
-    archived: false,
-    readSeq: 0,
-    readAt: null,
-    deliveredSeq: 0,
-    deliveredAt: null,
-    devices: {},
-  };
+  return newMember(conversationId, userId, 'member', new Date());
 }
 
 /** A stored message of Ada's, numbered `seq`, with no reaction, edit or deletion. */
