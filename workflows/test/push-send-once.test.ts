@@ -30,7 +30,12 @@ async function setUp(t: Test) {
   const push = await startPushEndpoint();
   t.teardown(() => push.close());
   const service = fakeNotifyService();
-  const { sendPush } = createPushActivities({ notifyService: service.client, vapid, pushTimeoutMs: 5_000 });
+  const { sendPush } = createPushActivities({
+    notifyService: service.client,
+    vapid,
+    pushTimeoutMs: 5_000,
+    allowLoopbackHttp: true,
+  });
   return { push, service, sendPush, a: push.subscribe(), b: push.subscribe() };
 }
 

@@ -130,12 +130,13 @@ export const SERVICE_SETTINGS: readonly ServiceSetting[] = [
     '1209600',
   ),
   setting('notification', 'INVITE_MAX_OPEN_PER_GROUP', 'open invites one group may hold', '200'),
-  setting(
-    'notification',
-    'PUSH_ALLOW_LOOPBACK_HTTP',
-    'accept `http://127.0.0.1` push endpoints (tests only)',
-    '`false`',
-  ),
+  {
+    name: 'PUSH_ALLOW_LOOPBACK_HTTP',
+    // The service accepts such endpoints; the worker posts to them.
+    readers: ['notification', 'worker'],
+    what: 'accept and post to `http://127.0.0.1` push endpoints (tests only)',
+    fallback: '`false`',
+  },
   setting('worker', 'EMAIL_FROM', 'From header of every email', '`Parley <no-reply@parley.localhost>`'),
   setting(
     'worker',

@@ -12,6 +12,8 @@ export interface NotifyActivityDeps {
   messageIdDomain: string;
   vapid: VapidConfig | null;
   twilio: TwilioConfig | null;
+  /** Tests only: push endpoints on 127.0.0.1 are posted to. */
+  allowLoopbackPush?: boolean;
 }
 
 /** The per-recipient workflow's activities: the service's decisions and the three channels. */
@@ -19,7 +21,11 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
   const notifyService = new NotifyServiceClient(deps.sidecar);
   return {
     ...createNotifyServiceActivities({ notifyService }),
-    ...createPushActivities({ notifyService, vapid: deps.vapid }),
+    ...createPushActivities({
+      notifyService,
+      vapid: deps.vapid,
+      allowLoopbackHttp: deps.allowLoopbackPush ?? false,
+    }),
     ...createDigestEmailActivities({
       notifyService,
       mailer: deps.mailer,

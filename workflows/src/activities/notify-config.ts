@@ -33,6 +33,11 @@ export const notifyConfigFields = {
     .optional(),
   /** Unset in production; a test server's origin in tests. */
   TWILIO_API_BASE_URL: z.url().optional(),
+  /** Tests only: post to `http://127.0.0.1` push endpoints, which the service then accepts too. */
+  PUSH_ALLOW_LOOPBACK_HTTP: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
 };
 
 const _schema = z.object(notifyConfigFields);
@@ -40,6 +45,7 @@ const _schema = z.object(notifyConfigFields);
 export function notifyActivityConfig(config: z.infer<typeof _schema>): {
   vapid: VapidConfig | null;
   twilio: TwilioConfig | null;
+  allowLoopbackPush: boolean;
 } {
   const vapid =
     config.VAPID_PUBLIC_KEY && config.VAPID_PRIVATE_KEY
@@ -58,5 +64,5 @@ export function notifyActivityConfig(config: z.infer<typeof _schema>): {
           apiBaseUrl: config.TWILIO_API_BASE_URL,
         }
       : null;
-  return { vapid, twilio };
+  return { vapid, twilio, allowLoopbackPush: config.PUSH_ALLOW_LOOPBACK_HTTP };
 }

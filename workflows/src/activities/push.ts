@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import { generateRequestDetails } from 'web-push';
 import type { NotifyServiceClient } from './notify-service';
+import { PushAddressRefusedError, postPush } from './push-request';
 import { SendCheckpoint } from './send-checkpoint';
 import type { ChannelResult, PushJob } from './notify-types';
 
@@ -18,6 +19,8 @@ export interface PushActivityDeps {
   vapid: VapidConfig | null;
   /** Per request to a push service. */
   pushTimeoutMs?: number;
+  /** Tests only: endpoints on 127.0.0.1 are posted to (every other private address never is). */
+  allowLoopbackHttp?: boolean;
 }
 
 /** Push services keep undelivered messages this long (seconds). */
@@ -47,7 +50,12 @@ const pushCount = (pushes: number) => `${pushes} push(es)`;
  * undelivered copy; a delivered one would show twice. Details of an older worker carry only
  * `acceptedId`, set once every push was made, and its retry only records the outcome.
  */
-export function createPushActivities({ notifyService, vapid, pushTimeoutMs = 10_000 }: PushActivityDeps) {
+export function createPushActivities({
+  notifyService,
+  vapid,
+  pushTimeoutMs = 10_000,
+  allowLoopbackHttp = false,
+}: PushActivityDeps) {
   return {
     async sendPush(key: string, userId: string, job: PushJob): Promise<ChannelResult> {
       const messageIds = job.notifications.flatMap((n) => n.messageIds);
@@ -94,29 +102,36 @@ export function createPushActivities({ notifyService, vapid, pushTimeoutMs = 10_
           const headers = Object.fromEntries(
             Object.entries(details.headers).map(([name, value]) => [name, String(value)]),
           );
-          const response = await checkpoint.calling(() =>
-            fetch(details.endpoint, {
-              method: 'POST',
-              headers,
-              body: details.body ?? undefined,
-              redirect: 'error',
-              signal: AbortSignal.timeout(pushTimeoutMs),
-            }),
-          );
-          await response.body?.cancel();
-          if (response.ok) {
+          let status: number;
+          try {
+            status = await checkpoint.calling(() =>
+              postPush({
+                endpoint: details.endpoint,
+                headers,
+                body: details.body,
+                timeoutMs: pushTimeoutMs,
+                allowLoopback: allowLoopbackHttp,
+              }),
+            );
+          } catch (err) {
+            // Not posted at all: a retry would find the same address, so this subscription is done.
+            if (!(err instanceof PushAddressRefusedError)) throw err;
+            refused.push(`${subscription.id}: ${err.message}`);
+            break;
+          }
+          if (status >= 200 && status < 300) {
             accepted.add(part);
             checkpoint.partAccepted(part, pushCount(accepted.size));
             continue;
           }
-          if (response.status === 404 || response.status === 410) {
+          if (status === 404 || status === 410) {
             gone.push(subscription.id);
             break;
           }
-          if (response.status === 429 || response.status >= 500) {
-            throw new Error(`push service answered ${response.status}`);
+          if (status === 429 || status >= 500) {
+            throw new Error(`push service answered ${status}`);
           }
-          refused.push(`${subscription.id}: ${response.status}`);
+          refused.push(`${subscription.id}: ${status}`);
           break;
         }
       }

@@ -45,9 +45,8 @@ const idParams = z.object({ subscriptionId: z.string().regex(/^[A-Za-z0-9_-]{1,6
  * Only https endpoints on a DNS name are accepted (push services are always https), so the worker
  * is not made to post to an address literal such as a cloud metadata or private address; with
  * the test setting `allowLoopbackHttp`, also http on 127.0.0.1. Credentials and fragments are
- * refused.
- * TODO(push-ssrf): a DNS name that resolves to a private address is still accepted; the worker
- * should check the resolved address before it connects.
+ * refused. A name may still resolve to a private address, now or later: the worker checks the
+ * address it connects to at each push and posts only to public ones.
  */
 export function checkPushEndpoint(endpoint: string, allowLoopbackHttp: boolean): void {
   const url = new URL(endpoint);
