@@ -360,9 +360,10 @@ t.test('notification delivery through push, email digest and SMS', async (t) => 
 
     // Well within the cache's age bound: only chat's member events can have refreshed it.
     const after = (await chat.send(group, 'after the change')).body;
+    // Recorded one recipient after the other, as above: wait for both.
     const recipients = await eventually(async () => {
       const list = await queuedFor(after.id);
-      return list.includes(joiner.userId) ? list : undefined;
+      return list.includes(joiner.userId) && list.includes(stays.userId) ? list : undefined;
     }, 30_000);
     t.ok(recipients.includes(stays.userId), 'the member who stayed is queued');
     t.ok(recipients.includes(joiner.userId), 'the new member is queued');
