@@ -53,6 +53,12 @@ export const SERVICE_SETTINGS: readonly ServiceSetting[] = [
   setting('gateway', 'REVOKED_SESSION_MEMORY', 'seconds a revoked session stays refused', '86400'),
   setting('gateway', 'SOCKET_EVENTS_PER_SECOND', 'events one socket may send per second', '20'),
   setting('gateway', 'SOCKET_EVENT_BURST', 'events one socket may send at once after a quiet spell', '60'),
+  setting(
+    'gateway',
+    'TRUSTED_PROXIES',
+    'reverse proxies whose `X-Forwarded-For` names the client',
+    'unset: none trusted',
+  ),
   setting('gateway', 'RATE_LIMIT_LOGIN_PER_IP', 'login attempts from one IP address per 15 minutes', '300'),
   setting('gateway', 'RATE_LIMIT_REGISTER_PER_IP', 'registrations from one IP address per hour', '50'),
   setting(

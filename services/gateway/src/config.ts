@@ -1,5 +1,6 @@
 import { baseConfigSchema } from '@parley/service-kit';
 import { z } from 'zod';
+import { trustedProxiesSchema } from './client-address';
 import { rateLimitSettings } from './rate-limits/settings';
 
 export const gatewayConfigSchema = baseConfigSchema.extend({
@@ -23,6 +24,8 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
     .int()
     .min(60)
     .default(24 * 60 * 60),
+  /** Reverse proxies whose `X-Forwarded-For` names the client; see `client-address.ts`. */
+  TRUSTED_PROXIES: trustedProxiesSchema,
   /** Redis shared by every replica: abuse limits, the Socket.IO adapter, presence and typing. */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
   /**

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { runService } from '@parley/service-kit';
+import { trustProxies } from './client-address';
 import { gatewayConfigSchema } from './config';
 import { opsRoutes } from './ops/routes';
 import { refuseRevokedSessions } from './realtime/revoked-sessions';
@@ -24,6 +25,7 @@ void runService({
   streamBody: isProxiedPath,
   topics: REALTIME_TOPICS,
   async build({ config, app, sidecar, logger }) {
+    trustProxies(app, config.TRUSTED_PROXIES);
     app.use('/api', referenceRoutes());
     app.use('/api/v1/ops', opsRoutes(sidecar, config.OPS_TOKEN));
     const realtime = await startRealtime({ config, app, sidecar, logger });

@@ -23,8 +23,8 @@ export class RateLimitedError extends AppError {
  * login, registration, refresh and reset, a budget per account for reset requests, and growing
  * locks after failed logins, per account and per address. Login failures are counted from the
  * status auth answers. Every count lives in Redis, so the limits hold across gateway replicas. When
- * Redis cannot be reached these routes answer 503 rather than run unlimited.
- * TODO(proxy): behind a reverse proxy every client shares its address; trust X-Forwarded-For from it.
+ * Redis cannot be reached these routes answer 503 rather than run unlimited. Behind a reverse
+ * proxy named in TRUSTED_PROXIES, the address counted is the client's, as the proxy reports it.
  */
 export function rateLimitRoutes(
   redis: Redis,
@@ -171,6 +171,7 @@ function outcomeOf(status: number): AttemptOutcome {
   return status >= 200 && status < 300 ? 'success' : 'neither';
 }
 
+/** The client's address: the connection's, or what a trusted proxy says it is (`trustProxies`). */
 function clientIp(req: Request): string {
-  return req.socket.remoteAddress ?? 'unknown';
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
 }
