@@ -384,6 +384,43 @@ t.test('notification delivery through push, email digest and SMS', async (t) => 
     );
   });
 
+  await t.test('a subscription repeated with its request id is one subscription, pushed once', async (t) => {
+    const gus = await verifiedUser(world);
+    const hal = await verifiedUser(world);
+    await setPreferences(world, hal, {
+      channels: { push: true, email: false, sms: false },
+      delays: { push: 1 },
+    });
+    const device = push.subscribe();
+    const subscribe = () =>
+      callJson<{ id: string }>(`${api}/notifications/push-subscriptions`, {
+        token: hal.accessToken,
+        headers: { 'x-request-id': `subscribe-${device.id}` },
+        body: { endpoint: device.endpoint, keys: device.keys },
+      });
+    const first = await subscribe();
+    const repeats = await Promise.all([subscribe(), subscribe()]);
+    t.same([first.status, ...repeats.map((r) => r.status)], [201, 200, 200]);
+    t.same(
+      repeats.map((r) => r.body.id),
+      [first.body.id, first.body.id],
+    );
+    const list = await callJson<{ items: unknown[] }>(`${api}/notifications/push-subscriptions`, {
+      token: hal.accessToken,
+    });
+    t.equal(list.body.items.length, 1, 'one subscription');
+
+    const chat = chatApi(world.gateway, gus.accessToken);
+    const conversation = await chat.direct(hal.userId);
+    await chat.send(conversation.body.id, 'once');
+    await eventually(
+      async () => (push.received.some((p) => p.subscriberId === device.id) ? true : undefined),
+      60_000,
+    );
+    await sleep(2_000);
+    t.equal(push.received.filter((p) => p.subscriberId === device.id).length, 1, 'one push');
+  });
+
   await t.test('a push endpoint that answers 410 loses its subscription', async (t) => {
     const erin = await verifiedUser(world);
     const frank = await verifiedUser(world);
