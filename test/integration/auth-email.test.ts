@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import t from 'tap';
 import { emailsTo, linkToken, waitForEmail } from '../support/mailbox';
@@ -100,6 +101,44 @@ t.test('email verification and password reset through real email', async (t) => 
     t.equal(second.body.duplicate, true, 'the second hand-over is recognised');
     await new Promise((resolve) => setTimeout(resolve, 1500));
     t.equal((await emailsTo(mailPort(), address)).length, 1, 'one email arrived');
+  });
+
+  await t.test('a link request repeated with its request id sends one email, whose link works', async (t) => {
+    const user = await registerAndLogin(gateway());
+    await waitForEmail(mailPort(), user.email, /Confirm your email/);
+    const ask = (path: string, requestId: string, init: { token?: string; body?: unknown }) =>
+      callJson(api(path), { headers: { 'x-request-id': requestId }, body: {}, ...init });
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 1500));
+    const subjects = async () => (await emailsTo(mailPort(), user.email)).map((mail) => mail.subject).sort();
+
+    const verifyId = `verify-${randomUUID()}`;
+    const verifyPath = '/accounts/me/email-verification-requests';
+    const verifies = await Promise.all(
+      [1, 2, 3].map(() => ask(verifyPath, verifyId, { token: user.accessToken })),
+    );
+    t.same(
+      verifies.map((r) => r.status),
+      [202, 202, 202],
+    );
+    await waitForEmail(mailPort(), user.email, /Confirm your email/);
+    await settle();
+    t.equal((await subjects()).filter((s) => /Confirm/.test(s)).length, 2, 'one at registration, one asked');
+
+    const resetId = `reset-${randomUUID()}`;
+    const reset = () => ask('/accounts/password-reset-requests', resetId, { body: { email: user.email } });
+    t.equal((await reset()).status, 202);
+    const repeats = await Promise.all([reset(), reset()]);
+    t.same(
+      repeats.map((r) => r.status),
+      [202, 202],
+    );
+    const mail = await waitForEmail(mailPort(), user.email, /Reset your Parley password/);
+    await settle();
+    t.equal((await subjects()).filter((s) => /Reset/.test(s)).length, 1, 'one reset email');
+    const used = await callJson(api('/accounts/password-reset'), {
+      body: { token: linkToken(mail), password: 'the password after a repeat' },
+    });
+    t.equal(used.status, 204, 'the link that went out works');
   });
 
   await t.test('a password reset sets the new password and logs out every device', async (t) => {

@@ -42,7 +42,7 @@ export function accountRoutes(accounts: AccountService, users: UserStore, auth: 
     const { userId } = principalOf(req);
     const user = await users.findById(userId);
     if (!user) throw new UserNotFoundError(userId);
-    await accounts.sendVerification(user);
+    await accounts.sendVerification(user, String(req.id));
     res.status(202).json({ emailVerified: user.emailVerified });
   });
 
@@ -54,7 +54,7 @@ export function accountRoutes(accounts: AccountService, users: UserStore, auth: 
 
   router.post('/v1/accounts/password-reset-requests', async (req, res) => {
     const { email } = parse(passwordResetRequestSchema, req.body, 'body');
-    await accounts.requestPasswordReset(email);
+    await accounts.requestPasswordReset(email, String(req.id));
     res.status(202).json({ status: 'If an account uses that address, a reset link is on its way.' });
   });
 

@@ -6,7 +6,7 @@ import { InvalidCredentialsError, PasswordConfirmationRequiredError, UserNotFoun
 import type { OidcIdentities } from '../oidc/oidc-identities';
 import { type SessionStore, hashToken } from '../sessions/session-store';
 import type { Registration } from './account-schemas';
-import type { LinkTokens } from './link-tokens';
+import type { LinkPurpose, LinkTokens } from './link-tokens';
 import type { PasswordHasher } from './passwords';
 import type { UserEvents } from './user-events';
 import type { UserDoc, UserStore } from './user-store';
@@ -29,6 +29,18 @@ export interface AccountServiceDeps {
 /** How long after a registration the same request is known again (sidecars retry for seconds). */
 const REPEATED_REGISTRATION_MS = 10 * 60 * 1000;
 
+/**
+ * The key the notification service sends an email under once. With a request id it names the
+ * request (its caller, the address and the purpose too), so a repeat of the request (a sidecar's
+ * retry, a client's) hands over the same key and no second email goes out. The repeat's own link
+ * is then never sent, and the one that went out still works: a new link replaces no earlier one.
+ * Without a request id, each link is its own email.
+ */
+function emailKey(purpose: LinkPurpose, user: UserDoc, token: string, requestId?: string): string {
+  if (!requestId) return `${purpose}-${hashToken(token)}`;
+  return `${purpose}-${hashToken(`${user._id}\n${user.email}\n${requestId}`)}`;
+}
+
 /** Registration, email verification, password reset and deletion of accounts. */
 export class AccountService {
   constructor(private readonly deps: AccountServiceDeps) {}
@@ -46,7 +58,7 @@ export class AccountService {
         'registration repeated; answering the account it stored',
       );
       await this.deps.events.registered(earlier);
-      await this.sendVerification(earlier);
+      await this.sendVerification(earlier, requestId);
       return earlier;
     }
     const user = await this.deps.users.create({
@@ -60,7 +72,7 @@ export class AccountService {
     });
     this.deps.logger.info({ userId: user._id }, 'account registered');
     await this.deps.events.registered(user);
-    await this.sendVerification(user);
+    await this.sendVerification(user, requestId);
     return user;
   }
 
@@ -75,8 +87,11 @@ export class AccountService {
     return (await this.deps.hasher.verify(input.password, user.passwordHash)) ? user : null;
   }
 
-  /** Sends a fresh verification link; earlier ones stay valid until they expire. */
-  async sendVerification(user: UserDoc): Promise<void> {
+  /**
+   * Sends a fresh verification link; earlier ones stay valid until they expire. The same request
+   * again (`requestId`) sends no second email: see `emailKey`.
+   */
+  async sendVerification(user: UserDoc, requestId?: string): Promise<void> {
     if (user.emailVerified) return;
     const token = await this.deps.links.issue(
       'verify-email',
@@ -85,7 +100,7 @@ export class AccountService {
       this.deps.verificationTtlSeconds,
     );
     await this.deps.email.send(
-      verificationEmail(this.deps.publicUrl, user, token, `verify-email-${hashToken(token)}`),
+      verificationEmail(this.deps.publicUrl, user, token, emailKey('verify-email', user, token, requestId)),
     );
   }
 
@@ -98,7 +113,7 @@ export class AccountService {
    * Sends a reset link if the address belongs to an account. The caller learns nothing either way,
    * so the endpoint cannot be used to find out who has an account.
    */
-  async requestPasswordReset(email: string): Promise<void> {
+  async requestPasswordReset(email: string, requestId?: string): Promise<void> {
     const user = await this.deps.users.findByEmail(email);
     if (!user) return;
     const token = await this.deps.links.issue(
@@ -108,7 +123,12 @@ export class AccountService {
       this.deps.resetTtlSeconds,
     );
     await this.deps.email.send(
-      passwordResetEmail(this.deps.publicUrl, user, token, `reset-password-${hashToken(token)}`),
+      passwordResetEmail(
+        this.deps.publicUrl,
+        user,
+        token,
+        emailKey('reset-password', user, token, requestId),
+      ),
     );
   }
 
