@@ -35,6 +35,41 @@ t.test('conversations, roles and message changes', async (t) => {
     t.not(renamed.body.id, answers[0]!.body.id, 'so does the same id with another body');
   });
 
+  await t.test('members added again with the same request id are added once', async (t) => {
+    const [ada, bob, cy] = (await users(3)) as [RegisteredUser, RegisteredUser, RegisteredUser];
+    const id = (await chatApi(gateway, ada.accessToken).group('repeat adds', [])).body.id;
+    const add = (requestId: string, userIds: string[]) =>
+      callJson<{ members: { userId: string }[] }>(`${gateway}/api/v1/conversations/${id}/members`, {
+        token: ada.accessToken,
+        headers: { 'x-request-id': requestId },
+        body: { userIds },
+      });
+    const memberIds = (answer: { body: { members: { userId: string }[] } }) =>
+      answer.body.members.map((m) => m.userId).sort();
+    const requestId = randomUUID();
+
+    const answers = await Promise.all([add(requestId, [bob.userId]), add(requestId, [bob.userId])]);
+    t.same(
+      answers.map((a) => a.status),
+      [200, 200],
+    );
+    const again = await add(requestId, [bob.userId]);
+    t.equal(again.status, 200, 'a repeat after the first finished answers as it did');
+    t.same(memberIds(again), [ada.userId, bob.userId].sort());
+
+    const removed = await callJson(`${gateway}/api/v1/conversations/${id}/members/${bob.userId}`, {
+      method: 'DELETE',
+      token: ada.accessToken,
+    });
+    t.equal(removed.status, 204);
+    const late = await add(requestId, [bob.userId]);
+    t.equal(late.status, 200);
+    t.same(memberIds(late), [ada.userId], 'a late repeat does not add the removed member back');
+
+    const other = await add(requestId, [cy.userId]);
+    t.same(memberIds(other), [ada.userId, cy.userId].sort(), 'the same id with another body is obeyed');
+  });
+
   await t.test('roles decide who may manage a group', async (t) => {
     const [alice, bob, carol, dave] = (await users(4)) as [
       RegisteredUser,

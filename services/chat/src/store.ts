@@ -113,6 +113,8 @@ export interface ChatStore {
   changeBoards: Collection<ChangeBoardDoc>;
   /** The group each creation request made, by `${userId}:${requestId}` (see `group-requests.ts`). */
   groupRequests: Collection<GroupRequestDoc>;
+  /** Each request adding members to a group, by `${userId}:${requestId}` (see `member-requests.ts`). */
+  memberRequests: Collection<MemberRequestDoc>;
   /** The writes each send makes, gathered into one command per batch while the service is busy. */
   sendWrites: {
     messages: BatchedWrites<MessageDoc>;
@@ -158,6 +160,16 @@ export interface GroupRequestDoc {
   at: Date;
 }
 
+/** A request adding members; `_id` is `${userId}:${requestId}`. */
+export interface MemberRequestDoc {
+  _id: string;
+  /** The group and members asked for: the same request id with another body is another request. */
+  fingerprint: string;
+  /** Set once every member asked for is in. */
+  done: boolean;
+  at: Date;
+}
+
 /**
  * The collections and the index each query needs. Uniqueness carries the correctness here: there
  * are no transactions, so (conversationId, seq) makes a sequence number exist only once and
@@ -176,6 +188,7 @@ export async function openStore(db: Db): Promise<ChatStore> {
     listsFromStart: await listsFromStart(db, members),
     changeBoards: db.collection<ChangeBoardDoc>('change_boards'),
     groupRequests: db.collection<GroupRequestDoc>('group_requests'),
+    memberRequests: db.collection<MemberRequestDoc>('member_requests'),
     sendWrites: {
       messages: new BatchedWrites(messages),
       members: new BatchedWrites(members),

@@ -61,7 +61,9 @@ export function conversationRoutes(conversations: Conversations, guard: RequestH
   router.post('/conversations/:conversationId/members', guard, async (req, res) => {
     const { conversationId } = parse(conversationParams, req.params, 'params');
     const { userIds } = parse(addMembersBody, req.body, 'body');
-    res.json(await conversations.addMembers(principalOf(req).userId, conversationId, userIds));
+    res.json(
+      await conversations.addMembers(principalOf(req).userId, conversationId, userIds, String(req.id)),
+    );
   });
 
   router.delete('/conversations/:conversationId/members/:userId', guard, async (req, res) => {

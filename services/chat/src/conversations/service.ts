@@ -19,6 +19,7 @@ import { unreadAfter } from '../messages/deleted-seqs';
 import { lastMessageOf } from './last-message';
 import type { GroupPictures } from '../media/media-client';
 import { GroupRequests, groupFingerprint } from './group-requests';
+import { MemberRequests } from './member-requests';
 import { MembershipLists } from './membership-lists';
 
 export interface ConversationDeps {
@@ -77,10 +78,12 @@ function isDuplicateKey(err: unknown): boolean {
 export class Conversations {
   private readonly lists: MembershipLists;
   private readonly requests: GroupRequests;
+  private readonly memberRequests: MemberRequests;
 
   constructor(private readonly deps: ConversationDeps) {
     this.lists = new MembershipLists(deps.store);
     this.requests = new GroupRequests(deps.store);
+    this.memberRequests = new MemberRequests(deps.store);
   }
 
   /** The one direct conversation of the pair, created on first use. */
@@ -294,18 +297,38 @@ export class Conversations {
     return this.get(userId, conversationId);
   }
 
-  async addMembers(userId: string, conversationId: string, userIds: string[]): Promise<ConversationView> {
+  /**
+   * Adds members to a group (admins and the owner). `requestId` names the request: the same
+   * request again, once the first try finished, adds nobody and answers the group as it is now;
+   * see `member-requests.ts`. Users already members count once towards the cap and stay as they are.
+   */
+  async addMembers(
+    userId: string,
+    conversationId: string,
+    userIds: string[],
+    requestId: string | null = null,
+  ): Promise<ConversationView> {
     const { store, directory } = this.deps;
     const me = await requireMember(store, conversationId, userId);
     await this.requireGroup(conversationId);
     if (me.role === 'member') throw new RoleRequiredError('admin');
+    if (await this.memberRequests.claim(userId, requestId, conversationId, userIds)) {
+      return this.get(userId, conversationId);
+    }
+    const present = await Promise.all(
+      userIds.map((id) =>
+        store.members.findOne({ _id: memberKey(conversationId, id) }, { projection: { _id: 1 } }),
+      ),
+    );
+    const newcomers = [...new Set(userIds.filter((_id, i) => present[i] === null))];
     const count = await store.members.countDocuments({ conversationId });
-    if (count + userIds.length > MAX_GROUP_MEMBERS) {
+    if (count + newcomers.length > MAX_GROUP_MEMBERS) {
       throw new ConflictError('CHAT_GROUP_FULL', `A group holds at most ${MAX_GROUP_MEMBERS} members.`);
     }
-    for (const id of userIds) await directory.requireUser(id);
+    for (const id of newcomers) await directory.requireUser(id);
     const now = new Date();
-    for (const id of userIds) await this.insertMember(conversationId, id, 'member', now, userId);
+    for (const id of newcomers) await this.insertMember(conversationId, id, 'member', now, userId);
+    await this.memberRequests.finish(userId, requestId, conversationId, userIds);
     return this.get(userId, conversationId);
   }
 
