@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createTokenVerifier } from '@parley/identity';
 import { SignJWT, decodeJwt, decodeProtectedHeader, generateKeyPair, type JWK } from 'jose';
 import { MongoClient } from 'mongodb';
@@ -236,6 +237,39 @@ t.test('accounts, access tokens and sessions', async (t) => {
       body: { refreshToken: phone.refreshToken },
     });
     t.equal(refresh.status, 401, 'a logged-out session cannot refresh');
+  });
+
+  await t.test('a login repeated with its request id leaves one session', async (t) => {
+    const phone = await registerAndLogin(gateway(), { deviceName: 'Phone' });
+    const login = (requestId: string) =>
+      callJson<{ refreshToken: string; sessionId: string }>(api('/sessions'), {
+        headers: { 'x-request-id': requestId },
+        body: { login: phone.username, password: phone.password, deviceName: 'Laptop' },
+      });
+    const requestId = `login-${randomUUID()}`;
+
+    const first = await login(requestId);
+    const again = await login(requestId);
+    t.same([first.status, again.status], [201, 201]);
+    t.equal(again.body.sessionId, first.body.sessionId, 'the repeat names the same session');
+    const list = await callJson<{ sessions: { deviceName: string }[] }>(api('/sessions'), {
+      token: phone.accessToken,
+    });
+    t.same(list.body.sessions.map((s) => s.deviceName).sort(), ['Laptop', 'Phone'], 'one session per login');
+
+    const stale = await callJson<{ code: string }>(api('/sessions/refresh'), {
+      body: { refreshToken: first.body.refreshToken },
+    });
+    t.equal(stale.body.code, 'AUTH_REFRESH_TOKEN_INVALID', "the first try's token, never delivered, is void");
+    const fresh = await callJson(api('/sessions/refresh'), {
+      body: { refreshToken: again.body.refreshToken },
+    });
+    t.equal(fresh.status, 200, "the repeat's token works");
+
+    const racing = await Promise.all([1, 2, 3].map(() => login(`login-${requestId}`)));
+    t.equal(new Set(racing.map((r) => r.body.sessionId)).size, 1, 'racing repeats name one session');
+    const after = await callJson<{ sessions: unknown[] }>(api('/sessions'), { token: phone.accessToken });
+    t.equal(after.body.sessions.length, 3);
   });
 
   await t.test('a revoked session is refused at once everywhere, its socket closed', async (t) => {

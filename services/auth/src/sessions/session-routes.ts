@@ -19,7 +19,12 @@ export function sessionRoutes(service: SessionService, store: SessionStore, auth
 
   router.post('/v1/sessions', async (req, res) => {
     const { login, password, deviceName } = parse(loginSchema, req.body, 'body');
-    const { user, session } = await service.loginWithPassword(login, password, deviceName ?? null);
+    const { user, session } = await service.loginWithPassword(
+      login,
+      password,
+      deviceName ?? null,
+      String(req.id),
+    );
     res.status(201).json({ ...session, user: publicUser(user) });
   });
 

@@ -31,15 +31,25 @@ export class SessionService {
     login: string,
     password: string,
     deviceName: string | null,
+    requestId?: string,
   ): Promise<{ user: UserDoc; session: IssuedSession }> {
     const user = await this.users.findByLogin(login);
     const ok = await this.hasher.verify(password, user?.passwordHash);
     if (!user || !ok) throw new InvalidCredentialsError();
-    return { user, session: await this.open(user, deviceName, 'password') };
+    return { user, session: await this.open(user, deviceName, 'password', requestId) };
   }
 
-  async open(user: UserDoc, deviceName: string | null, method: SessionDoc['method']): Promise<IssuedSession> {
-    const { session, refreshToken } = await this.sessions.open(user._id, deviceName, method);
+  /**
+   * Opens a session and issues its tokens. The same request again (`requestId`) gets the session
+   * its first try opened, with fresh tokens: see `SessionStore.open`.
+   */
+  async open(
+    user: UserDoc,
+    deviceName: string | null,
+    method: SessionDoc['method'],
+    requestId?: string,
+  ): Promise<IssuedSession> {
+    const { session, refreshToken } = await this.sessions.open(user._id, deviceName, method, requestId);
     // An account deleted while this login ran: its deletion may have ended the user's sessions
     // before this one was stored. The account deletion ends sessions again once the account is
     // gone, and whichever comes second sees the other, so no session outlives the account.

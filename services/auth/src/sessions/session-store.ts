@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Collection, Db } from 'mongodb';
+import { type Collection, type Db, MongoServerError } from 'mongodb';
 import {
   RefreshTokenInvalidError,
   RefreshTokenReusedError,
@@ -19,6 +19,11 @@ export interface SessionDoc {
   expiresAt: Date;
   revokedAt: Date | null;
   revokedReason: string | null;
+  /**
+   * Raised when a repeated login issues the session's tokens again; a refresh token of a lower
+   * generation is refused as unknown. Absent (0) on sessions opened once.
+   */
+  generation?: number;
 }
 
 /** One refresh token of a session's chain. Only the hash is stored; the token is shown once. */
@@ -32,12 +37,34 @@ interface RefreshTokenDoc {
   usedAt: Date | null;
   /** How many times it was presented; absent until the first. */
   presented?: number;
+  /** The session's generation it was issued in; absent (0) before any repeated login. */
+  generation?: number;
 }
 
 /** The user a refresh belongs to, with the fresh refresh token. */
 export interface Rotation {
   session: SessionDoc;
   refreshToken: string;
+}
+
+const DUPLICATE_KEY = 11000;
+
+/** How long after a login the same request is known again (sidecars and clients retry for seconds). */
+const REPEATED_LOGIN_MS = 10 * 60 * 1000;
+
+/**
+ * The session id a login request opens: a UUID (version 8, RFC 9562) made of a hash of the user,
+ * the device name and the request id, so that only a repeat of that very request finds it.
+ */
+export function requestSessionId(userId: string, deviceName: string | null, requestId: string): string {
+  const bytes = createHash('sha256')
+    .update(JSON.stringify([userId, deviceName, requestId]))
+    .digest()
+    .subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x80;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 export function newOpaqueToken(): string {
@@ -97,10 +124,51 @@ export class SessionStore {
     return { sessions: sessions.deletedCount, refreshTokens: tokens.deletedCount };
   }
 
-  async open(userId: string, deviceName: string | null, method: SessionDoc['method']): Promise<Rotation> {
+  /**
+   * Opens a session. With `requestId` (a password login), the same request again (same user,
+   * device name and request id, within minutes) finds the session its first try opened instead of
+   * opening a second one: the session's id derives from the request, and the repeat issues its
+   * refresh token again in a new generation, so the first try's token (which never reached the
+   * client) stops working. A session of that id that has ended is not revived: the repeat opens a
+   * session of its own.
+   */
+  async open(
+    userId: string,
+    deviceName: string | null,
+    method: SessionDoc['method'],
+    requestId?: string,
+  ): Promise<Rotation> {
+    if (!requestId) return this.insert(randomUUID(), userId, deviceName, method);
+    const _id = requestSessionId(userId, deviceName, requestId);
+    try {
+      return await this.insert(_id, userId, deviceName, method);
+    } catch (err) {
+      if (!(err instanceof MongoServerError && err.code === DUPLICATE_KEY)) throw err;
+    }
+    const now = new Date();
+    const earlier = await this.sessions.findOne({ _id });
+    const live = earlier && earlier.revokedAt === null && earlier.expiresAt > now;
+    if (!earlier || !live || now.getTime() - earlier.createdAt.getTime() > REPEATED_LOGIN_MS) {
+      return this.insert(randomUUID(), userId, deviceName, method);
+    }
+    const again = await this.sessions.findOneAndUpdate(
+      { _id },
+      { $inc: { generation: 1 }, $set: { lastUsedAt: now } },
+      { returnDocument: 'after' },
+    );
+    if (!again) return this.insert(randomUUID(), userId, deviceName, method);
+    return { session: again, refreshToken: await this.issueRefreshToken(again, now) };
+  }
+
+  private async insert(
+    _id: string,
+    userId: string,
+    deviceName: string | null,
+    method: SessionDoc['method'],
+  ): Promise<Rotation> {
     const now = new Date();
     const session: SessionDoc = {
-      _id: randomUUID(),
+      _id,
       userId,
       deviceName,
       method,
@@ -132,6 +200,8 @@ export class SessionStore {
     const session = await this.sessions.findOne({ _id: claimed.sessionId });
     if (!session) throw new RefreshTokenInvalidError();
     if (session.revokedAt) throw new SessionRevokedError();
+    // Issued to a try of a repeated login whose answer never reached the client.
+    if ((claimed.generation ?? 0) < (session.generation ?? 0)) throw new RefreshTokenInvalidError();
     if (claimed.presented !== 1 || claimed.usedAt !== null) {
       if (session.expiresAt <= now) throw new SessionRevokedError();
       await this.revoke(claimed.sessionId, 'refresh-token-reuse');
@@ -230,6 +300,7 @@ export class SessionStore {
       createdAt: now,
       expiresAt: this.expiry(now),
       usedAt: null,
+      generation: session.generation ?? 0,
     });
     return token;
   }
