@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
+import { DECLARED_LENGTH_HEADER } from '@parley/contracts';
 import t from 'tap';
 import { fetchLink, mediaApi } from '../support/media-api';
 import { startTestStack } from '../support/stack';
 import { registerAndLogin } from '../support/users';
 
 const MAX_UPLOAD_BYTES = 4 * 1024 * 1024;
-const UPLOADS_PER_HOUR = 12;
+// Enough for the burst of 60 small and empty uploads below; the hourly tests scale with it.
+const UPLOADS_PER_HOUR = 64;
 const QUOTA_BYTES = 10 * 1024 * 1024;
 
 /**
@@ -191,6 +193,72 @@ t.test('media upload limits through a real stack', async (t) => {
     );
     const stored = streamed.filter((r) => r.status === 201).length;
     t.ok(stored >= 1 && stored * size <= QUOTA_BYTES, `${stored} of 5 streamed 3 MiB uploads stored`);
+  });
+
+  t.test('many small streamed uploads of one user at once are all taken, empty ones refused', async (t) => {
+    const gus = await registerAndLogin(gateway);
+    const media = mediaApi(gateway, gus.accessToken);
+    // Each holds what it declared against the quota, not the size limit. An empty body reaches
+    // the service chunked, without its length: holding the limit for each, 30 of them would pass
+    // the 10 MiB quota many times over, and crowd out the small uploads beside them.
+    const [small, empty] = await Promise.all([
+      Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          media.upload(`tiny${i}.txt`, 'text/plain', Buffer.from(`${i}\n`)),
+        ),
+      ),
+      Promise.all(
+        Array.from({ length: 30 }, (_, i) => media.upload(`empty${i}.txt`, 'text/plain', Buffer.alloc(0))),
+      ),
+    ]);
+    t.same(
+      small.map((r) => r.status),
+      small.map(() => 201),
+      'all 30 small ones stored',
+    );
+    t.same(
+      empty.map((r) => (r.body as unknown as { code: string }).code),
+      empty.map(() => 'MEDIA_EMPTY'),
+      'each empty one refused for what it is',
+    );
+  });
+
+  t.test('a body longer than its declared length is refused and leaves nothing', async (t) => {
+    const hal = await registerAndLogin(gateway);
+    // Through the sidecars as the gateway sends it: chunked, the length in a header. The gateway
+    // itself cannot be made to forward more than its client declared; this is the check behind it.
+    const sidecar = `http://127.0.0.1:${stack.ports.apps.gateway.daprHttp}/v1.0/invoke/media/method`;
+    const chunks = [Buffer.alloc(64 * 1024, 0x61), Buffer.alloc(64 * 1024, 0x62)];
+    const refused = await fetch(`${sidecar}/v1/media?fileName=liar.txt`, {
+      method: 'POST',
+      headers: {
+        'dapr-api-token': stack.secrets.apps.gateway.daprApiToken,
+        authorization: `Bearer ${hal.accessToken}`,
+        'content-type': 'text/plain',
+        [DECLARED_LENGTH_HEADER]: '100',
+      },
+      body: new ReadableStream({
+        pull(controller) {
+          const next = chunks.shift();
+          if (next) controller.enqueue(next);
+          else controller.close();
+        },
+      }),
+      ...({ duplex: 'half' } as object),
+    });
+    t.equal(refused.status, 400);
+    t.match(refused.headers.get('content-type'), /^application\/problem\+json/);
+    t.match(await refused.json(), { code: 'MEDIA_LONGER_THAN_DECLARED', declaredBytes: 100 });
+
+    // Nothing stored and nothing held: the whole quota is still there, in uploads of the limit.
+    const media = mediaApi(gateway, hal.accessToken);
+    const sizes = [MAX_UPLOAD_BYTES, MAX_UPLOAD_BYTES, QUOTA_BYTES - 2 * MAX_UPLOAD_BYTES];
+    for (const [i, sizeBytes] of sizes.entries()) {
+      const opened = await media.call('/media/uploads', {
+        body: { fileName: `d${i}.bin`, contentType: 'application/octet-stream', sizeBytes },
+      });
+      t.equal(opened.status, 201, `${sizeBytes} bytes still fit`);
+    }
   });
 
   t.test('an upload refused for its size does not use up the hourly limit', async (t) => {

@@ -1,4 +1,5 @@
 export * from './apps';
+export * from './headers';
 export * from './topics';
 export * from './chat-events';
 export * from './usage-events';

@@ -18,6 +18,18 @@ export class MediaTooLargeError extends AppError {
   }
 }
 
+/** A streamed body that ran past the length declared for it; nothing of it is kept. */
+export class LongerThanDeclaredError extends AppError {
+  constructor(declaredBytes: number) {
+    super(
+      'MEDIA_LONGER_THAN_DECLARED',
+      400,
+      `The body ran past the ${declaredBytes} bytes its declared length announced.`,
+      { declaredBytes },
+    );
+  }
+}
+
 export class QuotaExceededError extends AppError {
   constructor(quotaBytes: number, usedBytes: number) {
     super('MEDIA_QUOTA_EXCEEDED', 413, 'This upload would exceed your storage quota.', {

@@ -1,6 +1,6 @@
 import { PassThrough, Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import type { BackendService } from '@parley/contracts';
+import { type BackendService, DECLARED_LENGTH_HEADER } from '@parley/contracts';
 import {
   AppError,
   DependencyError,
@@ -166,6 +166,10 @@ function forwardedHeaders(req: Request): Record<string, string> {
     }
     headers[name] = value;
   }
+  // The sidecars may forward a body chunked, its length dropped (an empty one always): it goes on
+  // in a header of ours, so the service can hold what the body will take (the media quota).
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && req.bufferedBody === undefined) headers[DECLARED_LENGTH_HEADER] = declared;
   if (isOidcLogin(req)) {
     const cookie = oidcCookie(req.headers.cookie);
     if (cookie) headers.cookie = cookie;

@@ -90,11 +90,12 @@ export class Quotas {
   }
 
   /**
-   * Holds the bytes of a new upload and says how many it may store: the size limit, or what is
-   * left of the quota. A size known in advance (a declared length) is held and refused at once
-   * when it does not fit; an unknown one holds the size limit. The hold is written first and read
-   * back, and only then are the stored bytes summed: of two concurrent uploads, the later one
-   * sees the other's hold, or its record if the hold was already let go.
+   * Holds the bytes of a new upload and says how many it may store. A size known in advance (a
+   * declared length) is held, refused at once when it does not fit, and is all the upload may
+   * store: bytes past it were never held. An unknown size holds the size limit and may store up
+   * to it, or to what is left of the quota. The hold is written first and read back, and only
+   * then are the stored bytes summed: of two concurrent uploads, the later one sees the other's
+   * hold, or its record if the hold was already let go.
    */
   async reserve(ownerId: string, knownSize?: number): Promise<BytesHold> {
     const { maxUploadBytes, quotaBytes } = this.settings;
@@ -124,7 +125,7 @@ export class Quotas {
       await release();
       throw new QuotaExceededError(quotaBytes, used);
     }
-    return { bytes: Math.min(maxUploadBytes, left), release };
+    return { bytes: knownSize ?? Math.min(maxUploadBytes, left), release };
   }
 
   /** The error for bytes beyond an allowance: the size limit, or the quota when it was smaller. */

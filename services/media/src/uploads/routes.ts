@@ -1,10 +1,17 @@
 import { principalOf } from '@parley/identity';
 import { parse } from '@parley/service-kit';
-import { type RequestHandler, Router } from 'express';
+import { DECLARED_LENGTH_HEADER } from '@parley/contracts';
+import { type Request, type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { mediaId } from '../ids';
 import { mediaView } from '../media/view';
-import { completeUploadBody, directUploadBody, mediaType, streamUploadQuery } from './schemas';
+import {
+  completeUploadBody,
+  declaredLength,
+  directUploadBody,
+  mediaType,
+  streamUploadQuery,
+} from './schemas';
 import { lingerThenClose } from './stream-upload';
 import type { Uploads } from './uploads';
 
@@ -18,19 +25,25 @@ export function uploadRoutes(uploads: Uploads, guard: RequestHandler): Router {
   const router = Router();
 
   router.post('/media', guard, async (req, res) => {
+    let declaredBytes: number | undefined;
     try {
+      declaredBytes = declaredLengthOf(req);
       const { fileName } = parse(streamUploadQuery, req.query, 'query');
       const declared = parse(
         mediaType,
         req.get('content-type') ?? 'application/octet-stream',
         'headers.content-type',
       );
-      const doc = await uploads.streamed(req, principalOf(req).userId, fileName, declared);
+      const doc = await uploads.streamed(req, principalOf(req).userId, {
+        fileName,
+        declaredType: declared,
+        declaredBytes,
+      });
       res.status(201).location(`/api/v1/media/${doc._id}`).json(mediaView(doc));
     } catch (err) {
       // Refused before the body was read through (a bad name, the quota): the rest is dropped
       // until the answer is out, as for a body refused halfway.
-      lingerThenClose(req);
+      lingerThenClose(req, declaredBytes);
       throw err;
     }
   });
@@ -62,6 +75,17 @@ export function uploadRoutes(uploads: Uploads, guard: RequestHandler): Router {
   });
 
   return router;
+}
+
+/**
+ * The length declared for a streamed body: the gateway's header, since the sidecars may forward the
+ * body chunked without its `Content-Length` (an empty one always), else `Content-Length`.
+ */
+function declaredLengthOf(req: Request): number | undefined {
+  const forwarded = req.get(DECLARED_LENGTH_HEADER);
+  if (forwarded !== undefined) return parse(declaredLength, forwarded, `headers.${DECLARED_LENGTH_HEADER}`);
+  const length = req.get('content-length');
+  return length === undefined ? undefined : Number(length);
 }
 
 /** How a client writes blocks with the link (Azure's Put Block, then `complete` here). */

@@ -15,6 +15,12 @@ export const mediaType = z
   .transform((value) => value.split(';')[0]!.trim().toLowerCase())
   .pipe(z.string().regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/, 'must be a media type'));
 
+/** A body's declared length in bytes, written as `Content-Length` is: decimal digits. */
+export const declaredLength = z
+  .string()
+  .regex(/^[0-9]{1,15}$/, 'must be a length in bytes')
+  .transform(Number);
+
 export const streamUploadQuery = z.object({ fileName }).strict();
 
 export const directUploadBody = z

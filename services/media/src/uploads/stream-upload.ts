@@ -77,14 +77,13 @@ export async function streamIntoBlob(
 /**
  * Lets a refusal reach the client while it is still sending. The sidecars relay an answer only
  * once the body stops flowing, so the rest of the body is read and dropped: through to its end
- * when its declared length is modest, otherwise (an endless or huge body) until the answer is
- * out, after which the connection is closed.
+ * when its declared length is modest, otherwise (no length, a huge one, or a body that already
+ * ran past its length) until the answer is out, after which the connection is closed.
  */
-export function lingerThenClose(req: Request): void {
+export function lingerThenClose(req: Request, declaredBytes?: number): void {
   if (req.complete) return;
   req.resume();
-  const declared = Number(req.get('content-length'));
-  if (Number.isFinite(declared) && declared <= MAX_DRAINED_BYTES) return;
+  if (declaredBytes !== undefined && declaredBytes <= MAX_DRAINED_BYTES) return;
   // Not `connection: close`: Node would then close the socket the moment the answer is written,
   // and a socket closed while the sidecar is still sending is reset, which can beat the answer to
   // the sidecar (it then reports a failed call, not the refusal). Reading on for a moment first

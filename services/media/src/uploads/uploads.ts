@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { AppError } from '@parley/service-kit';
 import type { Request } from 'express';
-import { MediaNotFoundError, MediaStateError, MediaTooLargeError } from '../errors';
+import { LongerThanDeclaredError, MediaNotFoundError, MediaStateError, MediaTooLargeError } from '../errors';
 import { newMediaId } from '../ids';
 import type { Processing } from '../processing/processing';
 import { type BlobLink, type MediaStorage, StagedBlobChanged } from '../storage';
@@ -18,22 +18,31 @@ export interface UploadDeps {
   uploadLinkSeconds: number;
 }
 
-/** Both ways in: a body streamed through the service, and blocks written straight to storage. */
+/** What the client said of a streamed upload; `declaredBytes` is absent for a chunked body. */
+export interface StreamedUpload {
+  fileName: string;
+  declaredType: string;
+  declaredBytes?: number | undefined;
+}
+
 /** How long a `complete` that lost to a concurrent one waits for its outcome, and how often it looks. */
 const CONCURRENT_COMPLETE_WAIT_MS = 5_000;
 const CONCURRENT_COMPLETE_POLL_MS = 100;
 
+/** Both ways in: a body streamed through the service, and blocks written straight to storage. */
 export class Uploads {
   constructor(private readonly deps: UploadDeps) {}
 
-  /** Streams the request body into storage, refusing it the moment it passes the allowance. */
-  async streamed(req: Request, ownerId: string, fileName: string, declaredType: string): Promise<MediaDoc> {
+  /**
+   * Streams the request body into storage, refusing it the moment it passes the allowance: its
+   * declared length when it has one (all that was held for it), else the size limit or what is
+   * left of the quota.
+   */
+  async streamed(req: Request, ownerId: string, upload: StreamedUpload): Promise<MediaDoc> {
     const { store, storage, quotas, processing } = this.deps;
-    const length = req.get('content-length');
+    const { fileName, declaredType, declaredBytes } = upload;
     const claim = await quotas.claimUpload(ownerId);
-    const hold = await quotas
-      .reserve(ownerId, length === undefined ? undefined : Number(length))
-      .catch(giveBack(claim));
+    const hold = await quotas.reserve(ownerId, declaredBytes).catch(giveBack(claim));
     // The bytes stay held until the record says the size, whatever happens to the upload.
     try {
       const doc = newMediaDoc({
@@ -52,7 +61,11 @@ export class Uploads {
       } catch (err) {
         await this.discard(doc._id);
         await claim.release();
-        if (err instanceof LimitExceeded) throw await quotas.overAllowance(ownerId);
+        if (err instanceof LimitExceeded) {
+          throw declaredBytes === undefined
+            ? await quotas.overAllowance(ownerId)
+            : new LongerThanDeclaredError(declaredBytes);
+        }
         throw err;
       }
       return (await processing.uploaded(doc._id, sizeBytes)) ?? doc;
