@@ -99,7 +99,7 @@ void runService({
     app.use(messageHistoryRoutes(store));
     app.use(sendBatchRoutes(messages, logger.child({ component: 'send-batch' })));
     app.use(mediaViewerRoutes(store));
-    mountMediaEvents(app, store, events);
+    mountMediaEvents(app, store, events, conversations);
     const actingMount = '/internal/v1/users/:userId';
     app.use(actingMount, metricsMount(actingMount), actingAs(), ...resources((_req, _res, next) => next()));
     app.use('/v1', ...resources(requireUser(verifier)));

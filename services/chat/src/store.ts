@@ -205,6 +205,8 @@ export async function openStore(db: Db): Promise<ChatStore> {
   await store.members.createIndex({ userId: 1, conversationId: 1 }, { name: 'user_conversation' });
   await store.members.createIndex({ conversationId: 1, userId: 1 }, { name: 'conversation_user' });
   await store.conversations.createIndex({ lastActivity: -1 }, { name: 'last_activity' });
+  // Finds the groups showing a picture that failed processing.
+  await store.conversations.createIndex({ avatarMediaId: 1 }, { name: 'avatar_media' });
   // Serves the media service's access checks and attachment status updates.
   await store.messages.createIndex({ 'attachments.mediaId': 1 }, { name: 'attachment_media' });
   return store;

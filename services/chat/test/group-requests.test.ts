@@ -57,6 +57,7 @@ t.test('a group creation repeated with its request id makes one group', async (t
     const flaky = chatWith({
       set: async () => {
         if (refuse) throw new Error('media away');
+        return 'ready';
       },
       clear: async () => {},
     });

@@ -1,3 +1,4 @@
+import type { MediaStatus } from '@parley/contracts';
 import { MongoServerError } from 'mongodb';
 import type { Logger } from '@parley/service-kit';
 import type { Directory } from '../auth-client';
@@ -17,7 +18,7 @@ import { outranks, requireMember } from './access';
 import { type ConversationView, conversationView } from './view';
 import { unreadAfter } from '../messages/deleted-seqs';
 import { lastMessageOf } from './last-message';
-import type { GroupPictures } from '../media/media-client';
+import { type GroupPictures, MediaNotAnImageError } from '../media/media-client';
 import { GroupRequests, groupFingerprint } from './group-requests';
 import { MemberRequests } from './member-requests';
 import { MembershipLists } from './membership-lists';
@@ -147,9 +148,10 @@ export class Conversations {
       }
       return this.get(userId, earlier);
     }
+    let pictureStatus: MediaStatus | undefined;
     try {
       // Checked first: a picture refused leaves no group behind.
-      if (input.avatarMediaId) await this.deps.pictures.set(userId, input.avatarMediaId, id);
+      if (input.avatarMediaId) pictureStatus = await this.deps.pictures.set(userId, input.avatarMediaId, id);
       await this.insertGroup(userId, id, input, now);
     } catch (err) {
       await this.requests.release(userId, requestId, id).catch(() => undefined);
@@ -158,6 +160,9 @@ export class Conversations {
     await this.lists.started(id);
     await this.insertMember(id, userId, 'owner', now, userId);
     for (const other of others) await this.insertMember(id, other, 'member', now, userId);
+    if (input.avatarMediaId && pictureStatus !== 'ready') {
+      await this.recheckPicture(userId, input.avatarMediaId, id);
+    }
     return this.get(userId, id);
   }
 
@@ -272,7 +277,9 @@ export class Conversations {
     if (conversation.type !== 'group')
       throw new ConflictError('CHAT_NOT_A_GROUP', 'Only groups have a name, topic, avatar and join rule.');
     const { avatarMediaId } = changes;
-    if (avatarMediaId) await this.deps.pictures.set(userId, avatarMediaId, conversationId);
+    const pictureStatus = avatarMediaId
+      ? await this.deps.pictures.set(userId, avatarMediaId, conversationId)
+      : undefined;
     const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
     const before = await store.conversations.findOneAndUpdate(
       { _id: conversationId },
@@ -286,15 +293,66 @@ export class Conversations {
         version: before.version + 1,
         changes: set,
       });
-      // The picture replaced stops being one; failing that only leaves it visible a while longer.
       const former = before.avatarMediaId;
       if (avatarMediaId !== undefined && former && former !== avatarMediaId) {
-        await this.deps.pictures.clear(former, conversationId).catch((err: unknown) => {
-          this.deps.logger.warn({ err, conversationId, mediaId: former }, 'ending a group picture failed');
-        });
+        await this.endPicture(former, conversationId);
+      }
+      if (avatarMediaId && pictureStatus !== 'ready') {
+        await this.recheckPicture(userId, avatarMediaId, conversationId);
       }
     }
     return this.get(userId, conversationId);
+  }
+
+  /**
+   * Drops a group picture that turned out not to be an image: its processing failed, or the file
+   * is of another kind. Each group showing it changes as an admin's edit would (a new version,
+   * `chat.conversation.updated`), so members see the group without a picture. Running this again
+   * changes nothing.
+   */
+  async dropPicture(mediaId: string, actorId: string): Promise<void> {
+    const { store, events } = this.deps;
+    const groups = await store.conversations
+      .find({ avatarMediaId: mediaId }, { projection: { _id: 1 } })
+      .toArray();
+    for (const { _id: conversationId } of groups) {
+      const before = await store.conversations.findOneAndUpdate(
+        { _id: conversationId, avatarMediaId: mediaId },
+        { $set: { avatarMediaId: null }, $inc: { version: 1 } },
+        { returnDocument: 'before' },
+      );
+      // Another picture was set meanwhile, or another delivery dropped this one first.
+      if (!before) continue;
+      await events.conversation({
+        conversationId,
+        actorId,
+        version: before.version + 1,
+        changes: { avatarMediaId: null },
+      });
+      await this.endPicture(mediaId, conversationId);
+    }
+  }
+
+  /**
+   * Asks again about a picture that was still processing when it was checked. Had it failed
+   * between that check and the write, its `media.processed` may have been handled before the
+   * write was there to be found; the media service now refuses it, and it is dropped here.
+   */
+  private async recheckPicture(userId: string, mediaId: string, conversationId: string): Promise<void> {
+    try {
+      await this.deps.pictures.set(userId, mediaId, conversationId);
+    } catch (err) {
+      if (err instanceof MediaNotAnImageError) await this.dropPicture(mediaId, userId);
+      // Unreachable or gone: `media.processed` still drops the picture should it fail.
+      else this.deps.logger.warn({ err, conversationId, mediaId }, 'checking a group picture again failed');
+    }
+  }
+
+  /** The media stops being the group's picture; failing that only leaves it visible a while longer. */
+  private async endPicture(mediaId: string, conversationId: string): Promise<void> {
+    await this.deps.pictures.clear(mediaId, conversationId).catch((err: unknown) => {
+      this.deps.logger.warn({ err, conversationId, mediaId }, 'ending a group picture failed');
+    });
   }
 
   /**

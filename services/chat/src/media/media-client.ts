@@ -1,3 +1,4 @@
+import { MEDIA_STATUSES, type MediaStatus } from '@parley/contracts';
 import { AppError, DependencyError, type Sidecar } from '@parley/service-kit';
 import type { MessageDoc } from '../store';
 
@@ -42,9 +43,11 @@ export class MediaNotAnImageError extends AppError {
 export interface GroupPictures {
   /**
    * Makes an image of the caller's own the group's picture: its thumbnail and preview are then
-   * visible to every signed-in user, and it stays while it is the picture.
+   * visible to every signed-in user, and it stays while it is the picture. Answers the media's
+   * status: one still processing may yet turn out not to be an image. Asking again changes
+   * nothing, and answers as a first time would.
    */
-  set(userId: string, mediaId: string, conversationId: string): Promise<void>;
+  set(userId: string, mediaId: string, conversationId: string): Promise<MediaStatus>;
   /** The media is the group's picture no more. */
   clear(mediaId: string, conversationId: string): Promise<void>;
 }
@@ -53,16 +56,18 @@ export interface GroupPictures {
 export function groupPictures(sidecar: Sidecar): GroupPictures {
   return {
     async set(userId, mediaId, conversationId) {
-      const result = await sidecar.invoke(
+      const result = await sidecar.invoke<{ status?: unknown }>(
         'media',
         `internal/v1/media/${encodeURIComponent(mediaId)}/group-picture`,
         { method: 'POST', body: { userId, conversationId }, signal: AbortSignal.timeout(5_000) },
       );
       if (result.status === 404 || result.status === 400) throw new MediaNotFoundError(mediaId);
       if (result.status === 409) throw new MediaNotAnImageError(mediaId);
-      if (result.status !== 200) {
+      const status = result.body?.status;
+      if (result.status !== 200 || !isMediaStatus(status)) {
         throw new DependencyError('media', `media answered ${result.status} to a group picture`);
       }
+      return status;
     },
     async clear(mediaId, conversationId) {
       const result = await sidecar.invoke(
@@ -77,7 +82,9 @@ export function groupPictures(sidecar: Sidecar): GroupPictures {
   };
 }
 
-const STATUSES = new Set(['pending', 'processing', 'ready', 'failed']);
+function isMediaStatus(value: unknown): value is MediaStatus {
+  return typeof value === 'string' && (MEDIA_STATUSES as readonly string[]).includes(value);
+}
 
 /** The media service, reached through service invocation. */
 export function mediaCatalog(sidecar: Sidecar): MediaCatalog {
@@ -94,10 +101,10 @@ export function mediaCatalog(sidecar: Sidecar): MediaCatalog {
         if (result.status === 404 || result.status === 400) throw new MediaNotFoundError(mediaId);
         if (result.status === 409) throw new MediaFailedError(mediaId);
         const status = result.body?.status;
-        if (result.status !== 200 || typeof status !== 'string' || !STATUSES.has(status)) {
+        if (result.status !== 200 || !isMediaStatus(status)) {
           throw new DependencyError('media', `media answered ${result.status} to an attachment check`);
         }
-        claimed.push({ mediaId, status: status as Attachment['status'] });
+        claimed.push({ mediaId, status });
       }
       return claimed;
     },

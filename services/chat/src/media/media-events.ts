@@ -1,6 +1,7 @@
 import { MediaTopics, Topics, mediaProcessedEvent } from '@parley/contracts';
 import { onEvent } from '@parley/service-kit';
 import type { Express } from 'express';
+import type { Conversations } from '../conversations/service';
 import type { ChatEvents } from '../events';
 import { messageView } from '../messages/view';
 import type { ChatStore } from '../store';
@@ -15,9 +16,19 @@ const MAX_ATTEMPTS = 5;
  * When media finishes processing, each live message carrying it shows the new status. The change
  * goes out as `chat.message.edited` (the message with a raised version), which reaches members'
  * sockets as `message:edited`; its `editedAt` stays as it was, since the text did not change.
+ * A group whose picture it is loses the picture when it failed or is not an image after all.
  */
-export function mountMediaEvents(app: Express, store: ChatStore, events: ChatEvents): void {
+export function mountMediaEvents(
+  app: Express,
+  store: ChatStore,
+  events: ChatEvents,
+  pictures: Pick<Conversations, 'dropPicture'>,
+): void {
   onEvent(app, MEDIA_PROCESSED_ROUTE, mediaProcessedEvent, async ({ data }) => {
+    // A group picture set while it was processing, which turned out not to be an image.
+    if (data.status === 'failed' || data.kind !== 'image') {
+      await pictures.dropPicture(data.mediaId, data.ownerId);
+    }
     const carriers = await store.messages
       .find({ 'attachments.mediaId': data.mediaId, deletedAt: null }, { projection: { _id: 1 } })
       .toArray();
