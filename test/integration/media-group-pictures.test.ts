@@ -3,7 +3,8 @@ import { chatApi } from '../support/chat';
 import { smallPng } from '../support/media';
 import { fetchLink, mediaApi } from '../support/media-api';
 import { eventually, startTestStack } from '../support/stack';
-import { registerAndLogin } from '../support/users';
+import { connectClient } from '../support/sockets';
+import { callJson, registerAndLogin } from '../support/users';
 
 // A group's picture is an image of the admin who set it; everyone who sees the group sees it.
 t.test('group pictures through a real stack', async (t) => {
@@ -11,6 +12,7 @@ t.test('group pictures through a real stack', async (t) => {
   const gateway = new URL(stack.urls().web).origin;
   const [ada, bob, eve] = await Promise.all([1, 2, 3].map(() => registerAndLogin(gateway)));
   const adaChat = chatApi(gateway, ada!.accessToken);
+  const bobChat = chatApi(gateway, bob!.accessToken);
   const adaMedia = mediaApi(gateway, ada!.accessToken);
   const bobMedia = mediaApi(gateway, bob!.accessToken);
   const eveMedia = mediaApi(gateway, eve!.accessToken);
@@ -78,4 +80,50 @@ t.test('group pictures through a real stack', async (t) => {
       (await eveMedia.link(second, 'thumbnail')).status === 404 ? true : undefined,
     );
   });
+
+  await t.test(
+    'a picture whose processing then fails is dropped, for the group and the profile',
+    async (t) => {
+      const bobSocket = await connectClient(t, gateway, { token: bob!.accessToken });
+      // With the worker away the uploads stay processing: set as pictures, they fail afterwards.
+      await stack.kill('worker');
+      let restarted = false;
+      t.teardown(async () => {
+        if (!restarted) await stack.restart('worker');
+      });
+      const fake = Buffer.from('<html><body>not a picture at all</body></html>\n');
+      const forGroup = await adaMedia.upload('fake.png', 'image/png', fake);
+      const forProfile = await adaMedia.upload('also-fake.png', 'image/png', fake);
+      t.equal(forGroup.body.status, 'processing');
+      t.match(await patch(forGroup.body.id), { status: 200, body: { avatarMediaId: forGroup.body.id } });
+      const profile = () =>
+        callJson<{ user: { avatarMediaId: string | null } }>(`${gateway}/api/v1/users/me`, {
+          token: ada!.accessToken,
+        });
+      const picked = await callJson<{ user: { avatarMediaId: string | null } }>(
+        `${gateway}/api/v1/users/me`,
+        {
+          method: 'PATCH',
+          body: { avatarMediaId: forProfile.body.id },
+          token: ada!.accessToken,
+        },
+      );
+      t.equal(picked.status, 200);
+      t.equal(picked.body.user.avatarMediaId, forProfile.body.id);
+
+      await stack.restart('worker');
+      restarted = true;
+      t.match(await adaMedia.settled(forGroup.body.id), { status: 'failed' });
+      t.match(await adaMedia.settled(forProfile.body.id), { status: 'failed' });
+      const [dropped] = await bobSocket.waitFor<{ conversationId: string; changes: Record<string, unknown> }>(
+        'conversation:updated',
+        (data) => data.conversationId === group.body.id && data.changes.avatarMediaId === null,
+      );
+      t.ok(dropped, 'members hear the group lost its picture');
+      const seen = await bobChat.call<{ avatarMediaId: string | null }>(`/conversations/${group.body.id}`);
+      t.equal(seen.body.avatarMediaId, null, 'and see it without one');
+      await eventually(async () => ((await profile()).body.user.avatarMediaId === null ? true : undefined));
+      t.pass('the profile lost its picture too');
+    },
+  );
 });

@@ -22,6 +22,7 @@ import { oidcRoutes } from './oidc/oidc-routes';
 import { profileRoutes } from './profiles/profile-routes';
 import { startExpirySweep } from './sessions/expiry-sweep';
 import { AccessTokenIssuer } from './sessions/access-tokens';
+import { AVATAR_TOPICS, mountAvatarEvents } from './profiles/avatar-events';
 import { SessionService } from './sessions/session-service';
 import { SessionStore } from './sessions/session-store';
 import { sessionRoutes } from './sessions/session-routes';
@@ -33,7 +34,7 @@ import { SigningKeys } from './sessions/signing-keys';
 void runService({
   name: 'auth',
   configSchema: authConfigSchema,
-  topics: [Topics.platformProbe],
+  topics: [Topics.platformProbe, ...AVATAR_TOPICS],
   // Account bodies are small; anything larger is refused before it is parsed.
   bodyLimit: '16kb',
   async build({ config, app, sidecar, logger }) {
@@ -100,6 +101,7 @@ void runService({
     );
     app.use(sessionRoutes(sessionService, sessions, auth));
     app.use(profileRoutes(users, events, sidecar, auth));
+    mountAvatarEvents(app, users, events);
     app.use(contactRoutes(contacts, users, auth));
     return {
       checks: [mongo.check],

@@ -288,6 +288,18 @@ export class UserStore {
     return this.findById(id);
   }
 
+  /**
+   * Takes away a profile picture that turned out not to be an image (its processing failed), if
+   * it is still the user's. Answers the user when it was, null when nothing changed.
+   */
+  async dropAvatar(id: string, mediaId: string): Promise<UserDoc | null> {
+    return this.users.findOneAndUpdate(
+      { _id: id, avatarMediaId: mediaId },
+      { $set: { avatarMediaId: null, updatedAt: new Date() } },
+      { returnDocument: 'after' },
+    );
+  }
+
   async setPassword(id: string, passwordHash: string): Promise<void> {
     await this.users.updateOne({ _id: id }, { $set: { passwordHash, updatedAt: new Date() } });
   }

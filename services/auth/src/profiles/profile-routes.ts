@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { UserEvents } from '../accounts/user-events';
 import { type UserStore, ownAccount, publicUser } from '../accounts/user-store';
 import { UserNotFoundError } from '../errors';
+import { avatarCheck, recheckAvatar } from './avatar-events';
 import { directoryQuerySchema, profileChangeSchema } from './profile-schemas';
 
 const userParams = z.object({ userId: z.uuid() }).strict();
@@ -30,21 +31,24 @@ export function profileRoutes(
     const { userId } = principalOf(req);
     // The media service checks a new profile picture (the user's own image) and lets every user
     // see it; a refusal (MEDIA_NOT_FOUND, MEDIA_NOT_AN_IMAGE) reaches the client as it is.
-    if (changes.avatarMediaId) {
-      await sidecar.invokeOk('media', `internal/v1/media/${changes.avatarMediaId}/avatar`, {
-        method: 'POST',
-        body: { userId },
-        signal: AbortSignal.timeout(5_000),
-      });
-    } else if (changes.avatarMediaId === null) {
+    const { avatarMediaId } = changes;
+    let avatarStatus: unknown;
+    if (avatarMediaId) {
+      avatarStatus = await avatarCheck(sidecar, userId, avatarMediaId);
+    } else if (avatarMediaId === null) {
       await sidecar.invokeOk('media', `internal/v1/users/${encodeURIComponent(userId)}/avatar`, {
         method: 'DELETE',
         signal: AbortSignal.timeout(5_000),
       });
     }
-    const user = await users.updateProfile(userId, changes);
+    let user = await users.updateProfile(userId, changes);
     if (!user) throw new UserNotFoundError(userId);
     await events.updated(user);
+    if (avatarMediaId && avatarStatus !== 'ready') {
+      if (await recheckAvatar(sidecar, users, events, userId, avatarMediaId)) {
+        user = (await users.findById(userId)) ?? user;
+      }
+    }
     res.json({ user: ownAccount(user) });
   });
 
