@@ -11,6 +11,7 @@ import type { ChatClient } from './chat-client';
 import { NotAMemberError, ackError } from './errors';
 import { AdapterCatchUp } from './catch-up';
 import { EventBudget } from './event-budget';
+import { EventSizeCheck, MAX_FRAME_BYTES } from './event-size';
 import { checkHandshake, loadMembership } from './handshake';
 import type { RevokedSessions } from './revoked-sessions';
 import { OrderedDelivery } from './ordered-delivery';
@@ -79,6 +80,7 @@ export class Realtime {
   private readonly publisher: Redis;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly catchUp: AdapterCatchUp;
+  private readonly eventSize = new EventSizeCheck();
   /** Presence updates of sockets that went away, still under way; closing waits for them. */
   private readonly leaving = new Set<Promise<void>>();
 
@@ -93,7 +95,10 @@ export class Realtime {
     this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS).unref();
     this.io = new Server({
       serveClient: false,
-      maxHttpBufferSize: 64 * 1024,
+      // Above this a connection is closed; events up to it are read and, when over the event
+      // limit, answered (see EventSizeCheck).
+      maxHttpBufferSize: MAX_FRAME_BYTES,
+      parser: this.eventSize.parser,
       cors: { origin: [...options.allowedOrigins], credentials: true },
       adapter: createAdapter(this.publisher, this.subscriber),
     });
@@ -252,6 +257,20 @@ export class Realtime {
         ack({
           ok: false,
           error: { code: 'RATE_LIMITED', message: 'Too many events; slow down.', retryAfterMs: waitMs },
+        });
+      }
+    });
+    // An event over the size limit is answered and goes no further; the socket stays.
+    socket.use((packet, next) => {
+      if (!this.eventSize.isOversized(packet)) return next();
+      const ack = packet.at(-1);
+      if (typeof ack === 'function' && KNOWN_EVENTS.has(String(packet[0]))) {
+        ack({
+          ok: false,
+          error: {
+            code: 'REALTIME_EVENT_TOO_LARGE',
+            message: `An event may be at most ${this.eventSize.limit} characters long.`,
+          },
         });
       }
     });
