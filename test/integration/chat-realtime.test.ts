@@ -459,6 +459,48 @@ t.test('chat through two gateway replicas', async (t) => {
     }
     const unknown = await socket.request('admin:drop-tables', {});
     t.match(unknown, { ok: false, error: { code: 'REALTIME_UNKNOWN_EVENT' } });
+    const huge = await socket.request('message:send', {
+      conversationId: directId,
+      clientMessageId: randomUUID(),
+      text: 'z'.repeat(100_000),
+    });
+    t.match(huge, { ok: false, error: { code: 'REALTIME_EVENT_TOO_LARGE' } }, 'socket: a 100 KB event');
+    const after = await socket.request('message:send', {
+      conversationId: directId,
+      clientMessageId: randomUUID(),
+      text: 'after the refusals',
+    });
+    t.match(after, { ok: true, message: { text: 'after the refusals' } }, 'the socket still sends');
+  });
+
+  await t.test('a malformed id in a path is a 400; a well-formed id of nothing is a 404', async (t) => {
+    const missingConversation = `c_${'0'.repeat(24)}`;
+    const missingMessage = `m_${directId.slice(2)}_999999`;
+    const malformed: [string, string, unknown?][] = [
+      ['GET', '/conversations/nope'],
+      ['PATCH', '/conversations/c_NOTHEX', { name: 'x' }],
+      ['GET', '/conversations/c_1/messages'],
+      ['POST', '/conversations/C_0123/messages', { clientMessageId: randomUUID(), text: 'x' }],
+      ['POST', '/conversations/x/receipts', { kind: 'read', seq: 1 }],
+      ['DELETE', `/conversations/x/members/${bob.userId}`],
+      ['GET', '/messages/nope'],
+      ['PATCH', `/messages/${directId}`, { text: 'x' }],
+      ['DELETE', '/messages/m_1'],
+      ['PUT', '/messages/m_x_1/reactions/%F0%9F%91%8D'],
+      ['GET', '/messages/nope/receipts'],
+    ];
+    for (const [method, path, body] of malformed) {
+      const res = await aliceApi.call(path, { method, body });
+      t.equal(res.status, 400, `${method} ${path}`);
+      t.equal(res.headers.get('content-type')?.split(';')[0], 'application/problem+json');
+      t.match(res.body, { code: 'VALIDATION_FAILED', errors: [{ path: /^params\./ }] }, `${method} ${path}`);
+    }
+    const noToken = await chatApi(gatewayA, '').call('/conversations/nope');
+    t.equal(noToken.status, 401, 'the token is checked before the id');
+    const conversation = await aliceApi.call(`/conversations/${missingConversation}`);
+    t.match(conversation, { status: 404, body: { code: 'CHAT_CONVERSATION_NOT_FOUND' } });
+    const messageRes = await aliceApi.call(`/messages/${missingMessage}`);
+    t.match(messageRes, { status: 404, body: { code: 'CHAT_MESSAGE_NOT_FOUND' } });
   });
 
   await t.test('a socket flooding events is slowed down, not cut off', async (t) => {

@@ -1,14 +1,14 @@
 import { principalOf } from '@parley/identity';
 import { abandonedSignal, parse } from '@parley/service-kit';
-import type { RequestHandler, Router } from 'express';
-import { resourceRouter } from '../resource-router';
+import { type RequestHandler, Router } from 'express';
 import { conversationParams } from '../conversations/schemas';
 import { editMessageBody, historyQuery, messageParams, reactionParams, sendMessageBody } from './schemas';
 import type { Messages } from './service';
 
 /** Sending and reading messages of a conversation, and changing one message. */
 export function messageRoutes(messages: Messages, guard: RequestHandler): Router {
-  const { router } = resourceRouter(guard);
+  // Each route checks its token first, then its ids: a malformed id is a 400, not an unknown path.
+  const router = Router();
 
   router.post('/conversations/:conversationId/messages', guard, async (req, res) => {
     const { conversationId } = parse(conversationParams, req.params, 'params');

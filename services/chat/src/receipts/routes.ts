@@ -1,13 +1,13 @@
 import { principalOf } from '@parley/identity';
 import { parse } from '@parley/service-kit';
-import type { RequestHandler, Router } from 'express';
-import { resourceRouter } from '../resource-router';
+import { type RequestHandler, Router } from 'express';
 import { conversationParams } from '../conversations/schemas';
 import { messageParams, receiptBody } from '../messages/schemas';
 import type { Receipts } from './service';
 
 export function receiptRoutes(receipts: Receipts, guard: RequestHandler): Router {
-  const { router } = resourceRouter(guard);
+  // Each route checks its token first, then its ids: a malformed id is a 400, not an unknown path.
+  const router = Router();
 
   /** A device acknowledges delivery, or the member moves the read cursor. */
   router.post('/conversations/:conversationId/receipts', guard, async (req, res) => {
