@@ -77,6 +77,22 @@ t.test('search finds what members may read, and nothing else', async (t) => {
     t.equal(anonymous.status, 401, 'no token, no search');
   });
 
+  await t.test('a malformed sender or conversation id is refused', async (t) => {
+    const malformed: Record<string, string | string[]>[] = [
+      { senderId: 'x' },
+      { senderId: [alice.userId, 'x'] },
+      { conversationId: 'x' },
+    ];
+    for (const params of malformed) {
+      const res = await search(bob, { q: marker, ...params });
+      t.equal(res.status, 400, JSON.stringify(params));
+      t.match(res.body, { code: 'VALIDATION_FAILED' });
+    }
+    const bySender = await search(bob, { q: marker, senderId: alice.userId, conversationId });
+    t.equal(bySender.status, 200);
+    t.equal(bySender.body.found, 1, 'well-formed ids still filter');
+  });
+
   await t.test('CJK and emoji text is found as users type it', async (t) => {
     const cjk = await send(alice, conversationId, `明天我们在北京见面 ${marker}`);
     const ja = await send(alice, conversationId, '東京タワーに行きました');

@@ -1,11 +1,15 @@
 import { z } from 'zod';
 
-const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id');
+/** Conversation ids as chat issues them, user ids as auth does: anything else names nothing. */
+const conversationId = z.string().regex(/^c_[0-9a-f]{24}$/, 'must be a conversation id');
+const userId = z.uuid('must be a user id');
+
 /** One value, or the same parameter repeated (`?senderId=a&senderId=b`). */
-const ids = z
-  .union([id, z.array(id).max(50)])
-  .transform((value) => (Array.isArray(value) ? value : [value]))
-  .optional();
+const repeatable = <S extends z.ZodType<string>>(id: S) =>
+  z
+    .union([id, z.array(id).max(50)])
+    .transform((value) => (Array.isArray(value) ? value : [value]))
+    .optional();
 
 /**
  * `GET /v1/search/messages`. Strict: a parameter this schema does not name (a raw filter
@@ -14,8 +18,8 @@ const ids = z
 export const messageSearchQuery = z
   .object({
     q: z.string().max(256).default(''),
-    conversationId: ids,
-    senderId: ids,
+    conversationId: repeatable(conversationId),
+    senderId: repeatable(userId),
     from: z.iso.datetime({ offset: true }).optional(),
     to: z.iso.datetime({ offset: true }).optional(),
     hasAttachment: z.enum(['true', 'false']).optional(),
