@@ -265,6 +265,49 @@ t.test('notification delivery through push, email digest and SMS', async (t) => 
     t.notMatch(html, '4711');
   });
 
+  await t.test('a mention added by an edit notifies the newly mentioned member, once', async (t) => {
+    const owner = await verifiedUser(world);
+    const mentioned = await verifiedUser(world);
+    const witness = await verifiedUser(world);
+    const pushOnly = { channels: { push: true, email: false, sms: false }, delays: { push: 2 } };
+    await setPreferences(world, mentioned, { level: 'mentions', ...pushOnly });
+    await setPreferences(world, witness, { level: 'all', ...pushOnly });
+    const device = await subscribePush(world, mentioned);
+    const chat = chatApi(world.gateway, owner.accessToken);
+    const group = (await chat.group('plans', [mentioned.userId, witness.userId])).body.id;
+    const message = (await chat.send(group, 'who takes the minutes?')).body;
+    const recipients = async () => {
+      const res = await ledger(world, owner.accessToken, message.id);
+      return res.status === 200 ? res.body.recipients.map((r) => r.recipientId) : [];
+    };
+    t.same(
+      await eventually(async () => ((await recipients()).length > 0 ? recipients() : undefined)),
+      [witness.userId],
+      'at first only the witness is queued',
+    );
+    const stranger = await verifiedUser(world);
+    const refused = await chat.call(`/messages/${message.id}`, {
+      method: 'PATCH',
+      body: { text: 'who takes the minutes?', mentions: [stranger.userId] },
+    });
+    t.match(refused, { status: 409, body: { code: 'CHAT_MENTION_NOT_MEMBER' } }, 'only members');
+
+    const mention = { text: 'who takes the minutes? you do', mentions: [mentioned.userId] };
+    const edited = await chat.call(`/messages/${message.id}`, { method: 'PATCH', body: mention });
+    t.match(edited, { status: 200, body: { mentions: [mentioned.userId] } });
+    const pushes = () => push.received.filter((p) => p.subscriberId === device.id);
+    const first = await eventually(async () => (pushes().length > 0 ? pushes() : undefined), 30_000);
+    t.match(first[0]?.payload, { body: 'who takes the minutes? you do' }, 'the push quotes the edit');
+
+    const again = await chat.call(`/messages/${message.id}`, {
+      method: 'PATCH',
+      body: { ...mention, text: 'who takes the minutes? you, please' },
+    });
+    t.equal(again.status, 200);
+    await sleep(8_000);
+    t.equal(pushes().length, 1, 'an edit keeping the mention notifies no more');
+  });
+
   await t.test('a delay changed while a message waits moves its email, either way', async (t) => {
     const sender = await verifiedUser(world);
     const patient = await verifiedUser(world);

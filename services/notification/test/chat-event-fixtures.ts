@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { ChatEventDeps } from '../src/delivery/chat-events';
 import type { DirectoryCache } from '../src/delivery/directory-cache';
 import type { LevelCache } from '../src/delivery/level-cache';
+import type { NotifyLevel } from '../src/preferences/schemas';
 import type { DeliveryStore } from '../src/delivery/store';
 
 /** A message of c_1 from Alice, as chat's events carry it. */
@@ -26,16 +27,26 @@ export const chatMessage = (id: string, text: string, version: number, seq = 1):
   version,
 });
 
+/** A signal the handlers sent: to whose workflow, for which message, of which kind. */
+export interface SentSignal {
+  workflowId: string;
+  messageId: string;
+  kind: string;
+}
+
 /**
  * Chat, auth and Temporal as the creation handler sees them: c_1 is a direct conversation of
- * Alice and Bob unless the members are given (then a group), every level is `all`, and the
- * message ids signalled are collected.
+ * Alice and Bob unless the members are given (then a group), every level is `all` unless
+ * `levelOf` says otherwise, and the message ids signalled are collected (with `signals`, each
+ * signal in full).
  */
 export function chatEventDeps(
   store: DeliveryStore,
   memberIds = ['u_alice', 'u_bob'],
-): { deps: ChatEventDeps; signalled: string[] } {
+  levelOf: (userId: string) => NotifyLevel = () => 'all',
+): { deps: ChatEventDeps; signalled: string[]; signals: SentSignal[] } {
   const signalled: string[] = [];
+  const signals: SentSignal[] = [];
   const type = memberIds.length === 2 ? 'direct' : 'group';
   const deps: ChatEventDeps = {
     store,
@@ -43,16 +54,21 @@ export function chatEventDeps(
       conversation: async () => ({ type, memberIds }),
       displayName: async () => 'Alice',
     } as unknown as DirectoryCache,
-    levels: { levels: async (_c: string, ids: string[]) => ids.map(() => 'all') } as unknown as LevelCache,
+    levels: { levels: async (_c: string, ids: string[]) => ids.map(levelOf) } as unknown as LevelCache,
     temporal: {
       withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(),
       workflow: {
-        signalWithStart: async (_name: string, options: { signalArgs: [{ messageId: string }] }) => {
-          signalled.push(options.signalArgs[0].messageId);
+        signalWithStart: async (
+          _name: string,
+          options: { workflowId: string; signalArgs: [{ messageId: string; kind: string }] },
+        ) => {
+          const [{ messageId, kind }] = options.signalArgs;
+          signalled.push(messageId);
+          signals.push({ workflowId: options.workflowId, messageId, kind });
         },
       },
     } as unknown as Client,
     logger: createLogger('test', 'silent'),
   };
-  return { deps, signalled };
+  return { deps, signalled, signals };
 }

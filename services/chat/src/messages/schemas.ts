@@ -69,7 +69,10 @@ export const historyQuery = z
 
 export const messageParams = z.object({ messageId }).strict();
 export const reactionParams = z.object({ messageId, emoji }).strict();
-export const editMessageBody = z.object({ text: text.min(1) }).strict();
+/** A new text and, optionally, the whole new list of users mentioned. */
+export const editMessageBody = z
+  .object({ text: text.min(1), mentions: z.array(userId).max(100).optional() })
+  .strict();
 
 export const receiptBody = z
   .object({ kind: z.enum(['delivered', 'read']), seq: z.number().int().min(0) })

@@ -183,15 +183,7 @@ export class Messages {
       conversationId,
       clientMessageId: input.clientMessageId,
     });
-    const mentions = [...new Set(input.mentions ?? [])];
-    for (const mentioned of mentions) {
-      const member = await store.members.findOne({ _id: memberKey(conversationId, mentioned) });
-      if (!member) {
-        throw new ConflictError('CHAT_MENTION_NOT_MEMBER', 'Only members can be mentioned.', {
-          userId: mentioned,
-        });
-      }
-    }
+    const mentions = await this.membersMentioned(conversationId, input.mentions ?? []);
 
     const { doc, duplicate, settled } = await insertWithNextSeq(
       store,
@@ -331,7 +323,16 @@ export class Messages {
   }
 
   /** The sender replaces the text; the earlier texts stay in the message's edit history. */
-  async edit(userId: string, messageId: string, text: string): Promise<ChatMessageView> {
+  /**
+   * Changes a message's text and, when `mentions` is given, whom it mentions (as at sending, only
+   * members; left out, the mentions stay as they were).
+   */
+  async edit(
+    userId: string,
+    messageId: string,
+    text: string,
+    mentioned?: readonly string[],
+  ): Promise<ChatMessageView> {
     const doc = await this.requireVisible(userId, messageId);
     if (doc.senderId !== userId)
       throw new ForbiddenError('CHAT_NOT_SENDER', 'Only the sender edits a message.');
@@ -340,11 +341,12 @@ export class Messages {
     if (!hasVisibleText(text) && doc.attachments.length === 0) {
       throw new ValidationError([{ path: 'text', message: 'a message needs text or an attachment' }]);
     }
+    const mentions = mentioned ? await this.membersMentioned(doc.conversationId, mentioned) : doc.mentions;
     const now = new Date();
     const updated = await this.deps.store.messages.findOneAndUpdate(
       { _id: messageId, deletedAt: null, version: doc.version },
       {
-        $set: { text, editedAt: now },
+        $set: { text, mentions, editedAt: now },
         $push: { edits: { text: doc.text, editedAt: now } },
         $inc: { version: 1 },
       },
@@ -353,6 +355,20 @@ export class Messages {
     if (!updated)
       throw new ConflictError('CHAT_MESSAGE_CHANGED', 'The message changed meanwhile; try again.');
     return this.announce(Topics.chatMessageEdited, userId, updated);
+  }
+
+  /** The users named, once each, after checking that every one is a member of the conversation. */
+  private async membersMentioned(conversationId: string, userIds: readonly string[]): Promise<string[]> {
+    const mentions = [...new Set(userIds)];
+    for (const mentioned of mentions) {
+      const member = await this.deps.store.members.findOne({ _id: memberKey(conversationId, mentioned) });
+      if (!member) {
+        throw new ConflictError('CHAT_MENTION_NOT_MEMBER', 'Only members can be mentioned.', {
+          userId: mentioned,
+        });
+      }
+    }
+    return mentions;
   }
 
   /** The sender, or a group's admins and owner, delete a message; a tombstone keeps its place. */

@@ -1,5 +1,6 @@
 import {
   type ChatMessageEvent,
+  type ChatMessageView,
   type ChatReceiptEvent,
   Topics,
   chatConversationEvent,
@@ -107,8 +108,9 @@ export function mountChatEvents(app: Express, deps: ChatEventDeps): void {
     await onMessageDeleted(deps.store, data);
   });
   // An edit replaces the text of notifications still to go out, whichever event comes first.
+  // An edit may also mention users anew, who are then notified as a mention from the start would.
   onEvent(app, CHAT_EVENT_ROUTES.messageEdited, chatMessageEvent, async ({ data }) => {
-    await recordEdit(deps.store, data.message);
+    await onMessageEdited(deps, data);
   });
   // What the directory cache holds about a conversation or a sender is dropped when it changes.
   for (const route of [CHAT_EVENT_ROUTES.memberAdded, CHAT_EVENT_ROUTES.memberRemoved]) {
@@ -271,6 +273,135 @@ export async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMes
   // batch this event came in; failing sooner leaves the event to the retries of `parking`.
   await deps.temporal.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => signalAll(deps, unread));
   deps.logger.debug({ messageId: message.id, recipients: unread.length }, 'recipients signalled');
+}
+
+export async function onMessageEdited(deps: ChatEventDeps, { message }: ChatMessageEvent): Promise<void> {
+  await recordEdit(deps.store, message);
+  await notifyNewMentions(deps, message);
+}
+
+/**
+ * Users an edit mentions who have no ledger entry for the message get what a mention from the
+ * start would have brought them: an entry of kind `mention`, urgent, and a signal, when their
+ * level wants mentions and they have not read the message yet. Whoever has an entry already (from
+ * the creation, or from an earlier edit that mentioned them) gets nothing more, so a mention is
+ * notified once however many edits keep it. An entry an edit opened is marked signalled only after
+ * the signal went out: a redelivered edit signals again, and the workflow ignores a message id it
+ * saw. A direct conversation notifies its other member of every message already.
+ *
+ * The edit and the creation may arrive in either order; whichever signals second is ignored by
+ * the workflow (the same message id), and its ledger write finds the entry there.
+ */
+async function notifyNewMentions(deps: ChatEventDeps, message: ChatMessageView): Promise<void> {
+  const { store, directory } = deps;
+  const mentioned = [...new Set(message.mentions)].filter((id) => id !== message.senderId);
+  if (message.deletedAt || mentioned.length === 0) return;
+  const conversation = await directory.conversation(message.senderId, message.conversationId, [
+    message.senderId,
+    ...mentioned,
+  ]);
+  if (!conversation || conversation.type === 'direct') return;
+  const members = new Set(conversation.memberIds);
+  const candidates = mentioned.filter((id) => members.has(id));
+  if (candidates.length === 0) return;
+
+  // By `_id`, a batch at a time: the dev store reads the whole ledger for a filter on `messageId`.
+  const entries = await inBatches(candidates, (id) =>
+    store.deliveries.findOne({ _id: deliveryId(message.id, id) }, { projection: { mentionedByEdit: 1 } }),
+  );
+  const unsignalled = candidates.filter((_, i) => entries[i]?.mentionedByEdit?.signalled === false);
+  const unnotified = candidates.filter((_, i) => !entries[i]);
+  const levels = unnotified.length > 0 ? await deps.levels.levels(message.conversationId, unnotified) : [];
+  const fresh = unnotified.filter((_, i) => levelAllows(levels[i]!, 'mention'));
+  if (fresh.length + unsignalled.length === 0) return;
+
+  if (fresh.length > 0) {
+    const senderName = await directory.displayName(message.senderId);
+    const now = new Date();
+    // Before the entries, so that a deletion finds them (see `markDeleted`).
+    await store.messageRecipients.updateOne(
+      { _id: message.id },
+      {
+        $setOnInsert: { conversationId: message.conversationId, senderId: message.senderId, createdAt: now },
+        $addToSet: { recipientIds: { $each: fresh } },
+      },
+      { upsert: true },
+    );
+    for (const recipientId of fresh) {
+      await store.deliveries.updateOne(
+        { _id: deliveryId(message.id, recipientId) },
+        {
+          $setOnInsert: {
+            messageId: message.id,
+            conversationId: message.conversationId,
+            seq: message.seq,
+            senderId: message.senderId,
+            senderName,
+            snippet: snippetOf(message.text),
+            textVersion: message.version,
+            recipientId,
+            kind: 'mention',
+            urgent: true,
+            createdAt: now,
+            mentionedByEdit: { signalled: false },
+          },
+        },
+        { upsert: true },
+      );
+      await addTimeline(store, [deliveryId(message.id, recipientId)], {
+        key: 'queued',
+        at: now,
+        event: 'queued',
+        channel: null,
+        detail: null,
+      });
+    }
+  }
+  const tombstone = await store.deletedMessages.findOne({ _id: message.id });
+  if (tombstone) {
+    await markDeleted(store, message.id, tombstone.deletedAt);
+    return;
+  }
+  const recipients = [...unsignalled, ...fresh];
+  const marks = await inBatches(recipients, (recipientId) =>
+    store.readMarks.findOne({ _id: readMarkId(recipientId, message.conversationId) }),
+  );
+  const unread: { recipientId: string; signal: NotifyMessageSignal }[] = [];
+  for (const [index, recipientId] of recipients.entries()) {
+    const mark = marks[index];
+    if (mark && mark.seq >= message.seq) {
+      await addTimeline(store, [deliveryId(message.id, recipientId)], {
+        key: 'read',
+        at: mark.at,
+        event: 'read',
+        channel: null,
+        detail: null,
+      });
+      continue;
+    }
+    unread.push({
+      recipientId,
+      signal: {
+        messageId: message.id,
+        conversationId: message.conversationId,
+        seq: message.seq,
+        kind: 'mention',
+        urgent: true,
+      },
+    });
+  }
+  await deps.temporal.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => signalAll(deps, unread));
+  // Read or signalled: either way, a later edit keeping the mention has nothing to add.
+  await inBatches(recipients, (recipientId) =>
+    store.deliveries.updateOne(
+      { _id: deliveryId(message.id, recipientId) },
+      { $set: { 'mentionedByEdit.signalled': true } },
+    ),
+  );
+  deps.logger.debug(
+    { messageId: message.id, recipients: unread.length },
+    'newly mentioned recipients signalled',
+  );
 }
 
 async function signalAll(

@@ -70,6 +70,11 @@ export interface DeliveryDoc {
   kind: NotifyKind;
   urgent: boolean;
   createdAt: Date;
+  /**
+   * Set on an entry an edit opened, for a user the edit newly mentioned: `false` until the
+   * recipient's workflow was signalled, then `true`, so later edits keeping the mention add nothing.
+   */
+  mentionedByEdit?: { signalled: boolean };
 }
 
 /** A message deleted in chat: nothing more is sent for it. `_id` is the message id. */

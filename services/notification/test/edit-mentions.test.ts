@@ -1,0 +1,148 @@
+import type { ChatMessageView } from '@parley/contracts';
+import { workflowIds } from '@parley/workflows';
+import type { Document } from 'mongodb';
+import t from 'tap';
+import { onMessageCreated, onMessageDeleted, onMessageEdited } from '../src/delivery/chat-events';
+import { deliveryId, openDeliveryStore, readMarkId } from '../src/delivery/store';
+import { chatEventDeps, chatMessage } from './chat-event-fixtures';
+import { privateClient } from './ferretdb';
+
+/** A group of four: Bob and Dan hear only of mentions, Carol of every message. */
+const MEMBERS = ['u_alice', 'u_bob', 'u_carol', 'u_dan'];
+const LEVELS: Record<string, 'all' | 'mentions'> = { u_bob: 'mentions', u_carol: 'all', u_dan: 'mentions' };
+
+t.test('an edit that mentions a user anew notifies them once', async (t) => {
+  const client = await privateClient(t);
+  const store = await openDeliveryStore(client.db('parley_notification_edit_mentions_test'));
+  const { deps, signals } = chatEventDeps(store, MEMBERS, (id) => LEVELS[id] ?? 'all');
+  const version = (seq: number, v: number, mentions: string[]): ChatMessageView => ({
+    ...chatMessage(`m_${seq}`, `version ${v}`, v, seq),
+    mentions,
+  });
+  const create = (seq: number, mentions: string[] = []) =>
+    onMessageCreated(deps, { conversationId: 'c_1', actorId: 'u_alice', message: version(seq, 0, mentions) });
+  const edit = (seq: number, v: number, mentions: string[]) =>
+    onMessageEdited(deps, { conversationId: 'c_1', actorId: 'u_alice', message: version(seq, v, mentions) });
+  /** Who was signalled for a message, and as what. */
+  const signalledFor = (seq: number) =>
+    signals.filter((s) => s.messageId === `m_${seq}`).map((s) => `${s.workflowId} ${s.kind}`);
+  const as = (userId: string, kind: string) => `${workflowIds.notifyRecipient(userId)} ${kind}`;
+
+  await t.test('the newly mentioned user gets a mention, and only once', async (t) => {
+    await create(1);
+    t.same(signalledFor(1), [as('u_carol', 'all')], 'at first only Carol hears of it');
+    await edit(1, 1, ['u_bob']);
+    t.same(signalledFor(1), [as('u_carol', 'all'), as('u_bob', 'mention')], 'the edit mentions Bob');
+    t.match(await store.deliveries.findOne({ _id: deliveryId('m_1', 'u_bob') }), {
+      kind: 'mention',
+      urgent: true,
+      snippet: 'version 1',
+      textVersion: 1,
+      mentionedByEdit: { signalled: true },
+    });
+    t.match(await store.messageRecipients.findOne({ _id: 'm_1' }), { recipientIds: ['u_carol', 'u_bob'] });
+    await edit(1, 2, ['u_bob']);
+    await edit(1, 2, ['u_bob']);
+    t.equal(
+      signalledFor(1).length,
+      2,
+      'a later edit keeping the mention, or a redelivered one, adds nothing',
+    );
+  });
+
+  await t.test('a user mentioned from the start is not notified again by an edit', async (t) => {
+    await create(2, ['u_bob']);
+    t.same(signalledFor(2), [as('u_bob', 'mention'), as('u_carol', 'all')]);
+    await edit(2, 1, ['u_bob', 'u_dan', 'u_alice']);
+    t.same(
+      signalledFor(2),
+      [as('u_bob', 'mention'), as('u_carol', 'all'), as('u_dan', 'mention')],
+      'only Dan, newly mentioned, is signalled (and never the sender)',
+    );
+    await edit(2, 2, ['u_carol']);
+    t.equal(signalledFor(2).length, 3, 'Carol, already notified of the message, gets nothing more');
+  });
+
+  await t.test('an edit that overtook the creation notifies once', async (t) => {
+    await edit(3, 1, ['u_bob']);
+    await create(3);
+    t.same(signalledFor(3), [as('u_bob', 'mention'), as('u_carol', 'all')]);
+  });
+
+  await t.test('a user who read the message, left, or wants no mentions is not signalled', async (t) => {
+    await create(4);
+    await store.readMarks.insertOne({ _id: readMarkId('u_bob', 'c_1'), seq: 4, at: new Date() });
+    const quiet = chatEventDeps(store, MEMBERS, (id) => (id === 'u_dan' ? 'direct' : 'mentions'));
+    await onMessageEdited(quiet.deps, {
+      conversationId: 'c_1',
+      actorId: 'u_alice',
+      message: version(4, 1, ['u_bob', 'u_dan', 'u_erin']),
+    });
+    t.same(quiet.signals, [], 'nobody');
+    t.match(await store.deliveries.findOne({ _id: deliveryId('m_4', 'u_bob') }), {
+      kind: 'mention',
+      mentionedByEdit: { signalled: true },
+    });
+    t.equal(await store.deliveries.findOne({ _id: deliveryId('m_4', 'u_dan') }), null);
+    t.equal(await store.deliveries.findOne({ _id: deliveryId('m_4', 'u_erin') }), null);
+  });
+
+  await t.test('an edit of a deleted message notifies nobody', async (t) => {
+    await create(5);
+    await onMessageDeleted(store, {
+      conversationId: 'c_1',
+      actorId: 'u_alice',
+      message: { ...version(5, 1, []), deletedAt: new Date().toISOString() },
+    });
+    await edit(5, 1, ['u_bob']);
+    t.same(signalledFor(5), [as('u_carol', 'all')]);
+    t.match(await store.deliveries.findOne({ _id: deliveryId('m_5', 'u_bob') }), { snippet: '' });
+  });
+
+  await t.test('a signal that failed is sent again when the edit is redelivered', async (t) => {
+    await create(6);
+    const failing = chatEventDeps(store, MEMBERS, (id) => LEVELS[id] ?? 'all');
+    const signalWithStart = failing.deps.temporal.workflow.signalWithStart.bind(
+      failing.deps.temporal.workflow,
+    );
+    let fail = true;
+    failing.deps.temporal.workflow.signalWithStart = (async (...args: Parameters<typeof signalWithStart>) => {
+      if (fail) throw new Error('Temporal is away');
+      return signalWithStart(...args);
+    }) as typeof signalWithStart;
+    const event = { conversationId: 'c_1', actorId: 'u_alice', message: version(6, 1, ['u_bob']) };
+    await t.rejects(onMessageEdited(failing.deps, event));
+    t.match(await store.deliveries.findOne({ _id: deliveryId('m_6', 'u_bob') }), {
+      mentionedByEdit: { signalled: false },
+    });
+    fail = false;
+    await onMessageEdited(failing.deps, event);
+    t.same(
+      failing.signals.map((s) => s.workflowId),
+      [workflowIds.notifyRecipient('u_bob')],
+    );
+    await onMessageEdited(failing.deps, { ...event, message: version(6, 2, ['u_bob']) });
+    t.equal(failing.signals.length, 1, 'once signalled, a later edit adds nothing');
+  });
+
+  await t.test('the ledger is read and written by _id alone', async (t) => {
+    const filters: Document[] = [];
+    const listener = (event: { commandName: string; command: Document }) => {
+      const c = event.command;
+      if (event.commandName === 'find' && c.find === 'deliveries') filters.push(c.filter);
+      if (event.commandName === 'update' && c.update === 'deliveries')
+        filters.push(...c.updates.map((u: Document) => u.q));
+    };
+    client.on('commandStarted', listener);
+    t.teardown(() => {
+      client.off('commandStarted', listener);
+    });
+    await create(7);
+    await edit(7, 1, ['u_bob', 'u_dan']);
+    t.ok(filters.length > 0);
+    t.same(
+      filters.filter((f) => Object.keys(f).length !== 1 || typeof f._id !== 'string'),
+      [],
+    );
+  });
+});
