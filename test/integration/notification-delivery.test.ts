@@ -518,11 +518,17 @@ t.test('notification delivery through push, email digest and SMS', async (t) => 
     });
     t.equal(badPrefs.status, 400);
     t.equal(badPrefs.body.code, 'VALIDATION_FAILED');
-    const stranger = await callJson<{ code: string }>(
+    const malformed = await callJson<{ code: string }>(
       `${api}/notifications/preferences/conversations/c_not_mine`,
       { method: 'PUT', token: user.accessToken, body: { level: 'all' } },
     );
-    t.equal(stranger.status, 404);
+    t.equal(malformed.status, 400, 'a malformed conversation id');
+    t.equal(malformed.body.code, 'VALIDATION_FAILED');
+    const stranger = await callJson<{ code: string }>(
+      `${api}/notifications/preferences/conversations/c_${'0'.repeat(24)}`,
+      { method: 'PUT', token: user.accessToken, body: { level: 'all' } },
+    );
+    t.equal(stranger.status, 404, 'a conversation of others, or none');
     const anonymous = await callJson(`${api}/notifications/preferences`);
     t.equal(anonymous.status, 401);
   });

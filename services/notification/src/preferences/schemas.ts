@@ -58,5 +58,8 @@ export const conversationLevelBody = z.object({ level: notifyLevel }).strict();
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id');
 
-export const conversationParams = z.object({ conversationId: id }).strict();
+/** Chat's conversation ids: a malformed one is refused here, before chat is asked about it. */
+const conversationId = z.string().regex(/^c_[0-9a-f]{24}$/, 'must be a conversation id');
+
+export const conversationParams = z.object({ conversationId }).strict();
 export const idSchema = id;
