@@ -313,10 +313,20 @@ t.test('two people chat in real time in the browser', async (t) => {
     const original = message(a.page, 'And back');
     await original.hover();
     await original.getByRole('button', { name: 'Edit' }).click();
-    await a.page.getByLabel('Edit message').fill('And back again, edited');
+    const saved = a.page.waitForResponse(
+      (r) => r.request().method() === 'PATCH' && r.url().includes('/api/v1/messages/'),
+    );
+    await a.page.getByLabel('Edit message').fill(`And back again, edited for @${bob.username}`);
     await a.page.getByLabel('Edit message').press('Enter');
     await message(b.page, 'And back again, edited').locator('.edited').waitFor({ timeout: VISIBLE });
     t.pass('bob sees the edit, marked as edited');
+    const edit = await saved;
+    t.equal(edit.status(), 200);
+    t.equal(
+      ((await edit.json()) as { mentions: string[] }).mentions.length,
+      1,
+      'the edit mentions bob, whom its new text names, so he is notified as mentioned',
+    );
 
     await reply.hover();
     await reply.getByRole('button', { name: 'Thread', exact: true }).click();

@@ -2,6 +2,7 @@ import { type KeyboardEvent, useEffect, useLayoutEffect, useMemo, useRef, useSta
 import type { Message, PublicUser } from '../api/types';
 import { connection } from '../realtime/connection';
 import { sendMessage } from './actions';
+import { mentionedMembers, namedIn } from './mentions';
 
 const TYPING_EVERY_MS = 2_000;
 
@@ -80,10 +81,8 @@ export function Composer(props: {
     const body = text.trim();
     const attachments = props.attachments ?? [];
     if (props.busy || (!body && attachments.length === 0)) return;
-    const named = new Set(
-      [...body.matchAll(/(?<![\w@.])@([A-Za-z0-9_.]{1,32})/g)].map((m) => (m[1] as string).toLowerCase()),
-    );
-    const mentions = props.members.filter((u) => named.has(u.username)).map((u) => u.id);
+    const named = namedIn(body);
+    const mentions = mentionedMembers(body, props.members);
     sendMessage({
       conversationId: props.conversationId,
       text: body,

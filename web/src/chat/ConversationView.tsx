@@ -290,6 +290,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
               }
               threadReplies={replies.get(m.id) ?? 0}
               mentionable={mentionable}
+              members={members}
               myUsername={me?.username ?? ''}
               canModerate={canModerate}
               highlighted={m.id === jumpTo}

@@ -5,6 +5,7 @@ import { renderMarkdown } from '../markdown/markdown';
 import { Attachments } from '../media/Attachments';
 import { LedgerDialog } from '../notifications/LedgerDialog';
 import { deleteMessage, editMessage, toggleReaction } from './actions';
+import { mentionedMembers } from './mentions';
 import { timeLabel } from './names';
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'];
@@ -17,6 +18,8 @@ export interface MessageItemProps {
   replyToSender: PublicUser | undefined;
   threadReplies: number;
   mentionable: ReadonlySet<string>;
+  /** The other members, whom an edit may mention; empty while they are not known yet. */
+  members: readonly PublicUser[];
   myUsername: string;
   canModerate: boolean;
   highlighted: boolean;
@@ -68,7 +71,9 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
           onCancel={() => setEditing(false)}
           onSave={(text) =>
             run(async () => {
-              await editMessage(m.id, text);
+              // Only with the members known: an empty list would take every mention away.
+              const mentions = props.members.length > 0 ? mentionedMembers(text, props.members) : undefined;
+              await editMessage(m.id, text, mentions);
               setEditing(false);
             })
           }

@@ -105,8 +105,13 @@ export function retryPending(clientMessageId: string): void {
   void connection.send(clientMessageId);
 }
 
-export async function editMessage(messageId: string, text: string): Promise<void> {
-  chatStore.changeMessage(await api<Message>(`/messages/${messageId}`, { method: 'PATCH', body: { text } }));
+/**
+ * Edits a message's text. `mentions`, when given, replaces whom it mentions (the members the new
+ * text names): a member named anew is notified as a mention. Left out, the mentions stay as they were.
+ */
+export async function editMessage(messageId: string, text: string, mentions?: string[]): Promise<void> {
+  const body = mentions ? { text, mentions } : { text };
+  chatStore.changeMessage(await api<Message>(`/messages/${messageId}`, { method: 'PATCH', body }));
 }
 
 export async function deleteMessage(messageId: string): Promise<void> {
