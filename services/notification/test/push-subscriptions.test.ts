@@ -82,3 +82,18 @@ t.test('another user with the same request id and endpoint gets a subscription o
   t.not(bea.body.id, ada.body.id);
   t.equal(await store.pushSubscriptions.countDocuments({ userId: 'u_bea' }), 1);
 });
+
+t.test("a browser's endpoint belongs to the account that subscribed it last", async (t) => {
+  const { store, subscribe } = await routesOver(t);
+  const shared = 'https://push.example.test/send/one-browser';
+  const other = 'https://push.example.test/send/adas-phone';
+
+  t.equal((await subscribe('u_ada', 'req-1', shared)).status, 201);
+  t.equal((await subscribe('u_ada', 'req-2', other)).status, 201);
+  t.equal((await subscribe('u_bea', 'req-3', shared)).status, 201, 'bea signs in on the same browser');
+
+  const owners = async (endpoint: string) =>
+    (await store.pushSubscriptions.find({ endpoint }).toArray()).map((doc) => doc.userId);
+  t.same(await owners(shared), ['u_bea'], "ada's pushes no longer reach the browser bea uses");
+  t.same(await owners(other), ['u_ada'], "ada's other browser keeps hers");
+});

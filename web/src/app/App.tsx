@@ -26,6 +26,7 @@ import { Icon } from './Icon';
 import { Link } from './Link';
 import { match, navigate, useLocation } from './router';
 import { rolesOf, useSession } from './use-session';
+import { forgetPushHere } from '../notifications/notifications-api';
 
 const PUBLIC = ['/login', '/register', '/verify-email', '/reset-password', '/oidc/callback'];
 
@@ -170,8 +171,9 @@ function Welcome() {
   );
 }
 
-/** Logs out on the server, then locally. */
+/** Logs out on the server, then locally; this browser stops getting the account's pushes first. */
 export async function logOut(): Promise<void> {
+  await forgetPushHere().catch(() => undefined);
   await api('/sessions/current', { method: 'DELETE' }).catch(() => undefined);
   session.set(null);
   navigate('/login', true);

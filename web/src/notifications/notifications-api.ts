@@ -65,7 +65,20 @@ export async function enablePush(): Promise<void> {
 /** Unsubscribes this browser and forgets its registration on the server. */
 export async function disablePush(): Promise<void> {
   const registration = await navigator.serviceWorker.ready;
-  const subscription = await registration.pushManager.getSubscription();
+  await unsubscribe(await registration.pushManager.getSubscription());
+}
+
+/**
+ * On logging out: this browser stops getting the account's pushes, so whoever signs in here next
+ * does not see them. Does nothing where push was never set up.
+ */
+export async function forgetPushHere(): Promise<void> {
+  if (!pushSupported()) return;
+  const registration = await navigator.serviceWorker.getRegistration();
+  await unsubscribe((await registration?.pushManager.getSubscription()) ?? null);
+}
+
+async function unsubscribe(subscription: PushSubscription | null): Promise<void> {
   if (!subscription) return;
   const { items } = await api<{ items: { id: string; endpoint: string }[] }>(
     '/notifications/push-subscriptions',

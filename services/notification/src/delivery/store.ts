@@ -183,6 +183,7 @@ export async function openDeliveryStore(db: Db): Promise<DeliveryStore> {
   };
   await store.conversationPreferences.createIndex({ userId: 1 });
   await store.pushSubscriptions.createIndex({ userId: 1 });
+  await store.pushSubscriptions.createIndex({ endpoint: 1 });
   await store.deliveries.createIndex({ messageId: 1 });
   await store.deliveries.createIndex({ recipientId: 1, conversationId: 1, seq: 1 });
   await store.deliveryEvents.createIndex({ messageId: 1 });

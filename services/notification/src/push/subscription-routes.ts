@@ -93,6 +93,10 @@ export function pushSubscriptionRoutes(
       { $set: { userId, endpoint: body.endpoint, keys: body.keys }, $setOnInsert: { createdAt: new Date() } },
       { upsert: true },
     );
+    // An endpoint is one browser's: the account signed in there before stops getting pushes on
+    // it (the web client also drops its subscription on logout). Subscribing is rare, so this
+    // scan of the dev store is cheap; on MongoDB the endpoint index answers it.
+    await store.pushSubscriptions.deleteMany({ endpoint: body.endpoint, userId: { $ne: userId } });
     res
       .status(result.upsertedCount > 0 ? 201 : 200)
       .location(`/api${path}/${id}`)
