@@ -30,6 +30,7 @@ import { Messages } from './messages/service';
 import { receiptRoutes } from './receipts/routes';
 import { Receipts } from './receipts/service';
 import { openStore } from './store';
+import { startRequestSweep } from './conversations/request-sweep';
 
 const configSchema = baseConfigSchema.extend({
   /** MongoDB deployment; this service keeps its data in the `parley_chat` database. */
@@ -104,9 +105,11 @@ void runService({
     app.use(actingMount, metricsMount(actingMount), actingAs(), ...resources((_req, _res, next) => next()));
     app.use('/v1', ...resources(requireUser(verifier)));
     outbox.start();
+    const stopRequestSweep = startRequestSweep(store, logger.child({ component: 'request-sweep' }));
     return {
       checks: [mongo.check],
       close: async () => {
+        stopRequestSweep();
         await outbox.stop();
         await membershipBoard.stop();
         await mongo.close();

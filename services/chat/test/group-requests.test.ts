@@ -1,6 +1,8 @@
 import t from 'tap';
 import type { Logger } from '@parley/service-kit';
 import type { Directory } from '../src/auth-client';
+import { ABANDONED_CLAIM_MS } from '../src/conversations/group-requests';
+import { REQUEST_CLAIM_KEPT_MS, deleteOldRequestClaims } from '../src/conversations/request-sweep';
 import { Conversations } from '../src/conversations/service';
 import type { ChatEvents } from '../src/events';
 import type { GroupPictures } from '../src/media/media-client';
@@ -69,4 +71,45 @@ t.test('a group creation repeated with its request id makes one group', async (t
     t.equal(made.name, 'painters');
     t.equal(await groupsOf('painters'), 1);
   });
+
+  await t.test('a claim whose try died is taken over once it is old', async (t) => {
+    const input = { name: 'orphans', memberIds: [] };
+    const first = await chat.createGroup('u_ada', input, 'req-5');
+    // As if that try died after its claim and before storing the group, two minutes ago and more.
+    await store.conversations.deleteOne({ _id: first.id });
+    await store.groupRequests.updateOne(
+      { _id: 'u_ada:req-5' },
+      { $set: { at: new Date(Date.now() - ABANDONED_CLAIM_MS - 1_000) } },
+    );
+    const tries = await Promise.all(
+      Array.from({ length: 3 }, () => chat.createGroup('u_ada', input, 'req-5')),
+    );
+    t.equal(new Set(tries.map((g) => g.id)).size, 1, 'the repeats racing the takeover answer one group');
+    t.not(tries[0]?.id, first.id);
+    t.equal(await groupsOf('orphans'), 1);
+  });
+});
+
+t.test('claims older than a day are swept', async (t) => {
+  const url = await startFerretDb(t);
+  const store = await openStore((await connect(t, url)).db('parley_chat_request_sweep_test'));
+  const now = new Date();
+  const old = new Date(now.getTime() - REQUEST_CLAIM_KEPT_MS - 1_000);
+  await store.groupRequests.insertMany([
+    { _id: 'u:old', conversationId: 'c_1', fingerprint: 'f', at: old },
+    { _id: 'u:new', conversationId: 'c_2', fingerprint: 'f', at: now },
+  ]);
+  await store.memberRequests.insertMany([
+    { _id: 'u:old', fingerprint: 'f', done: true, at: old },
+    { _id: 'u:new', fingerprint: 'f', done: false, at: now },
+  ]);
+  t.equal(await deleteOldRequestClaims(store, now), 2);
+  t.same(
+    (await store.groupRequests.find().toArray()).map((d) => d._id),
+    ['u:new'],
+  );
+  t.same(
+    (await store.memberRequests.find().toArray()).map((d) => d._id),
+    ['u:new'],
+  );
 });

@@ -8,6 +8,13 @@ import type { ChatStore } from '../store';
 const FIRST_TRY_WAIT_MS = 5_000;
 const FIRST_TRY_POLL_MS = 100;
 
+/**
+ * A claim this old whose group was never stored belongs to a try that died (a process stopped
+ * mid-request): a group is stored within a second, and the sidecars give up on a call after 10 s.
+ * A repeat then takes the claim over and makes the group.
+ */
+export const ABANDONED_CLAIM_MS = 2 * 60 * 1000;
+
 /** What the request asks for; the same request id with another body is another request. */
 export function groupFingerprint(input: object): string {
   return createHash('sha256').update(JSON.stringify(input)).digest('base64url');
@@ -43,6 +50,17 @@ export class GroupRequests {
     }
     const earlier = await this.store.groupRequests.findOne({ _id });
     if (!earlier || earlier.fingerprint !== fingerprint) return null;
+    if (Date.now() - earlier.at.getTime() > ABANDONED_CLAIM_MS) {
+      const made = await this.store.conversations.findOne(
+        { _id: earlier.conversationId },
+        { projection: { _id: 1 } },
+      );
+      if (made) return earlier.conversationId;
+      // Only the claim read here: of two repeats taking over at once, one removes it, and both
+      // then race to claim anew, which one of them wins.
+      await this.store.groupRequests.deleteOne({ _id, at: earlier.at });
+      return this.claim(userId, requestId, fingerprint, conversationId);
+    }
     for (let waited = 0; waited < FIRST_TRY_WAIT_MS; waited += FIRST_TRY_POLL_MS) {
       const made = await this.store.conversations.findOne(
         { _id: earlier.conversationId },
