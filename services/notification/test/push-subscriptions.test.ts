@@ -97,3 +97,34 @@ t.test("a browser's endpoint belongs to the account that subscribed it last", as
   t.same(await owners(shared), ['u_bea'], "ada's pushes no longer reach the browser bea uses");
   t.same(await owners(other), ['u_ada'], "ada's other browser keeps hers");
 });
+
+t.test('the cap of 20 holds under concurrent subscriptions, and frees what is gone', async (t) => {
+  const { store, subscribe } = await routesOver(t);
+  const endpoint = (n: number) => `https://push.example.test/send/cap-${n}`;
+
+  const burst = await Promise.all(
+    Array.from({ length: 50 }, (_, n) => subscribe('u_cy', `req-${n}`, endpoint(n))),
+  );
+  const statuses = burst.map((r) => r.status);
+  t.equal(statuses.filter((s) => s === 201).length, 20, '20 made it');
+  t.equal(statuses.filter((s) => s === 409).length, 30, 'the rest were refused');
+  t.ok(
+    burst
+      .filter((r) => r.status === 409)
+      .every((r) => r.body.code === 'NOTIFICATION_PUSH_SUBSCRIPTIONS_LIMIT'),
+  );
+  t.equal(await store.pushSubscriptions.countDocuments({ userId: 'u_cy' }), 20, 'and 20 are stored');
+
+  const kept = burst.findIndex((r) => r.status === 201);
+  t.equal((await subscribe('u_cy', 'again', endpoint(kept))).status, 200, 'a kept one registers again');
+  t.equal((await subscribe('u_cy', 'one-more', endpoint(99))).status, 409);
+
+  // Another account signs in on one of those browsers: that place is free again.
+  t.equal((await subscribe('u_dee', 'req-d', endpoint(kept))).status, 201);
+  t.equal(
+    (await subscribe('u_cy', 'one-more-2', endpoint(98))).status,
+    201,
+    'the endpoint taken over frees a place',
+  );
+  t.equal(await store.pushSubscriptions.countDocuments({ userId: 'u_cy' }), 20);
+});

@@ -29,6 +29,15 @@ export interface PushSubscriptionDoc {
   createdAt: Date;
 }
 
+/**
+ * The subscriptions a user holds, by user id, in the order they were admitted: only an id among
+ * the first `MAX_SUBSCRIPTIONS` keeps its place (see `push/subscription-slots.ts`).
+ */
+export interface PushSlotsDoc {
+  _id: string;
+  ids: string[];
+}
+
 export type TimelineEvent =
   | 'queued'
   | 'delivered'
@@ -152,6 +161,7 @@ export interface DeliveryStore {
   preferences: Collection<PreferencesDoc>;
   conversationPreferences: Collection<ConversationPreferenceDoc>;
   pushSubscriptions: Collection<PushSubscriptionDoc>;
+  pushSlots: Collection<PushSlotsDoc>;
   deliveries: Collection<DeliveryDoc>;
   deliveryEvents: Collection<DeliveryEventDoc>;
   deletedMessages: Collection<DeletedMessageDoc>;
@@ -172,6 +182,7 @@ export async function openDeliveryStore(db: Db): Promise<DeliveryStore> {
     preferences: db.collection('preferences'),
     conversationPreferences: db.collection('conversation_preferences'),
     pushSubscriptions: db.collection('push_subscriptions'),
+    pushSlots: db.collection('push_slots'),
     deliveries: db.collection('deliveries'),
     deliveryEvents: db.collection('delivery_events'),
     deletedMessages: db.collection('deleted_messages'),

@@ -9,6 +9,7 @@ import {
   PushSubscriptionNotFoundError,
   TooManyPushSubscriptionsError,
 } from '../errors';
+import { SubscriptionSlots } from './subscription-slots';
 
 const MAX_SUBSCRIPTIONS = 20;
 
@@ -68,6 +69,7 @@ export function pushSubscriptionRoutes(
 ): Router {
   const router = Router();
   const path = '/v1/notifications/push-subscriptions';
+  const slots = new SubscriptionSlots(store);
 
   // The application server key browsers pass to pushManager.subscribe().
   router.get('/v1/notifications/push-key', auth, (_req, res) => {
@@ -86,13 +88,16 @@ export function pushSubscriptionRoutes(
     const body = parse(subscriptionBody, req.body, 'body');
     checkPushEndpoint(body.endpoint, options.allowLoopbackHttp);
     const id = createHash('sha256').update(`${userId}\n${body.endpoint}`).digest('base64url').slice(0, 24);
-    const existing = await store.pushSubscriptions.countDocuments({ userId, _id: { $ne: id } });
-    if (existing >= MAX_SUBSCRIPTIONS) throw new TooManyPushSubscriptionsError(MAX_SUBSCRIPTIONS);
     const result = await store.pushSubscriptions.updateOne(
       { _id: id },
       { $set: { userId, endpoint: body.endpoint, keys: body.keys }, $setOnInsert: { createdAt: new Date() } },
       { upsert: true },
     );
+    // Stored first, then admitted: a subscription still being admitted is never taken for gone.
+    if (!(await slots.admit(userId, id, MAX_SUBSCRIPTIONS))) {
+      await store.pushSubscriptions.deleteOne({ _id: id });
+      throw new TooManyPushSubscriptionsError(MAX_SUBSCRIPTIONS);
+    }
     // An endpoint is one browser's: the account signed in there before stops getting pushes on
     // it (the web client also drops its subscription on logout). Subscribing is rare, so this
     // scan of the dev store is cheap; on MongoDB the endpoint index answers it.
@@ -110,6 +115,7 @@ export function pushSubscriptionRoutes(
       userId: principalOf(req).userId,
     });
     if (result.deletedCount === 0) throw new PushSubscriptionNotFoundError(subscriptionId);
+    await slots.release(principalOf(req).userId, subscriptionId);
     res.status(204).end();
   });
 
