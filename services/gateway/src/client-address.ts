@@ -12,7 +12,22 @@ function isProxyEntry(entry: string): boolean {
   const family = isIP(address);
   if (family === 0 || rest.length > 0) return false;
   if (prefix === undefined) return true;
-  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+  // At least 1: a proxy list that trusts every address would let any client name its own.
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) >= 1 && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/** The longest key an address may give a limit: any longer is no address. */
+const MAX_ADDRESS_LENGTH = 45;
+
+/**
+ * The key a client's address is counted under. An IPv4 address written as IPv6 (`::ffff:1.2.3.4`)
+ * is the IPv4 one; what a proxy passed on that is no address at all shares one key, so junk in
+ * `X-Forwarded-For` buys no budget of its own.
+ */
+export function addressKey(address: string | undefined): string {
+  if (!address || address.length > MAX_ADDRESS_LENGTH || isIP(address) === 0) return 'not-an-address';
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  return mapped ? mapped[1]! : address.toLowerCase();
 }
 
 /**

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { createHttpApp, createLogger, finishHttpApp } from '@parley/service-kit';
 import { Redis } from 'ioredis';
 import t, { type Test } from 'tap';
-import { trustProxies, trustedProxiesSchema } from '../src/client-address';
+import { addressKey, trustProxies, trustedProxiesSchema } from '../src/client-address';
 import { rateLimitRoutes } from '../src/rate-limits/rate-limit-routes';
 import { rateLimitSettings } from '../src/rate-limits/settings';
 import { redisServer } from './private-redis';
@@ -62,6 +62,19 @@ t.test('behind a trusted proxy each client has its own budget', async (t) => {
     'an address the client prepended itself is not believed: the proxy saw 203.0.113.1',
   );
   t.equal(await register('203.0.113.2, 127.0.0.1'), 201, 'a chain of trusted proxies is walked');
+  t.equal(await register('::ffff:203.0.113.2'), 429, 'an IPv4 address written as IPv6 is the same client');
+  t.equal(await register('not-an-ip'), 201);
+  t.equal(await register('x'.repeat(4000)), 201);
+  t.equal(await register('unknown'), 429, 'what is no address shares one budget');
+});
+
+t.test('address keys', async (t) => {
+  t.equal(addressKey('::ffff:203.0.113.9'), '203.0.113.9');
+  t.equal(addressKey('::FFFF:203.0.113.9'), '203.0.113.9');
+  t.equal(addressKey('2001:DB8::1'), '2001:db8::1');
+  t.equal(addressKey('203.0.113.9'), '203.0.113.9');
+  t.equal(addressKey('[2001:db8::1]:443'), 'not-an-address');
+  t.equal(addressKey(undefined), 'not-an-address');
 });
 
 t.test('the setting takes addresses, prefixes and range names only', async (t) => {
@@ -72,7 +85,16 @@ t.test('the setting takes addresses, prefixes and range names only', async (t) =
     '192.0.2.1',
   ]);
   t.same(trustedProxiesSchema.parse(''), []);
-  for (const bad of ['proxy.example.com', '10.0.0.0/33', '::1/129', '10.0.0.1/8/1', '*', '10.0.0.0/']) {
+  for (const bad of [
+    '0.0.0.0/0',
+    '::/0',
+    'proxy.example.com',
+    '10.0.0.0/33',
+    '::1/129',
+    '10.0.0.1/8/1',
+    '*',
+    '10.0.0.0/',
+  ]) {
     t.notOk(trustedProxiesSchema.safeParse(bad).success, `${bad} is refused`);
   }
 });

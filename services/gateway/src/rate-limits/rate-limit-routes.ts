@@ -2,6 +2,7 @@ import { AppError, DependencyError, type Logger, type Sidecar } from '@parley/se
 import { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { addressKey } from '../client-address';
 import { readBody, stringField } from './buffered-body';
 import { type AttemptOutcome, FailureLock } from './failure-lock';
 import type { RateLimitSettings } from './settings';
@@ -173,5 +174,5 @@ function outcomeOf(status: number): AttemptOutcome {
 
 /** The client's address: the connection's, or what a trusted proxy says it is (`trustProxies`). */
 function clientIp(req: Request): string {
-  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+  return addressKey(req.ip ?? req.socket.remoteAddress);
 }
