@@ -83,6 +83,12 @@ t.test('an edit that mentions a user anew notifies them once', async (t) => {
       kind: 'mention',
       mentionedByEdit: { signalled: true },
     });
+    const bobsTimeline = await store.deliveryEvents.find({ _id: { $regex: /^m_4:u_bob\|/ } }).toArray();
+    t.same(
+      bobsTimeline.map((entry) => entry.event),
+      ['read'],
+      'his timeline says read, and never queued after it',
+    );
     t.equal(await store.deliveries.findOne({ _id: deliveryId('m_4', 'u_dan') }), null);
     t.equal(await store.deliveries.findOne({ _id: deliveryId('m_4', 'u_erin') }), null);
   });

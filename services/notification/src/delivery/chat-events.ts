@@ -315,6 +315,15 @@ async function notifyNewMentions(deps: ChatEventDeps, message: ChatMessageView):
   const fresh = unnotified.filter((_, i) => levelAllows(levels[i]!, 'mention'));
   if (fresh.length + unsignalled.length === 0) return;
 
+  const recipients = [...unsignalled, ...fresh];
+  const marks = await inBatches(recipients, (recipientId) =>
+    store.readMarks.findOne({ _id: readMarkId(recipientId, message.conversationId) }),
+  );
+  const hasRead = (recipientId: string) => {
+    const mark = marks[recipients.indexOf(recipientId)];
+    return mark !== null && mark !== undefined && mark.seq >= message.seq;
+  };
+
   if (fresh.length > 0) {
     const senderName = await directory.displayName(message.senderId);
     const now = new Date();
@@ -348,6 +357,8 @@ async function notifyNewMentions(deps: ChatEventDeps, message: ChatMessageView):
         },
         { upsert: true },
       );
+      // One who read the message already is never queued for it: its timeline says read (below).
+      if (hasRead(recipientId)) continue;
       await addTimeline(store, [deliveryId(message.id, recipientId)], {
         key: 'queued',
         at: now,
@@ -362,14 +373,10 @@ async function notifyNewMentions(deps: ChatEventDeps, message: ChatMessageView):
     await markDeleted(store, message.id, tombstone.deletedAt);
     return;
   }
-  const recipients = [...unsignalled, ...fresh];
-  const marks = await inBatches(recipients, (recipientId) =>
-    store.readMarks.findOne({ _id: readMarkId(recipientId, message.conversationId) }),
-  );
   const unread: { recipientId: string; signal: NotifyMessageSignal }[] = [];
   for (const [index, recipientId] of recipients.entries()) {
     const mark = marks[index];
-    if (mark && mark.seq >= message.seq) {
+    if (mark && hasRead(recipientId)) {
       await addTimeline(store, [deliveryId(message.id, recipientId)], {
         key: 'read',
         at: mark.at,
