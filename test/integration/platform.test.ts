@@ -138,13 +138,17 @@ t.test('the platform is wired through real sidecars and a real Temporal server',
   });
 
   await t.test('the gateway routes REST calls to the owning service through the sidecars', async (t) => {
-    const res = await fetch(`${gateway()}/api/v1/conversations/none?x=1`);
+    // A path chat has no route for: its answer, passed on as it was made.
+    const res = await fetch(`${gateway()}/api/v1/conversations/none/nowhere/at-all?x=1`);
     t.equal(res.status, 404);
     t.match(res.headers.get('content-type'), /problem\+json/);
     const body = await res.text();
     t.equal(Number(res.headers.get('content-length')), Buffer.byteLength(body), 'its length as sent');
     // The request as the client made it, not as the service saw it behind the gateway.
-    t.match(JSON.parse(body), { code: 'ROUTE_NOT_FOUND', instance: '/api/v1/conversations/none' });
+    t.match(JSON.parse(body), {
+      code: 'ROUTE_NOT_FOUND',
+      instance: '/api/v1/conversations/none/nowhere/at-all',
+    });
     t.notMatch(JSON.parse(body).detail, /\//, 'the detail names no path, least of all the internal one');
   });
 
