@@ -135,9 +135,31 @@ export async function runService<S extends z.ZodType<BaseConfig>>(
   }
 }
 
+/**
+ * How long an idle connection stays open: longer than the sidecars keep theirs idle (90 s, Go's
+ * default). Node's own 5 s let a sidecar send a request on a connection the service was closing
+ * that very moment; a POST with a body is not retried on a fresh one, so the caller got a 503.
+ */
+export const KEEP_ALIVE_MS = 120_000;
+
+/**
+ * Longest a request may take from its first byte to its end: above the sidecars' 15 minutes for an
+ * upload streamed on a slow link, which Node's default of 5 minutes cut short.
+ */
+export const REQUEST_TIMEOUT_MS = 16 * 60_000;
+
+/** Sets a server's connection timeouts as described above. */
+export function tuneTimeouts(server: Server): void {
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  // Counted from a connection's reuse, so longer than the idle wait it may have spent first.
+  server.headersTimeout = KEEP_ALIVE_MS + 5_000;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+}
+
 function listen(app: Express, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
+    tuneTimeouts(server);
     answerClientErrors(server);
     server.once('listening', () => resolve(server));
     server.once('error', reject);
