@@ -19,6 +19,7 @@ export * from './batched-writes';
 export * from './batched-publish';
 export * from './event-parking';
 export * from './paths';
+export * from './periodic';
 export * from './abandoned';
 export * from './publish-outbox';
 export * from './change-board';

@@ -1,4 +1,4 @@
-import type { Logger } from '@parley/service-kit';
+import { type Logger, startPeriodic } from '@parley/service-kit';
 import type { SessionStore } from './session-store';
 
 /** How often expired sessions and refresh tokens are deleted. */
@@ -15,27 +15,12 @@ export function startExpirySweep(
   logger: Logger,
   everyMs = EXPIRY_SWEEP_EVERY_MS,
 ): () => void {
-  let running = false;
-  const sweep = () => {
-    if (running) return;
-    running = true;
-    sessions
-      .deleteExpired()
-      .then((deleted) => {
-        if (deleted.sessions + deleted.refreshTokens > 0) logger.info(deleted, 'expired sessions deleted');
-      })
-      .catch((err: unknown) => logger.warn({ err }, 'deleting expired sessions failed; trying again later'))
-      .finally(() => {
-        running = false;
-      });
-  };
-  // A minute after start, so that a service restarting in a loop does not sweep in a loop too.
-  const first = setTimeout(sweep, Math.min(everyMs, 60_000));
-  const timer = setInterval(sweep, everyMs);
-  first.unref();
-  timer.unref();
-  return () => {
-    clearTimeout(first);
-    clearInterval(timer);
-  };
+  return startPeriodic(async () => {
+    try {
+      const deleted = await sessions.deleteExpired();
+      if (deleted.sessions + deleted.refreshTokens > 0) logger.info(deleted, 'expired sessions deleted');
+    } catch (err) {
+      logger.warn({ err }, 'deleting expired sessions failed; trying again later');
+    }
+  }, everyMs);
 }

@@ -1,4 +1,4 @@
-import type { Logger } from '@parley/service-kit';
+import { type Logger, startPeriodic } from '@parley/service-kit';
 import type { ChatStore } from '../store';
 
 /** How often old request claims are deleted, and how old they must be. */
@@ -31,25 +31,12 @@ export function startRequestSweep(
   logger: Logger,
   everyMs = REQUEST_SWEEP_EVERY_MS,
 ): () => void {
-  let running = false;
-  const sweep = () => {
-    if (running) return;
-    running = true;
-    deleteOldRequestClaims(store)
-      .then((deleted) => {
-        if (deleted > 0) logger.info({ deleted }, 'old request claims deleted');
-      })
-      .catch((err: unknown) => logger.warn({ err }, 'deleting old request claims failed; trying again later'))
-      .finally(() => {
-        running = false;
-      });
-  };
-  const first = setTimeout(sweep, Math.min(everyMs, 60_000));
-  const timer = setInterval(sweep, everyMs);
-  first.unref();
-  timer.unref();
-  return () => {
-    clearTimeout(first);
-    clearInterval(timer);
-  };
+  return startPeriodic(async () => {
+    try {
+      const deleted = await deleteOldRequestClaims(store);
+      if (deleted > 0) logger.info({ deleted }, 'old request claims deleted');
+    } catch (err) {
+      logger.warn({ err }, 'deleting old request claims failed; trying again later');
+    }
+  }, everyMs);
 }
