@@ -28,7 +28,7 @@ import type { DirectoryCache } from './directory-cache';
 import { inBatches } from './in-batches';
 import type { LevelCache } from './level-cache';
 import { recordEdit, snippetOf } from './message-edits';
-import { type DeliveryStore, addTimeline, deliveryId, readMarkId } from './store';
+import { type DeliveryStore, type TimelineEntry, addTimeline, deliveryId, readMarkId } from './store';
 
 /** Routes of the declarative subscriptions in `components/subscription-notification-*.yaml`. */
 export const CHAT_EVENT_ROUTES = {
@@ -235,21 +235,11 @@ export async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMes
       },
       { upsert: true },
     );
-    await addTimeline(store, [deliveryId(message.id, recipientId)], {
-      key: 'queued',
-      at: now,
-      event: 'queued',
-      channel: null,
-      detail: null,
-    });
+    await addTimeline(store, [deliveryId(message.id, recipientId)], queuedAt(now));
   }
   // Deleted before (or while) the entries above were written: the timelines say so, and nobody
   // is signalled. A deletion after this point reaches the plans, which drop the message.
-  const tombstone = await store.deletedMessages.findOne({ _id: message.id });
-  if (tombstone) {
-    await markDeleted(store, message.id, tombstone.deletedAt);
-    return;
-  }
+  if (await deletedMeanwhile(store, message.id)) return;
   // Read before this event arrived (a receipt may overtake it): recorded, and nobody signalled.
   const marks = await inBatches(signals, ({ recipientId }) =>
     store.readMarks.findOne({ _id: readMarkId(recipientId, message.conversationId) }),
@@ -359,20 +349,10 @@ async function notifyNewMentions(deps: ChatEventDeps, message: ChatMessageView):
       );
       // One who read the message already is never queued for it: its timeline says read (below).
       if (hasRead(recipientId)) continue;
-      await addTimeline(store, [deliveryId(message.id, recipientId)], {
-        key: 'queued',
-        at: now,
-        event: 'queued',
-        channel: null,
-        detail: null,
-      });
+      await addTimeline(store, [deliveryId(message.id, recipientId)], queuedAt(now));
     }
   }
-  const tombstone = await store.deletedMessages.findOne({ _id: message.id });
-  if (tombstone) {
-    await markDeleted(store, message.id, tombstone.deletedAt);
-    return;
-  }
+  if (await deletedMeanwhile(store, message.id)) return;
   const unread: { recipientId: string; signal: NotifyMessageSignal }[] = [];
   for (const [index, recipientId] of recipients.entries()) {
     const mark = marks[index];
@@ -492,4 +472,19 @@ async function onReceipt(deps: ChatEventDeps, receipt: ChatReceiptEvent): Promis
     // No workflow: nothing is pending for this recipient.
     if (!(err instanceof WorkflowNotFoundError)) throw err;
   }
+}
+
+/** A timeline's `queued` entry. */
+function queuedAt(at: Date): TimelineEntry {
+  return { key: 'queued', at, event: 'queued', channel: null, detail: null };
+}
+
+/**
+ * Whether the message was deleted before (or while) its entries were written; if so, their
+ * timelines say so, and nobody is to be signalled.
+ */
+async function deletedMeanwhile(store: DeliveryStore, messageId: string): Promise<boolean> {
+  const tombstone = await store.deletedMessages.findOne({ _id: messageId });
+  if (tombstone) await markDeleted(store, messageId, tombstone.deletedAt);
+  return tombstone !== null;
 }
