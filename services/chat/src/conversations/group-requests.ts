@@ -49,16 +49,24 @@ export class GroupRequests {
       if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
     }
     const earlier = await this.store.groupRequests.findOne({ _id });
-    if (!earlier || earlier.fingerprint !== fingerprint) return null;
+    // Given up or taken over between the insert and this read: claimed anew, never skipped, or
+    // two repeats could each make a group.
+    if (!earlier) return this.claim(userId, requestId, fingerprint, conversationId);
+    if (earlier.fingerprint !== fingerprint) return null;
     if (Date.now() - earlier.at.getTime() > ABANDONED_CLAIM_MS) {
       const made = await this.store.conversations.findOne(
         { _id: earlier.conversationId },
         { projection: { _id: 1 } },
       );
       if (made) return earlier.conversationId;
-      // Only the claim read here: of two repeats taking over at once, one removes it, and both
-      // then race to claim anew, which one of them wins.
-      await this.store.groupRequests.deleteOne({ _id, at: earlier.at });
+      // Rewritten in place, only if it is still the claim read here: of repeats taking over at
+      // once, exactly one does, and the others wait for its group. (Deleting and claiming anew
+      // is not safe on the dev store: its delete can remove a claim inserted after the read.)
+      const taken = await this.store.groupRequests.updateOne(
+        { _id, at: earlier.at },
+        { $set: { conversationId, at: new Date() } },
+      );
+      if (taken.modifiedCount === 1) return null;
       return this.claim(userId, requestId, fingerprint, conversationId);
     }
     for (let waited = 0; waited < FIRST_TRY_WAIT_MS; waited += FIRST_TRY_POLL_MS) {
