@@ -151,8 +151,8 @@ export const REQUEST_TIMEOUT_MS = 16 * 60_000;
 /** Sets a server's connection timeouts as described above. */
 export function tuneTimeouts(server: Server): void {
   server.keepAliveTimeout = KEEP_ALIVE_MS;
-  // Counted from a connection's reuse, so longer than the idle wait it may have spent first.
-  server.headersTimeout = KEEP_ALIVE_MS + 5_000;
+  // Node's headers timeout (60 s) stays: it runs from a request's first byte, not while a
+  // connection is idle, and bounds a client that trickles its headers.
   server.requestTimeout = REQUEST_TIMEOUT_MS;
 }
 

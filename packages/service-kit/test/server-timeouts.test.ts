@@ -35,7 +35,7 @@ t.test('the timeouts outlast the sidecars’ idle connections and slow uploads',
   tuneTimeouts(server);
   t.ok(KEEP_ALIVE_MS > 90_000);
   t.equal(server.keepAliveTimeout, KEEP_ALIVE_MS);
-  t.ok(server.headersTimeout > server.keepAliveTimeout);
+  t.equal(server.headersTimeout, 60_000, 'headers still have to arrive within a minute');
   t.ok(REQUEST_TIMEOUT_MS > 15 * 60_000);
   t.equal(server.requestTimeout, REQUEST_TIMEOUT_MS);
 });
