@@ -29,6 +29,16 @@ export class TooManyPushSubscriptionsError extends AppError {
   }
 }
 
+export class PushEndpointTakenError extends AppError {
+  constructor() {
+    super(
+      'NOTIFICATION_PUSH_ENDPOINT_TAKEN',
+      409,
+      'Another account registered this browser for push at the same moment, and keeps it.',
+    );
+  }
+}
+
 export class DeliveryNotFoundError extends AppError {
   constructor(messageId: string) {
     super('NOTIFICATION_DELIVERY_NOT_FOUND', 404, 'No delivery record for this message among yours.', {

@@ -128,3 +128,55 @@ t.test('the cap of 20 holds under concurrent subscriptions, and frees what is go
   );
   t.equal(await store.pushSubscriptions.countDocuments({ userId: 'u_cy' }), 20);
 });
+
+t.test('two accounts racing for one endpoint end with exactly one subscription of it', async (t) => {
+  const { store, subscribe } = await routesOver(t);
+  for (let round = 0; round < 15; round++) {
+    const endpoint = `https://push.example.test/send/contested-${round}`;
+    const answers = await Promise.all([
+      subscribe('u_eve', `eve-${round}`, endpoint),
+      subscribe('u_fay', `fay-${round}`, endpoint),
+    ]);
+    const left = await store.pushSubscriptions.find({ endpoint }).toArray();
+    if (left.length !== 1) {
+      t.fail(`round ${round}: ${left.length} subscriptions left (${answers.map((a) => a.status)})`);
+      return;
+    }
+    const keeper = left[0]!.userId === 'u_eve' ? answers[0] : answers[1];
+    t.equal(keeper?.status, 201, `round ${round}: the account that keeps it was told so`);
+    for (const answer of answers) t.ok([201, 409].includes(answer.status));
+  }
+});
+
+t.test('places freed by endpoints taken over are found by concurrent requests', async (t) => {
+  const { store, subscribe } = await routesOver(t);
+  const endpoint = (n: number) => `https://push.example.test/send/ghost-${n}`;
+  for (let n = 0; n < 20; n++) t.equal((await subscribe('u_gus', `g-${n}`, endpoint(n))).status, 201);
+  for (let n = 0; n < 5; n++) t.equal((await subscribe('u_hal', `h-${n}`, endpoint(n))).status, 201);
+  const more = await Promise.all(
+    Array.from({ length: 5 }, (_, n) => subscribe('u_gus', `g-more-${n}`, endpoint(100 + n))),
+  );
+  t.same(
+    more.map((r) => r.status),
+    [201, 201, 201, 201, 201],
+    'five places were freed, five new ones fit',
+  );
+  t.equal(await store.pushSubscriptions.countDocuments({ userId: 'u_gus' }), 20);
+});
+
+t.test('a subscription from before owners were recorded goes when another account registers', async (t) => {
+  const { store, subscribe } = await routesOver(t);
+  const endpoint = 'https://push.example.test/send/legacy';
+  await store.pushSubscriptions.insertOne({
+    _id: 'legacy-sub-of-ivy',
+    userId: 'u_ivy',
+    endpoint,
+    keys: subscription(endpoint).keys,
+    createdAt: new Date(Date.now() - 86_400_000),
+  });
+  t.equal((await subscribe('u_jon', 'j-1', endpoint)).status, 201);
+  t.same(
+    (await store.pushSubscriptions.find({ endpoint }).toArray()).map((doc) => doc.userId),
+    ['u_jon'],
+  );
+});

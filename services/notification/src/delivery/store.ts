@@ -27,6 +27,8 @@ export interface PushSubscriptionDoc {
   endpoint: string;
   keys: { p256dh: string; auth: string };
   createdAt: Date;
+  /** Set on subscriptions registered since endpoint owners are recorded (`push_endpoints`). */
+  ownerRecorded?: boolean;
 }
 
 /**
@@ -36,6 +38,13 @@ export interface PushSubscriptionDoc {
 export interface PushSlotsDoc {
   _id: string;
   ids: string[];
+}
+
+/** Which account a browser's push endpoint belongs to, by a hash of the endpoint. */
+export interface PushEndpointDoc {
+  _id: string;
+  userId: string;
+  at: Date;
 }
 
 export type TimelineEvent =
@@ -162,6 +171,7 @@ export interface DeliveryStore {
   conversationPreferences: Collection<ConversationPreferenceDoc>;
   pushSubscriptions: Collection<PushSubscriptionDoc>;
   pushSlots: Collection<PushSlotsDoc>;
+  pushEndpoints: Collection<PushEndpointDoc>;
   deliveries: Collection<DeliveryDoc>;
   deliveryEvents: Collection<DeliveryEventDoc>;
   deletedMessages: Collection<DeletedMessageDoc>;
@@ -183,6 +193,7 @@ export async function openDeliveryStore(db: Db): Promise<DeliveryStore> {
     conversationPreferences: db.collection('conversation_preferences'),
     pushSubscriptions: db.collection('push_subscriptions'),
     pushSlots: db.collection('push_slots'),
+    pushEndpoints: db.collection('push_endpoints'),
     deliveries: db.collection('deliveries'),
     deliveryEvents: db.collection('delivery_events'),
     deletedMessages: db.collection('deleted_messages'),

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { principalOf } from '@parley/identity';
 import { parse } from '@parley/service-kit';
 import { type RequestHandler, Router } from 'express';
@@ -6,9 +5,11 @@ import { z } from 'zod';
 import type { DeliveryStore } from '../delivery/store';
 import {
   PushEndpointRefusedError,
+  PushEndpointTakenError,
   PushSubscriptionNotFoundError,
   TooManyPushSubscriptionsError,
 } from '../errors';
+import { EndpointOwners, subscriptionId } from './endpoint-owners';
 import { SubscriptionSlots } from './subscription-slots';
 
 const MAX_SUBSCRIPTIONS = 20;
@@ -70,6 +71,7 @@ export function pushSubscriptionRoutes(
   const router = Router();
   const path = '/v1/notifications/push-subscriptions';
   const slots = new SubscriptionSlots(store);
+  const endpoints = new EndpointOwners(store, slots);
 
   // The application server key browsers pass to pushManager.subscribe().
   router.get('/v1/notifications/push-key', auth, (_req, res) => {
@@ -87,10 +89,13 @@ export function pushSubscriptionRoutes(
     const { userId } = principalOf(req);
     const body = parse(subscriptionBody, req.body, 'body');
     checkPushEndpoint(body.endpoint, options.allowLoopbackHttp);
-    const id = createHash('sha256').update(`${userId}\n${body.endpoint}`).digest('base64url').slice(0, 24);
+    const id = subscriptionId(userId, body.endpoint);
     const result = await store.pushSubscriptions.updateOne(
       { _id: id },
-      { $set: { userId, endpoint: body.endpoint, keys: body.keys }, $setOnInsert: { createdAt: new Date() } },
+      {
+        $set: { userId, endpoint: body.endpoint, keys: body.keys, ownerRecorded: true },
+        $setOnInsert: { createdAt: new Date() },
+      },
       { upsert: true },
     );
     // Stored first, then admitted: a subscription still being admitted is never taken for gone.
@@ -98,10 +103,11 @@ export function pushSubscriptionRoutes(
       await store.pushSubscriptions.deleteOne({ _id: id });
       throw new TooManyPushSubscriptionsError(MAX_SUBSCRIPTIONS);
     }
-    // An endpoint is one browser's: the account signed in there before stops getting pushes on
-    // it (the web client also drops its subscription on logout). Subscribing is rare, so this
-    // scan of the dev store is cheap; on MongoDB the endpoint index answers it.
-    await store.pushSubscriptions.deleteMany({ endpoint: body.endpoint, userId: { $ne: userId } });
+    if (!(await endpoints.take(userId, body.endpoint))) {
+      await store.pushSubscriptions.deleteOne({ _id: id });
+      await slots.release(userId, id);
+      throw new PushEndpointTakenError();
+    }
     res
       .status(result.upsertedCount > 0 ? 201 : 200)
       .location(`/api${path}/${id}`)

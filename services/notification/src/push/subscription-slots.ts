@@ -6,7 +6,7 @@ import type { DeliveryStore } from '../delivery/store';
  * inserting let fifty requests at once all pass a count of none. A subscription takes a place in
  * its user's list with `$addToSet` on `_id` (atomic on every store), and keeps it only when it is
  * among the first `limit`. The list may still name subscriptions removed since (a browser gone,
- * an endpoint taken over): a refusal first drops those and tries once more.
+ * an endpoint taken over): a refusal drops those and tries once more.
  */
 export class SubscriptionSlots {
   constructor(private readonly store: Pick<DeliveryStore, 'pushSubscriptions' | 'pushSlots'>) {}
@@ -23,7 +23,10 @@ export class SubscriptionSlots {
       const place = slots?.ids.indexOf(subscriptionId) ?? -1;
       if (place >= 0 && place < limit) return true;
       await this.release(userId, subscriptionId);
-      if (attempt > 0 || !(await this.dropGone(userId))) return false;
+      if (attempt > 0) return false;
+      // Tried again whether or not this request found places to free: a concurrent one may
+      // have freed them first.
+      await this.dropGone(userId);
     }
   }
 
@@ -49,14 +52,13 @@ export class SubscriptionSlots {
     }
   }
 
-  /** Drops listed ids whose subscription is gone; true when any was. */
-  private async dropGone(userId: string): Promise<boolean> {
+  /** Drops listed ids whose subscription is gone. */
+  private async dropGone(userId: string): Promise<void> {
     const slots = await this.store.pushSlots.findOne({ _id: userId });
-    if (!slots) return false;
+    if (!slots) return;
     const stored = await this.store.pushSubscriptions.find({ userId }, { projection: { _id: 1 } }).toArray();
     const live = new Set(stored.map((doc) => doc._id));
     const gone = slots.ids.filter((id) => !live.has(id));
     if (gone.length > 0) await this.store.pushSlots.updateOne({ _id: userId }, { $pullAll: { ids: gone } });
-    return gone.length > 0;
   }
 }
