@@ -5,29 +5,61 @@ import { z } from 'zod';
 /** Names of address ranges a proxy list may use instead of addresses. */
 const RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
-/** An address, an address with a prefix length (`10.0.0.0/8`, `fd00::/8`), or a range name. */
+/** Narrowest ranges a proxy entry may name: wider would trust much of the internet. */
+const MIN_IPV4_PREFIX = 8;
+const MIN_IPV6_PREFIX = 7;
+
+/**
+ * An address, an address with a prefix length (`10.0.0.0/8`, `fd00::/8`), or a range name. A
+ * range wider than a /8 of IPv4 (IPv4 written as IPv6 included) or a /7 of IPv6 is refused,
+ * as are the unspecified addresses and zone ids: no proxy has them.
+ */
 function isProxyEntry(entry: string): boolean {
   if (RANGE_NAMES.has(entry)) return true;
   const [address = '', prefix, ...rest] = entry.split('/');
   const family = isIP(address);
-  if (family === 0 || rest.length > 0) return false;
+  if (family === 0 || rest.length > 0 || address.includes('%')) return false;
+  const canonical = family === 6 ? canonicalIpv6(address) : address;
+  if (canonical === '0.0.0.0' || canonical === '::') return false;
   if (prefix === undefined) return true;
-  // At least 1: a proxy list that trusts every address would let any client name its own.
-  return /^\d{1,3}$/.test(prefix) && Number(prefix) >= 1 && Number(prefix) <= (family === 4 ? 32 : 128);
+  if (!/^[1-9]\d{0,2}$/.test(prefix)) return false;
+  const bits = Number(prefix);
+  if (family === 4) return bits >= MIN_IPV4_PREFIX && bits <= 32;
+  const carriesIpv4 = ipv4Inside(canonical) !== null || /^::ffff:(0:)?[0:]*$/.test(canonical);
+  return bits <= 128 && bits >= (carriesIpv4 ? 96 + MIN_IPV4_PREFIX : MIN_IPV6_PREFIX);
+}
+
+/** An IPv6 address as the URL standard writes it: lowercase, zeros compressed, no zone id. */
+function canonicalIpv6(address: string): string {
+  return new URL(`http://[${address.split('%')[0]}]/`).hostname.slice(1, -1);
+}
+
+/** The IPv4 address inside a mapped, translated or compatible IPv6 one, if any. */
+function ipv4Inside(canonical: string): string | null {
+  const match = /^::(?:ffff:(?:0:)?)?([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonical);
+  if (!match) return null;
+  const high = parseInt(match[1]!, 16);
+  const low = parseInt(match[2]!, 16);
+  return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
 }
 
 /** The longest key an address may give a limit: any longer is no address. */
 const MAX_ADDRESS_LENGTH = 45;
 
 /**
- * The key a client's address is counted under. An IPv4 address written as IPv6 (`::ffff:1.2.3.4`)
- * is the IPv4 one; what a proxy passed on that is no address at all shares one key, so junk in
+ * The key a client's address is counted under: one per address however it is spelled. IPv6 is
+ * written canonically without a zone id, and an IPv4 address written as IPv6 is the IPv4 one;
+ * what a proxy passed on that is no address at all shares one key, so junk in
  * `X-Forwarded-For` buys no budget of its own.
  */
 export function addressKey(address: string | undefined): string {
-  if (!address || address.length > MAX_ADDRESS_LENGTH || isIP(address) === 0) return 'not-an-address';
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
-  return mapped ? mapped[1]! : address.toLowerCase();
+  const bare = address?.split('%')[0] ?? '';
+  if (bare.length > MAX_ADDRESS_LENGTH) return 'not-an-address';
+  const family = isIP(bare);
+  if (family === 4) return bare;
+  if (family !== 6) return 'not-an-address';
+  const canonical = canonicalIpv6(bare);
+  return ipv4Inside(canonical) ?? canonical;
 }
 
 /**

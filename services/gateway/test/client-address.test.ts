@@ -74,6 +74,11 @@ t.test('address keys', async (t) => {
   t.equal(addressKey('2001:DB8::1'), '2001:db8::1');
   t.equal(addressKey('203.0.113.9'), '203.0.113.9');
   t.equal(addressKey('[2001:db8::1]:443'), 'not-an-address');
+  for (const spelling of ['0:0:0:0:0:ffff:203.0.113.9', '::ffff:cb00:7109', '::ffff:0:203.0.113.9']) {
+    t.equal(addressKey(spelling), '203.0.113.9', `${spelling} is 203.0.113.9`);
+  }
+  t.equal(addressKey('2001:0db8:0000::0001'), '2001:db8::1');
+  t.equal(addressKey('fe80::7%eth0'), 'fe80::7', 'a zone id is no other address');
   t.equal(addressKey(undefined), 'not-an-address');
 });
 
@@ -88,6 +93,14 @@ t.test('the setting takes addresses, prefixes and range names only', async (t) =
   for (const bad of [
     '0.0.0.0/0',
     '::/0',
+    '::ffff:0.0.0.0/96',
+    '::ffff:0:0/96',
+    '0.0.0.0/1',
+    '::/1',
+    '1.2.3.4/01',
+    'fe80::1%eth0',
+    '0.0.0.0',
+    '::',
     'proxy.example.com',
     '10.0.0.0/33',
     '::1/129',
