@@ -158,6 +158,8 @@ export interface GroupRequestDoc {
   /** What was asked for, so that a request id used again for another group makes that one. */
   fingerprint: string;
   at: Date;
+  /** Set once every member asked for is in; until then a repeat adds those still missing. */
+  done?: boolean;
 }
 
 /** A request adding members; `_id` is `${userId}:${requestId}`. */

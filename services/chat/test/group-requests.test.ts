@@ -6,7 +6,7 @@ import { REQUEST_CLAIM_KEPT_MS, deleteOldRequestClaims } from '../src/conversati
 import { Conversations } from '../src/conversations/service';
 import type { ChatEvents } from '../src/events';
 import type { GroupPictures } from '../src/media/media-client';
-import { openStore } from '../src/store';
+import { memberKey, openStore } from '../src/store';
 import { connect, noPictures, startFerretDb, unrememberedMemberships } from './ferretdb';
 
 const directory: Directory = {
@@ -70,6 +70,22 @@ t.test('a group creation repeated with its request id makes one group', async (t
     const made = await flaky.createGroup('u_ada', input, 'req-4');
     t.equal(made.name, 'painters');
     t.equal(await groupsOf('painters'), 1);
+  });
+
+  await t.test('a repeat adds the members a dead first try left out, and only then', async (t) => {
+    const input = { name: 'half-made', memberIds: ['u_bob', 'u_cy'] };
+    const first = await chat.createGroup('u_ada', input, 'req-6');
+    // As if that try died after adding Bob and before adding Cy.
+    await store.members.deleteOne({ _id: memberKey(first.id, 'u_cy') });
+    await store.groupRequests.updateOne({ _id: 'u_ada:req-6' }, { $unset: { done: '' } });
+    const again = await chat.createGroup('u_ada', input, 'req-6');
+    t.equal(again.id, first.id);
+    t.ok(await store.members.findOne({ _id: memberKey(first.id, 'u_cy') }), 'Cy is in after the repeat');
+
+    // Once whole, a late repeat adds nobody, not even a member removed since.
+    await store.members.deleteOne({ _id: memberKey(first.id, 'u_cy') });
+    await chat.createGroup('u_ada', input, 'req-6');
+    t.equal(await store.members.findOne({ _id: memberKey(first.id, 'u_cy') }), null, 'Cy stays removed');
   });
 
   await t.test('a claim whose try died is taken over once it is old, by one repeat', async (t) => {

@@ -64,7 +64,7 @@ export class GroupRequests {
       // is not safe on the dev store: its delete can remove a claim inserted after the read.)
       const taken = await this.store.groupRequests.updateOne(
         { _id, at: earlier.at },
-        { $set: { conversationId, at: new Date() } },
+        { $set: { conversationId, at: new Date() }, $unset: { done: '' } },
       );
       if (taken.modifiedCount === 1) return null;
       return this.claim(userId, requestId, fingerprint, conversationId);
@@ -82,6 +82,22 @@ export class GroupRequests {
       await delay(FIRST_TRY_POLL_MS);
     }
     throw new DependencyError('chat', 'an earlier try of this request is still making the group');
+  }
+
+  /** Marks the request's group whole (every membership in): repeats from now on only answer it. */
+  async finish(userId: string, requestId: string | null, conversationId: string): Promise<void> {
+    if (!requestId) return;
+    const _id = `${userId}:${requestId}`;
+    const claim = await this.store.groupRequests.findOne({ _id }, { projection: { conversationId: 1 } });
+    if (claim?.conversationId === conversationId) {
+      await this.store.groupRequests.updateOne({ _id }, { $set: { done: true } });
+    }
+  }
+
+  /** Whether the try that made the request's group went on to add every member. */
+  async finished(userId: string, requestId: string): Promise<boolean> {
+    const claim = await this.store.groupRequests.findOne({ _id: `${userId}:${requestId}` });
+    return claim?.done === true;
   }
 
   /** A try that failed before its group was stored gives its claim up. */

@@ -131,7 +131,7 @@ export class Conversations {
     input: GroupInput,
     requestId: string | null = null,
   ): Promise<ConversationView> {
-    const { store, directory } = this.deps;
+    const { directory } = this.deps;
     const others = [...new Set(input.memberIds)].filter((id) => id !== userId);
     if (others.length + 1 > MAX_GROUP_MEMBERS) {
       throw new ConflictError('CHAT_GROUP_FULL', `A group holds at most ${MAX_GROUP_MEMBERS} members.`);
@@ -141,10 +141,12 @@ export class Conversations {
     const id = newConversationId();
     const earlier = await this.requests.claim(userId, requestId, groupFingerprint(input), id);
     if (earlier) {
-      // The first try stored the group; it may have stopped before every membership.
-      if (!(await store.members.findOne({ _id: memberKey(earlier, userId) }, { projection: { _id: 1 } }))) {
+      // The first try stored the group; it may have stopped before every membership. Those in
+      // stay as they are (inserting is idempotent); the others are added, and announced, once.
+      if (requestId && !(await this.requests.finished(userId, requestId))) {
         await this.insertMember(earlier, userId, 'owner', now, userId);
         for (const other of others) await this.insertMember(earlier, other, 'member', now, userId);
+        await this.requests.finish(userId, requestId, earlier);
       }
       return this.get(userId, earlier);
     }
@@ -160,6 +162,7 @@ export class Conversations {
     await this.lists.started(id);
     await this.insertMember(id, userId, 'owner', now, userId);
     for (const other of others) await this.insertMember(id, other, 'member', now, userId);
+    await this.requests.finish(userId, requestId, id);
     if (input.avatarMediaId && pictureStatus !== 'ready') {
       await this.recheckPicture(userId, input.avatarMediaId, id);
     }
