@@ -61,9 +61,14 @@ export async function upsertRetried<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (err) {
-    if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
+    if (!isDuplicateKey(err)) throw err;
     return write();
   }
+}
+
+/** Whether a write failed because a document with its unique key (its `_id`, say) exists. */
+export function isDuplicateKey(err: unknown): boolean {
+  return err instanceof MongoServerError && err.code === 11000;
 }
 
 /** How long the client may see no usable server while a new client reaches one, before it is reopened. */

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { type Collection, type Db, MongoServerError } from 'mongodb';
+import { isDuplicateKey } from '@parley/service-kit';
+import type { Collection, Db } from 'mongodb';
 import {
   RefreshTokenInvalidError,
   RefreshTokenReusedError,
@@ -46,8 +47,6 @@ export interface Rotation {
   session: SessionDoc;
   refreshToken: string;
 }
-
-const DUPLICATE_KEY = 11000;
 
 /** How long after a login the same request is known again (sidecars and clients retry for seconds). */
 const REPEATED_LOGIN_MS = 10 * 60 * 1000;
@@ -143,7 +142,7 @@ export class SessionStore {
     try {
       return await this.insert(_id, userId, deviceName, method);
     } catch (err) {
-      if (!(err instanceof MongoServerError && err.code === DUPLICATE_KEY)) throw err;
+      if (!isDuplicateKey(err)) throw err;
     }
     const now = new Date();
     const earlier = await this.sessions.findOne({ _id });

@@ -1,4 +1,4 @@
-import { MongoServerError } from 'mongodb';
+import { isDuplicateKey } from '@parley/service-kit';
 import type { ChatStore } from '../store';
 import { groupFingerprint } from './group-requests';
 
@@ -24,7 +24,7 @@ export class MemberRequests {
       await this.store.memberRequests.insertOne({ _id, fingerprint, done: false, at: new Date() });
       return false;
     } catch (err) {
-      if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
+      if (!isDuplicateKey(err)) throw err;
     }
     const earlier = await this.store.memberRequests.findOne({ _id });
     return earlier !== null && earlier.fingerprint === fingerprint && earlier.done;

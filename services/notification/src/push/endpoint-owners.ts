@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { MongoServerError } from 'mongodb';
+import { upsertRetried } from '@parley/service-kit';
 import type { DeliveryStore } from '../delivery/store';
 import type { SubscriptionSlots } from './subscription-slots';
 
@@ -28,7 +28,7 @@ export class EndpointOwners {
    */
   async take(userId: string, endpoint: string): Promise<boolean> {
     const _id = hashed(endpoint);
-    const before = await this.upsert(() =>
+    const before = await upsertRetried(() =>
       this.store.pushEndpoints.findOneAndUpdate(
         { _id },
         { $set: { userId, at: new Date() } },
@@ -51,15 +51,5 @@ export class EndpointOwners {
     }
     const owner = await this.store.pushEndpoints.findOne({ _id });
     return owner === null || owner.userId === userId;
-  }
-
-  /** Runs an upsert, once more when a concurrent one inserted the document first. */
-  private async upsert<T>(write: () => Promise<T>): Promise<T> {
-    try {
-      return await write();
-    } catch (err) {
-      if (err instanceof MongoServerError && err.code === 11000) return write();
-      throw err;
-    }
   }
 }

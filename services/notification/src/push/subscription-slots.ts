@@ -1,4 +1,4 @@
-import { MongoServerError } from 'mongodb';
+import { isDuplicateKey } from '@parley/service-kit';
 import type { DeliveryStore } from '../delivery/store';
 
 /**
@@ -48,7 +48,7 @@ export class SubscriptionSlots {
     try {
       await this.store.pushSlots.insertOne({ _id: userId, ids: stored.map((doc) => doc._id) });
     } catch (err) {
-      if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
+      if (!isDuplicateKey(err)) throw err;
     }
   }
 
