@@ -100,6 +100,17 @@ export function problemHandler(): ErrorRequestHandler {
       });
       return;
     }
+    if (parserError?.type === 'charset.unsupported') {
+      // JSON bodies are read as UTF-8 only; a body declared in another character set is the
+      // caller's mistake, not a fault here.
+      sendProblem(res, {
+        status: 415,
+        code: 'UNSUPPORTED_CHARSET',
+        detail: 'The request body must be UTF-8; its content type names another character set.',
+        instance,
+      });
+      return;
+    }
     if (err instanceof URIError) {
       // Express could not decode a percent-escape in the path.
       sendProblem(res, {

@@ -124,6 +124,27 @@ t.test('answers malformed JSON with MALFORMED_BODY', async (t) => {
   t.equal(((await res.json()) as { code: string }).code, 'MALFORMED_BODY');
 });
 
+t.test('answers a body in a character set it cannot read with UNSUPPORTED_CHARSET', async (t) => {
+  const base = await serve(t, buildApp());
+  for (const charset of ['latin1', 'koi8-r', 'iso-8859-1']) {
+    const res = await fetch(`${base}/things`, {
+      method: 'POST',
+      headers: { ...withToken, 'content-type': `application/json; charset=${charset}` },
+      body: '{"name":"x"}',
+    });
+    t.equal(res.status, 415, charset);
+    t.equal(res.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+    t.equal(((await res.json()) as { code: string }).code, 'UNSUPPORTED_CHARSET', charset);
+  }
+  // The one charset JSON bodies may name is still read.
+  const res = await fetch(`${base}/things`, {
+    method: 'POST',
+    headers: { ...withToken, 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify({ name: 'x' }),
+  });
+  t.ok(res.status < 300, 'utf-8 is read');
+});
+
 t.test('answers an oversized body with REQUEST_TOO_LARGE', async (t) => {
   const base = await serve(t, buildApp());
   const res = await fetch(`${base}/things`, {
