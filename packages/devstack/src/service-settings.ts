@@ -59,6 +59,24 @@ export const SERVICE_SETTINGS: readonly ServiceSetting[] = [
     'reverse proxies whose `X-Forwarded-For` names the client',
     'unset: none trusted',
   ),
+  setting(
+    'gateway',
+    'REQUEST_BODY_DEADLINE_MS',
+    'milliseconds a request body other than an upload may take to arrive',
+    '30000',
+  ),
+  setting(
+    'gateway',
+    'UPLOAD_PROGRESS_MIN_BYTES',
+    'bytes an upload body must deliver in each window',
+    '16384',
+  ),
+  setting(
+    'gateway',
+    'UPLOAD_PROGRESS_WINDOW_MS',
+    'milliseconds of that window; a slower upload is cut',
+    '30000',
+  ),
   setting('gateway', 'RATE_LIMIT_LOGIN_PER_IP', 'login attempts from one IP address per 15 minutes', '300'),
   setting('gateway', 'RATE_LIMIT_REGISTER_PER_IP', 'registrations from one IP address per hour', '50'),
   setting(

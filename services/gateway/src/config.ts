@@ -2,6 +2,7 @@ import { baseConfigSchema } from '@parley/service-kit';
 import { z } from 'zod';
 import { trustedProxiesSchema } from './client-address';
 import { rateLimitSettings } from './rate-limits/settings';
+import { slowBodySettings } from './slow-bodies';
 
 export const gatewayConfigSchema = baseConfigSchema.extend({
   /** The gateway is the one exposed process; bind 0.0.0.0 to reach it from other machines. */
@@ -59,6 +60,8 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
     .default(100 * 1024 * 1024),
   /** Abuse limits on login, registration, refresh and reset; see `rate-limits/settings.ts`. */
   ...rateLimitSettings,
+  /** How fast request bodies must arrive; see `slow-bodies.ts`. */
+  ...slowBodySettings,
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

@@ -9,6 +9,7 @@ import { REALTIME_TOPICS } from './realtime/subscriptions';
 import { refuseDeclaredOversize } from './proxy/declared-size';
 import { isProxiedPath, proxyRoutes } from './proxy/routes';
 import { startRateLimits } from './rate-limits';
+import { guardSlowBodies } from './slow-bodies';
 import { referenceRoutes } from './reference/routes';
 import { blobOrigin } from './web/blob-origin';
 import { webRoutes } from './web/routes';
@@ -41,7 +42,10 @@ void runService({
     );
     return {
       checks: [realtime.check, limits.check],
-      onListening: (server) => realtime.realtime.attach(server),
+      onListening: (server) => {
+        guardSlowBodies(server, config, logger);
+        return realtime.realtime.attach(server);
+      },
       drain: () => realtime.realtime.drain(),
       close: async () => {
         await realtime.close();
