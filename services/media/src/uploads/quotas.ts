@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { MongoServerError } from 'mongodb';
 import type { MediaStore } from '../store';
 import { MediaTooLargeError, QuotaExceededError, UploadRateLimitedError } from '../errors';
@@ -20,7 +19,8 @@ export interface UploadClaim {
 
 /**
  * Bytes held for an upload until its record carries its size: the most it may store, and the
- * release, which the caller calls once the record says the size (or the upload was refused).
+ * release, which the caller calls once the record says the size (or the upload was refused). The
+ * hold is keyed by the media id, so while both exist they count once, not twice.
  */
 export interface BytesHold {
   bytes: number;
@@ -83,10 +83,16 @@ export class Quotas {
   }
 
   async usedBytes(ownerId: string): Promise<number> {
+    const sizes = await this.storedSizes(ownerId);
+    return [...sizes.values()].reduce((sum, size) => sum + size, 0);
+  }
+
+  /** The size each of the user's media records counts for, by media id. */
+  private async storedSizes(ownerId: string): Promise<Map<string, number>> {
     const docs = await this.store.media
       .find({ ownerId, status: { $ne: 'failed' } }, { projection: { sizeBytes: 1 } })
       .toArray();
-    return docs.reduce((sum, doc) => sum + doc.sizeBytes, 0);
+    return new Map(docs.map((doc) => [doc._id, doc.sizeBytes]));
   }
 
   /**
@@ -95,12 +101,15 @@ export class Quotas {
    * store: bytes past it were never held. An unknown size holds the size limit and may store up
    * to it, or to what is left of the quota. The hold is written first and read back, and only
    * then are the stored bytes summed: of two concurrent uploads, the later one sees the other's
-   * hold, or its record if the hold was already let go.
+   * hold, or its record if the hold was already let go. An upload whose hold and record are
+   * both seen (the record got its size, the hold is not let go yet) counts the larger of the two:
+   * the record never says more than was held, and until the hold goes the upload may still need
+   * all of it.
    */
-  async reserve(ownerId: string, knownSize?: number): Promise<BytesHold> {
+  async reserve(ownerId: string, mediaId: string, knownSize?: number): Promise<BytesHold> {
     const { maxUploadBytes, quotaBytes } = this.settings;
     if (knownSize !== undefined && knownSize > maxUploadBytes) throw new MediaTooLargeError(maxUploadBytes);
-    const id = randomUUID();
+    const id = mediaId;
     const now = new Date();
     const held = { bytes: knownSize ?? maxUploadBytes, until: new Date(now.getTime() + HOLD_MS) };
     const holds = await this.upsert(() =>
@@ -116,10 +125,12 @@ export class Quotas {
       const unset = Object.fromEntries([`holds.${id}`, ...stale].map((key) => [key, '' as const]));
       await this.store.uploadHolds.updateOne({ _id: ownerId }, { $unset: unset });
     };
+    const stored = await this.storedSizes(ownerId);
+    // Over what its record already counts, each other upload in flight adds what its hold says.
     const others = entries
       .filter(([key, hold]) => key !== id && hold.until >= now)
-      .reduce((sum, [, hold]) => sum + hold.bytes, 0);
-    const used = (await this.usedBytes(ownerId)) + others;
+      .reduce((sum, [key, hold]) => sum + Math.max(0, hold.bytes - (stored.get(key) ?? 0)), 0);
+    const used = [...stored.values()].reduce((sum, size) => sum + size, 0) + others;
     const left = quotaBytes - used;
     if (left <= 0 || (knownSize !== undefined && knownSize > left)) {
       await release();

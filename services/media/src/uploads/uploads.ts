@@ -42,11 +42,12 @@ export class Uploads {
     const { store, storage, quotas, processing } = this.deps;
     const { fileName, declaredType, declaredBytes } = upload;
     const claim = await quotas.claimUpload(ownerId);
-    const hold = await quotas.reserve(ownerId, declaredBytes).catch(giveBack(claim));
+    const _id = newMediaId();
+    const hold = await quotas.reserve(ownerId, _id, declaredBytes).catch(giveBack(claim));
     // The bytes stay held until the record says the size, whatever happens to the upload.
     try {
       const doc = newMediaDoc({
-        _id: newMediaId(),
+        _id,
         ownerId,
         status: 'uploading',
         fileName,
@@ -81,10 +82,10 @@ export class Uploads {
   async createDirect(ownerId: string, input: { fileName: string; contentType: string; sizeBytes: number }) {
     const { store, quotas, uploadLinkSeconds } = this.deps;
     const claim = await quotas.claimUpload(ownerId);
-    const hold = await quotas.reserve(ownerId, input.sizeBytes).catch(giveBack(claim));
+    const _id = newMediaId();
+    const hold = await quotas.reserve(ownerId, _id, input.sizeBytes).catch(giveBack(claim));
     // The record carries the declared size from the start: the hold is let go once it exists.
     try {
-      const _id = newMediaId();
       const link = await this.issueLink(_id, uploadLinkSeconds).catch(giveBack(claim));
       const doc = newMediaDoc({
         _id,
