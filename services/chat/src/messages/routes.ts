@@ -35,8 +35,8 @@ export function messageRoutes(messages: Messages, guard: RequestHandler): Router
 
   router.patch('/messages/:messageId', guard, async (req, res) => {
     const { messageId } = parse(messageParams, req.params, 'params');
-    const { text, mentions } = parse(editMessageBody, req.body, 'body');
-    res.json(await messages.edit(principalOf(req).userId, messageId, text, mentions));
+    const body = parse(editMessageBody, req.body, 'body');
+    res.json(await messages.edit(principalOf(req).userId, messageId, body));
   });
 
   router.delete('/messages/:messageId', guard, async (req, res) => {

@@ -69,9 +69,16 @@ export const historyQuery = z
 
 export const messageParams = z.object({ messageId }).strict();
 export const reactionParams = z.object({ messageId, emoji }).strict();
-/** A new text and, optionally, the whole new list of users mentioned. */
+/**
+ * A new text and, optionally, the whole new list of users mentioned and whether it mentions
+ * everyone (each left as it was when left out).
+ */
 export const editMessageBody = z
-  .object({ text: text.min(1), mentions: z.array(userId).max(100).optional() })
+  .object({
+    text: text.min(1),
+    mentions: z.array(userId).max(100).optional(),
+    mentionsEveryone: z.boolean().optional(),
+  })
   .strict();
 
 export const receiptBody = z

@@ -38,6 +38,13 @@ export interface SendInput {
   attachments?: { mediaId: string }[] | undefined;
 }
 
+/** An edit: the new text; the mentions, each left as it was when undefined. */
+export interface EditInput {
+  text: string;
+  mentions?: readonly string[] | undefined;
+  mentionsEveryone?: boolean | undefined;
+}
+
 export interface HistoryQuery {
   limit: number;
   before?: number | undefined;
@@ -322,17 +329,14 @@ export class Messages {
     };
   }
 
-  /** The sender replaces the text; the earlier texts stay in the message's edit history. */
   /**
-   * Changes a message's text and, when `mentions` is given, whom it mentions (as at sending, only
-   * members; left out, the mentions stay as they were).
+   * The sender replaces the text; the earlier texts stay in the message's edit history. `mentions`,
+   * when given, replaces whom it mentions (as at sending, only members) and `mentionsEveryone`,
+   * when given, whether it mentions everyone (stored as at sending, whatever the conversation);
+   * each left out stays as it was.
    */
-  async edit(
-    userId: string,
-    messageId: string,
-    text: string,
-    mentioned?: readonly string[],
-  ): Promise<ChatMessageView> {
+  async edit(userId: string, messageId: string, input: EditInput): Promise<ChatMessageView> {
+    const { text } = input;
     const doc = await this.requireVisible(userId, messageId);
     if (doc.senderId !== userId)
       throw new ForbiddenError('CHAT_NOT_SENDER', 'Only the sender edits a message.');
@@ -341,12 +345,15 @@ export class Messages {
     if (!hasVisibleText(text) && doc.attachments.length === 0) {
       throw new ValidationError([{ path: 'text', message: 'a message needs text or an attachment' }]);
     }
-    const mentions = mentioned ? await this.membersMentioned(doc.conversationId, mentioned) : doc.mentions;
+    const mentions = input.mentions
+      ? await this.membersMentioned(doc.conversationId, input.mentions)
+      : doc.mentions;
+    const mentionsEveryone = input.mentionsEveryone ?? doc.mentionsEveryone;
     const now = new Date();
     const updated = await this.deps.store.messages.findOneAndUpdate(
       { _id: messageId, deletedAt: null, version: doc.version },
       {
-        $set: { text, mentions, editedAt: now },
+        $set: { text, mentions, mentionsEveryone, editedAt: now },
         $push: { edits: { text: doc.text, editedAt: now } },
         $inc: { version: 1 },
       },
