@@ -2,7 +2,7 @@ import { type KeyboardEvent, useEffect, useLayoutEffect, useMemo, useRef, useSta
 import type { Message, PublicUser } from '../api/types';
 import { connection } from '../realtime/connection';
 import { sendMessage } from './actions';
-import { mentionedMembers, namedIn } from './mentions';
+import { mentionsOf } from './mentions';
 
 const TYPING_EVERY_MS = 2_000;
 
@@ -81,15 +81,14 @@ export function Composer(props: {
     const body = text.trim();
     const attachments = props.attachments ?? [];
     if (props.busy || (!body && attachments.length === 0)) return;
-    const named = namedIn(body);
-    const mentions = mentionedMembers(body, props.members);
+    const { mentions, mentionsEveryone } = mentionsOf(body, props.members, props.isGroup);
     sendMessage({
       conversationId: props.conversationId,
       text: body,
       ...(props.replyTo ? { replyToId: props.replyTo.id } : {}),
       ...(props.threadRootId ? { threadRootId: props.threadRootId } : {}),
       ...(mentions.length ? { mentions } : {}),
-      ...(props.isGroup && named.has('everyone') ? { mentionsEveryone: true } : {}),
+      ...(mentionsEveryone ? { mentionsEveryone: true } : {}),
       ...(attachments.length ? { attachments } : {}),
     });
     setText('');

@@ -291,6 +291,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
               threadReplies={replies.get(m.id) ?? 0}
               mentionable={mentionable}
               members={members}
+              isGroup={isGroup}
               myUsername={me?.username ?? ''}
               canModerate={canModerate}
               highlighted={m.id === jumpTo}

@@ -5,7 +5,7 @@ import { renderMarkdown } from '../markdown/markdown';
 import { Attachments } from '../media/Attachments';
 import { LedgerDialog } from '../notifications/LedgerDialog';
 import { deleteMessage, editMessage, toggleReaction } from './actions';
-import { mentionedMembers } from './mentions';
+import { mentionsOf } from './mentions';
 import { timeLabel } from './names';
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'];
@@ -20,6 +20,8 @@ export interface MessageItemProps {
   mentionable: ReadonlySet<string>;
   /** The other members, whom an edit may mention; empty while they are not known yet. */
   members: readonly PublicUser[];
+  /** A group's messages may mention everyone. */
+  isGroup: boolean;
   myUsername: string;
   canModerate: boolean;
   highlighted: boolean;
@@ -71,9 +73,14 @@ export const MessageItem = memo(function MessageItem(props: MessageItemProps) {
           onCancel={() => setEditing(false)}
           onSave={(text) =>
             run(async () => {
-              // Only with the members known: an empty list would take every mention away.
-              const mentions = props.members.length > 0 ? mentionedMembers(text, props.members) : undefined;
-              await editMessage(m.id, text, mentions);
+              const { mentions, mentionsEveryone } = mentionsOf(text, props.members, props.isGroup);
+              // The members' mentions only with the members known: an empty list would take every
+              // mention away. Everyone's is always said, so an edit that drops `@everyone` clears it.
+              await editMessage(m.id, {
+                text,
+                ...(props.members.length > 0 ? { mentions } : {}),
+                mentionsEveryone,
+              });
               setEditing(false);
             })
           }

@@ -105,13 +105,20 @@ export function retryPending(clientMessageId: string): void {
   void connection.send(clientMessageId);
 }
 
+/** A message's new text and, each when given, whom it mentions and whether it mentions everyone. */
+export interface MessageEdit {
+  text: string;
+  mentions?: string[];
+  mentionsEveryone?: boolean;
+}
+
 /**
- * Edits a message's text. `mentions`, when given, replaces whom it mentions (the members the new
- * text names): a member named anew is notified as a mention. Left out, the mentions stay as they were.
+ * Edits a message. `mentions`, when given, replaces whom it mentions (the members the new text
+ * names): a member named anew is notified as a mention. `mentionsEveryone`, when given, sets or
+ * clears the mention of everyone. Left out, each stays as it was.
  */
-export async function editMessage(messageId: string, text: string, mentions?: string[]): Promise<void> {
-  const body = mentions ? { text, mentions } : { text };
-  chatStore.changeMessage(await api<Message>(`/messages/${messageId}`, { method: 'PATCH', body }));
+export async function editMessage(messageId: string, edit: MessageEdit): Promise<void> {
+  chatStore.changeMessage(await api<Message>(`/messages/${messageId}`, { method: 'PATCH', body: edit }));
 }
 
 export async function deleteMessage(messageId: string): Promise<void> {

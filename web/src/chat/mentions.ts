@@ -12,3 +12,18 @@ export function mentionedMembers(text: string, members: readonly PublicUser[]): 
   const named = namedIn(text);
   return members.filter((u) => named.has(u.username)).map((u) => u.id);
 }
+
+/**
+ * What a text mentions, as a send or an edit says it: the members it calls by username, and
+ * whether it calls `@everyone` (only a group's messages mention everyone).
+ */
+export function mentionsOf(
+  text: string,
+  members: readonly PublicUser[],
+  isGroup: boolean,
+): { mentions: string[]; mentionsEveryone: boolean } {
+  return {
+    mentions: mentionedMembers(text, members),
+    mentionsEveryone: isGroup && namedIn(text).has('everyone'),
+  };
+}
