@@ -15,7 +15,11 @@ export type NotifyStep = (typeof NOTIFY_STEPS)[number];
  */
 export type NotifyKind = 'direct' | 'mention' | 'all';
 
-/** Signal `notifyMessage`: a message the recipient may need to hear of. */
+/**
+ * Signal `notifyMessage`: a message the recipient may need to hear of. Signalled again for the same
+ * message, it is ignored, but for a message first signalled without urgency and now urgent: that
+ * one is pending again, now urgent, for the steps still to come (SMS), once.
+ */
 export interface NotifyMessageSignal {
   messageId: string;
   conversationId: string;
@@ -55,6 +59,11 @@ export interface NotifyRecipientState {
   pending: PendingMessage[];
   /** Ids of recently signalled messages, so a redelivered event notifies nobody twice. */
   recent: string[];
+  /**
+   * Ids of recent messages first signalled without urgency, each of which may become urgent once
+   * (an edit that mentions the recipient by name). Absent from runs started before it was kept.
+   */
+  upgradable?: string[];
   /** Highest read sequence seen per conversation: a late event for a read message is ignored. */
   readUpTo: Record<string, number>;
 }

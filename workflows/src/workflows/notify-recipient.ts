@@ -4,6 +4,7 @@ import {
   continueAsNew,
   defineQuery,
   defineSignal,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -59,6 +60,11 @@ const channels = proxyActivities<PushActivities & DigestEmailActivities & SmsAct
 
 /** Remembered message ids, against redelivered events. */
 const RECENT_LIMIT = 500;
+/**
+ * The change that lets a message signalled again, now urgent, become urgent. Histories recorded
+ * before it replay without it: such a signal was ignored there.
+ */
+export const URGENT_UPGRADE_PATCH = 'notify-urgent-upgrade';
 /** A recipient with nothing pending this long lets the workflow end; the next message starts one. */
 const IDLE_MS = 24 * 60 * 60 * 1000;
 /** Preferences are read again after this long, after every step, and when they change (signal). */
@@ -88,13 +94,20 @@ export async function notifyRecipient(input: NotifyRecipientState): Promise<void
     pending: keepNewest([...input.pending]),
     recent: [...input.recent],
     readUpTo: { ...input.readUpTo },
+    ...(input.upgradable ? { upgradable: [...input.upgradable] } : {}),
   };
   let changed = false;
 
   setHandler(notifyMessageSignal, (message) => {
-    if (state.recent.includes(message.messageId)) return;
-    state.recent.push(message.messageId);
-    if (state.recent.length > RECENT_LIMIT) state.recent.splice(0, state.recent.length - RECENT_LIMIT);
+    if (state.recent.includes(message.messageId)) {
+      if (message.urgent && patched(URGENT_UPGRADE_PATCH)) changed = becomeUrgent(state, message) || changed;
+      return;
+    }
+    remember(state.recent, message.messageId);
+    if (!message.urgent && patched(URGENT_UPGRADE_PATCH)) {
+      state.upgradable ??= [];
+      remember(state.upgradable, message.messageId);
+    }
     if ((state.readUpTo[message.conversationId] ?? 0) >= message.seq) return;
     const now = new Date().getTime();
     state.pending.push({ ...message, arrivedAt: now, done: [], notBefore: 0 });
@@ -148,6 +161,40 @@ export async function notifyRecipient(input: NotifyRecipientState): Promise<void
     // Every step ran against fresh preferences; the next due time may differ.
     schedule = null;
   }
+}
+
+function remember(ids: string[], id: string): void {
+  ids.push(id);
+  if (ids.length > RECENT_LIMIT) ids.splice(0, ids.length - RECENT_LIMIT);
+}
+
+/**
+ * A message first signalled without urgency, signalled again as urgent (an edit mentioned the
+ * recipient by name): unless read, it is pending as urgent for SMS, which skipped it for not being
+ * urgent, and for any step quiet hours held back. A step that went out already is not repeated:
+ * still pending, the message keeps its other steps and its arrival; through them all, it comes
+ * back for SMS alone, timed from now. Once per message: the id leaves `upgradable`, so a
+ * redelivered signal (or a message urgent from the start) changes nothing. Returns whether
+ * anything pending changed.
+ */
+function becomeUrgent(state: NotifyRecipientState, message: NotifyMessageSignal): boolean {
+  const index = state.upgradable?.indexOf(message.messageId) ?? -1;
+  if (index < 0) return false;
+  state.upgradable!.splice(index, 1);
+  if ((state.readUpTo[message.conversationId] ?? 0) >= message.seq) return false;
+  const pending = state.pending.find((m) => m.messageId === message.messageId);
+  if (pending) {
+    pending.kind = message.kind;
+    pending.urgent = true;
+    pending.done = pending.done.filter((step) => step !== 'sms');
+    pending.notBefore = 0;
+  } else {
+    const now = new Date().getTime();
+    const done = NOTIFY_STEPS.filter((step) => step !== 'sms');
+    state.pending.push({ ...message, arrivedAt: now, done, notBefore: 0 });
+    state.pending = keepNewest(state.pending);
+  }
+  return true;
 }
 
 /** Which steps have a message due now, and when the next one comes due otherwise. */
