@@ -27,11 +27,12 @@ export const chatMessage = (id: string, text: string, version: number, seq = 1):
   version,
 });
 
-/** A signal the handlers sent: to whose workflow, for which message, of which kind. */
+/** A signal the handlers sent: to whose workflow, for which message, of which kind, how urgent. */
 export interface SentSignal {
   workflowId: string;
   messageId: string;
   kind: string;
+  urgent: boolean;
 }
 
 /**
@@ -60,11 +61,11 @@ export function chatEventDeps(
       workflow: {
         signalWithStart: async (
           _name: string,
-          options: { workflowId: string; signalArgs: [{ messageId: string; kind: string }] },
+          options: { workflowId: string; signalArgs: [{ messageId: string; kind: string; urgent: boolean }] },
         ) => {
-          const [{ messageId, kind }] = options.signalArgs;
+          const [{ messageId, kind, urgent }] = options.signalArgs;
           signalled.push(messageId);
-          signals.push({ workflowId: options.workflowId, messageId, kind });
+          signals.push({ workflowId: options.workflowId, messageId, kind, urgent });
         },
       },
     } as unknown as Client,

@@ -59,8 +59,8 @@ t.test('an edit that mentions a user anew notifies them once', async (t) => {
       [as('u_bob', 'mention'), as('u_carol', 'all'), as('u_dan', 'mention')],
       'only Dan, newly mentioned, is signalled (and never the sender)',
     );
-    await edit(2, 2, ['u_carol']);
-    t.equal(signalledFor(2).length, 3, 'Carol, already notified of the message, gets nothing more');
+    await edit(2, 2, ['u_bob', 'u_dan']);
+    t.equal(signalledFor(2).length, 3, 'an edit naming them again adds nothing');
   });
 
   await t.test('an edit that overtook the creation notifies once', async (t) => {
@@ -131,6 +131,118 @@ t.test('an edit that mentions a user anew notifies them once', async (t) => {
     t.equal(failing.signals.length, 1, 'once signalled, a later edit adds nothing');
   });
 
+  await t.test('an edit that mentions everyone notifies, once, who wants mentions', async (t) => {
+    const everyone = (seq: number, v: number, mentions: string[] = []) =>
+      onMessageEdited(deps, {
+        conversationId: 'c_1',
+        actorId: 'u_alice',
+        message: { ...version(seq, v, mentions), mentionsEveryone: true },
+      });
+    await create(8);
+    await store.readMarks.insertOne({ _id: readMarkId('u_dan', 'c_1'), seq: 8, at: new Date() });
+    await everyone(8, 1);
+    t.same(
+      signals.filter((s) => s.messageId === 'm_8').map((s) => [s.workflowId, s.kind, s.urgent]),
+      [
+        [workflowIds.notifyRecipient('u_carol'), 'all', false],
+        [workflowIds.notifyRecipient('u_bob'), 'mention', false],
+      ],
+      'Bob, as a creation mentioning everyone would; not Dan, who read it, nor Carol again, nor Alice',
+    );
+    t.match(await store.deliveries.findOne({ _id: deliveryId('m_8', 'u_bob') }), {
+      kind: 'mention',
+      urgent: false,
+      mentionedByEdit: { signalled: true },
+    });
+    t.equal(await store.deliveries.findOne({ _id: deliveryId('m_8', 'u_alice') }), null, 'not the sender');
+    t.match(await store.messageRecipients.findOne({ _id: 'm_8' }), {
+      recipientIds: ['u_carol', 'u_bob', 'u_dan'],
+    });
+    await everyone(8, 2);
+    await everyone(8, 2);
+    t.equal(signalledFor(8).length, 2, 'a later edit keeping it, or a redelivered one, adds nothing');
+  });
+
+  await t.test('an edit naming one notified without urgency makes it urgent, once', async (t) => {
+    await create(9);
+    t.same(signalledFor(9), [as('u_carol', 'all')]);
+    await edit(9, 1, ['u_carol']);
+    t.same(
+      signals.filter((s) => s.messageId === 'm_9').map((s) => [s.workflowId, s.kind, s.urgent]),
+      [
+        [workflowIds.notifyRecipient('u_carol'), 'all', false],
+        [workflowIds.notifyRecipient('u_carol'), 'mention', true],
+      ],
+      'her workflow learns the message is now an urgent mention',
+    );
+    t.match(await store.deliveries.findOne({ _id: deliveryId('m_9', 'u_carol') }), {
+      kind: 'mention',
+      urgent: true,
+      mentionedByEdit: { signalled: true },
+    });
+    await edit(9, 2, ['u_carol']);
+    await edit(9, 2, ['u_carol']);
+    t.equal(
+      signalledFor(9).length,
+      2,
+      'a later edit keeping the mention, or a redelivered one, adds nothing',
+    );
+
+    // Bob and Dan heard of m_10 as two of everyone: named later, Bob hears of it as urgent too.
+    await onMessageCreated(deps, {
+      conversationId: 'c_1',
+      actorId: 'u_alice',
+      message: { ...version(10, 0, []), mentionsEveryone: true },
+    });
+    await store.readMarks.updateOne(
+      { _id: readMarkId('u_dan', 'c_1') },
+      { $set: { seq: 10, at: new Date() } },
+    );
+    await onMessageEdited(deps, {
+      conversationId: 'c_1',
+      actorId: 'u_alice',
+      message: { ...version(10, 1, ['u_bob', 'u_dan']), mentionsEveryone: true },
+    });
+    t.same(
+      signals.filter((s) => s.messageId === 'm_10').map((s) => [s.workflowId, s.kind, s.urgent]),
+      [
+        [workflowIds.notifyRecipient('u_bob'), 'mention', false],
+        [workflowIds.notifyRecipient('u_carol'), 'mention', false],
+        [workflowIds.notifyRecipient('u_dan'), 'mention', false],
+        [workflowIds.notifyRecipient('u_bob'), 'mention', true],
+      ],
+      'Bob is told again, as urgent; Dan, who read it meanwhile, is not',
+    );
+    t.match(await store.deliveries.findOne({ _id: deliveryId('m_10', 'u_dan') }), { urgent: true });
+  });
+
+  await t.test('an urgent signal that failed is sent again when the edit is redelivered', async (t) => {
+    await create(11);
+    const failing = chatEventDeps(store, MEMBERS, (id) => LEVELS[id] ?? 'all');
+    const signalWithStart = failing.deps.temporal.workflow.signalWithStart.bind(
+      failing.deps.temporal.workflow,
+    );
+    let fail = true;
+    failing.deps.temporal.workflow.signalWithStart = (async (...args: Parameters<typeof signalWithStart>) => {
+      if (fail) throw new Error('Temporal is away');
+      return signalWithStart(...args);
+    }) as typeof signalWithStart;
+    const event = { conversationId: 'c_1', actorId: 'u_alice', message: version(11, 1, ['u_carol']) };
+    await t.rejects(onMessageEdited(failing.deps, event));
+    t.match(await store.deliveries.findOne({ _id: deliveryId('m_11', 'u_carol') }), {
+      urgent: true,
+      mentionedByEdit: { signalled: false },
+    });
+    fail = false;
+    await onMessageEdited(failing.deps, event);
+    await onMessageEdited(failing.deps, event);
+    t.same(
+      failing.signals.map((s) => [s.workflowId, s.urgent]),
+      [[workflowIds.notifyRecipient('u_carol'), true]],
+      'sent once it went through, and not after',
+    );
+  });
+
   await t.test('the ledger is read and written by _id alone', async (t) => {
     const filters: Document[] = [];
     const listener = (event: { commandName: string; command: Document }) => {
@@ -145,6 +257,12 @@ t.test('an edit that mentions a user anew notifies them once', async (t) => {
     });
     await create(7);
     await edit(7, 1, ['u_bob', 'u_dan']);
+    await edit(7, 2, ['u_bob', 'u_dan', 'u_carol']);
+    await onMessageEdited(deps, {
+      conversationId: 'c_1',
+      actorId: 'u_alice',
+      message: { ...version(7, 3, []), mentionsEveryone: true },
+    });
     t.ok(filters.length > 0);
     t.same(
       filters.filter((f) => Object.keys(f).length !== 1 || typeof f._id !== 'string'),

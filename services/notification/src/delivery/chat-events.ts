@@ -28,7 +28,14 @@ import type { DirectoryCache } from './directory-cache';
 import { inBatches } from './in-batches';
 import type { LevelCache } from './level-cache';
 import { recordEdit, snippetOf } from './message-edits';
-import { type DeliveryStore, type TimelineEntry, addTimeline, deliveryId, readMarkId } from './store';
+import {
+  type DeliveryStore,
+  type ReadMarkDoc,
+  type TimelineEntry,
+  addTimeline,
+  deliveryId,
+  readMarkId,
+} from './store';
 
 /** Routes of the declarative subscriptions in `components/subscription-notification-*.yaml`. */
 export const CHAT_EVENT_ROUTES = {
@@ -108,7 +115,8 @@ export function mountChatEvents(app: Express, deps: ChatEventDeps): void {
     await onMessageDeleted(deps.store, data);
   });
   // An edit replaces the text of notifications still to go out, whichever event comes first.
-  // An edit may also mention users anew, who are then notified as a mention from the start would.
+  // An edit may also mention users (or everyone) anew, who are then notified as a mention from the
+  // start would have notified them; one it names who was notified without urgency is told again.
   onEvent(app, CHAT_EVENT_ROUTES.messageEdited, chatMessageEvent, async ({ data }) => {
     await onMessageEdited(deps, data);
   });
@@ -171,7 +179,7 @@ async function markDeleted(store: DeliveryStore, messageId: string, deletedAt: D
 }
 
 export async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMessageEvent): Promise<void> {
-  const { store, directory } = deps;
+  const { directory } = deps;
   if (message.deletedAt) return;
   const conversation = await directory.conversation(message.senderId, message.conversationId, [
     message.senderId,
@@ -181,7 +189,7 @@ export async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMes
   const recipients = conversation.memberIds.filter((id) => id !== message.senderId);
   if (recipients.length === 0) return;
 
-  const signals: { recipientId: string; signal: NotifyMessageSignal }[] = [];
+  const notices: Notice[] = [];
   const levels = await deps.levels.levels(message.conversationId, recipients);
   for (const [index, recipientId] of recipients.entries()) {
     const mentioned = message.mentions.includes(recipientId);
@@ -189,144 +197,150 @@ export async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMes
       conversation.type === 'direct' ? 'direct' : mentioned || message.mentionsEveryone ? 'mention' : 'all';
     const urgent = conversation.type === 'direct' || mentioned;
     if (!levelAllows(levels[index]!, kind)) continue;
-    signals.push({
-      recipientId,
-      signal: {
-        messageId: message.id,
-        conversationId: message.conversationId,
-        seq: message.seq,
-        kind,
-        urgent,
-      },
-    });
+    notices.push(noticeOf(message, recipientId, kind, urgent));
   }
   // Nobody's level wants this message: nothing is recorded, nobody is asked anything more.
-  if (signals.length === 0) return;
+  if (notices.length === 0) return;
 
-  const senderName = await directory.displayName(message.senderId);
-  const now = new Date();
-  // Before the deliveries, so that a deletion finds them (see `markDeleted`). A redelivered event
-  // whose member list changed meanwhile adds the new recipients.
-  await store.messageRecipients.updateOne(
-    { _id: message.id },
-    {
-      $setOnInsert: { conversationId: message.conversationId, senderId: message.senderId, createdAt: now },
-      $addToSet: { recipientIds: { $each: signals.map((s) => s.recipientId) } },
-    },
-    { upsert: true },
-  );
-  for (const { recipientId, signal } of signals) {
-    await store.deliveries.updateOne(
-      { _id: deliveryId(message.id, recipientId) },
-      {
-        $setOnInsert: {
-          messageId: message.id,
-          conversationId: message.conversationId,
-          seq: message.seq,
-          senderId: message.senderId,
-          senderName,
-          snippet: snippetOf(message.text),
-          textVersion: message.version,
-          recipientId,
-          kind: signal.kind,
-          urgent: signal.urgent,
-          createdAt: now,
-        },
-      },
-      { upsert: true },
-    );
-    await addTimeline(store, [deliveryId(message.id, recipientId)], queuedAt(now));
-  }
-  // Deleted before (or while) the entries above were written: the timelines say so, and nobody
-  // is signalled. A deletion after this point reaches the plans, which drop the message.
-  if (await deletedMeanwhile(store, message.id)) return;
-  // Read before this event arrived (a receipt may overtake it): recorded, and nobody signalled.
-  const marks = await inBatches(signals, ({ recipientId }) =>
-    store.readMarks.findOne({ _id: readMarkId(recipientId, message.conversationId) }),
-  );
-  const unread: typeof signals = [];
-  for (const [index, entry] of signals.entries()) {
-    const mark = marks[index];
-    if (mark && mark.seq >= message.seq) {
-      await addTimeline(store, [deliveryId(message.id, entry.recipientId)], {
-        key: 'read',
-        at: mark.at,
-        event: 'read',
-        channel: null,
-        detail: null,
-      });
-    } else {
-      unread.push(entry);
-    }
-  }
-  // Bounded: while Temporal is away the client would keep trying for half a minute, holding up the
-  // batch this event came in; failing sooner leaves the event to the retries of `parking`.
-  await deps.temporal.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => signalAll(deps, unread));
-  deps.logger.debug({ messageId: message.id, recipients: unread.length }, 'recipients signalled');
+  const signalled = await notify(deps, message, { open: notices, known: [], byEdit: false });
+  deps.logger.debug({ messageId: message.id, recipients: signalled ?? 0 }, 'recipients signalled');
 }
 
 export async function onMessageEdited(deps: ChatEventDeps, { message }: ChatMessageEvent): Promise<void> {
   await recordEdit(deps.store, message);
-  await notifyNewMentions(deps, message);
+  await notifyByEdit(deps, message);
 }
 
 /**
- * Users an edit mentions who have no ledger entry for the message get what a mention from the
- * start would have brought them: an entry of kind `mention`, urgent, and a signal, when their
- * level wants mentions and they have not read the message yet. Whoever has an entry already (from
- * the creation, or from an earlier edit that mentioned them) gets nothing more, so a mention is
- * notified once however many edits keep it. An entry an edit opened is marked signalled only after
- * the signal went out: a redelivered edit signals again, and the workflow ignores a message id it
- * saw. A direct conversation notifies its other member of every message already.
+ * What an edit's mentions bring, as if the message had held them from the start, once each:
+ *
+ * - a member it newly names, or (mentioning everyone) any member, with no ledger entry for the
+ *   message gets an entry of kind `mention` and a signal when their level wants mentions: urgent
+ *   when named, not when only one of everyone, as a creation decides;
+ * - a member it names whose entry is not urgent (from a message to the whole group, or to
+ *   everyone) has the entry made an urgent mention, and their workflow is told the message is now
+ *   urgent, so the urgent channels (SMS) may go out for it.
+ *
+ * Neither when the member has read the message already. An entry is marked `mentionedByEdit` until
+ * its signal went out: a redelivered edit signals again (the workflow takes each message, and each
+ * message's urgency, once), and after that an edit keeping the mention adds nothing. A direct
+ * conversation notifies its other member of every message, urgently, already.
  *
  * The edit and the creation may arrive in either order; whichever signals second is ignored by
- * the workflow (the same message id), and its ledger write finds the entry there.
+ * the workflow (the same message id, no more urgent), and its ledger write finds the entry there.
  */
-async function notifyNewMentions(deps: ChatEventDeps, message: ChatMessageView): Promise<void> {
+async function notifyByEdit(deps: ChatEventDeps, message: ChatMessageView): Promise<void> {
   const { store, directory } = deps;
-  const mentioned = [...new Set(message.mentions)].filter((id) => id !== message.senderId);
-  if (message.deletedAt || mentioned.length === 0) return;
+  const named = new Set(message.mentions.filter((id) => id !== message.senderId));
+  if (message.deletedAt || (named.size === 0 && !message.mentionsEveryone)) return;
   const conversation = await directory.conversation(message.senderId, message.conversationId, [
     message.senderId,
-    ...mentioned,
+    ...named,
   ]);
   if (!conversation || conversation.type === 'direct') return;
-  const members = new Set(conversation.memberIds);
-  const candidates = mentioned.filter((id) => members.has(id));
+  const candidates = conversation.memberIds.filter(
+    (id) => id !== message.senderId && (message.mentionsEveryone || named.has(id)),
+  );
   if (candidates.length === 0) return;
 
   // By `_id`, a batch at a time: the dev store reads the whole ledger for a filter on `messageId`.
   const entries = await inBatches(candidates, (id) =>
-    store.deliveries.findOne({ _id: deliveryId(message.id, id) }, { projection: { mentionedByEdit: 1 } }),
+    store.deliveries.findOne(
+      { _id: deliveryId(message.id, id) },
+      { projection: { kind: 1, urgent: 1, mentionedByEdit: 1 } },
+    ),
   );
-  const unsignalled = candidates.filter((_, i) => entries[i]?.mentionedByEdit?.signalled === false);
-  const unnotified = candidates.filter((_, i) => !entries[i]);
+  const known: Notice[] = [];
+  const upgraded: string[] = [];
+  const unnotified: string[] = [];
+  for (const [index, recipientId] of candidates.entries()) {
+    const entry = entries[index];
+    if (!entry) unnotified.push(recipientId);
+    else if (named.has(recipientId) && !entry.urgent) {
+      upgraded.push(recipientId);
+      known.push(noticeOf(message, recipientId, 'mention', true));
+    } else if (entry.mentionedByEdit?.signalled === false) {
+      known.push(noticeOf(message, recipientId, entry.kind, entry.urgent));
+    }
+  }
   const levels = unnotified.length > 0 ? await deps.levels.levels(message.conversationId, unnotified) : [];
-  const fresh = unnotified.filter((_, i) => levelAllows(levels[i]!, 'mention'));
-  if (fresh.length + unsignalled.length === 0) return;
+  const open = unnotified
+    .filter((_, index) => levelAllows(levels[index]!, 'mention'))
+    .map((recipientId) => noticeOf(message, recipientId, 'mention', named.has(recipientId)));
+  if (open.length + known.length === 0) return;
 
-  const recipients = [...unsignalled, ...fresh];
-  const marks = await inBatches(recipients, (recipientId) =>
-    store.readMarks.findOne({ _id: readMarkId(recipientId, message.conversationId) }),
+  // Before the signal: an edit redelivered after a failed one finds the entry still to signal.
+  await inBatches(upgraded, (recipientId) =>
+    store.deliveries.updateOne(
+      { _id: deliveryId(message.id, recipientId) },
+      { $set: { kind: 'mention', urgent: true, mentionedByEdit: { signalled: false } } },
+    ),
   );
-  const hasRead = (recipientId: string) => {
-    const mark = marks[recipients.indexOf(recipientId)];
-    return mark !== null && mark !== undefined && mark.seq >= message.seq;
-  };
+  const signalled = await notify(deps, message, { open, known, byEdit: true });
+  if (signalled === null) return;
+  // Read or signalled: either way, a later edit keeping the mention has nothing to add.
+  await inBatches([...known, ...open], ({ recipientId }) =>
+    store.deliveries.updateOne(
+      { _id: deliveryId(message.id, recipientId) },
+      { $set: { 'mentionedByEdit.signalled': true } },
+    ),
+  );
+  deps.logger.debug({ messageId: message.id, recipients: signalled }, 'recipients signalled after an edit');
+}
 
-  if (fresh.length > 0) {
-    const senderName = await directory.displayName(message.senderId);
+/** A recipient to tell of a message, and the signal that tells their workflow. */
+interface Notice {
+  recipientId: string;
+  signal: NotifyMessageSignal;
+}
+
+function noticeOf(message: ChatMessageView, recipientId: string, kind: NotifyKind, urgent: boolean): Notice {
+  return {
+    recipientId,
+    signal: { messageId: message.id, conversationId: message.conversationId, seq: message.seq, kind, urgent },
+  };
+}
+
+/**
+ * The part a creation and an edit share: records the recipients of `open` and opens their ledger
+ * entries (an entry there already is kept as it is), each with a `queued` timeline entry, then
+ * signals the workflow of every recipient of `open` and `known` who has not read the message. A
+ * recipient who has gets `read` in the timeline instead. Returns how many were signalled, or null
+ * when the message was deleted meanwhile (then nobody is).
+ *
+ * An edit's entries are marked `mentionedByEdit`, and its read marks are read first: an edit comes
+ * late, and one who read the message already is never queued for it. A creation reads them last,
+ * to catch a receipt that overtook it as late as possible.
+ */
+async function notify(
+  deps: ChatEventDeps,
+  message: ChatMessageView,
+  { open, known, byEdit }: { open: Notice[]; known: Notice[]; byEdit: boolean },
+): Promise<number | null> {
+  const { store } = deps;
+  const notices = [...known, ...open];
+  const readMarks = () =>
+    inBatches(notices, ({ recipientId }) =>
+      store.readMarks.findOne({ _id: readMarkId(recipientId, message.conversationId) }),
+    );
+  const hasRead = (mark: ReadMarkDoc | null | undefined): mark is ReadMarkDoc =>
+    mark !== null && mark !== undefined && mark.seq >= message.seq;
+  const readFirst = byEdit ? await readMarks() : null;
+
+  if (open.length > 0) {
+    const senderName = await deps.directory.displayName(message.senderId);
     const now = new Date();
-    // Before the entries, so that a deletion finds them (see `markDeleted`).
+    // Before the deliveries, so that a deletion finds them (see `markDeleted`). A redelivered event
+    // whose member list changed meanwhile adds the new recipients.
     await store.messageRecipients.updateOne(
       { _id: message.id },
       {
         $setOnInsert: { conversationId: message.conversationId, senderId: message.senderId, createdAt: now },
-        $addToSet: { recipientIds: { $each: fresh } },
+        $addToSet: { recipientIds: { $each: open.map((n) => n.recipientId) } },
       },
       { upsert: true },
     );
-    for (const recipientId of fresh) {
+    for (const [index, { recipientId, signal }] of open.entries()) {
       await store.deliveries.updateOne(
         { _id: deliveryId(message.id, recipientId) },
         {
@@ -339,62 +353,45 @@ async function notifyNewMentions(deps: ChatEventDeps, message: ChatMessageView):
             snippet: snippetOf(message.text),
             textVersion: message.version,
             recipientId,
-            kind: 'mention',
-            urgent: true,
+            kind: signal.kind,
+            urgent: signal.urgent,
             createdAt: now,
-            mentionedByEdit: { signalled: false },
+            ...(byEdit ? { mentionedByEdit: { signalled: false } } : {}),
           },
         },
         { upsert: true },
       );
-      // One who read the message already is never queued for it: its timeline says read (below).
-      if (hasRead(recipientId)) continue;
+      if (readFirst && hasRead(readFirst[known.length + index])) continue;
       await addTimeline(store, [deliveryId(message.id, recipientId)], queuedAt(now));
     }
   }
-  if (await deletedMeanwhile(store, message.id)) return;
-  const unread: { recipientId: string; signal: NotifyMessageSignal }[] = [];
-  for (const [index, recipientId] of recipients.entries()) {
+  // Deleted before (or while) the entries above were written: the timelines say so, and nobody
+  // is signalled. A deletion after this point reaches the plans, which drop the message.
+  if (await deletedMeanwhile(store, message.id)) return null;
+  // Read before this event arrived (a receipt may overtake it): recorded, and nobody signalled.
+  const marks = readFirst ?? (await readMarks());
+  const unread: Notice[] = [];
+  for (const [index, notice] of notices.entries()) {
     const mark = marks[index];
-    if (mark && hasRead(recipientId)) {
-      await addTimeline(store, [deliveryId(message.id, recipientId)], {
+    if (hasRead(mark)) {
+      await addTimeline(store, [deliveryId(message.id, notice.recipientId)], {
         key: 'read',
         at: mark.at,
         event: 'read',
         channel: null,
         detail: null,
       });
-      continue;
+    } else {
+      unread.push(notice);
     }
-    unread.push({
-      recipientId,
-      signal: {
-        messageId: message.id,
-        conversationId: message.conversationId,
-        seq: message.seq,
-        kind: 'mention',
-        urgent: true,
-      },
-    });
   }
+  // Bounded: while Temporal is away the client would keep trying for half a minute, holding up the
+  // batch this event came in; failing sooner leaves the event to the retries of `parking`.
   await deps.temporal.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => signalAll(deps, unread));
-  // Read or signalled: either way, a later edit keeping the mention has nothing to add.
-  await inBatches(recipients, (recipientId) =>
-    store.deliveries.updateOne(
-      { _id: deliveryId(message.id, recipientId) },
-      { $set: { 'mentionedByEdit.signalled': true } },
-    ),
-  );
-  deps.logger.debug(
-    { messageId: message.id, recipients: unread.length },
-    'newly mentioned recipients signalled',
-  );
+  return unread.length;
 }
 
-async function signalAll(
-  deps: ChatEventDeps,
-  unread: { recipientId: string; signal: NotifyMessageSignal }[],
-): Promise<void> {
+async function signalAll(deps: ChatEventDeps, unread: Notice[]): Promise<void> {
   for (let i = 0; i < unread.length; i += SIGNAL_CONCURRENCY) {
     await Promise.all(
       unread.slice(i, i + SIGNAL_CONCURRENCY).map(({ recipientId, signal }) => {
