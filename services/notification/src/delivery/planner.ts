@@ -10,6 +10,7 @@ import {
 } from '@parley/workflows';
 import { loadPreferences, conversationLevels } from '../preferences/preference-store';
 import type { Preferences } from '../preferences/schemas';
+import { MAX_SUBSCRIPTIONS, SubscriptionSlots } from '../push/subscription-slots';
 import { unsubscribeToken } from '../unsubscribe/links';
 import { levelAllows } from './chat-events';
 import type { DeliveryConfig } from './config';
@@ -57,9 +58,11 @@ interface Candidate extends PlanMessage {
  */
 export class Planner {
   private readonly now: () => Date;
+  private readonly slots: SubscriptionSlots;
 
   constructor(private readonly deps: PlannerDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.slots = new SubscriptionSlots(deps.store, this.now);
   }
 
   async schedule(userId: string): Promise<NotifySchedule> {
@@ -180,7 +183,8 @@ export class Planner {
 
   /**
    * Whether the step's channel can reach the recipient at all (null when not), with the push
-   * subscriptions for push. Email goes only to a verified address.
+   * subscriptions for push: those admitted to the user's places, never one a crash left stored
+   * but unadmitted. Email goes only to a verified address.
    */
   private async reachable(
     step: NotifyStep,
@@ -192,7 +196,7 @@ export class Planner {
     if (step === 'email') return contact.emailVerified ? { subscriptions: [] } : null;
     if (step === 'sms') return contact.phone ? { subscriptions: [] } : null;
     if (!this.deps.config.VAPID_PUBLIC_KEY) return null;
-    const subscriptions = await this.deps.store.pushSubscriptions.find({ userId }).toArray();
+    const subscriptions = await this.slots.admitted(userId, MAX_SUBSCRIPTIONS);
     return subscriptions.length > 0 ? { subscriptions } : null;
   }
 

@@ -29,6 +29,12 @@ export interface PushSubscriptionDoc {
   createdAt: Date;
   /** Set on subscriptions registered since endpoint owners are recorded (`push_endpoints`). */
   ownerRecorded?: boolean;
+  /**
+   * When a registration last stored it, before admitting it to the user's `push_slots`: absent on
+   * subscriptions stored before this was kept. One no list names and stored long enough ago was
+   * left by a crash between the two, and is removed (see `push/subscription-slots.ts`).
+   */
+  storedAt?: Date;
 }
 
 /**

@@ -10,9 +10,7 @@ import {
   TooManyPushSubscriptionsError,
 } from '../errors';
 import { EndpointOwners, subscriptionId } from './endpoint-owners';
-import { SubscriptionSlots } from './subscription-slots';
-
-const MAX_SUBSCRIPTIONS = 20;
+import { MAX_SUBSCRIPTIONS, SubscriptionSlots } from './subscription-slots';
 
 /** base64url (padding tolerated) that decodes to exactly `bytes` bytes. */
 const base64urlBytes = (bytes: number, what: string) =>
@@ -78,8 +76,9 @@ export function pushSubscriptionRoutes(
     res.json({ publicKey: options.vapidPublicKey ?? null });
   });
 
+  // Only admitted subscriptions: one a crash left stored but never admitted is not the user's.
   router.get(path, auth, async (req, res) => {
-    const docs = await store.pushSubscriptions.find({ userId: principalOf(req).userId }).toArray();
+    const docs = await slots.admitted(principalOf(req).userId, MAX_SUBSCRIPTIONS);
     res.json({
       items: docs.map((d) => ({ id: d._id, endpoint: d.endpoint, createdAt: d.createdAt.toISOString() })),
     });
@@ -93,12 +92,13 @@ export function pushSubscriptionRoutes(
     const result = await store.pushSubscriptions.updateOne(
       { _id: id },
       {
-        $set: { userId, endpoint: body.endpoint, keys: body.keys, ownerRecorded: true },
+        $set: { userId, endpoint: body.endpoint, keys: body.keys, ownerRecorded: true, storedAt: new Date() },
         $setOnInsert: { createdAt: new Date() },
       },
       { upsert: true },
     );
     // Stored first, then admitted: a subscription still being admitted is never taken for gone.
+    // Stored again (a browser registering again after a crash left it unadmitted) admits it.
     if (!(await slots.admit(userId, id, MAX_SUBSCRIPTIONS))) {
       await store.pushSubscriptions.deleteOne({ _id: id });
       throw new TooManyPushSubscriptionsError(MAX_SUBSCRIPTIONS);
