@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { messageIdFor } from '@parley/contracts';
 import t from 'tap';
 import { type MessageBody, chatApi, registerUsers } from '../support/chat';
 import { connectClient } from '../support/sockets';
@@ -344,6 +345,47 @@ t.test('conversations, roles and message changes', async (t) => {
       0,
       'the sender has nothing unread',
     );
+  });
+
+  await t.test('a member added back keeps what they read; a new one has no history unread', async (t) => {
+    const [ada, bob, cy] = (await users(3)) as [RegisteredUser, RegisteredUser, RegisteredUser];
+    const adaApi = chatApi(gateway, ada.accessToken);
+    const cyApi = chatApi(gateway, cy.accessToken);
+    const group = await adaApi.group('comings and goings', [bob.userId]);
+    const id = group.body.id;
+    for (let i = 1; i <= 7; i++) await adaApi.send(id, `number ${i}`);
+    const members = `/conversations/${id}/members`;
+    await adaApi.call(members, { body: { userIds: [cy.userId] } });
+    type Item = {
+      id: string;
+      unreadCount: number;
+      lastSeq: number;
+      me: { readSeq: number; joinSeq: number };
+    };
+    const seenByCy = async () => {
+      const list = await cyApi.call<{ items: Item[] }>('/conversations');
+      const item = list.body.items.find((c) => c.id === id);
+      return item && { unread: item.unreadCount, readSeq: item.me.readSeq, lastSeq: item.lastSeq };
+    };
+    t.same(await seenByCy(), { unread: 0, readSeq: 0, lastSeq: 7 }, 'the history is not unread');
+    const joined = await cyApi.call<Item>(`/conversations/${id}`);
+    t.match(joined.body, { unreadCount: 0, me: { readSeq: 0, joinSeq: 7 } }, 'the conversation agrees');
+
+    await cyApi.call(`/conversations/${id}/receipts`, { body: { kind: 'read', seq: 7 } });
+    t.same(await seenByCy(), { unread: 0, readSeq: 7, lastSeq: 7 });
+    t.equal((await adaApi.call(`${members}/${cy.userId}`, { method: 'DELETE' })).status, 204);
+    await adaApi.call(members, { body: { userIds: [cy.userId] } });
+    t.same(await seenByCy(), { unread: 0, readSeq: 7, lastSeq: 7 }, 'what was read stays read');
+
+    const seventh = await adaApi.call<{ readBy: { userId: string }[] }>(
+      `/messages/${messageIdFor(id, 7)}/receipts`,
+    );
+    t.ok(
+      seventh.body.readBy.some((r) => r.userId === cy.userId),
+      'and they are still among its readers',
+    );
+    await adaApi.send(id, 'number 8');
+    t.same(await seenByCy(), { unread: 1, readSeq: 7, lastSeq: 8 }, 'a new message counts');
   });
 
   await t.test('other services page through every stored message by service invocation', async (t) => {

@@ -41,7 +41,13 @@ export interface MemberDoc {
   joinedAt: Date;
   muted: boolean;
   archived: boolean;
-  /** The member's read cursor. */
+  /**
+   * The conversation's lastSeq when the member joined (0 for those there from its start): messages
+   * up to it came before them, and never count as unread for them. It may be lower than the newest
+   * message then stored, never higher. Absent on memberships older than it, and then 0.
+   */
+  joinSeq?: number;
+  /** The member's read cursor: only ever what they read, so "read by" lists can trust it. */
   readSeq: number;
   readAt: Date | null;
   /** Highest sequence number any device of the member acknowledged, and per device. */
@@ -49,6 +55,15 @@ export interface MemberDoc {
   deliveredAt: Date | null;
   devices: Record<string, number>;
 }
+
+/**
+ * The cursors a membership held when it ended, by the membership's `_id`: a member added back
+ * picks up where they were, so what they read stays read and "read by" lists keep them.
+ */
+export type FormerMemberDoc = Pick<
+  MemberDoc,
+  '_id' | 'readSeq' | 'readAt' | 'deliveredSeq' | 'deliveredAt' | 'devices'
+> & { leftAt: Date };
 
 /**
  * Exactly these two fields: `$pull` removes a reaction by whole-document equality on some
@@ -98,6 +113,8 @@ export interface MembershipListDoc {
 export interface ChatStore {
   conversations: Collection<ConversationDoc>;
   members: Collection<MemberDoc>;
+  /** Ended memberships' cursors, by the membership's `_id` (see `former-members.ts`). */
+  formerMembers: Collection<FormerMemberDoc>;
   messages: Collection<MessageDoc>;
   /** `_id` is a user id; `ids` are that user's conversations. */
   userConversations: Collection<MembershipListDoc>;
@@ -184,6 +201,7 @@ export async function openStore(db: Db): Promise<ChatStore> {
   const store: ChatStore = {
     conversations,
     members,
+    formerMembers: db.collection<FormerMemberDoc>('former_members'),
     messages,
     userConversations: db.collection<MembershipListDoc>('user_conversations'),
     conversationMembers: db.collection<MembershipListDoc>('conversation_members'),

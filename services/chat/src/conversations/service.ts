@@ -22,6 +22,7 @@ import { type GroupPictures, MediaNotAnImageError } from '../media/media-client'
 import { GroupRequests, groupFingerprint } from './group-requests';
 import { MemberRequests } from './member-requests';
 import { MembershipLists } from './membership-lists';
+import { type FormerCursors, FormerMembers } from './former-members';
 
 export interface ConversationDeps {
   store: ChatStore;
@@ -53,23 +54,40 @@ export const MAX_GROUP_MEMBERS = 1_000;
 /** Up to this many listed members, a conversation's members are read one by one by `_id`. */
 const MEMBERS_READ_BY_ID = 50;
 
-/** A membership as it is first stored. */
-export function newMember(conversationId: string, userId: string, role: Role, now: Date): MemberDoc {
+/**
+ * A membership as it is first stored. `joinSeq` is the conversation's lastSeq as the member joins
+ * (0 for members there from its start); a member who was in it before takes back their cursors.
+ */
+export function newMember(
+  conversationId: string,
+  userId: string,
+  role: Role,
+  now: Date,
+  joinSeq = 0,
+  former: FormerCursors | null = null,
+): MemberDoc {
   return {
     _id: memberKey(conversationId, userId),
     conversationId,
     userId,
     role,
     joinedAt: now,
+    joinSeq,
     muted: false,
     archived: false,
-    readSeq: 0,
-    readAt: null,
-    deliveredSeq: 0,
-    deliveredAt: null,
-    devices: {},
+    readSeq: former?.readSeq ?? 0,
+    readAt: former?.readAt ?? null,
+    deliveredSeq: former?.deliveredSeq ?? 0,
+    deliveredAt: former?.deliveredAt ?? null,
+    devices: former?.devices ?? {},
   };
 }
+
+/**
+ * Who joins: a conversation's first members, for whom everything in it counts, or a member added
+ * later, for whom what came before does not.
+ */
+type Joining = 'founding' | 'later';
 
 function isDuplicateKey(err: unknown): boolean {
   return err instanceof MongoServerError && err.code === 11000;
@@ -80,9 +98,11 @@ export class Conversations {
   private readonly lists: MembershipLists;
   private readonly requests: GroupRequests;
   private readonly memberRequests: MemberRequests;
+  private readonly formers: FormerMembers;
 
   constructor(private readonly deps: ConversationDeps) {
     this.lists = new MembershipLists(deps.store);
+    this.formers = new FormerMembers(deps.store);
     this.requests = new GroupRequests(deps.store);
     this.memberRequests = new MemberRequests(deps.store);
   }
@@ -117,7 +137,9 @@ export class Conversations {
     }
     if (created) await this.lists.started(id);
     // Both memberships are (re)asserted, so a half-finished earlier open completes here.
-    for (const member of [userId, otherId]) await this.insertMember(id, member, 'member', now, userId);
+    for (const member of [userId, otherId]) {
+      await this.insertMember(id, member, 'member', now, userId, 'founding');
+    }
     return { view: await this.get(userId, id), created };
   }
 
@@ -144,8 +166,10 @@ export class Conversations {
       // The first try stored the group; it may have stopped before every membership. Those in
       // stay as they are (inserting is idempotent); the others are added, and announced, once.
       if (requestId && !(await this.requests.finished(userId, requestId))) {
-        await this.insertMember(earlier, userId, 'owner', now, userId);
-        for (const other of others) await this.insertMember(earlier, other, 'member', now, userId);
+        await this.insertMember(earlier, userId, 'owner', now, userId, 'founding');
+        for (const other of others) {
+          await this.insertMember(earlier, other, 'member', now, userId, 'founding');
+        }
         await this.requests.finish(userId, requestId, earlier);
       }
       return this.get(userId, earlier);
@@ -160,8 +184,8 @@ export class Conversations {
       throw err;
     }
     await this.lists.started(id);
-    await this.insertMember(id, userId, 'owner', now, userId);
-    for (const other of others) await this.insertMember(id, other, 'member', now, userId);
+    await this.insertMember(id, userId, 'owner', now, userId, 'founding');
+    for (const other of others) await this.insertMember(id, other, 'member', now, userId, 'founding');
     await this.requests.finish(userId, requestId, id);
     if (input.avatarMediaId && pictureStatus !== 'ready') {
       await this.recheckPicture(userId, input.avatarMediaId, id);
@@ -388,7 +412,9 @@ export class Conversations {
     }
     for (const id of newcomers) await directory.requireUser(id);
     const now = new Date();
-    for (const id of newcomers) await this.insertMember(conversationId, id, 'member', now, userId);
+    for (const id of newcomers) {
+      await this.insertMember(conversationId, id, 'member', now, userId, 'later');
+    }
     await this.memberRequests.finish(userId, requestId, conversationId, userIds);
     return this.get(userId, conversationId);
   }
@@ -436,7 +462,7 @@ export class Conversations {
       throw new ConflictError('CHAT_GROUP_FULL', `A group holds at most ${MAX_GROUP_MEMBERS} members.`);
     }
     await directory.requireUser(input.userId);
-    await this.insertMember(conversationId, input.userId, 'member', new Date(), input.inviterId);
+    await this.insertMember(conversationId, input.userId, 'member', new Date(), input.inviterId, 'later');
     return { added: true, role: 'member' };
   }
 
@@ -541,11 +567,19 @@ export class Conversations {
   }
 
   /**
-   * Messages after the member's read cursor that are not deleted. Sending moves one's own cursor
-   * to one's message, so this counts what others sent since.
+   * Messages after both the member's read cursor and their joining that are not deleted. Sending
+   * moves one's own cursor to one's message, so this counts what others sent since.
    */
   private unreadCount(me: MemberDoc, conversation: ConversationDoc): number {
-    return unreadAfter(me.readSeq, conversation);
+    return unreadAfter(Math.max(me.readSeq, me.joinSeq ?? 0), conversation);
+  }
+
+  private async lastSeqOf(conversationId: string): Promise<number> {
+    const conversation = await this.deps.store.conversations.findOne(
+      { _id: conversationId },
+      { projection: { lastSeq: 1 } },
+    );
+    return conversation?.lastSeq ?? 0;
   }
 
   private async load(conversationId: string): Promise<ConversationDoc> {
@@ -567,9 +601,26 @@ export class Conversations {
     if (!member || member.role === 'member') throw new RoleRequiredError('admin');
   }
 
-  /** Adds a membership if absent and announces it; an existing membership is left as it is. */
-  private async insertMember(conversationId: string, userId: string, role: Role, now: Date, actorId: string) {
-    const member = newMember(conversationId, userId, role, now);
+  /**
+   * Adds a membership if absent and announces it; an existing membership is left as it is. One
+   * joining later starts at the conversation's lastSeq, read before the insert: lastSeq never runs
+   * ahead of the stored messages, so each message stored after the insert is numbered above it and
+   * counts as unread. One stored just before may count too, as lastSeq lags behind a send.
+   */
+  private async insertMember(
+    conversationId: string,
+    userId: string,
+    role: Role,
+    now: Date,
+    actorId: string,
+    joining: Joining,
+  ) {
+    const key = memberKey(conversationId, userId);
+    const [joinSeq, former] =
+      joining === 'founding'
+        ? [0, null]
+        : await Promise.all([this.lastSeqOf(conversationId), this.formers.recall(key)]);
+    const member = newMember(conversationId, userId, role, now, joinSeq, former);
     // Listed first, so a crash before the insert leaves only a listing that readers drop.
     await this.lists.listing(conversationId, userId);
     try {
@@ -582,19 +633,35 @@ export class Conversations {
     await this.deps.events.member('added', { conversationId, userId, actorId, role }, now);
   }
 
+  /**
+   * The cursors are kept before the membership goes, so a return that follows the delete finds
+   * them; kept again from the deleted membership, for a receipt that came in between.
+   */
   private async deleteMember(member: MemberDoc, actorId: string): Promise<void> {
-    const result = await this.deps.store.members.deleteOne({ _id: member._id });
+    const now = new Date();
+    await this.formers.remember(member, now);
+    const removed = await this.deps.store.members.findOneAndDelete({ _id: member._id });
     this.deps.memberships.forget(member.conversationId, member.userId);
-    if (result.deletedCount > 0) {
+    if (removed) {
       await this.lists.unlist(member.conversationId, member.userId);
       await this.deps.events.member(
         'removed',
         { conversationId: member.conversationId, userId: member.userId, actorId, role: member.role },
         member.joinedAt,
       );
+      if (movedSince(member, removed)) await this.formers.remember(removed, now);
     }
     // Last, so that a failure here (reported to the caller) leaves the removal otherwise whole: a
     // retry finds no membership, and would not list or announce it again.
     await this.deps.memberships.announceRemoval(member.conversationId);
   }
+}
+
+/** Whether a receipt moved any cursor of the membership after `read` was read. */
+function movedSince(read: MemberDoc, now: MemberDoc): boolean {
+  return (
+    now.readSeq > read.readSeq ||
+    now.deliveredSeq > read.deliveredSeq ||
+    Object.entries(now.devices).some(([device, seq]) => seq > (read.devices[device] ?? 0))
+  );
 }

@@ -27,6 +27,8 @@ export function conversationView(
       archived: me.archived,
       readSeq: me.readSeq,
       deliveredSeq: me.deliveredSeq,
+      // Messages up to it came before the member joined: never unread, though readable.
+      joinSeq: me.joinSeq ?? 0,
     },
     ...extra,
   };

@@ -13,7 +13,10 @@ export interface ReceiptDeps {
 export interface ReceiptSummary {
   messageId: string;
   seq: number;
-  /** Members other than the sender: the M of "read by N of M". */
+  /**
+   * Members other than the sender who were there when it was sent, or read it since: the M of
+   * "read by N of M". A member who joined after it is not counted as one who has yet to read it.
+   */
   of: number;
   readCount: number;
   readBy: { userId: string; readAt: string | null }[];
@@ -78,9 +81,11 @@ export class Receipts {
   async summary(userId: string, messageId: string): Promise<ReceiptSummary> {
     const message = await this.deps.messages.requireVisible(userId, messageId);
     await requireMember(this.deps.store, message.conversationId, userId);
-    const others = await this.deps.store.members
+    const members = await this.deps.store.members
       .find({ conversationId: message.conversationId, userId: { $ne: message.senderId } })
       .toArray();
+    // A cursor is only what its member did read, so a reader is one whichever way they joined.
+    const others = members.filter((m) => m.readSeq >= message.seq || (m.joinSeq ?? 0) < message.seq);
     const readers = others.filter((m) => m.readSeq >= message.seq);
     const delivered = others.filter((m) => m.deliveredSeq >= message.seq);
     return {

@@ -1,0 +1,233 @@
+import { messageIdFor } from '@parley/contracts';
+import type { Logger } from '@parley/service-kit';
+import type { CommandStartedEvent } from 'mongodb';
+import t, { type Test } from 'tap';
+import type { Directory } from '../src/auth-client';
+import { Conversations } from '../src/conversations/service';
+import type { ChatEvents } from '../src/events';
+import type { MediaCatalog } from '../src/media/media-client';
+import { Messages } from '../src/messages/service';
+import { Receipts } from '../src/receipts/service';
+import { type ChatStore, memberKey, openStore } from '../src/store';
+import { connect, noPictures, startFerretDb, unrememberedMemberships } from './ferretdb';
+
+const directory: Directory = {
+  requireUser: async () => {},
+  blockedAmong: async () => new Set<string>(),
+};
+
+const media: MediaCatalog = { claim: async () => [] };
+
+/** The filters of the commands on one collection. */
+function filtersOn(commands: CommandStartedEvent[], collection: string): object[] {
+  return commands.flatMap(({ command }) => {
+    if (command.find === collection) return [command.filter as object];
+    if (command.findAndModify === collection) return [command.query as object];
+    if (command.update === collection) return (command.updates as { q: object }[]).map((u) => u.q);
+    if (command.delete === collection) return (command.deletes as { q: object }[]).map((d) => d.q);
+    return [];
+  });
+}
+
+/** The highest message number stored, read in one query: anything stored after it is numbered above. */
+async function highestStored(store: ChatStore, conversationId: string): Promise<number> {
+  const [newest] = await store.messages.find({ conversationId }).sort({ seq: -1 }).limit(1).toArray();
+  return newest?.seq ?? 0;
+}
+
+t.test('unread counts and read cursors of members who join or come back', async (t) => {
+  const url = await startFerretDb(t);
+  const client = await connect(t, url);
+  const commands: CommandStartedEvent[] = [];
+  client.on('commandStarted', (event) => commands.push(event));
+  const store = await openStore(client.db('parley_chat_join_unread_test'));
+  /** Runs as soon as a membership is stored, before anything else the add that stores it does. */
+  let onAdded: (userId: string) => Promise<void> = async () => {};
+  const insertMember = store.members.insertOne.bind(store.members);
+  store.members.insertOne = (async (...args: Parameters<typeof insertMember>) => {
+    const result = await insertMember(...args);
+    await onAdded(args[0].userId);
+    return result;
+  }) as typeof store.members.insertOne;
+  const events = {
+    member: async () => {},
+    message: async () => {},
+    receipt: async () => {},
+    conversation: async () => {},
+  } as unknown as ChatEvents;
+  const memberships = unrememberedMemberships(store);
+  const chat = new Conversations({
+    store,
+    pictures: noPictures,
+    memberships,
+    directory,
+    events,
+    logger: {} as Logger,
+  });
+  const messages = new Messages({ store, memberships, directory, events, media });
+  const receipts = new Receipts({ store, events, messages });
+  t.teardown(() => {
+    onAdded = async () => {};
+  });
+
+  let sent = 0;
+  const send = (conversationId: string, from = 'u_ada') =>
+    messages.send(from, conversationId, { clientMessageId: `client-${++sent}`, text: 'hello' });
+  /** A group of Ada and Bob with seven messages of Ada's, and Cy added after them. */
+  const groupWithHistory = async (name: string) => {
+    const { id } = await chat.createGroup('u_ada', { name, memberIds: ['u_bob'] });
+    for (let i = 0; i < 7; i++) await send(id);
+    await chat.addMembers('u_ada', id, ['u_cy']);
+    return id;
+  };
+  const listed = async (userId: string, conversationId: string) => {
+    const { items } = await chat.list(userId, { limit: 50 });
+    const item = items.find((c) => c.id === conversationId);
+    if (!item) throw new Error(`${conversationId} is not in the list of ${userId}`);
+    return item;
+  };
+  /** What Cy sees of the conversation, in the list and alone: both must agree. */
+  const seenByCy = async (t: Test, conversationId: string) => {
+    const [inList, alone] = await Promise.all([
+      listed('u_cy', conversationId),
+      chat.get('u_cy', conversationId),
+    ]);
+    const shown = { unreadCount: inList.unreadCount, readSeq: inList.me.readSeq, lastSeq: inList.lastSeq };
+    t.same(
+      { unreadCount: alone.unreadCount, readSeq: alone.me.readSeq, lastSeq: alone.lastSeq },
+      shown,
+      'the list and the conversation agree',
+    );
+    return shown;
+  };
+
+  for (const [how, remove] of [
+    ['removed by an admin', (id: string) => chat.removeMember('u_ada', id, 'u_cy')],
+    ['leaving', (id: string) => chat.removeMember('u_cy', id, 'u_cy')],
+  ] as const) {
+    await t.test(`a member ${how} and added back keeps what they read`, async (t) => {
+      const id = await groupWithHistory(`back after ${how}`);
+      await receipts.mark('u_cy', id, 'read', 7, 'phone');
+      t.same(await seenByCy(t, id), { unreadCount: 0, readSeq: 7, lastSeq: 7 });
+
+      const from = commands.length;
+      await remove(id);
+      await chat.addMembers('u_ada', id, ['u_cy']);
+      const formerFilters = filtersOn(commands.slice(from), 'former_members');
+      t.ok(formerFilters.length >= 2, 'kept on removal, read on return');
+      t.same(
+        formerFilters.filter((f) => Object.keys(f).join() !== '_id'),
+        [],
+        'former memberships are read and written by _id alone',
+      );
+      t.same(await seenByCy(t, id), { unreadCount: 0, readSeq: 7, lastSeq: 7 }, 'nothing read turns unread');
+      const seventh = await receipts.summary('u_ada', messageIdFor(id, 7));
+      t.ok(
+        seventh.readBy.some((r) => r.userId === 'u_cy'),
+        'still among those who read what they read',
+      );
+      t.ok(seventh.deliveredTo.includes('u_cy'), 'and among those it was delivered to');
+
+      await send(id);
+      t.equal((await seenByCy(t, id)).unreadCount, 1, 'a message after the return counts');
+    });
+  }
+
+  await t.test('a member who left and comes back by invite keeps what they read', async (t) => {
+    const id = await groupWithHistory('back by invite');
+    await receipts.mark('u_cy', id, 'read', 6, 'phone');
+    await chat.removeMember('u_cy', id, 'u_cy');
+    await send(id);
+    const back = await chat.addByInvite(id, { userId: 'u_cy', inviterId: 'u_ada', approverId: null });
+    t.equal(back.added, true);
+    t.same(await seenByCy(t, id), { unreadCount: 0, readSeq: 6, lastSeq: 8 });
+  });
+
+  await t.test('what was sent while a member was away is not unread when they come back', async (t) => {
+    const id = await groupWithHistory('away');
+    await receipts.mark('u_cy', id, 'read', 5, 'phone');
+    await chat.removeMember('u_ada', id, 'u_cy');
+    await send(id);
+    await send(id);
+    await chat.addMembers('u_ada', id, ['u_cy']);
+    t.same(await seenByCy(t, id), { unreadCount: 0, readSeq: 5, lastSeq: 9 });
+    const eighth = await receipts.summary('u_ada', messageIdFor(id, 8));
+    t.notOk(
+      eighth.readBy.some((r) => r.userId === 'u_cy'),
+      'not among the readers of what they never read',
+    );
+    t.same(eighth.of, 1, 'nor among those it was sent to');
+  });
+
+  await t.test('a new member of a group with history has nothing unread until a message comes', async (t) => {
+    const id = await groupWithHistory('newcomer');
+    t.same(await seenByCy(t, id), { unreadCount: 0, readSeq: 0, lastSeq: 7 });
+    t.equal((await chat.get('u_cy', id)).me.joinSeq, 7, 'the view says where their unread starts');
+    const third = await receipts.summary('u_ada', messageIdFor(id, 3));
+    t.same(
+      { of: third.of, readers: third.readBy.map((r) => r.userId) },
+      { of: 1, readers: [] },
+      'the history is not shown as read by them, nor as sent to them',
+    );
+    t.same(
+      (await messages.history('u_cy', id, { limit: 50 })).items.map((m) => m.seq),
+      [1, 2, 3, 4, 5, 6, 7],
+      'the history is theirs to read',
+    );
+
+    await send(id);
+    t.same(await seenByCy(t, id), { unreadCount: 1, readSeq: 0, lastSeq: 8 }, 'one message after joining');
+    t.equal((await receipts.summary('u_ada', messageIdFor(id, 8))).of, 2, 'sent to them too');
+    await receipts.mark('u_cy', id, 'read', 8, 'phone');
+    t.same(await seenByCy(t, id), { unreadCount: 0, readSeq: 8, lastSeq: 8 });
+  });
+
+  await t.test('a membership stored before join numbers were kept counts from its read cursor', async (t) => {
+    const id = await groupWithHistory('older membership');
+    await store.members.updateOne({ _id: memberKey(id, 'u_cy') }, { $unset: { joinSeq: '' } });
+    t.same(await seenByCy(t, id), { unreadCount: 7, readSeq: 0, lastSeq: 7 });
+    t.equal((await chat.get('u_cy', id)).me.joinSeq, 0);
+    await receipts.mark('u_cy', id, 'read', 6, 'phone');
+    t.equal((await seenByCy(t, id)).unreadCount, 1);
+  });
+
+  await t.test(
+    'a message stored once the membership is in counts, however late lastSeq follows',
+    async (t) => {
+      const { id } = await chat.createGroup('u_ada', { name: 'racing one', memberIds: ['u_bob'] });
+      for (let i = 0; i < 7; i++) await send(id);
+      // Sent after Cy's membership is stored, before the add answers.
+      onAdded = async (userId) => {
+        if (userId === 'u_cy') await send(id);
+      };
+      await chat.addMembers('u_ada', id, ['u_cy']);
+      onAdded = async () => {};
+      t.same(await seenByCy(t, id), { unreadCount: 1, readSeq: 0, lastSeq: 8 });
+    },
+  );
+
+  await t.test('messages racing an add are never under-counted', async (t) => {
+    for (let round = 0; round < 5; round++) {
+      const { id } = await chat.createGroup('u_ada', { name: `race ${round}`, memberIds: ['u_bob'] });
+      for (let i = 0; i < 7; i++) await send(id);
+      // Every message numbered above what is stored once Cy's membership is in came after it.
+      let storedAtJoin = Number.POSITIVE_INFINITY;
+      onAdded = async (userId) => {
+        if (userId === 'u_cy') storedAtJoin = await highestStored(store, id);
+      };
+      // One after another, from Ada and Bob, so that the sends spread over the whole add.
+      const adding = chat.addMembers('u_ada', id, ['u_cy']);
+      await new Promise((resolve) => setTimeout(resolve, round));
+      for (let i = 0; i < 6; i++) await send(id, i % 2 ? 'u_ada' : 'u_bob');
+      await adding;
+      onAdded = async () => {};
+      const { unreadCount, lastSeq } = await seenByCy(t, id);
+      t.equal(lastSeq, 13);
+      t.ok(
+        (unreadCount ?? 0) >= lastSeq - storedAtJoin,
+        `round ${round}: ${unreadCount} unread, ${lastSeq - storedAtJoin} sent after the join`,
+      );
+      t.ok((unreadCount ?? 0) <= 6, `round ${round}: the seven before the add are not unread`);
+    }
+  });
+});
