@@ -39,7 +39,15 @@ export interface Conversation {
   lastMessage: { id: string; seq: number; senderId: string; preview: string; deleted?: boolean } | null;
   unreadCount?: number;
   version?: number;
-  me: { role: Role; muted: boolean; archived: boolean; readSeq: number; deliveredSeq: number };
+  me: {
+    role: Role;
+    muted: boolean;
+    archived: boolean;
+    readSeq: number;
+    deliveredSeq: number;
+    /** Messages up to it came before the caller joined: readable, never unread. */
+    joinSeq?: number;
+  };
   members?: { userId: string; role: Role }[];
   memberCount?: number;
 }

@@ -145,7 +145,8 @@ export function markRead(conversationId: string, seq: number): void {
   if (!c || c.me.readSeq >= seq) return;
   chatStore.patchConversation(conversationId, (conv) => ({
     ...conv,
-    unreadCount: Math.max(0, conv.lastSeq - seq),
+    // What came before the caller joined is not unread, whatever they read of it.
+    unreadCount: Math.max(0, conv.lastSeq - Math.max(seq, conv.me.joinSeq ?? 0)),
     me: { ...conv.me, readSeq: seq },
   }));
   if (connection.connected) connection.receipt(conversationId, 'read', seq);
