@@ -1,11 +1,18 @@
 import { z } from 'zod';
 
-/** A file name as shown to people: no path, no control characters, at most 255 characters. */
+/**
+ * A file name as shown to people: no path, no control characters, at most 255 characters, and no
+ * characters that reorder or hide what follows (bidirectional overrides, isolates and marks), with
+ * which "invoice\u202Efdp.exe" shows as a PDF.
+ */
 export const fileName = z
   .string()
   .min(1)
   .max(255)
-  .regex(/^[^\p{Cc}/\\]+$/u, 'must be a file name without path or control characters')
+  .regex(
+    /^[^\p{Cc}/\\\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]+$/u,
+    'must be a file name without path, control characters or direction overrides',
+  )
   .refine((name) => name.trim() === name && name !== '.' && name !== '..', 'must be a plain file name');
 
 /** A media type such as `image/png`, parameters dropped. */
