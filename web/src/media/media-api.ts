@@ -1,4 +1,5 @@
 import { ApiError, api, session } from '../api/http';
+import { uploadName } from './upload-name';
 
 export interface MediaView {
   id: string;
@@ -33,7 +34,7 @@ export function uploadFile(
   const attempt = (token: string | undefined) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
       const xhr = new XMLHttpRequest();
-      xhr.open('POST', `/api/v1/media?fileName=${encodeURIComponent(file.name || 'file')}`);
+      xhr.open('POST', `/api/v1/media?fileName=${encodeURIComponent(uploadName(file.name))}`);
       if (token) xhr.setRequestHeader('authorization', `Bearer ${token}`);
       xhr.setRequestHeader('content-type', file.type || 'application/octet-stream');
       xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
