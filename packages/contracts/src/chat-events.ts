@@ -55,6 +55,8 @@ export const chatMemberEvent = z.object({
   userId: id,
   actorId: id,
   role: z.enum(['owner', 'admin', 'member']),
+  /** When the membership began; absent from events of chat instances older than the field. */
+  joinedAt: z.iso.datetime().optional(),
 });
 
 export type ChatMemberEvent = z.infer<typeof chatMemberEvent>;

@@ -39,10 +39,12 @@ export function sidecarEvents(sidecar: EventPublisher): ChatEvents {
         data,
         `receipt:${data.conversationId}:${data.userId}:${data.kind}:${data.seq}`,
       ),
+    // The join time rides along: notification catches a new member up on messages of the moments
+    // after it that its cached member list may have missed.
     member: (kind, data, joinedAt) =>
       sidecar.publish(
         kind === 'added' ? Topics.chatMemberAdded : Topics.chatMemberRemoved,
-        data,
+        { ...data, joinedAt: joinedAt.toISOString() },
         `member-${kind}:${data.conversationId}:${data.userId}:${joinedAt.getTime()}`,
       ),
     conversation: (data) =>
