@@ -55,6 +55,8 @@ export function chatEventDeps(
       conversation: async () => ({ type, memberIds }),
       displayName: async () => 'Alice',
     } as unknown as DirectoryCache,
+    // A chat that shows nobody anything: a member event catches nobody up.
+    chat: { conversationAs: async () => null, newestMessagesAs: async () => null },
     levels: { levels: async (_c: string, ids: string[]) => ids.map(levelOf) } as unknown as LevelCache,
     temporal: {
       withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(),

@@ -20,10 +20,12 @@ function fakeDirectory(members: Map<string, string[]>) {
         id: conversationId,
         type: 'group',
         name: 'standup',
+        lastSeq: 0,
         me: { readSeq: 0, muted: false },
         members: ids.map((id) => ({ userId: id })),
       };
     },
+    newestMessagesAs: async () => [],
   };
   return { directory, calls };
 }

@@ -12,13 +12,20 @@ export const contact: Contact = {
   timeZone: null,
 };
 
-const view: MemberView = { id: 'c_1', type: 'direct', name: null, me: { readSeq: 0, muted: false } };
+const view: MemberView = {
+  id: 'c_1',
+  type: 'direct',
+  name: null,
+  lastSeq: 0,
+  me: { readSeq: 0, muted: false },
+};
 
 /** A directory that knows the recipient, a sender named Alice and a direct conversation c_1. */
 export const directory: Directory = {
   contact: async () => contact,
   displayName: async () => 'Alice',
   conversationAs: async () => view,
+  newestMessagesAs: async () => [],
 };
 
 /** A planner over the test store, with the clock given when a test needs one. */

@@ -1,4 +1,5 @@
 import {
+  type ChatMemberEvent,
   type ChatMessageEvent,
   type ChatMessageView,
   type ChatReceiptEvent,
@@ -24,7 +25,8 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { NotifyLevel } from '../preferences/schemas';
-import type { DirectoryCache } from './directory-cache';
+import type { Directory } from './directory';
+import type { ConversationFacts, DirectoryCache } from './directory-cache';
 import { inBatches } from './in-batches';
 import type { LevelCache } from './level-cache';
 import { recordEdit, snippetOf } from './message-edits';
@@ -67,6 +69,14 @@ export const CHAT_TOPICS = [
 const SIGNAL_CONCURRENCY = 16;
 /** How long signalling a message's recipients may take before the event is kept for a retry. */
 const SIGNAL_DEADLINE_MS = 5_000;
+/**
+ * A new member is caught up on messages of this long after they joined: the messages an instance
+ * may have handled with a member list cached from before, until the member event reached one
+ * instance and the change board the others. A member event later still is not caught up on.
+ */
+export const CATCH_UP_WINDOW_MS = 5 * 60_000;
+/** The newest messages a new member is caught up on, at most. */
+export const CATCH_UP_MESSAGES = 50;
 
 export function levelAllows(level: NotifyLevel, kind: NotifyKind): boolean {
   if (level === 'all') return true;
@@ -78,6 +88,8 @@ export function levelAllows(level: NotifyLevel, kind: NotifyKind): boolean {
 export interface ChatEventDeps {
   store: DeliveryStore;
   directory: DirectoryCache;
+  /** Chat as a new member sees it, uncached, to catch them up (see `onMemberAdded`). */
+  chat: Pick<Directory, 'conversationAs' | 'newestMessagesAs'>;
   /** Recipients' levels as of at most a few seconds ago; the planner re-reads them fresh. */
   levels: LevelCache;
   temporal: Client;
@@ -121,11 +133,12 @@ export function mountChatEvents(app: Express, deps: ChatEventDeps): void {
     await onMessageEdited(deps, data);
   });
   // What the directory cache holds about a conversation or a sender is dropped when it changes.
-  for (const route of [CHAT_EVENT_ROUTES.memberAdded, CHAT_EVENT_ROUTES.memberRemoved]) {
-    onEvent(app, route, chatMemberEvent, async ({ data }) => {
-      await deps.directory.changedConversation(data.conversationId);
-    });
-  }
+  onEvent(app, CHAT_EVENT_ROUTES.memberAdded, chatMemberEvent, async ({ data }) => {
+    await onMemberAdded(deps, data);
+  });
+  onEvent(app, CHAT_EVENT_ROUTES.memberRemoved, chatMemberEvent, async ({ data }) => {
+    await deps.directory.changedConversation(data.conversationId);
+  });
   onEvent(app, CHAT_EVENT_ROUTES.conversationUpdated, chatConversationEvent, async ({ data }) => {
     await deps.directory.changedConversation(data.conversationId);
   });
@@ -187,23 +200,77 @@ export async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMes
   ]);
   if (!conversation) return;
   const recipients = conversation.memberIds.filter((id) => id !== message.senderId);
-  if (recipients.length === 0) return;
+  const signalled = await notifyCreation(deps, message, conversation.type, recipients);
+  if (signalled === undefined) return;
+  deps.logger.debug({ messageId: message.id, recipients: signalled ?? 0 }, 'recipients signalled');
+}
 
+/**
+ * What a new message brings the given members: to each whose level wants it, a ledger entry and
+ * a signal, of the kind and urgency the conversation's type and the message's mentions make it.
+ * Returns what `notify` returns, or undefined when no level wants the message (nothing recorded).
+ */
+async function notifyCreation(
+  deps: ChatEventDeps,
+  message: ChatMessageView,
+  type: ConversationFacts['type'],
+  recipients: string[],
+): Promise<number | null | undefined> {
+  if (recipients.length === 0) return undefined;
   const notices: Notice[] = [];
   const levels = await deps.levels.levels(message.conversationId, recipients);
   for (const [index, recipientId] of recipients.entries()) {
     const mentioned = message.mentions.includes(recipientId);
     const kind: NotifyKind =
-      conversation.type === 'direct' ? 'direct' : mentioned || message.mentionsEveryone ? 'mention' : 'all';
-    const urgent = conversation.type === 'direct' || mentioned;
+      type === 'direct' ? 'direct' : mentioned || message.mentionsEveryone ? 'mention' : 'all';
+    const urgent = type === 'direct' || mentioned;
     if (!levelAllows(levels[index]!, kind)) continue;
     notices.push(noticeOf(message, recipientId, kind, urgent));
   }
   // Nobody's level wants this message: nothing is recorded, nobody is asked anything more.
-  if (notices.length === 0) return;
+  if (notices.length === 0) return undefined;
+  return notify(deps, message, { open: notices, known: [], byEdit: false });
+}
 
-  const signalled = await notify(deps, message, { open: notices, known: [], byEdit: false });
-  deps.logger.debug({ messageId: message.id, recipients: signalled ?? 0 }, 'recipients signalled');
+/**
+ * Drops the cached member list, then catches the new member up. A message and the member's
+ * addition come on two topics with no order between them: an instance may handle a message sent
+ * after the member joined with a member list cached from before, and leave them out. So the
+ * member's addition reads the conversation's newest messages as the member sees them, and gives
+ * each one sent since they joined, by someone else and not deleted, what its creation gives a
+ * recipient. Who has a ledger entry for a message already was among its recipients, and its
+ * creation finishes what it began (its event is retried until it has); the rest are notified
+ * here. Both are keyed by message and recipient, and the workflow ignores a message id it saw, so
+ * a message reaching someone both ways, or a redelivered member event, notifies nobody twice.
+ *
+ * Bounded: only members who joined within {@link CATCH_UP_WINDOW_MS} are caught up, on at most
+ * the {@link CATCH_UP_MESSAGES} newest messages, and only once the conversation has any. An event
+ * without `joinedAt` (from a chat older than the field) only drops the list.
+ */
+export async function onMemberAdded(deps: ChatEventDeps, member: ChatMemberEvent): Promise<void> {
+  await deps.directory.changedConversation(member.conversationId);
+  const { conversationId, userId, joinedAt } = member;
+  if (joinedAt === undefined) return;
+  const joined = Date.parse(joinedAt);
+  if (Date.now() - joined > CATCH_UP_WINDOW_MS) return;
+  // Uncached: the type, whether they are still a member, and whether there is anything to read.
+  const view = await deps.chat.conversationAs(userId, conversationId);
+  if (!view || view.lastSeq === 0) return;
+  const newest = await deps.chat.newestMessagesAs(userId, conversationId, CATCH_UP_MESSAGES);
+  const since = (newest ?? []).filter(
+    (message) => !message.deletedAt && message.senderId !== userId && Date.parse(message.createdAt) >= joined,
+  );
+  // By `_id`, a batch at a time: the dev store reads the whole ledger for a filter on `messageId`.
+  const entries = await inBatches(since, (message) =>
+    deps.store.deliveries.findOne({ _id: deliveryId(message.id, userId) }, { projection: { _id: 1 } }),
+  );
+  const missed = since.filter((_, index) => !entries[index]);
+  for (const message of missed) {
+    await notifyCreation(deps, message, view.type, [userId]);
+  }
+  if (missed.length > 0) {
+    deps.logger.debug({ conversationId, userId, messages: missed.length }, 'new member caught up');
+  }
 }
 
 export async function onMessageEdited(deps: ChatEventDeps, { message }: ChatMessageEvent): Promise<void> {

@@ -37,11 +37,15 @@ function keyed(board: DirectoryBoard, kind: string): Vouch {
  * list is never what lets a message through: before anything is sent, the planner asks chat for
  * the recipient's own view, which a removed member no longer has.
  *
- * TODO(notification-membership): a member added just before a message that neither comes from
- * them nor mentions them is missed by an instance that handles the message before chat's
- * `chat.member.added` (two topics, no order between them) while its list is cached: until some
- * instance handles that event, and a second more for the board. Closing it needs the message
- * event to carry the conversation's membership version.
+ * A cached list can miss a member added just before a message that neither comes from them nor
+ * mentions them: the message and `chat.member.added` come on two topics with no order between
+ * them. The member event closes that: it carries when the member joined, and the instance that
+ * handles it reads the conversation's newest messages as the new member and notifies them of
+ * those sent since (`onMemberAdded` in `chat-events.ts`).
+ *
+ * TODO(notification-membership): still missed, a message sent after that read and handled within
+ * about a second of the member event by another instance, which has not yet read the board and
+ * keeps its list from before the join.
  */
 export class DirectoryCache {
   private readonly conversations: ExpiringCache<ConversationFacts | null>;

@@ -1,3 +1,4 @@
+import type { ChatMessageView } from '@parley/contracts';
 import { DependencyError, type Sidecar } from '@parley/service-kit';
 
 export interface Contact {
@@ -14,6 +15,8 @@ export interface MemberView {
   id: string;
   type: 'direct' | 'group';
   name: string | null;
+  /** The number of its newest message; 0 before the first. */
+  lastSeq: number;
   me: { readSeq: number; muted: boolean };
   members?: { userId: string }[];
 }
@@ -25,6 +28,11 @@ export interface Directory {
   displayName(userId: string): Promise<string>;
   /** The conversation as `userId` sees it, or null when they are not a member. */
   conversationAs(userId: string, conversationId: string): Promise<MemberView | null>;
+  /**
+   * The conversation's newest `limit` messages as `userId` sees them (deleted ones as tombstones),
+   * oldest first, or null when they are not a member.
+   */
+  newestMessagesAs(userId: string, conversationId: string, limit: number): Promise<ChatMessageView[] | null>;
 }
 
 const TIMEOUT_MS = 5_000;
@@ -50,5 +58,12 @@ export function sidecarDirectory(sidecar: Sidecar): Directory {
         'chat',
         `internal/v1/users/${encodeURIComponent(userId)}/conversations/${encodeURIComponent(conversationId)}`,
       ),
+    async newestMessagesAs(userId, conversationId, limit) {
+      const page = await get<{ items: ChatMessageView[] }>(
+        'chat',
+        `internal/v1/users/${encodeURIComponent(userId)}/conversations/${encodeURIComponent(conversationId)}/messages?limit=${limit}`,
+      );
+      return page?.items ?? null;
+    },
   };
 }

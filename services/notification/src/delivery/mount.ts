@@ -67,6 +67,7 @@ export async function mountDelivery({
   mountChatEvents(app, {
     store,
     directory: new DirectoryCache(directory, directoryBoard),
+    chat: directory,
     levels,
     temporal,
     parking,

@@ -1,0 +1,202 @@
+import type { ChatMessageView } from '@parley/contracts';
+import { createHttpApp, createLogger, finishHttpApp } from '@parley/service-kit';
+import { workflowIds } from '@parley/workflows';
+import type { AddressInfo } from 'node:net';
+import t, { type Test } from 'tap';
+import { CATCH_UP_WINDOW_MS, CHAT_EVENT_ROUTES, mountChatEvents } from '../src/delivery/chat-events';
+import type { Directory, MemberView } from '../src/delivery/directory';
+import { type DirectoryBoard, DirectoryCache } from '../src/delivery/directory-cache';
+import { deliveryId, openDeliveryStore } from '../src/delivery/store';
+import { chatEventDeps, chatMessage } from './chat-event-fixtures';
+import { privateClient } from './ferretdb';
+
+const TOKEN = 'app-token-for-tests-0123456789';
+
+/** Chat in memory: the group c_1, its members and its messages, counting what it is asked. */
+function fakeChat(memberIds: string[]) {
+  const members = new Set(memberIds);
+  const messages: ChatMessageView[] = [];
+  const calls = { conversationAs: 0, newestMessagesAs: 0 };
+  const view = (): MemberView => ({
+    id: 'c_1',
+    type: 'group',
+    name: 'standup',
+    lastSeq: messages.length,
+    me: { readSeq: 0, muted: false },
+    members: [...members].map((userId) => ({ userId })),
+  });
+  const directory: Directory = {
+    contact: async () => null,
+    displayName: async () => 'Alice',
+    async conversationAs(userId) {
+      calls.conversationAs += 1;
+      return members.has(userId) ? view() : null;
+    },
+    async newestMessagesAs(userId, _conversationId, limit) {
+      calls.newestMessagesAs += 1;
+      return members.has(userId) ? messages.slice(-limit) : null;
+    },
+  };
+  /** Stores a message of the next number, as chat does before it publishes the event. */
+  const send = (senderId: string, overrides: Partial<ChatMessageView> = {}): ChatMessageView => {
+    const seq = messages.length + 1;
+    const message = { ...chatMessage(`m_${seq}`, `message ${seq}`, 0, seq), senderId, ...overrides };
+    messages.push(message);
+    return message;
+  };
+  return { directory, calls, members, send };
+}
+
+/** A change board seen by this one instance, which raises it when its member event comes. */
+function memoryBoard(): DirectoryBoard {
+  const counters = new Map<string, number>();
+  return {
+    stamp: (key) => counters.get(key) ?? 0,
+    holds: (key, stamp) => (counters.get(key) ?? 0) === stamp,
+    changed: async (key) => {
+      counters.set(key, (counters.get(key) ?? 0) + 1);
+    },
+  };
+}
+
+/** The chat event routes of one notification instance, served on a loopback port. */
+async function instance(t: Test, dbName: string, memberIds: string[]) {
+  const client = await privateClient(t);
+  const store = await openDeliveryStore(client.db(dbName));
+  const chat = fakeChat(memberIds);
+  const { deps, signals } = chatEventDeps(store, memberIds);
+  deps.directory = new DirectoryCache(chat.directory, memoryBoard());
+  deps.chat = chat.directory;
+  const logger = createLogger('test', 'silent');
+  const app = createHttpApp({ logger, appApiToken: TOKEN });
+  mountChatEvents(app, deps);
+  finishHttpApp(app);
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let eventCount = 0;
+  const deliver = async (route: string, data: object, id = `event-${++eventCount}`) => {
+    const res = await fetch(`${base}${route}`, {
+      method: 'POST',
+      headers: { 'dapr-api-token': TOKEN, 'content-type': 'application/json' },
+      body: JSON.stringify({ id, topic: 'test', source: 'chat', specversion: '1.0', data }),
+    });
+    t.same(await res.json(), { status: 'SUCCESS' }, `${route} handled`);
+  };
+  const created = (message: ChatMessageView) =>
+    deliver(CHAT_EVENT_ROUTES.messageCreated, { conversationId: 'c_1', actorId: message.senderId, message });
+  const added = (userId: string, joinedAt?: Date) =>
+    deliver(CHAT_EVENT_ROUTES.memberAdded, {
+      conversationId: 'c_1',
+      userId,
+      actorId: 'u_alice',
+      role: 'member',
+      ...(joinedAt ? { joinedAt: joinedAt.toISOString() } : {}),
+    });
+  /** The messages signalled to a user's workflow, in order, with kind and urgency. */
+  const signalledTo = (userId: string) =>
+    signals
+      .filter((s) => s.workflowId === workflowIds.notifyRecipient(userId))
+      .map((s) => `${s.messageId} ${s.kind}${s.urgent ? ' urgent' : ''}`);
+  const entry = (messageId: string, userId: string) =>
+    store.deliveries.findOne({ _id: deliveryId(messageId, userId) });
+  const timeline = async (messageId: string, userId: string) =>
+    (
+      await store.deliveryEvents.find({ _id: { $regex: new RegExp(`^${messageId}:${userId}\\|`) } }).toArray()
+    ).map((e) => e.event);
+  return { store, chat, created, added, signalledTo, entry, timeline };
+}
+
+const GROUP = ['u_alice', 'u_bob', 'u_carol'];
+
+t.test(
+  'a member added just before a message handled with the old member list is notified of it',
+  async (t) => {
+    const { chat, created, added, signalledTo, entry, timeline } = await instance(
+      t,
+      'parley_notification_catch_up_race_test',
+      GROUP,
+    );
+    // The member list is cached: a message before Dan joins.
+    const before = chat.send('u_alice');
+    await created(before);
+
+    const joinedAt = new Date();
+    chat.members.add('u_dan');
+    const fromDan = chat.send('u_dan');
+    const gone = chat.send('u_bob', { deletedAt: new Date().toISOString() });
+    const raced = chat.send('u_alice', { mentions: ['u_bob'] });
+    // The message overtakes the member event: the cached list leaves Dan out.
+    await created(raced);
+    t.equal(await entry(raced.id, 'u_dan'), null, 'no entry for Dan from the message alone');
+    t.same(signalledTo('u_dan'), []);
+
+    await added('u_dan', joinedAt);
+    t.match(await entry(raced.id, 'u_dan'), { kind: 'all', urgent: false, recipientId: 'u_dan' });
+    t.same(await timeline(raced.id, 'u_dan'), ['queued']);
+    t.same(signalledTo('u_dan'), [`${raced.id} all`], 'Dan hears of the message sent after he joined');
+    t.equal(await entry(before.id, 'u_dan'), null, 'not of the one sent before he joined');
+    t.equal(await entry(fromDan.id, 'u_dan'), null, 'nor of his own');
+    t.equal(await entry(gone.id, 'u_dan'), null, 'nor of a deleted one');
+    t.same(signalledTo('u_bob'), [`${before.id} all`, `${raced.id} mention urgent`], 'the others as before');
+
+    await added('u_dan', joinedAt);
+    t.same(signalledTo('u_dan'), [`${raced.id} all`], 'the member event again adds nothing');
+    t.same(await timeline(raced.id, 'u_dan'), ['queued']);
+  },
+);
+
+t.test('a message reaching a new member both ways notifies them once', async (t) => {
+  const { store, chat, created, added, signalledTo, timeline } = await instance(
+    t,
+    'parley_notification_catch_up_both_ways_test',
+    GROUP,
+  );
+  await created(chat.send('u_alice'));
+  const joinedAt = new Date();
+  chat.members.add('u_dan');
+  const late = chat.send('u_carol');
+  // The member event first: Dan is caught up on a message whose own event comes after.
+  await added('u_dan', joinedAt);
+  await created(late);
+
+  t.equal(await store.deliveries.countDocuments({ _id: `${late.id}:u_dan` }), 1, 'one entry');
+  t.same(await timeline(late.id, 'u_dan'), ['queued']);
+  t.same(
+    signalledTo('u_dan'),
+    [`${late.id} all`, `${late.id} all`],
+    'a second signal alike, for a message id the workflow saw: it ignores it',
+  );
+
+  // The other order: the message's own event found Dan, and the member event adds nothing.
+  const next = chat.send('u_carol');
+  await created(next);
+  await added('u_dan', joinedAt);
+  t.same(signalledTo('u_dan'), [`${late.id} all`, `${late.id} all`, `${next.id} all`]);
+});
+
+t.test('a member event asks chat nothing when it cannot have missed anything', async (t) => {
+  const { chat, created, added, signalledTo } = await instance(
+    t,
+    'parley_notification_catch_up_bounds_test',
+    GROUP,
+  );
+  await created(chat.send('u_alice'));
+  chat.members.add('u_dan');
+  await created(chat.send('u_alice'));
+
+  await added('u_dan', new Date(Date.now() - CATCH_UP_WINDOW_MS - 60_000));
+  t.same(chat.calls, { conversationAs: 1, newestMessagesAs: 0 }, 'joined long ago: no read');
+  await added('u_dan');
+  t.same(chat.calls, { conversationAs: 1, newestMessagesAs: 0 }, 'no join time (an older chat): no read');
+  t.same(signalledTo('u_dan'), []);
+});
+
+t.test('a member joining a conversation without messages reads none', async (t) => {
+  const { chat, added, signalledTo } = await instance(t, 'parley_notification_catch_up_empty_test', GROUP);
+  chat.members.add('u_dan');
+  await added('u_dan', new Date());
+  t.equal(chat.calls.newestMessagesAs, 0);
+  t.same(signalledTo('u_dan'), []);
+});
