@@ -81,6 +81,21 @@ export class OidcFailedError extends AppError {
   }
 }
 
+/**
+ * The provider shared an email address it has not verified. Anyone can claim any address at a
+ * provider they control, so such a login neither creates an account nor links to one, and it is
+ * refused the same whether or not an account has the address.
+ */
+export class OidcEmailUnverifiedError extends AppError {
+  constructor() {
+    super(
+      'OIDC_EMAIL_UNVERIFIED',
+      409,
+      'The provider has not verified your email address; verify it there, then log in again.',
+    );
+  }
+}
+
 export class PasswordConfirmationRequiredError extends AppError {
   constructor() {
     super('AUTH_PASSWORD_CONFIRMATION_REQUIRED', 403, 'Confirm this action with your password.');

@@ -4,7 +4,7 @@ import * as openid from 'openid-client';
 import { displayNameSchema, emailSchema } from '../accounts/account-schemas';
 import type { UserEvents } from '../accounts/user-events';
 import type { UserDoc, UserStore } from '../accounts/user-store';
-import { OidcFailedError, UsernameTakenError } from '../errors';
+import { OidcEmailUnverifiedError, OidcFailedError, UsernameTakenError } from '../errors';
 import type { SessionStore } from '../sessions/session-store';
 import type { OidcFlows } from './oidc-flows';
 import type { OidcIdentities } from './oidc-identities';
@@ -41,8 +41,9 @@ export interface ResolvedLogin {
 /**
  * Login through an OpenID Connect provider: authorization code with PKCE, with state and nonce
  * checked and each flow usable once. The provider account maps to a Parley account by its
- * (issuer, subject) link; on first login a provider-verified email links to the account that has
- * it, and otherwise a new account is created.
+ * (issuer, subject) link. A first login needs an email the provider verified: it links to the
+ * account that has the address, and otherwise a new account is created. An unverified address is
+ * refused, so that a claim anyone can make at their own provider never holds or enters an account.
  */
 export class OidcLogin {
   constructor(private readonly deps: OidcLoginDeps) {}
@@ -126,16 +127,11 @@ export class OidcLogin {
 
     const email = emailSchema.safeParse(claims.email);
     if (!email.success) throw new OidcFailedError('the provider shared no usable email address');
-    const emailVerified = claims.email_verified === true;
+    // Checked before the address is looked up: an unverified claim creates nothing, links to
+    // nothing, and is answered alike whether or not an account has the address.
+    if (claims.email_verified !== true) throw new OidcEmailUnverifiedError();
     const existing = await users.findByEmail(email.data);
     if (existing) {
-      if (!emailVerified) {
-        throw new AppError(
-          'OIDC_EMAIL_UNVERIFIED',
-          409,
-          'An account uses this email, and the provider has not verified it, so they cannot be linked.',
-        );
-      }
       if (!existing.emailVerified) {
         // Whoever registered the address never proved it: they may not be its owner. The owner
         // has now proved it, so the unproved password and every session opened with it go.
@@ -149,7 +145,7 @@ export class OidcLogin {
       return { user, created: false, linked: true };
     }
 
-    const user = await this.createAccount(email.data, emailVerified, claims);
+    const user = await this.createAccount(email.data, claims);
     await identities.link(issuer, claims.sub, user._id);
     logger.info({ userId: user._id }, 'account created by provider login');
     await events.registered(user);
@@ -157,11 +153,7 @@ export class OidcLogin {
   }
 
   /** A new account named after the provider's username or the email's local part, made unique. */
-  private async createAccount(
-    email: string,
-    emailVerified: boolean,
-    claims: ProviderClaims,
-  ): Promise<UserDoc> {
+  private async createAccount(email: string, claims: ProviderClaims): Promise<UserDoc> {
     const hint =
       typeof claims.preferred_username === 'string' ? claims.preferred_username : email.split('@')[0];
     const base = (hint ?? 'user')
@@ -176,7 +168,7 @@ export class OidcLogin {
         return await this.deps.users.create({
           username: username.replace(/[^a-z0-9_.]/g, '_'),
           email,
-          emailVerified,
+          emailVerified: true,
           displayName: name.success ? name.data : username,
           passwordHash: null,
         });
