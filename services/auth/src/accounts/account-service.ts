@@ -106,7 +106,23 @@ export class AccountService {
 
   async verifyEmail(token: string): Promise<void> {
     const { userId, email } = await this.deps.links.consume('verify-email', token);
-    await this.deps.users.markEmailVerified(userId, email);
+    if (!(await this.deps.users.markEmailVerified(userId, email))) return;
+    if (await this.dropUnverifiedLinks(userId)) {
+      await this.deps.sessions.revokeAll(userId, 'unverified-provider-link-removed', 'oidc');
+    }
+  }
+
+  /**
+   * Someone has just proved they read the account's inbox. A provider link made from an address
+   * the provider never verified may be a stranger's claim of that address (earlier versions made
+   * such links), and would let that stranger log into the owner's account: it goes. Answers
+   * whether any went; the caller ends the sessions such a link could have opened.
+   */
+  private async dropUnverifiedLinks(userId: string): Promise<boolean> {
+    const removed = await this.deps.identities.deleteUnverified(userId);
+    if (removed === 0) return false;
+    this.deps.logger.info({ userId, removed }, 'provider links made from an unverified email removed');
+    return true;
   }
 
   /**
@@ -139,7 +155,12 @@ export class AccountService {
     if (!user) throw new UserNotFoundError(userId);
     await this.deps.users.setPassword(userId, await this.deps.hasher.hash(password));
     // The link reached the inbox, which proves the address as well as a verification link would.
-    if (user.email === email) await this.deps.users.markEmailVerified(userId, email);
+    // Unverified provider links go before the sessions do, so none opened through one outlives
+    // the reset.
+    if (user.email === email) {
+      await this.deps.users.markEmailVerified(userId, email);
+      await this.dropUnverifiedLinks(userId);
+    }
     await this.deps.links.revokeAll(userId, 'reset-password');
     await this.deps.sessions.revokeAll(userId, 'password-reset');
     this.deps.logger.info({ userId }, 'password reset, sessions revoked');

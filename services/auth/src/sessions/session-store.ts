@@ -259,14 +259,18 @@ export class SessionStore {
     if (before && !before.revokedAt) await this.onRevoked(before.userId, [sessionId], reason);
   }
 
-  async revokeAll(userId: string, reason: string): Promise<void> {
+  /** Ends every open session of the user, or only those opened by `method`. */
+  async revokeAll(userId: string, reason: string, method?: SessionDoc['method']): Promise<void> {
     const now = new Date();
+    const ofMethod = method ? { method } : {};
     await this.sessions.updateMany(
-      { userId, revokedAt: null },
+      { userId, revokedAt: null, ...ofMethod },
       { $set: { revokedAt: now, revokedReason: reason } },
     );
     // The sessions this call ended are exactly those stamped with its time.
-    const ended = await this.sessions.find({ userId, revokedAt: now }, { projection: { _id: 1 } }).toArray();
+    const ended = await this.sessions
+      .find({ userId, revokedAt: now, ...ofMethod }, { projection: { _id: 1 } })
+      .toArray();
     if (ended.length > 0)
       await this.onRevoked(
         userId,
