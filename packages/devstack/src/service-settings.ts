@@ -53,6 +53,7 @@ export const SERVICE_SETTINGS: readonly ServiceSetting[] = [
   setting('gateway', 'REVOKED_SESSION_MEMORY', 'seconds a revoked session stays refused', '86400'),
   setting('gateway', 'SOCKET_EVENTS_PER_SECOND', 'events one socket may send per second', '20'),
   setting('gateway', 'SOCKET_EVENT_BURST', 'events one socket may send at once after a quiet spell', '60'),
+  setting('gateway', 'SOCKETS_PER_USER', 'sockets one user may hold open at once', '30'),
   setting(
     'gateway',
     'TRUSTED_PROXIES',
@@ -106,6 +107,8 @@ export const SERVICE_SETTINGS: readonly ServiceSetting[] = [
     '30',
   ),
   setting('gateway', 'RATE_LIMIT_LOCK_MAX_SECONDS', 'longest lock, in seconds', '3600'),
+  setting('gateway', 'RATE_LIMIT_SEND_BURST', 'messages one user may send per 10 seconds', '30'),
+  setting('gateway', 'RATE_LIMIT_SENDS_PER_MINUTE', 'messages one user may send per minute', '120'),
   setting(
     'chat',
     'CHAT_MEMBERSHIP_CACHE_MS',

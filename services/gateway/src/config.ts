@@ -50,6 +50,11 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
   /** Events one socket may send at once after a quiet spell, before the rate applies. */
   SOCKET_EVENT_BURST: z.coerce.number().int().positive().default(60),
   /**
+   * Sockets one user may hold open at once, over every replica (a tab or a device each); one more
+   * is refused at the handshake with REALTIME_TOO_MANY_SOCKETS.
+   */
+  SOCKETS_PER_USER: z.coerce.number().int().positive().default(30),
+  /**
    * The media service's largest upload, in bytes (default 100 MiB): a streamed upload declaring
    * more is refused here, before its body is forwarded. Set it wherever the media service's is.
    */

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { createTokenVerifier } from '@parley/identity';
 import { runService } from '@parley/service-kit';
 import { trustProxies } from './client-address';
 import { gatewayConfigSchema } from './config';
@@ -29,8 +30,12 @@ void runService({
     trustProxies(app, config.TRUSTED_PROXIES);
     app.use('/api', referenceRoutes());
     app.use('/api/v1/ops', opsRoutes(sidecar, config.OPS_TOKEN));
-    const realtime = await startRealtime({ config, app, sidecar, logger });
-    const limits = await startRateLimits(config, sidecar, logger);
+    const verifier = createTokenVerifier({
+      daprHttpPort: config.DAPR_HTTP_PORT,
+      daprApiToken: config.DAPR_API_TOKEN,
+    });
+    const realtime = await startRealtime({ config, app, sidecar, verifier, logger });
+    const limits = await startRateLimits(config, sidecar, verifier, logger);
     app.use('/api/v1', limits.router);
     app.use('/api/v1', refuseRevokedSessions(realtime.revokedSessions));
     app.use('/api/v1', refuseDeclaredOversize(config.MEDIA_MAX_UPLOAD_BYTES), proxyRoutes(sidecar));

@@ -59,6 +59,8 @@ async function replica(redisPort: number, chat: ChatHistory) {
     redis,
     revokedSessions: new RevokedSessions(redis, 60),
     eventBudget: { perSecond: 20, burst: 40 },
+    sendBudget: { burst: 1000, perMinute: 1000 },
+    socketsPerUser: 100,
     logger: createLogger('gateway-test', 'silent'),
     catchUpSpreadMs: 0,
   });

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { createHttpApp, createLogger, finishHttpApp } from '@parley/service-kit';
+import { UnauthorizedError } from '@parley/service-kit';
 import { Redis } from 'ioredis';
 import t, { type Test } from 'tap';
 import { addressKey, trustProxies, trustedProxiesSchema } from '../src/client-address';
@@ -26,7 +27,15 @@ async function gateway(t: Test, proxies: string) {
   trustProxies(app, trustedProxiesSchema.parse(proxies));
   app.use(
     '/api/v1',
-    rateLimitRoutes(redis, settings, async (login) => login, logger),
+    rateLimitRoutes(
+      redis,
+      settings,
+      async (login) => login,
+      {
+        verify: () => Promise.reject(new UnauthorizedError('AUTH_TOKEN_INVALID', 'not used here')),
+      },
+      logger,
+    ),
   );
   app.post('/api/v1/accounts', (_req, res) => res.status(201).json({}));
   finishHttpApp(app);

@@ -59,6 +59,8 @@ async function gateway(t: Test) {
     redis,
     revokedSessions: new RevokedSessions(redis, 60),
     eventBudget: { perSecond: 20, burst: 40 },
+    sendBudget: { burst: 1000, perMinute: 1000 },
+    socketsPerUser: 100,
     logger: createLogger('gateway-test', 'silent'),
   });
   const server = createServer();

@@ -1,3 +1,4 @@
+import type { TokenVerifier } from '@parley/identity';
 import { DependencyError, type Logger, type ReadinessCheck, type Sidecar } from '@parley/service-kit';
 import type { Router } from 'express';
 import { Redis } from 'ioredis';
@@ -17,6 +18,7 @@ export interface RateLimits {
 export async function startRateLimits(
   config: RateLimitSettings & { REDIS_URL: string },
   sidecar: Sidecar,
+  verifier: TokenVerifier,
   logger: Logger,
 ): Promise<RateLimits> {
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
@@ -28,7 +30,7 @@ export async function startRateLimits(
     throw new DependencyError('redis', 'cannot reach Redis for rate limits', { cause: err });
   }
   return {
-    router: rateLimitRoutes(redis, config, accountKeys(sidecar), logger),
+    router: rateLimitRoutes(redis, config, accountKeys(sidecar), verifier, logger),
     check: {
       name: 'rate-limit-redis',
       check: async () => {

@@ -1,3 +1,4 @@
+import { type TokenVerifier, bearerToken } from '@parley/identity';
 import { AppError, DependencyError, type Logger, type Sidecar } from '@parley/service-kit';
 import { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
 import type { Redis } from 'ioredis';
@@ -5,6 +6,7 @@ import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { addressKey } from '../client-address';
 import { readBody, stringField } from './buffered-body';
 import { type AttemptOutcome, FailureLock } from './failure-lock';
+import { SendBudget } from './send-budget';
 import type { RateLimitSettings } from './settings';
 
 const MINUTE = 60;
@@ -12,8 +14,11 @@ const HOUR = 60 * MINUTE;
 
 /** A refusal: 429 with RATE_LIMITED and how long to wait, in the body and in Retry-After. */
 export class RateLimitedError extends AppError {
-  constructor(readonly retryAfterSeconds: number) {
-    super('RATE_LIMITED', 429, `Too many attempts; try again in ${retryAfterSeconds} seconds.`, {
+  constructor(
+    readonly retryAfterSeconds: number,
+    what = 'Too many attempts',
+  ) {
+    super('RATE_LIMITED', 429, `${what}; try again in ${retryAfterSeconds} seconds.`, {
       retryAfter: retryAfterSeconds,
     });
   }
@@ -26,11 +31,14 @@ export class RateLimitedError extends AppError {
  * status auth answers. Every count lives in Redis, so the limits hold across gateway replicas. When
  * Redis cannot be reached these routes answer 503 rather than run unlimited. Behind a reverse
  * proxy named in TRUSTED_PROXIES, the address counted is the client's, as the proxy reports it.
+ *
+ * A message sent over REST spends from its user's send budget, which sockets share.
  */
 export function rateLimitRoutes(
   redis: Redis,
   settings: RateLimitSettings,
   accountKeyOf: AccountKeyOf,
+  verifier: TokenVerifier,
   logger: Logger,
 ): Router {
   const budget = (name: string, points: number, duration: number) =>
@@ -50,6 +58,10 @@ export function rateLimitRoutes(
     });
   const accountLock = lock('login-account', settings.RATE_LIMIT_FAILURES_PER_ACCOUNT);
   const ipLock = lock('login-ip', settings.RATE_LIMIT_FAILURES_PER_IP);
+  const sends = new SendBudget(redis, {
+    burst: settings.RATE_LIMIT_SEND_BURST,
+    perMinute: settings.RATE_LIMIT_SENDS_PER_MINUTE,
+  });
   const log = logger.child({ component: 'rate-limits' });
 
   const router = Router();
@@ -113,6 +125,24 @@ export function rateLimitRoutes(
   router.post(
     '/accounts/password-reset',
     guard((req) => spend(resetPerIp, clientIp(req))),
+  );
+
+  router.post(
+    '/conversations/:conversationId/messages',
+    guard(async (req) => {
+      // Only a verified user spends: a forged token must not use up someone else's budget. A
+      // token that does not verify goes on, and chat refuses it.
+      const token = bearerToken(req.get('authorization'));
+      const userId = token
+        ? await verifier.verify(token).then(
+            (p) => p.userId,
+            () => undefined,
+          )
+        : undefined;
+      if (!userId) return;
+      const waitMs = await sends.spend(userId);
+      if (waitMs > 0) throw new RateLimitedError(Math.ceil(waitMs / 1000), 'Too many messages');
+    }),
   );
 
   return router;

@@ -25,6 +25,13 @@ export const rateLimitSettings = {
   RATE_LIMIT_LOCK_SECONDS: count.default(30),
   /** No lock lasts longer than this many seconds (one hour). */
   RATE_LIMIT_LOCK_MAX_SECONDS: count.default(60 * 60),
+  /**
+   * Messages one user may send per 10 seconds, over all their sockets and REST together: room for
+   * a bot's burst, far above anyone typing.
+   */
+  RATE_LIMIT_SEND_BURST: count.default(30),
+  /** Messages one user may send per minute: two a second, which nobody keeps up by hand. */
+  RATE_LIMIT_SENDS_PER_MINUTE: count.default(120),
 };
 
 export type RateLimitSettings = { [K in keyof typeof rateLimitSettings]: number };

@@ -17,9 +17,21 @@ export class NotAMemberError extends AppError {
   }
 }
 
+/** A user sent more messages than their budget (across every socket); `retryAfterMs` says when to. */
+export class SendsLimitedError extends AppError {
+  constructor(retryAfterMs: number) {
+    super('RATE_LIMITED', 429, 'Too many messages; slow down.', { retryAfterMs });
+  }
+}
+
 export interface AckFailure {
   ok: false;
-  error: { code: string; message: string; errors?: { path: string; message: string }[] };
+  error: {
+    code: string;
+    message: string;
+    errors?: { path: string; message: string }[];
+    retryAfterMs?: number;
+  };
 }
 
 /**
@@ -35,7 +47,16 @@ export function ackError(err: unknown): AckFailure {
       };
     }
     const errors = err.context.errors as { path: string; message: string }[] | undefined;
-    return { ok: false, error: { code: err.code, message: err.message, ...(errors ? { errors } : {}) } };
+    const { retryAfterMs } = err.context;
+    return {
+      ok: false,
+      error: {
+        code: err.code,
+        message: err.message,
+        ...(errors ? { errors } : {}),
+        ...(typeof retryAfterMs === 'number' ? { retryAfterMs } : {}),
+      },
+    };
   }
   return { ok: false, error: { code: 'INTERNAL', message: 'An unexpected error occurred.' } };
 }

@@ -1,4 +1,4 @@
-import { createTokenVerifier } from '@parley/identity';
+import type { TokenVerifier } from '@parley/identity';
 import { DependencyError, type Logger, type ReadinessCheck, type Sidecar } from '@parley/service-kit';
 import type { Express } from 'express';
 import { Redis } from 'ioredis';
@@ -24,9 +24,10 @@ export async function startRealtime(context: {
   config: GatewayConfig;
   app: Express;
   sidecar: Sidecar;
+  verifier: TokenVerifier;
   logger: Logger;
 }): Promise<StartedRealtime> {
-  const { config, app, sidecar, logger } = context;
+  const { config, app, sidecar, verifier, logger } = context;
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
   try {
     await redis.connect();
@@ -51,14 +52,13 @@ export async function startRealtime(context: {
   );
   const realtime = new Realtime({
     allowedOrigins: config.ALLOWED_ORIGINS,
-    verifier: createTokenVerifier({
-      daprHttpPort: config.DAPR_HTTP_PORT,
-      daprApiToken: config.DAPR_API_TOKEN,
-    }),
+    verifier,
     chat: sidecarChatClient(sidecar),
     redis,
     revokedSessions,
     eventBudget: { perSecond: config.SOCKET_EVENTS_PER_SECOND, burst: config.SOCKET_EVENT_BURST },
+    sendBudget: { burst: config.RATE_LIMIT_SEND_BURST, perMinute: config.RATE_LIMIT_SENDS_PER_MINUTE },
+    socketsPerUser: config.SOCKETS_PER_USER,
     logger: logger.child({ component: 'realtime' }),
   });
   mountRealtimeSubscriptions(app, realtime, redis, revokedSessions);

@@ -19,6 +19,18 @@ const replicaDevicesKey = (replicaId: string) => `parley:presence:replica-device
 const replicasKey = 'parley:presence:replicas';
 const sweepLockKey = (replicaId: string) => `parley:presence:sweep:${replicaId}`;
 
+/**
+ * Adds a device (KEYS[1] the user's devices, KEYS[2] the replica's) unless the user holds ARGV[2]
+ * already; answers the count after, or 0 when full. One script, so that handshakes at once on
+ * several replicas cannot all pass a count taken before the others were added.
+ */
+const CONNECT_WITHIN = `
+if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], 'online')
+redis.call('SADD', KEYS[2], ARGV[3])
+return redis.call('HLEN', KEYS[1])
+`;
+
 /** Keep a last-seen time this long after the user was last around. */
 const LAST_SEEN_TTL_SECONDS = 90 * 24 * 60 * 60;
 export const HEARTBEAT_MS = 10_000;
@@ -65,6 +77,23 @@ export class PresenceStore {
       .sadd(replicaDevicesKey(this.replicaId), `${userId} ${socketId}`)
       .exec();
     return this.get(userId);
+  }
+
+  /**
+   * Adds a device as `connect` does, unless the user already has `most` (on any replica): answers
+   * how many devices the user has then, or 0 when refused.
+   */
+  async connectWithin(userId: string, socketId: string, most: number): Promise<number> {
+    const devices = await this.redis.eval(
+      CONNECT_WITHIN,
+      2,
+      devicesKey(userId),
+      replicaDevicesKey(this.replicaId),
+      socketId,
+      most,
+      `${userId} ${socketId}`,
+    );
+    return Number(devices);
   }
 
   async set(userId: string, socketId: string, status: 'online' | 'away'): Promise<PresenceView> {

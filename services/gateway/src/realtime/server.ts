@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { ChatClient } from './chat-client';
-import { NotAMemberError, ackError } from './errors';
+import { HandshakeError, NotAMemberError, SendsLimitedError, ackError } from './errors';
 import { AdapterCatchUp } from './catch-up';
 import { EventBudget } from './event-budget';
 import { EventSizeCheck, MAX_FRAME_BYTES } from './event-size';
@@ -17,6 +17,7 @@ import type { RevokedSessions } from './revoked-sessions';
 import { OrderedDelivery } from './ordered-delivery';
 import { HEARTBEAT_MS, PresenceStore, type PresenceView } from './presence';
 import { reportOutages } from '../redis-outages';
+import { SendBudget, type SendBudgetSettings } from '../rate-limits/send-budget';
 import {
   presenceQueryEvent,
   presenceSetEvent,
@@ -36,6 +37,10 @@ export interface RealtimeOptions {
   revokedSessions: RevokedSessions;
   /** How many events one socket may send: on average per second, and at once. */
   eventBudget: { perSecond: number; burst: number };
+  /** How many messages one user may send, over every socket and replica (and REST). */
+  sendBudget: SendBudgetSettings;
+  /** Sockets one user may hold open at once, over every replica; one more is refused. */
+  socketsPerUser: number;
   logger: Logger;
   /** Up to how long a replica waits, at random, before catching up after the adapter is back. */
   catchUpSpreadMs?: number;
@@ -63,6 +68,10 @@ interface SocketData {
   /** What the client held when it connected, per conversation (`auth.sync`). */
   cursors: Record<string, number>;
   delivery: OrderedDelivery;
+  /** The user's devices once this socket was counted, or undefined when Redis could not count. */
+  devices?: number;
+  /** Takes the socket's device back should its connection close before it connects. */
+  dropDevice?: () => void;
 }
 
 type ChatSocket = Socket<
@@ -81,6 +90,7 @@ export class Realtime {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly catchUp: AdapterCatchUp;
   private readonly eventSize = new EventSizeCheck();
+  private readonly sendBudget: SendBudget;
   /** Presence updates of sockets that went away, still under way; closing waits for them. */
   private readonly leaving = new Set<Promise<void>>();
 
@@ -91,6 +101,7 @@ export class Realtime {
     markFailuresHandled(this.publisher, ['publish', 'spublish']);
     markFailuresHandled(this.subscriber, ['unsubscribe', 'punsubscribe', 'sunsubscribe']);
     this.presence = new PresenceStore(redis, randomUUID());
+    this.sendBudget = new SendBudget(redis, options.sendBudget);
     void this.beat();
     this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS).unref();
     this.io = new Server({
@@ -114,6 +125,7 @@ export class Realtime {
       checkHandshake(new Set(options.allowedOrigins), options.verifier, options.revokedSessions, logger),
     );
     this.io.use(loadMembership(options.chat, logger));
+    this.io.use((socket, next) => this.countDevice(socket as unknown as ChatSocket, next));
     this.io.on('connection', (socket) => this.onConnection(socket as unknown as ChatSocket));
     // A message event reaches one replica; it hands it to every replica for their own sockets.
     this.io.on('chat:message' as never, (message: ChatMessageView) => this.deliverLocally(message));
@@ -309,6 +321,8 @@ export class Realtime {
       // Rooms follow membership events, which may trail a membership made a moment ago (a group
       // just created, an invitation just accepted). Chat decides instead, refusing a non-member
       // with the same not-found answer; a send it accepts proves membership, so the socket joins.
+      const waitMs = await this.sendBudget.spend(userId);
+      if (waitMs > 0) throw new SendsLimitedError(waitMs);
       const message = await chat.send(userId, conversationId, rest);
       const room = conversationRoom(conversationId);
       if (!socket.rooms.has(room)) void socket.join(room);
@@ -381,12 +395,61 @@ export class Realtime {
       this.leaving.add(leaving);
     });
 
-    void this.presence
-      .connect(userId, socket.id)
-      .then((view) => {
+    if (socket.data.dropDevice) socket.conn.off('close', socket.data.dropDevice);
+    const counted = socket.data.devices;
+    // Counted at the handshake; the first device brings the user online for the others.
+    const connected =
+      counted === undefined
+        ? this.presence.connect(userId, socket.id)
+        : counted === 1
+          ? this.presence.get(userId)
+          : undefined;
+    void connected
+      ?.then((view) => {
         if (view.devices === 1) this.announceTo(socket.data.audience, view);
       })
       .catch((err: unknown) => log.error({ err }, 'presence update failed'));
+  }
+
+  /**
+   * Counts the socket among its user's devices, refusing it when the user already holds
+   * `socketsPerUser` on any replica: each socket costs the gateway memory and the user's share of
+   * chat, and tabs beyond that many are no use to a person. With Redis away the socket is let in
+   * uncounted, as presence is then.
+   */
+  private countDevice(socket: ChatSocket, next: (err?: Error) => void): void {
+    const { userId } = socket.data.principal;
+    const most = this.options.socketsPerUser;
+    this.presence.connectWithin(userId, socket.id, most).then(
+      (devices) => {
+        if (devices === 0) {
+          this.options.logger.info({ userId, most }, 'socket refused: too many sockets');
+          next(
+            new HandshakeError(
+              'REALTIME_TOO_MANY_SOCKETS',
+              `At most ${most} tabs or devices may be connected at once; close one to connect this one.`,
+            ),
+          );
+          return;
+        }
+        socket.data.devices = devices;
+        // Socket.IO drops a socket whose connection closed during the handshake without a
+        // disconnect event; its device is taken back here instead.
+        const drop = () => {
+          this.presence.disconnect(userId, socket.id).catch(() => undefined);
+        };
+        if (socket.conn.readyState !== 'open') drop();
+        else {
+          socket.data.dropDevice = drop;
+          socket.conn.once('close', drop);
+        }
+        next();
+      },
+      (err: unknown) => {
+        this.options.logger.warn({ err, userId }, 'sockets not counted: Redis unavailable');
+        next();
+      },
+    );
   }
 
   /**
@@ -482,7 +545,8 @@ export class Realtime {
             );
           } else if (failure.error.code === 'INTERNAL') {
             log.error({ err, event }, 'socket event failed');
-          } else {
+          } else if (failure.error.code !== 'RATE_LIMITED') {
+            // A send over the user's budget is not logged: a flood of them would flood the log.
             log.info({ code: failure.error.code, event }, 'socket event refused');
           }
           reply(failure);
