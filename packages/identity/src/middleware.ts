@@ -10,9 +10,14 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** The bearer token of an `Authorization: Bearer ...` header, if any. */
+/**
+ * The bearer token of an `Authorization: Bearer ...` header, if any. The scheme is matched in any
+ * case, as HTTP defines it (`bearer` and `BEARER` are the same), and may be followed by more than
+ * one space.
+ */
 export function bearerToken(header: string | undefined): string | undefined {
-  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header ?? '');
+  if (!header || header.length > 8192) return undefined;
+  const match = /^bearer +([A-Za-z0-9._~+/-]+=*)$/i.exec(header);
   return match?.[1];
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import t, { type Test } from 'tap';
-import { RevokedSessions } from '../src/realtime/revoked-sessions';
+import { RevokedSessions, sessionIdOf } from '../src/realtime/revoked-sessions';
 import { redisServer } from './private-redis';
 
 /** A private Redis and a client of it that gives up a command after one retry. */
@@ -73,4 +73,11 @@ t.test('without auth to ask, Redis away is a dependency failure', async (t) => {
   const revoked = new RevokedSessions(client, 60);
   await redis.kill();
   await t.rejects(revoked.has(randomUUID()), { status: 503, code: 'DEPENDENCY_UNAVAILABLE' });
+});
+
+t.test('the sid of a bearer token is read whatever the case of the scheme', async (t) => {
+  const claims = Buffer.from(JSON.stringify({ sid: 's_1' })).toString('base64url');
+  for (const scheme of ['Bearer', 'bearer', 'BEARER']) {
+    t.equal(sessionIdOf(`${scheme} x.${claims}.x`), 's_1', scheme);
+  }
 });

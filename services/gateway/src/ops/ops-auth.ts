@@ -4,8 +4,8 @@ import type { RequestHandler } from 'express';
 /** Operator endpoints take `Authorization: Bearer <OPS_TOKEN>`. */
 export function requireOpsToken(token: string): RequestHandler {
   return (req, _res, next) => {
-    const header = req.get('authorization') ?? '';
-    const presented = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+    // The scheme in any case, as HTTP defines it; the token is compared as written.
+    const presented = /^bearer +(.+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? '';
     if (presented && safeEqual(presented, token)) {
       next();
       return;

@@ -1,3 +1,4 @@
+import { bearerToken } from '@parley/identity';
 import { DependencyError, type Logger, UnauthorizedError } from '@parley/service-kit';
 import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
@@ -119,8 +120,7 @@ export function refuseRevokedSessions(revoked: RevokedSessions): RequestHandler 
 
 /** The `sid` claim of a bearer JWT, unverified; undefined when there is none to read. */
 export function sessionIdOf(authorization: string | undefined): string | undefined {
-  if (!authorization?.startsWith('Bearer ') || authorization.length > 8192) return undefined;
-  const payload = authorization.slice('Bearer '.length).split('.')[1];
+  const payload = bearerToken(authorization)?.split('.')[1];
   if (!payload) return undefined;
   try {
     const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
