@@ -133,6 +133,14 @@ function Shell({ path, admin }: { path: string; admin: boolean }) {
 
 function ConnectionBanner() {
   const state = useChat((s) => s.connection);
+  if (state === 'crowded') {
+    return (
+      <p role="status" className="banner offline">
+        Parley is open in too many tabs or devices: close some, and this one connects again. Messages you send
+        meanwhile are queued.
+      </p>
+    );
+  }
   return state === 'offline' ? (
     <p role="status" className="banner offline">
       Offline: messages you send are queued and go out when you are back.

@@ -34,7 +34,8 @@ export interface ChatState {
   readCursors: Map<string, Map<string, number>>;
   /** conversationId -> userId -> delivered seq */
   deliveredCursors: Map<string, Map<string, number>>;
-  connection: 'connecting' | 'online' | 'offline';
+  /** `crowded`: refused because the user has too many tabs and devices connected already. */
+  connection: 'connecting' | 'online' | 'offline' | 'crowded';
   version: number;
 }
 

@@ -12,6 +12,8 @@ interface Ack {
 }
 
 const ACK_TIMEOUT_MS = 15_000;
+/** How long a tab refused for too many open ones waits before it tries again, on average. */
+const CROWDED_RETRY_MS = 60_000;
 
 /**
  * The one Socket.IO connection of a logged-in tab. Reconnects on its own; each (re)connect sends
@@ -50,6 +52,13 @@ class Connection {
       // Transport failures are retried by Socket.IO itself; a refusal by the gateway is not.
       if (socket.active) return;
       const code = err.data?.code;
+      if (code === 'REALTIME_TOO_MANY_SOCKETS') {
+        // Trying again at once would be refused again, by every tab at once: say so, and wait
+        // until one is closed (or the tab is looked at again).
+        chatStore.update({ connection: 'crowded' });
+        this.reconnectLater(false, CROWDED_RETRY_MS);
+        return;
+      }
       this.reconnectLater(code === 'AUTH_TOKEN_EXPIRED' || code === 'AUTH_TOKEN_INVALID');
     });
     socket.on('auth:expired', () => void session.refresh().catch(() => undefined));
@@ -94,6 +103,12 @@ class Connection {
       (e: { conversationId: string }) => void this.refreshConversation(e.conversationId),
     );
     window.addEventListener('online', () => socket.connected || socket.connect());
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState !== 'visible' || chatStore.state.connection !== 'crowded') return;
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      if (!socket.connected && !socket.active) socket.connect();
+    });
   }
 
   stop(): void {
