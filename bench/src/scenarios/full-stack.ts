@@ -101,6 +101,10 @@ export async function fullStack(ctx: Context): Promise<FullStackResult> {
       ACCESS_TOKEN_TTL: String(TOKEN_TTL_SECONDS),
       RATE_LIMIT_REGISTER_PER_IP: '1000000',
       RATE_LIMIT_LOGIN_PER_IP: '1000000',
+      // Each room's messages come from few of its users, far faster than people write: the
+      // per-user send budget, an abuse limit, would refuse them and cap the rate it measures.
+      RATE_LIMIT_SEND_BURST: '1000000',
+      RATE_LIMIT_SENDS_PER_MINUTE: '1000000',
       // Counts of each service's database commands, to say what one message costs.
       MONGO_COMMAND_STATS_DIR: commandStatsDir,
     },
