@@ -144,7 +144,8 @@ export class Conversations {
   }
 
   /**
-   * Makes a group with its creator as owner. `requestId` names the request: the same request
+   * Makes a group with its creator as owner, refused as a whole (CHAT_USER_BLOCKED) when it names
+   * someone the creator blocked or was blocked by. `requestId` names the request: the same request
    * again (the gateway's sidecar retrying a call that timed out, or a client repeating its
    * `x-request-id`) answers the group its first try made.
    */
@@ -159,6 +160,7 @@ export class Conversations {
       throw new ConflictError('CHAT_GROUP_FULL', `A group holds at most ${MAX_GROUP_MEMBERS} members.`);
     }
     for (const other of others) await directory.requireUser(other);
+    await this.refuseBlocked(userId, others);
     const now = new Date();
     const id = newConversationId();
     const earlier = await this.requests.claim(userId, requestId, groupFingerprint(input), id);
@@ -385,7 +387,8 @@ export class Conversations {
   /**
    * Adds members to a group (admins and the owner). `requestId` names the request: the same
    * request again, once the first try finished, adds nobody and answers the group as it is now;
-   * see `member-requests.ts`. Users already members count once towards the cap and stay as they are.
+   * see `member-requests.ts`. Users already members count once towards the cap and stay as they are;
+   * a newcomer whom the caller blocked or was blocked by refuses the whole call (CHAT_USER_BLOCKED).
    */
   async addMembers(
     userId: string,
@@ -411,6 +414,7 @@ export class Conversations {
       throw new ConflictError('CHAT_GROUP_FULL', `A group holds at most ${MAX_GROUP_MEMBERS} members.`);
     }
     for (const id of newcomers) await directory.requireUser(id);
+    await this.refuseBlocked(userId, newcomers);
     const now = new Date();
     for (const id of newcomers) {
       await this.insertMember(conversationId, id, 'member', now, userId, 'later');
@@ -438,9 +442,10 @@ export class Conversations {
   }
 
   /**
-   * Adds the invitee of an accepted invite. The inviter must still be an admin, and a group that
-   * requires approval needs an admin approver too; both are checked now, not when the invite was
-   * sent. A user who is already a member stays as they are, so a retried call changes nothing.
+   * Adds the invitee of an accepted invite. The inviter must still be an admin, neither of inviter
+   * and invitee may have blocked the other, and a group that requires approval needs an admin
+   * approver too; all are checked now, not when the invite was sent. A user who is already a
+   * member stays as they are, so a retried call changes nothing.
    */
   async addByInvite(
     conversationId: string,
@@ -462,6 +467,7 @@ export class Conversations {
       throw new ConflictError('CHAT_GROUP_FULL', `A group holds at most ${MAX_GROUP_MEMBERS} members.`);
     }
     await directory.requireUser(input.userId);
+    await this.refuseBlocked(input.inviterId, [input.userId]);
     await this.insertMember(conversationId, input.userId, 'member', new Date(), input.inviterId, 'later');
     return { added: true, role: 'member' };
   }
@@ -594,6 +600,20 @@ export class Conversations {
     if (conversation.type !== 'group') {
       throw new ConflictError('CHAT_NOT_A_GROUP', 'Direct conversations have exactly their two members.');
     }
+  }
+
+  /**
+   * Nobody puts a user into a conversation when either of the two blocked the other, as for a
+   * direct conversation, and nothing more is said: the refusal names the user, not who blocked
+   * whom. Several named at once are refused as a whole, for the first of them. Only the pair of the
+   * one adding and the one added counts: a third member adding someone whom a member blocked is
+   * not refused, which would tell them of a block between others.
+   */
+  private async refuseBlocked(actorId: string, userIds: string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    const blocked = await this.deps.directory.blockedAmong(actorId, userIds);
+    const first = userIds.find((id) => blocked.has(id));
+    if (first !== undefined) throw new BlockedError(first);
   }
 
   private async requireAdmin(conversationId: string, userId: string): Promise<void> {
