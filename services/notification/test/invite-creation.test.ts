@@ -21,12 +21,13 @@ const directory: InviteDirectory = {
   }),
   lookup: async () => null,
   displayName: async () => 'Ada',
+  blocked: async () => false,
 };
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as Logger;
 
 /** The invite service over a private store, counting the lifecycle workflows it starts. */
-async function invitesFor(t: Test, maxOpenPerGroup = 200) {
+async function invitesFor(t: Test, maxOpenPerGroup = 200, accounts: InviteDirectory = directory) {
   const client = await privateClient(t);
   const store = new InviteStore(client.db('parley_invite_creation_test'));
   await store.ensureIndexes();
@@ -38,7 +39,7 @@ async function invitesFor(t: Test, maxOpenPerGroup = 200) {
   } as unknown as InviteWorkflows;
   const invites = new Invites({
     store,
-    directory,
+    directory: accounts,
     workflows,
     temporal: {} as Client,
     settings: {
@@ -198,5 +199,52 @@ t.test('a creation reads and writes the invite collections by _id alone', async 
       .map(({ collection, filter }) => `${collection} ${JSON.stringify(filter)}`),
     [],
     'no filter but _id, which the dev store would answer by scanning',
+  );
+});
+
+t.test('nobody invites a user who blocked them or whom they blocked, by any account of theirs', async (t) => {
+  // Ann holds the username `ann` and two addresses, one proved; either of Ann and Ada blocks the other.
+  const blocks = new Set(['u_ann:u_ada']);
+  const addresses: Record<string, boolean> = { 'ann@example.test': false, 'ann@work.test': true };
+  const ann = (verified: boolean) => ({ userId: 'u_ann', displayName: 'Ann', verified });
+  const accounts: InviteDirectory = {
+    ...directory,
+    lookup: async (query) => {
+      if ('username' in query) return query.username === 'ann' ? ann(true) : null;
+      if ('email' in query) return query.email in addresses ? ann(addresses[query.email]!) : null;
+      return ann(false);
+    },
+    blocked: async (userId, otherId) =>
+      blocks.has(`${userId}:${otherId}`) || blocks.has(`${otherId}:${userId}`),
+  };
+  const { store, invites, started } = await invitesFor(t, 200, accounts);
+  const targets = [
+    { conversationId: GROUP, username: 'ann' },
+    byEmail('ann@work.test'),
+    byEmail('ann@example.test'),
+  ];
+
+  for (const target of targets) {
+    await t.rejects(invites.create(ADMIN, target), { code: 'INVITE_USER_BLOCKED', status: 403, context: {} });
+  }
+  t.equal(await store.invites.countDocuments({}), 0, 'no invite is stored');
+  t.same(started, [], 'no workflow starts, so no email goes out');
+
+  blocks.clear();
+  blocks.add('u_ada:u_ann');
+  await t.rejects(invites.create(ADMIN, targets[2]!), { code: 'INVITE_USER_BLOCKED' }, 'the blocker neither');
+
+  const phone = await invites
+    .create(ADMIN, { conversationId: GROUP, phone: '+15550100' })
+    .catch((err) => err);
+  t.not(phone.code, 'INVITE_USER_BLOCKED', 'a phone number, which nobody proved, is not held against it');
+
+  blocks.clear();
+  const made = [];
+  for (const target of targets) made.push((await invites.create(ADMIN, target)).view);
+  t.same(
+    made.map((v) => v.channel),
+    ['in_app', 'in_app', 'email'],
+    'once unblocked: in the app for the account, by email to the unproved address',
   );
 });

@@ -18,6 +18,8 @@ export interface InviteDirectory {
   /** The account a username, email or phone names; `verified` when it proved it holds the address. */
   lookup(query: UserLookup): Promise<{ userId: string; displayName: string; verified: boolean } | null>;
   displayName(userId: string): Promise<string>;
+  /** Whether either of the two users blocked the other. */
+  blocked(userId: string, otherId: string): Promise<boolean>;
 }
 
 export function sidecarDirectory(sidecar: Sidecar): InviteDirectory {
@@ -55,6 +57,17 @@ export function sidecarDirectory(sidecar: Sidecar): InviteDirectory {
       );
       if (result.status !== 200) throw new DependencyError('auth', `auth answered ${result.status}`);
       return result.body.displayName || result.body.username;
+    },
+    async blocked(userId, otherId) {
+      const result = await call<{ blocked?: unknown }>('auth', 'internal/v1/relations/check', {
+        method: 'POST',
+        body: { userId, otherUserIds: [otherId] },
+      });
+      const blocked = result.body?.blocked;
+      if (result.status !== 200 || !Array.isArray(blocked)) {
+        throw new DependencyError('auth', `auth relations check answered ${result.status}`);
+      }
+      return blocked.includes(otherId);
     },
   };
 }

@@ -107,6 +107,12 @@ export class Invites {
     ]);
     const invitee = found?.verified ? found.userId : null;
     if (target.kind === 'username' && !invitee) throw new InviteError('INVITE_USER_NOT_FOUND');
+    // Neither of a blocked pair invites the other, as chat lets neither add the other: the account
+    // of a username, and the one holding an email address, proved or not (an address belongs to
+    // one account at most). A phone number is not: any account may hold it, unproved. The refusal
+    // says no more than chat's does, and names no account behind an address.
+    const holder = target.kind === 'phone' ? invitee : (found?.userId ?? null);
+    if (holder && (await directory.blocked(actorId, holder))) throw new InviteError('INVITE_USER_BLOCKED');
     if (invitee && (await directory.admission(body.conversationId, invitee)).role !== null) {
       throw new InviteError('INVITE_ALREADY_MEMBER', { userId: invitee });
     }
