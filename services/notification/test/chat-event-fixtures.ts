@@ -38,13 +38,14 @@ export interface SentSignal {
 /**
  * Chat, auth and Temporal as the creation handler sees them: c_1 is a direct conversation of
  * Alice and Bob unless the members are given (then a group), every level is `all` unless
- * `levelOf` says otherwise, and the message ids signalled are collected (with `signals`, each
- * signal in full).
+ * `levelOf` says otherwise, no pair is blocked unless `blocked` says so (asked with the sender
+ * first), and the message ids signalled are collected (with `signals`, each signal in full).
  */
 export function chatEventDeps(
   store: DeliveryStore,
   memberIds = ['u_alice', 'u_bob'],
   levelOf: (userId: string) => NotifyLevel = () => 'all',
+  blocked: (senderId: string, recipientId: string) => boolean = () => false,
 ): { deps: ChatEventDeps; signalled: string[]; signals: SentSignal[] } {
   const signalled: string[] = [];
   const signals: SentSignal[] = [];
@@ -58,6 +59,9 @@ export function chatEventDeps(
     // A chat that shows nobody anything: a member event catches nobody up.
     chat: { conversationAs: async () => null, newestMessagesAs: async () => null },
     levels: { levels: async (_c: string, ids: string[]) => ids.map(levelOf) } as unknown as LevelCache,
+    blocks: {
+      blockedAmong: async (senderId, ids) => new Set(ids.filter((id) => blocked(senderId, id))),
+    },
     temporal: {
       withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(),
       workflow: {

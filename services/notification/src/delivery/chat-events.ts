@@ -25,6 +25,7 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { NotifyLevel } from '../preferences/schemas';
+import type { BlockCache } from './block-cache';
 import type { Directory } from './directory';
 import type { ConversationFacts, DirectoryCache } from './directory-cache';
 import { inBatches } from './in-batches';
@@ -92,6 +93,8 @@ export interface ChatEventDeps {
   chat: Pick<Directory, 'conversationAs' | 'newestMessagesAs'>;
   /** Recipients' levels as of at most a few seconds ago; the planner re-reads them fresh. */
   levels: LevelCache;
+  /** Blocked pairs as of at most half a minute ago: nobody is notified of a blocked pair's messages. */
+  blocks: Pick<BlockCache, 'blockedAmong'>;
   temporal: Client;
   logger: Logger;
   /**
@@ -216,6 +219,8 @@ async function notifyCreation(
   type: ConversationFacts['type'],
   recipients: string[],
 ): Promise<number | null | undefined> {
+  // Nobody hears of a message from someone they blocked, or who blocked them.
+  recipients = await unblocked(deps, message.senderId, recipients);
   if (recipients.length === 0) return undefined;
   const notices: Notice[] = [];
   const levels = await deps.levels.levels(message.conversationId, recipients);
@@ -305,8 +310,12 @@ async function notifyByEdit(deps: ChatEventDeps, message: ChatMessageView): Prom
     ...named,
   ]);
   if (!conversation || conversation.type === 'direct') return;
-  const candidates = conversation.memberIds.filter(
-    (id) => id !== message.senderId && (message.mentionsEveryone || named.has(id)),
+  const candidates = await unblocked(
+    deps,
+    message.senderId,
+    conversation.memberIds.filter(
+      (id) => id !== message.senderId && (message.mentionsEveryone || named.has(id)),
+    ),
   );
   if (candidates.length === 0) return;
 
@@ -353,6 +362,16 @@ async function notifyByEdit(deps: ChatEventDeps, message: ChatMessageView): Prom
     ),
   );
   deps.logger.debug({ messageId: message.id, recipients: signalled }, 'recipients signalled after an edit');
+}
+
+/**
+ * The members who may hear of the sender's message: not one who blocked the sender or whom the
+ * sender blocked (mentions included). The message itself still reaches them in the conversation.
+ */
+async function unblocked(deps: ChatEventDeps, senderId: string, memberIds: string[]): Promise<string[]> {
+  if (memberIds.length === 0) return memberIds;
+  const blocked = await deps.blocks.blockedAmong(senderId, memberIds);
+  return memberIds.filter((id) => !blocked.has(id));
 }
 
 /** A recipient to tell of a message, and the signal that tells their workflow. */

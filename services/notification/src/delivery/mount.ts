@@ -9,6 +9,7 @@ import { preferenceRoutes } from '../preferences/preference-routes';
 import { pushSubscriptionRoutes } from '../push/subscription-routes';
 import { smsStatusRoutes } from '../sms/status-routes';
 import { unsubscribeRoutes } from '../unsubscribe/unsubscribe-routes';
+import { BlockCache, sidecarRelations } from './block-cache';
 import { mountChatEvents } from './chat-events';
 import type { DeliveryConfig } from './config';
 import { sidecarDirectory } from './directory';
@@ -69,6 +70,7 @@ export async function mountDelivery({
     directory: new DirectoryCache(directory, directoryBoard),
     chat: directory,
     levels,
+    blocks: new BlockCache(sidecarRelations(sidecar)),
     temporal,
     parking,
     logger: logger.child({ component: 'chat-events' }),
