@@ -226,6 +226,38 @@ t.test('conversations, roles and message changes', async (t) => {
     );
   });
 
+  await t.test('a block keeps either of the pair from putting the other into a group', async (t) => {
+    const [ann, bob, cy] = (await users(3)) as [RegisteredUser, RegisteredUser, RegisteredUser];
+    const annApi = chatApi(gateway, ann.accessToken);
+    const bobApi = chatApi(gateway, bob.accessToken);
+    const own = await bobApi.group('bobs', [cy.userId]);
+    t.equal((await annApi.call(`/contacts/blocked/${bob.userId}`, { method: 'PUT' })).status, 204);
+
+    const made = await bobApi.group('trap', [cy.userId, ann.userId]);
+    t.match(
+      made,
+      {
+        status: 403,
+        body: { code: 'CHAT_USER_BLOCKED', detail: 'You and this user cannot message each other.' },
+      },
+      'a new group naming the blocker, refused as a direct conversation is: not saying who blocked',
+    );
+    t.equal((await annApi.group('back', [bob.userId])).status, 403, 'the blocker cannot either');
+    const added = await bobApi.call(`/conversations/${own.body.id}/members`, {
+      body: { userIds: [ann.userId] },
+    });
+    t.match(added, { status: 403, body: { code: 'CHAT_USER_BLOCKED' } }, 'adding the blocker');
+    for (const target of [{ username: ann.username }, { email: ann.email }]) {
+      const invite = await bobApi.call('/invites', { body: { conversationId: own.body.id, ...target } });
+      t.match(invite, { status: 403, body: { code: 'INVITE_USER_BLOCKED' } }, 'inviting the blocker');
+    }
+    const byOther = await chatApi(gateway, cy.accessToken).group('cys', [ann.userId, bob.userId]);
+    t.equal(byOther.status, 201, 'a third user still puts both in a group of theirs');
+
+    t.equal((await annApi.call(`/contacts/blocked/${bob.userId}`, { method: 'DELETE' })).status, 204);
+    t.equal((await bobApi.group('again', [ann.userId])).status, 201, 'unblocked, a group is made');
+  });
+
   await t.test('replies, threads and mentions name only what the conversation holds', async (t) => {
     const [alice, bob, stranger] = (await users(3)) as [RegisteredUser, RegisteredUser, RegisteredUser];
     const aliceApi = chatApi(gateway, alice.accessToken);
