@@ -48,8 +48,10 @@ void runService({
     return {
       checks: [realtime.check, limits.check],
       onListening: (server) => {
+        // Socket.IO first: its engine takes over the request listeners it finds and hands them only
+        // requests outside its path, so a guard added before would never see a polling body.
+        realtime.realtime.attach(server);
         guardSlowBodies(server, config, logger);
-        return realtime.realtime.attach(server);
       },
       drain: () => realtime.realtime.drain(),
       close: async () => {

@@ -52,7 +52,9 @@ export function isUploadRequest(method: string | undefined, url: string | undefi
  * headers (Node's headers timeout bounds those), an upload must deliver UPLOAD_PROGRESS_MIN_BYTES
  * in every UPLOAD_PROGRESS_WINDOW_MS. A request that fails is cut: answered 408
  * REQUEST_BODY_TIMEOUT if no answer was started, and its connection closed. Closing it ends the
- * forwarded body in an error, so the service behind drops what it received.
+ * forwarded body in an error, so the service behind drops what it received. Call it once Socket.IO
+ * is attached: its engine hides the listeners it finds from its own requests (long-polling bodies),
+ * while one added after runs ahead of it for every request.
  */
 export function guardSlowBodies(server: Server, settings: SlowBodySettings, logger: Logger): void {
   server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {

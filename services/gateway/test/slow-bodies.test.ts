@@ -8,6 +8,7 @@ import {
   finishHttpApp,
   tuneTimeouts,
 } from '@parley/service-kit';
+import { Server as SocketServer } from 'socket.io';
 import t, { type Test } from 'tap';
 import { isProxiedPath, proxyRoutes } from '../src/proxy/routes';
 import { type SlowBodySettings, guardSlowBodies, isUploadRequest } from '../src/slow-bodies';
@@ -29,7 +30,7 @@ interface Forwarded {
  * The gateway's HTTP front as `runService` builds it, its proxy handing bodies to a fake sidecar
  * that reads them through and answers 201 once one ends.
  */
-async function startGateway(t: Test) {
+async function startGateway(t: Test, options: { socketIo?: boolean } = {}) {
   const forwarded: Forwarded[] = [];
   const sidecar = {
     async forward(_owner: string, path: string, init: RequestInit) {
@@ -67,9 +68,13 @@ async function startGateway(t: Test) {
   const server = app.listen(0, '127.0.0.1');
   tuneTimeouts(server);
   answerClientErrors(server);
+  // As the gateway does: Socket.IO first, whose engine takes over the server's request listeners,
+  // then the guard, ahead of it.
+  const io = options.socketIo ? new SocketServer(server) : undefined;
   guardSlowBodies(server, SETTINGS, logger);
   await new Promise((resolve) => server.once('listening', resolve));
   t.teardown(() => {
+    void io?.close();
     server.closeAllConnections();
     server.close();
   });
@@ -198,4 +203,25 @@ t.test('an upload may take long but must keep moving', async (t) => {
     t.same(JSON.parse(answer.body), { bytes: total });
     t.ok(answer.elapsedMs > SETTINGS.REQUEST_BODY_DEADLINE_MS * 2);
   });
+});
+
+t.test('a Socket.IO long-polling body must arrive within the deadline too', async (t) => {
+  const { port } = await startGateway(t, { socketIo: true });
+  const open = await fetch(`http://127.0.0.1:${port}/socket.io/?EIO=4&transport=polling`);
+  const { sid } = JSON.parse((await open.text()).slice(1)) as { sid: string };
+  t.ok(sid, 'a polling session opened');
+  const answer = await trickle(
+    port,
+    `/socket.io/?EIO=4&transport=polling&sid=${sid}`,
+    '4hello'.repeat(10),
+    1,
+    100,
+  );
+  t.equal(answer.status, 408);
+  t.match(JSON.parse(answer.body), { code: 'REQUEST_BODY_TIMEOUT' });
+  t.ok(answer.closed, 'the connection was closed');
+  t.ok(answer.elapsedMs < SETTINGS.REQUEST_BODY_DEADLINE_MS + 400, `answered after ${answer.elapsedMs} ms`);
+  // The server goes on: a new polling session opens.
+  const again = await fetch(`http://127.0.0.1:${port}/socket.io/?EIO=4&transport=polling`);
+  t.equal(again.status, 200);
 });
