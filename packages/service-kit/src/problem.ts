@@ -44,9 +44,15 @@ interface BodyParserError extends Error {
 
 /** Turns every error that reaches Express into problem+json. Server faults log at error, client faults at info. */
 export function problemHandler(): ErrorRequestHandler {
-  return (err: unknown, req, res, next) => {
+  // Four parameters, or Express would not take it for an error handler.
+  return (err: unknown, req, res, _next) => {
     if (res.headersSent) {
-      next(err);
+      // Nothing can be told the caller now. An answer already whole (a request the gateway cut for
+      // a body too slow, then failing as its body ends) lost nothing; one cut short did, and its
+      // connection is closed so the caller sees it end early rather than as complete.
+      const whole = res.writableEnded;
+      req.log?.[whole ? 'info' : 'error']({ err }, 'request failed after its answer began');
+      if (!whole) res.destroy();
       return;
     }
     const instance = instanceOf(req);

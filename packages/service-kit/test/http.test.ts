@@ -156,6 +156,45 @@ t.test('answers an oversized body with REQUEST_TOO_LARGE', async (t) => {
   t.equal(((await res.json()) as { code: string }).code, 'REQUEST_TOO_LARGE');
 });
 
+t.test('a fault after the answer went out is logged once, by level, and not printed', async (t) => {
+  const lines: { level: number; msg: string; err?: { message: string } }[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const app = createHttpApp({ logger, appApiToken: TOKEN });
+  // Answered in full, then failed: as a route whose answer another part of the server sent.
+  app.get('/answered-then-failed', (_req, res, next) => {
+    res.status(408).end('cut', () => next(new Error('the body failed after the answer')));
+  });
+  // Failed half-way through an answer it was writing.
+  app.get('/failed-mid-answer', (_req, res, next) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.write('part');
+    setTimeout(() => next(new Error('failed mid-answer')), 20);
+  });
+  finishHttpApp(app);
+  const base = await serve(t, app);
+  const printed: unknown[] = [];
+  const print = console.error;
+  console.error = (...args: unknown[]) => void printed.push(args);
+  t.teardown(() => void (console.error = print));
+
+  const cut = await fetch(`${base}/answered-then-failed`, { headers: { 'dapr-api-token': TOKEN } });
+  t.equal(cut.status, 408);
+  await cut.text();
+  const half = await fetch(`${base}/failed-mid-answer`, { headers: { 'dapr-api-token': TOKEN } });
+  await t.rejects(half.text(), 'the half-written answer is cut off, not ended as if whole');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const after = lines.filter((l) => l.msg === 'request failed after its answer began');
+  t.same(
+    after.map((l) => [l.level, l.err?.message]),
+    [
+      [30, 'the body failed after the answer'],
+      [50, 'failed mid-answer'],
+    ],
+    'an answer already whole is no fault here (info); one cut short is (error)',
+  );
+  t.same(printed, [], 'nothing printed to stderr');
+});
+
 t.test('a caller that goes away mid-body is logged as abandoned, not as a fault', async (t) => {
   const lines: { level: number; msg: string; code?: string }[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
