@@ -47,6 +47,11 @@ export interface MemberDoc {
    * message then stored, never higher. Absent on memberships older than it, and then 0.
    */
   joinSeq?: number;
+  /**
+   * Where the member's previous membership ended (the conversation's lastSeq read once it had):
+   * what they left unread up to it is unread again on their return. Absent for a first membership.
+   */
+  leftSeq?: number;
   /** The member's read cursor: only ever what they read, so "read by" lists can trust it. */
   readSeq: number;
   readAt: Date | null;
@@ -62,7 +67,7 @@ export interface MemberDoc {
  */
 export type FormerMemberDoc = Pick<
   MemberDoc,
-  '_id' | 'readSeq' | 'readAt' | 'deliveredSeq' | 'deliveredAt' | 'devices'
+  '_id' | 'readSeq' | 'readAt' | 'deliveredSeq' | 'deliveredAt' | 'devices' | 'leftSeq'
 > & { leftAt: Date };
 
 /**

@@ -140,7 +140,11 @@ t.test('unread counts and read cursors of members who join or come back', async 
     await send(id);
     const back = await chat.addByInvite(id, { userId: 'u_cy', inviterId: 'u_ada', approverId: null });
     t.equal(back.added, true);
-    t.same(await seenByCy(t, id), { unreadCount: 0, readSeq: 6, lastSeq: 8 });
+    t.same(
+      await seenByCy(t, id),
+      { unreadCount: 1, readSeq: 6, lastSeq: 8 },
+      'the seventh, which they left unread, is unread still; the eighth came while they were away',
+    );
   });
 
   await t.test('what was sent while a member was away is not unread when they come back', async (t) => {
@@ -150,13 +154,24 @@ t.test('unread counts and read cursors of members who join or come back', async 
     await send(id);
     await send(id);
     await chat.addMembers('u_ada', id, ['u_cy']);
-    t.same(await seenByCy(t, id), { unreadCount: 0, readSeq: 5, lastSeq: 9 });
+    t.same(
+      await seenByCy(t, id),
+      { unreadCount: 2, readSeq: 5, lastSeq: 9 },
+      'the sixth and seventh, left unread, count; the eighth and ninth, sent while away, do not',
+    );
     const eighth = await receipts.summary('u_ada', messageIdFor(id, 8));
     t.notOk(
       eighth.readBy.some((r) => r.userId === 'u_cy'),
       'not among the readers of what they never read',
     );
     t.same(eighth.of, 1, 'nor among those it was sent to');
+
+    await receipts.mark('u_cy', id, 'read', 6, 'phone');
+    t.equal((await seenByCy(t, id)).unreadCount, 1, 'reading one of those left unread leaves the other');
+    await receipts.mark('u_cy', id, 'read', 9, 'phone');
+    t.equal((await seenByCy(t, id)).unreadCount, 0, 'reading to the end leaves nothing');
+    await send(id);
+    t.equal((await seenByCy(t, id)).unreadCount, 1, 'and a new message counts');
   });
 
   await t.test('a new member of a group with history has nothing unread until a message comes', async (t) => {

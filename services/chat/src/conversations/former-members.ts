@@ -12,12 +12,16 @@ export type FormerCursors = Omit<FormerMemberDoc, '_id' | 'leftAt'>;
 export class FormerMembers {
   constructor(private readonly store: ChatStore) {}
 
-  /** Keeps the cursors of a membership that is ending or just ended; twice over changes nothing. */
-  async remember(member: MemberDoc, now: Date): Promise<void> {
+  /**
+   * Keeps the cursors of a membership that is ending or just ended, and, once it has ended, where:
+   * the conversation's lastSeq read after the removal. Twice over changes nothing.
+   */
+  async remember(member: MemberDoc, now: Date, leftSeq?: number): Promise<void> {
     const raise: Record<string, number | Date> = {
       readSeq: member.readSeq,
       deliveredSeq: member.deliveredSeq,
     };
+    if (leftSeq !== undefined) raise.leftSeq = leftSeq;
     // Dates only: how a null compares with a date under $max differs between servers.
     if (member.readAt) raise.readAt = member.readAt;
     if (member.deliveredAt) raise.deliveredAt = member.deliveredAt;
@@ -41,6 +45,7 @@ export class FormerMembers {
       deliveredSeq: former.deliveredSeq,
       deliveredAt: former.deliveredAt ?? null,
       devices: former.devices ?? {},
+      ...(former.leftSeq !== undefined ? { leftSeq: former.leftSeq } : {}),
     };
   }
 }

@@ -80,6 +80,7 @@ export function newMember(
     deliveredSeq: former?.deliveredSeq ?? 0,
     deliveredAt: former?.deliveredAt ?? null,
     devices: former?.devices ?? {},
+    ...(former?.leftSeq !== undefined ? { leftSeq: former.leftSeq } : {}),
   };
 }
 
@@ -577,7 +578,14 @@ export class Conversations {
    * moves one's own cursor to one's message, so this counts what others sent since.
    */
   private unreadCount(me: MemberDoc, conversation: ConversationDoc): number {
-    return unreadAfter(Math.max(me.readSeq, me.joinSeq ?? 0), conversation);
+    const from = Math.max(me.readSeq, me.joinSeq ?? 0);
+    let unread = unreadAfter(from, conversation);
+    // What a returning member had left unread when their last membership ended is unread still;
+    // what came while they were away (up to their joinSeq) is not.
+    if (me.leftSeq !== undefined && me.readSeq < me.leftSeq) {
+      unread += unreadAfter(me.readSeq, conversation) - unreadAfter(Math.min(me.leftSeq, from), conversation);
+    }
+    return unread;
   }
 
   private async lastSeqOf(conversationId: string): Promise<number> {
@@ -669,7 +677,10 @@ export class Conversations {
         { conversationId: member.conversationId, userId: member.userId, actorId, role: member.role },
         member.joinedAt,
       );
-      if (movedSince(member, removed)) await this.formers.remember(removed, now);
+      // Where the membership ended, read after the delete: every message it saw is at or below
+      // (one sent at that moment may be too, and is then counted unread on a return, never lost).
+      const leftSeq = await this.lastSeqOf(member.conversationId);
+      await this.formers.remember(movedSince(member, removed) ? removed : member, now, leftSeq);
     }
     // Last, so that a failure here (reported to the caller) leaves the removal otherwise whole: a
     // retry finds no membership, and would not list or announce it again.
