@@ -5,6 +5,9 @@ import type { Logger } from 'pino';
 import { measureRequests, metricsHandler } from './metrics';
 import { instanceOf, problemHandler, sendProblem } from './problem';
 
+/** The charset parameter of a content type, quoted or not. */
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
+
 /** Paths any caller may reach: probes for the launcher, an orchestrator or a load balancer. */
 const PUBLIC_PATHS = new Set(['/livez', '/readyz']);
 
@@ -90,10 +93,18 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use(measureRequests());
   if (!options.tokenOnlyUnder) app.get(METRICS_PATH, metricsHandler());
   app.use(requireAppToken(options.appApiToken, options.tokenOnlyUnder));
-  const json = express.json({
-    limit: options.bodyLimit ?? '256kb',
-    type: ['application/json', 'application/cloudevents+json', 'application/*+json'],
-  });
+  const jsonTypes = ['application/json', 'application/cloudevents+json', 'application/*+json'];
+  const parseJson = express.json({ limit: options.bodyLimit ?? '256kb', type: jsonTypes });
+  // JSON between systems is UTF-8 (RFC 8259); the parser would also read UTF-16, refusing only
+  // character sets not named utf-*, so any other is refused here, alike.
+  const json: RequestHandler = (req, res, next) => {
+    const charset = CHARSET.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+    if (charset !== undefined && charset !== 'utf-8' && req.is(jsonTypes)) {
+      next(Object.assign(new Error(`unsupported charset "${charset}"`), { type: 'charset.unsupported' }));
+      return;
+    }
+    parseJson(req, res, next);
+  };
   const streamBody = options.streamBody;
   app.use(streamBody ? (req, res, next) => (streamBody(req.path) ? next() : json(req, res, next)) : json);
   return app;
