@@ -1,72 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/activity';
-import { Client, Connection, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import t from 'tap';
+import { startTemporalDevServer, temporalMissing } from './temporal-dev-server';
 import type { InviteActivities } from '../src/activities/invite';
 import type { InviteState, InviteWorkflowInput } from '../src/workflows/invite-contract';
 
 // The invite workflow on a real Temporal dev server and worker, with the activities (the world:
 // notification and chat) replaced, to reach cases the platform cannot be steered into on cue.
-const temporalBin = join(resolve(__dirname, '..', '..'), '.tools', 'bin', 'temporal');
-const missing = existsSync(temporalBin) ? false : `no Temporal CLI at ${temporalBin} (npm start builds it)`;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
-
-async function connect(address: string): Promise<Connection> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await Connection.connect({ address, connectTimeout: 2_000 });
-    } catch (err) {
-      if (attempt > 60) throw err;
-      await sleep(500);
-    }
-  }
-}
-
-t.test('the invite workflow on a real Temporal server', { skip: missing }, async (t) => {
-  const port = await freePort();
-  const server: ChildProcess = spawn(
-    temporalBin,
-    [
-      'server',
-      'start-dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--headless',
-      '--log-level',
-      'error',
-    ],
-    { stdio: 'ignore' },
-  );
-  t.teardown(() => {
-    server.kill('SIGTERM');
-  });
-  const address = `127.0.0.1:${port}`;
-  const connection = await connect(address);
-  t.teardown(() => connection.close());
-  // The namespace is ready a moment after the frontend answers.
-  const client = new Client({ connection });
-  for (let attempt = 0; attempt < 60; attempt++) {
-    try {
-      await client.workflow.count();
-      break;
-    } catch {
-      await sleep(500);
-    }
-  }
+t.test('the invite workflow on a real Temporal server', { skip: temporalMissing }, async (t) => {
+  const { address, client } = await startTemporalDevServer(t);
 
   const admits: { approverId: string | null }[] = [];
   let groupRequiresApprovalNow = false;

@@ -1,12 +1,11 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import t from 'tap';
+import { startTemporalDevServer, temporalBin, temporalMissing } from './temporal-dev-server';
 import type {
   ChannelJob,
   NotifyMessageSignal,
@@ -19,64 +18,12 @@ import type {
 // The per-recipient notification workflow on a real Temporal dev server and worker, with the
 // notification service's plans and the channels replaced: which steps go out for a message that
 // becomes urgent after it was first signalled (an edit that mentions the recipient by name).
-const temporalBin = join(resolve(__dirname, '..', '..'), '.tools', 'bin', 'temporal');
-const missing = existsSync(temporalBin) ? false : `no Temporal CLI at ${temporalBin} (npm start builds it)`;
 
 /** Seconds from a message's arrival to each step: push and email at once, SMS a little later. */
 const DELAYS: Record<NotifyStep, number> = { push: 0, email: 0, sms: 2 };
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
-
-async function connect(address: string): Promise<Connection> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await Connection.connect({ address, connectTimeout: 2_000 });
-    } catch (err) {
-      if (attempt > 60) throw err;
-      await sleep(500);
-    }
-  }
-}
-
-t.test('a message that becomes urgent on a real Temporal server', { skip: missing }, async (t) => {
-  const port = await freePort();
-  const server: ChildProcess = spawn(
-    temporalBin,
-    [
-      'server',
-      'start-dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--headless',
-      '--log-level',
-      'error',
-    ],
-    { stdio: 'ignore' },
-  );
-  t.teardown(() => {
-    server.kill('SIGTERM');
-  });
-  const address = `127.0.0.1:${port}`;
-  const connection = await connect(address);
-  t.teardown(() => connection.close());
-  const client = new Client({ connection });
-  // The namespace is ready a moment after the frontend answers.
-  for (let attempt = 0; attempt < 60; attempt++) {
-    try {
-      await client.workflow.count();
-      break;
-    } catch {
-      await sleep(500);
-    }
-  }
+t.test('a message that becomes urgent on a real Temporal server', { skip: temporalMissing }, async (t) => {
+  const { address, client } = await startTemporalDevServer(t);
 
   // What went out, as `<user> <step> <message ids>`. The plans follow the service's one rule that
   // matters here: SMS is for urgent messages only.
