@@ -57,6 +57,12 @@ export const chatMemberEvent = z.object({
   role: z.enum(['owner', 'admin', 'member']),
   /** When the membership began; absent from events of chat instances older than the field. */
   joinedAt: z.iso.datetime().optional(),
+  /**
+   * On `chat.member.added`: the conversation's last message number as the member joined (0 for
+   * its founding members). Messages up to it came before them: never unread, never notified.
+   * Absent from events of chat instances older than the field.
+   */
+  joinSeq: z.number().int().nonnegative().optional(),
 });
 
 export type ChatMemberEvent = z.infer<typeof chatMemberEvent>;

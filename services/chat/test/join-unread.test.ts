@@ -1,4 +1,4 @@
-import { messageIdFor } from '@parley/contracts';
+import { type ChatMemberEvent, messageIdFor } from '@parley/contracts';
 import type { Logger } from '@parley/service-kit';
 import type { CommandStartedEvent } from 'mongodb';
 import t, { type Test } from 'tap';
@@ -49,8 +49,12 @@ t.test('unread counts and read cursors of members who join or come back', async 
     await onAdded(args[0].userId);
     return result;
   }) as typeof store.members.insertOne;
+  /** The member events published, in order. */
+  const memberEvents: (ChatMemberEvent & { kind: string })[] = [];
   const events = {
-    member: async () => {},
+    member: async (kind: string, data: ChatMemberEvent) => {
+      memberEvents.push({ kind, ...data });
+    },
     message: async () => {},
     receipt: async () => {},
     conversation: async () => {},
@@ -178,6 +182,24 @@ t.test('unread counts and read cursors of members who join or come back', async 
     const id = await groupWithHistory('newcomer');
     t.same(await seenByCy(t, id), { unreadCount: 0, readSeq: 0, lastSeq: 7 });
     t.equal((await chat.get('u_cy', id)).me.joinSeq, 7, 'the view says where their unread starts');
+    t.same(
+      (await chat.get('u_ada', id)).members,
+      [
+        { userId: 'u_ada', role: 'owner', joinSeq: 0 },
+        { userId: 'u_bob', role: 'member', joinSeq: 0 },
+        { userId: 'u_cy', role: 'member', joinSeq: 7 },
+      ],
+      'so does the member list, as any member sees it',
+    );
+    t.same(
+      memberEvents.filter((e) => e.conversationId === id).map((e) => [e.kind, e.userId, e.joinSeq]),
+      [
+        ['added', 'u_ada', 0],
+        ['added', 'u_bob', 0],
+        ['added', 'u_cy', 7],
+      ],
+      'as does the event that announced each addition',
+    );
     const third = await receipts.summary('u_ada', messageIdFor(id, 3));
     t.same(
       { of: third.of, readers: third.readBy.map((r) => r.userId) },
@@ -195,6 +217,23 @@ t.test('unread counts and read cursors of members who join or come back', async 
     t.equal((await receipts.summary('u_ada', messageIdFor(id, 8))).of, 2, 'sent to them too');
     await receipts.mark('u_cy', id, 'read', 8, 'phone');
     t.same(await seenByCy(t, id), { unreadCount: 0, readSeq: 8, lastSeq: 8 });
+  });
+
+  await t.test('a group too large to read member by member lists join numbers too', async (t) => {
+    const crowd = Array.from({ length: 60 }, (_, i) => `u_crowd_${String(i).padStart(2, '0')}`);
+    const { id } = await chat.createGroup('u_ada', { name: 'crowd', memberIds: crowd });
+    for (let i = 0; i < 3; i++) await send(id);
+    await chat.addMembers('u_ada', id, ['u_cy']);
+    const members = (await chat.get('u_crowd_00', id)).members ?? [];
+    t.equal(members.length, 62);
+    t.same(
+      members.find((m) => m.userId === 'u_cy'),
+      { userId: 'u_cy', role: 'member', joinSeq: 3 },
+    );
+    t.same(
+      members.find((m) => m.userId === 'u_crowd_00'),
+      { userId: 'u_crowd_00', role: 'member', joinSeq: 0 },
+    );
   });
 
   await t.test('a membership stored before join numbers were kept counts from its read cursor', async (t) => {

@@ -2,7 +2,7 @@ import { Topics, chatMemberEvent } from '@parley/contracts';
 import t from 'tap';
 import { sidecarEvents } from '../src/events';
 
-t.test('a member event carries when the membership began', async (t) => {
+t.test('a member event carries when the membership began, and its join number', async (t) => {
   const published: { topic: string; data: object; eventId: string }[] = [];
   const events = sidecarEvents({
     publish: async (topic, data, eventId) => {
@@ -10,7 +10,13 @@ t.test('a member event carries when the membership began', async (t) => {
     },
   });
   const joinedAt = new Date('2025-03-01T10:00:00.000Z');
-  const change = { conversationId: 'c_1', userId: 'u_bob', actorId: 'u_alice', role: 'member' as const };
+  const change = {
+    conversationId: 'c_1',
+    userId: 'u_bob',
+    actorId: 'u_alice',
+    role: 'member' as const,
+    joinSeq: 4,
+  };
 
   await events.member('added', change, joinedAt);
   await events.member('removed', change, joinedAt);

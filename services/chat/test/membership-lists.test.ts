@@ -83,9 +83,9 @@ t.test('membership lists on FerretDB', async (t) => {
     await store.conversationMembers.updateOne({ _id: group.id }, { $addToSet: { ids: 'u_view_gone' } });
     const view = await chat.get('u_view_owner', group.id);
     t.same(view.members, [
-      { userId: 'u_view_a', role: 'member' },
-      { userId: 'u_view_b', role: 'member' },
-      { userId: 'u_view_owner', role: 'owner' },
+      { userId: 'u_view_a', role: 'member', joinSeq: 0 },
+      { userId: 'u_view_b', role: 'member', joinSeq: 0 },
+      { userId: 'u_view_owner', role: 'owner', joinSeq: 0 },
     ]);
     t.equal(view.memberCount, 3);
   });

@@ -222,7 +222,7 @@ export class Conversations {
       lastMessageOf(store, conversation),
     ]);
     return conversationView(conversation, me, lastMessage, {
-      members: members.map((m) => ({ userId: m.userId, role: m.role })),
+      members: members.map((m) => ({ userId: m.userId, role: m.role, joinSeq: m.joinSeq ?? 0 })),
       memberCount: members.length,
       unreadCount: this.unreadCount(me, conversation),
     });
@@ -234,7 +234,7 @@ export class Conversations {
    * the conversation index. Both give the same answer; the first is what FerretDB, which uses only
    * `_id` to find documents, answers without reading every membership of every conversation.
    */
-  private async membersOf(conversationId: string): Promise<Pick<MemberDoc, 'userId' | 'role'>[]> {
+  private async membersOf(conversationId: string): Promise<Pick<MemberDoc, 'userId' | 'role' | 'joinSeq'>[]> {
     const { store } = this.deps;
     const listed = await this.lists.membersOf(conversationId);
     if (listed.length <= MEMBERS_READ_BY_ID) {
@@ -242,7 +242,7 @@ export class Conversations {
         listed.map((userId) =>
           store.members.findOne(
             { _id: memberKey(conversationId, userId) },
-            { projection: { userId: 1, role: 1 } },
+            { projection: { userId: 1, role: 1, joinSeq: 1 } },
           ),
         ),
       );
@@ -251,7 +251,7 @@ export class Conversations {
         .sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
     }
     return store.members
-      .find({ conversationId }, { projection: { userId: 1, role: 1 } })
+      .find({ conversationId }, { projection: { userId: 1, role: 1, joinSeq: 1 } })
       .sort({ userId: 1 })
       .limit(MAX_GROUP_MEMBERS)
       .toArray();
@@ -658,7 +658,7 @@ export class Conversations {
       return;
     }
     await this.lists.listed(conversationId, userId);
-    await this.deps.events.member('added', { conversationId, userId, actorId, role }, now);
+    await this.deps.events.member('added', { conversationId, userId, actorId, role, joinSeq }, now);
   }
 
   /**

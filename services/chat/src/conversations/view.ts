@@ -6,7 +6,12 @@ export function conversationView(
   conversation: ConversationDoc,
   me: MemberDoc,
   lastMessage: LastMessage | null,
-  extra: { unreadCount?: number; memberCount?: number; members?: { userId: string; role: string }[] } = {},
+  extra: {
+    unreadCount?: number;
+    memberCount?: number;
+    /** Each with the number they joined at, as `me.joinSeq`: notification picks recipients by it. */
+    members?: { userId: string; role: string; joinSeq: number }[];
+  } = {},
 ) {
   return {
     id: conversation._id,
