@@ -39,13 +39,15 @@ export interface SentSignal {
  * Chat, auth and Temporal as the creation handler sees them: c_1 is a direct conversation of
  * Alice and Bob unless the members are given (then a group), every level is `all` unless
  * `levelOf` says otherwise, no pair is blocked unless `blocked` says so (asked with the sender
- * first), and the message ids signalled are collected (with `signals`, each signal in full).
+ * first), every member was there from the start unless `joinSeqs` gives the number they joined
+ * at, and the message ids signalled are collected (with `signals`, each signal in full).
  */
 export function chatEventDeps(
   store: DeliveryStore,
   memberIds = ['u_alice', 'u_bob'],
   levelOf: (userId: string) => NotifyLevel = () => 'all',
   blocked: (senderId: string, recipientId: string) => boolean = () => false,
+  joinSeqs: Record<string, number> = {},
 ): { deps: ChatEventDeps; signalled: string[]; signals: SentSignal[] } {
   const signalled: string[] = [];
   const signals: SentSignal[] = [];
@@ -53,7 +55,11 @@ export function chatEventDeps(
   const deps: ChatEventDeps = {
     store,
     directory: {
-      conversation: async () => ({ type, memberIds }),
+      conversation: async () => ({
+        type,
+        memberIds,
+        joinSeqs: new Map(memberIds.map((id) => [id, joinSeqs[id] ?? 0])),
+      }),
       displayName: async () => 'Alice',
     } as unknown as DirectoryCache,
     // A chat that shows nobody anything: a member event catches nobody up.

@@ -51,6 +51,10 @@ t.test('a conversation is asked of chat once, until a member event drops it', as
     type: 'group',
     name: 'standup',
     memberIds: ['alice', 'bob'],
+    joinSeqs: new Map([
+      ['alice', 0],
+      ['bob', 0],
+    ]),
   });
   await cache.conversation('alice', 'c1', ['alice']);
   await cache.conversation('bob', 'c1', ['bob']);
@@ -60,6 +64,34 @@ t.test('a conversation is asked of chat once, until a member event drops it', as
   await cache.changedConversation('c1');
   t.same((await cache.conversation('alice', 'c1', ['alice']))?.memberIds, ['alice', 'bob', 'carol']);
   t.equal(calls.conversationAs, 2, 'a member event makes the next message ask again');
+});
+
+t.test('the list says where each member joined, 0 when chat does not', async (t) => {
+  const { directory } = fakeDirectory(new Map([['c1', ['alice', 'bob', 'carol']]]));
+  const conversationAs = directory.conversationAs.bind(directory);
+  directory.conversationAs = async (userId, conversationId) => {
+    const view = await conversationAs(userId, conversationId);
+    // Carol joined at 12; Bob's entry is as a chat older than the field gives it.
+    const joinSeqs = new Map([
+      ['alice', 0],
+      ['carol', 12],
+    ]);
+    const withSeq = (m: { userId: string }) => {
+      const joinSeq = joinSeqs.get(m.userId);
+      return joinSeq === undefined ? m : { ...m, joinSeq };
+    };
+    return view && { ...view, members: view.members?.map(withSeq) ?? [] };
+  };
+  const cache = new DirectoryCache(directory, memoryBoard());
+  const facts = await cache.conversation('alice', 'c1', ['alice']);
+  t.same(
+    [...(facts?.joinSeqs ?? [])],
+    [
+      ['alice', 0],
+      ['bob', 0],
+      ['carol', 12],
+    ],
+  );
 });
 
 t.test('a sender or mention missing from the cached list reloads it', async (t) => {

@@ -2,7 +2,12 @@ import type { ChatMessageView } from '@parley/contracts';
 import { workflowIds } from '@parley/workflows';
 import type { Document } from 'mongodb';
 import t from 'tap';
-import { onMessageCreated, onMessageDeleted, onMessageEdited } from '../src/delivery/chat-events';
+import {
+  onMessageCreated,
+  onMessageDeleted,
+  onMessageEdited,
+  recordReceipt,
+} from '../src/delivery/chat-events';
 import { deliveryId, openDeliveryStore, readMarkId } from '../src/delivery/store';
 import { chatEventDeps, chatMessage } from './chat-event-fixtures';
 import { privateClient } from './ferretdb';
@@ -268,5 +273,76 @@ t.test('an edit that mentions a user anew notifies them once', async (t) => {
       filters.filter((f) => Object.keys(f).length !== 1 || typeof f._id !== 'string'),
       [],
     );
+  });
+});
+
+t.test('an edit notifies nobody of a message sent before they joined', async (t) => {
+  const client = await privateClient(t);
+  const store = await openDeliveryStore(client.db('parley_notification_edit_join_test'));
+  const group = ['u_alice', 'u_bob', 'u_carol'];
+  // Dan wants mentions only, so an edit mentioning everyone is what would reach him.
+  const levelOf = (id: string) => (id === 'u_dan' ? 'mentions' : 'all');
+  const before = chatEventDeps(store, group, levelOf);
+  // Dan joined once m_1 was sent: chat stored his membership with joinSeq 1.
+  const after = chatEventDeps(store, [...group, 'u_dan'], levelOf, () => false, { u_dan: 1 });
+  const message = (seq: number, v: number, change: Partial<ChatMessageView> = {}): ChatMessageView => ({
+    ...chatMessage(`m_${seq}`, `version ${v}`, v, seq),
+    ...change,
+  });
+  const event = (m: ChatMessageView) => ({ conversationId: 'c_1', actorId: 'u_alice', message: m });
+  const dansEntry = (seq: number) => store.deliveries.findOne({ _id: deliveryId(`m_${seq}`, 'u_dan') });
+
+  await onMessageCreated(before.deps, event(message(1, 0)));
+  await onMessageEdited(after.deps, event(message(1, 1, { mentionsEveryone: true })));
+  t.equal(await dansEntry(1), null, 'mentioning everyone in m_1 opens no entry for Dan');
+  await onMessageEdited(after.deps, event(message(1, 2, { mentions: ['u_dan', 'u_bob'] })));
+  t.equal(await dansEntry(1), null, 'nor naming him');
+  t.same(
+    after.signals.map((s) => [s.workflowId, s.kind, s.urgent]),
+    [[workflowIds.notifyRecipient('u_bob'), 'mention', true]],
+    'only Bob, there when it was sent, is told it names him',
+  );
+
+  // A message after he joined: an edit mentioning everyone reaches him as it would anyone.
+  await onMessageCreated(after.deps, event(message(2, 0)));
+  await onMessageEdited(after.deps, event(message(2, 1, { mentionsEveryone: true })));
+  t.match(await dansEntry(2), { kind: 'mention', urgent: false });
+  t.same(
+    after.signals.filter((s) => s.messageId === 'm_2').map((s) => [s.workflowId, s.kind]),
+    [
+      [workflowIds.notifyRecipient('u_bob'), 'all'],
+      [workflowIds.notifyRecipient('u_carol'), 'all'],
+      [workflowIds.notifyRecipient('u_dan'), 'mention'],
+    ],
+  );
+});
+
+t.test('an edit naming one who read the message sends nothing and queues nothing', async (t) => {
+  const client = await privateClient(t);
+  const store = await openDeliveryStore(client.db('parley_notification_edit_read_test'));
+  const { deps, signals } = chatEventDeps(store, ['u_alice', 'u_bob', 'u_carol']);
+  const message = (v: number, mentions: string[] = []) => ({
+    conversationId: 'c_1',
+    actorId: 'u_alice',
+    message: { ...chatMessage('m_1', `version ${v}`, v, 1), mentions },
+  });
+  await onMessageCreated(deps, message(0));
+  await recordReceipt(store, { conversationId: 'c_1', userId: 'u_carol', kind: 'read', seq: 1 });
+  t.same(
+    signals.map((s) => s.workflowId),
+    [workflowIds.notifyRecipient('u_bob'), workflowIds.notifyRecipient('u_carol')],
+  );
+
+  await onMessageEdited(deps, message(1, ['u_carol']));
+  await onMessageEdited(deps, message(2, ['u_carol']));
+  t.equal(signals.length, 2, 'no signal for Carol, who read it');
+  const timeline = await store.deliveryEvents.find({ _id: { $regex: /^m_1:u_carol\|/ } }).toArray();
+  t.same(
+    timeline.map((entry) => entry.event),
+    ['queued', 'read'],
+    'queued once, by the creation, then read; nothing after',
+  );
+  t.match(await store.deliveries.findOne({ _id: deliveryId('m_1', 'u_carol') }), {
+    mentionedByEdit: { signalled: true },
   });
 });

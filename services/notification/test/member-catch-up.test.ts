@@ -15,6 +15,8 @@ const TOKEN = 'app-token-for-tests-0123456789';
 /** Chat in memory: the group c_1, its members and its messages, counting what it is asked. */
 function fakeChat(memberIds: string[]) {
   const members = new Set(memberIds);
+  /** The number each member joined at, when not there from the start. */
+  const joinSeqs = new Map<string, number>();
   const messages: ChatMessageView[] = [];
   const calls = { conversationAs: 0, newestMessagesAs: 0 };
   const view = (): MemberView => ({
@@ -23,7 +25,7 @@ function fakeChat(memberIds: string[]) {
     name: 'standup',
     lastSeq: messages.length,
     me: { readSeq: 0, muted: false },
-    members: [...members].map((userId) => ({ userId })),
+    members: [...members].map((userId) => ({ userId, joinSeq: joinSeqs.get(userId) ?? 0 })),
   });
   const directory: Directory = {
     contact: async () => null,
@@ -44,7 +46,7 @@ function fakeChat(memberIds: string[]) {
     messages.push(message);
     return message;
   };
-  return { directory, calls, members, send };
+  return { directory, calls, members, joinSeqs, send };
 }
 
 /** A change board seen by this one instance, which raises it when its member event comes. */
@@ -86,13 +88,14 @@ async function instance(t: Test, dbName: string, memberIds: string[]) {
   };
   const created = (message: ChatMessageView) =>
     deliver(CHAT_EVENT_ROUTES.messageCreated, { conversationId: 'c_1', actorId: message.senderId, message });
-  const added = (userId: string, joinedAt?: Date) =>
+  const added = (userId: string, joinedAt?: Date, joinSeq?: number) =>
     deliver(CHAT_EVENT_ROUTES.memberAdded, {
       conversationId: 'c_1',
       userId,
       actorId: 'u_alice',
       role: 'member',
       ...(joinedAt ? { joinedAt: joinedAt.toISOString() } : {}),
+      ...(joinSeq !== undefined ? { joinSeq } : {}),
     });
   /** The messages signalled to a user's workflow, in order, with kind and urgency. */
   const signalledTo = (userId: string) =>
@@ -146,6 +149,50 @@ t.test(
     t.same(await timeline(raced.id, 'u_dan'), ['queued']);
   },
 );
+
+t.test('a member added while messages are sent hears only of those after their join number', async (t) => {
+  const { store, chat, created, added, signalledTo } = await instance(
+    t,
+    'parley_notification_catch_up_join_seq_test',
+    GROUP,
+  );
+  for (let i = 0; i < 3; i++) await created(chat.send('u_alice'));
+  // Chat takes the join time, then sends go on until it reads lastSeq (9) and stores Dan's
+  // membership: m_4 to m_9 are newer than his join time, yet came before he joined.
+  const joinedAt = new Date();
+  const during = [4, 5, 6, 7, 8, 9].map((seq) =>
+    chat.send(seq === 8 ? 'u_bob' : 'u_alice', seq === 8 ? { mentionsEveryone: true } : {}),
+  );
+  for (const message of during.slice(0, 3)) await created(message);
+  chat.members.add('u_dan');
+  chat.joinSeqs.set('u_dan', 9);
+  const next = chat.send('u_alice');
+  const everyone = chat.send('u_carol', { mentionsEveryone: true });
+
+  await added('u_dan', joinedAt, 9);
+  t.same(
+    signalledTo('u_dan'),
+    [`${next.id} all`, `${everyone.id} mention`],
+    'caught up on what came after his join number alone',
+  );
+  // Events handled late, with the member list read again since he joined: m_7 to m_9 leave him
+  // out, as chat counts them unread for him not at all.
+  for (const message of [...during.slice(3), next, everyone]) await created(message);
+  const dansEntries = await store.deliveries
+    .find({ _id: { $in: [...during, next, everyone].map((m) => deliveryId(m.id, 'u_dan')) } })
+    .toArray();
+  t.same(dansEntries.map((e) => e.messageId).sort(), [next.id, everyone.id].sort());
+  t.same(
+    signalledTo('u_bob').filter((s) => s.startsWith('m_8 ')),
+    [],
+    'the sender of m_8 hears nothing of it',
+  );
+  t.same(
+    signalledTo('u_carol').filter((s) => s.startsWith('m_8 ')),
+    ['m_8 mention'],
+    'the others as before',
+  );
+});
 
 t.test('a message reaching a new member both ways notifies them once', async (t) => {
   const { store, chat, created, added, signalledTo, timeline } = await instance(

@@ -194,6 +194,16 @@ async function markDeleted(store: DeliveryStore, messageId: string, deletedAt: D
   await store.editedMessages.deleteOne({ _id: messageId });
 }
 
+/**
+ * Whether the member was there when message `seq` was sent, as chat decides it: a message counts
+ * as unread, and as sent, for a member only above the number they joined at, and notifies only
+ * them. A member list loaded after a join keeps the new member out of a late event of an earlier
+ * message; an absent number (a chat older than the field) counts as there from the start.
+ */
+function joinedBefore(conversation: ConversationFacts, userId: string, seq: number): boolean {
+  return (conversation.joinSeqs.get(userId) ?? 0) < seq;
+}
+
 export async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMessageEvent): Promise<void> {
   const { directory } = deps;
   if (message.deletedAt) return;
@@ -202,7 +212,9 @@ export async function onMessageCreated(deps: ChatEventDeps, { message }: ChatMes
     ...message.mentions,
   ]);
   if (!conversation) return;
-  const recipients = conversation.memberIds.filter((id) => id !== message.senderId);
+  const recipients = conversation.memberIds.filter(
+    (id) => id !== message.senderId && joinedBefore(conversation, id, message.seq),
+  );
   const signalled = await notifyCreation(deps, message, conversation.type, recipients);
   if (signalled === undefined) return;
   deps.logger.debug({ messageId: message.id, recipients: signalled ?? 0 }, 'recipients signalled');
@@ -243,10 +255,13 @@ async function notifyCreation(
  * after the member joined with a member list cached from before, and leave them out. So the
  * member's addition reads the conversation's newest messages as the member sees them, and gives
  * each one sent since they joined, by someone else and not deleted, what its creation gives a
- * recipient. Who has a ledger entry for a message already was among its recipients, and its
- * creation finishes what it began (its event is retried until it has); the rest are notified
- * here. Both are keyed by message and recipient, and the workflow ignores a message id it saw, so
- * a message reaching someone both ways, or a redelivered member event, notifies nobody twice.
+ * recipient. Sent since they joined: numbered above the event's `joinSeq`, as chat counts unread;
+ * only an event without it (from a chat older than the field) compares creation times, which
+ * lets through messages sent while chat stored the membership. Who has a ledger entry for a
+ * message already was among its recipients, and its creation finishes what it began (its event is
+ * retried until it has); the rest are notified here. Both are keyed by message and recipient, and
+ * the workflow ignores a message id it saw, so a message reaching someone both ways, or a
+ * redelivered member event, notifies nobody twice.
  *
  * Bounded: only members who joined within {@link CATCH_UP_WINDOW_MS} are caught up, on at most
  * the {@link CATCH_UP_MESSAGES} newest messages, and only once the conversation has any. An event
@@ -254,7 +269,7 @@ async function notifyCreation(
  */
 export async function onMemberAdded(deps: ChatEventDeps, member: ChatMemberEvent): Promise<void> {
   await deps.directory.changedConversation(member.conversationId);
-  const { conversationId, userId, joinedAt } = member;
+  const { conversationId, userId, joinedAt, joinSeq } = member;
   if (joinedAt === undefined) return;
   const joined = Date.parse(joinedAt);
   if (Date.now() - joined > CATCH_UP_WINDOW_MS) return;
@@ -262,8 +277,10 @@ export async function onMemberAdded(deps: ChatEventDeps, member: ChatMemberEvent
   const view = await deps.chat.conversationAs(userId, conversationId);
   if (!view || view.lastSeq === 0) return;
   const newest = await deps.chat.newestMessagesAs(userId, conversationId, CATCH_UP_MESSAGES);
+  const sentSince = (message: ChatMessageView) =>
+    joinSeq === undefined ? Date.parse(message.createdAt) >= joined : message.seq > joinSeq;
   const since = (newest ?? []).filter(
-    (message) => !message.deletedAt && message.senderId !== userId && Date.parse(message.createdAt) >= joined,
+    (message) => !message.deletedAt && message.senderId !== userId && sentSince(message),
   );
   // By `_id`, a batch at a time: the dev store reads the whole ledger for a filter on `messageId`.
   const entries = await inBatches(since, (message) =>
@@ -293,10 +310,12 @@ export async function onMessageEdited(deps: ChatEventDeps, { message }: ChatMess
  *   everyone) has the entry made an urgent mention, and their workflow is told the message is now
  *   urgent, so the urgent channels (SMS) may go out for it.
  *
- * Neither when the member has read the message already. An entry is marked `mentionedByEdit` until
- * its signal went out: a redelivered edit signals again (the workflow takes each message, and each
- * message's urgency, once), and after that an edit keeping the mention adds nothing. A direct
- * conversation notifies its other member of every message, urgently, already.
+ * Neither when the member has read the message already, nor when they joined after it was sent
+ * (a creation would not have notified them, and chat never counts it unread for them). An entry
+ * is marked `mentionedByEdit` until its signal went out: a redelivered edit signals again (the
+ * workflow takes each message, and each message's urgency, once), and after that an edit keeping
+ * the mention adds nothing. A direct conversation notifies its other member of every message,
+ * urgently, already.
  *
  * The edit and the creation may arrive in either order; whichever signals second is ignored by
  * the workflow (the same message id, no more urgent), and its ledger write finds the entry there.
@@ -314,7 +333,10 @@ async function notifyByEdit(deps: ChatEventDeps, message: ChatMessageView): Prom
     deps,
     message.senderId,
     conversation.memberIds.filter(
-      (id) => id !== message.senderId && (message.mentionsEveryone || named.has(id)),
+      (id) =>
+        id !== message.senderId &&
+        (message.mentionsEveryone || named.has(id)) &&
+        joinedBefore(conversation, id, message.seq),
     ),
   );
   if (candidates.length === 0) return;

@@ -7,6 +7,11 @@ export interface ConversationFacts {
   type: 'direct' | 'group';
   name: string | null;
   memberIds: string[];
+  /**
+   * The number each member joined at (0 when there from the start, or from a chat older than the
+   * field): a message numbered at or below it came before them, and notifies them of nothing.
+   */
+  joinSeqs: ReadonlyMap<string, number>;
 }
 
 /**
@@ -41,7 +46,9 @@ function keyed(board: DirectoryBoard, kind: string): Vouch {
  * mentions them: the message and `chat.member.added` come on two topics with no order between
  * them. The member event closes that: it carries when the member joined, and the instance that
  * handles it reads the conversation's newest messages as the new member and notifies them of
- * those sent since (`onMemberAdded` in `chat-events.ts`).
+ * those sent since (`onMemberAdded` in `chat-events.ts`). A list loaded after the join has the
+ * member's join number, so a message event that comes late for a message sent before they joined
+ * leaves them out.
  *
  * TODO(notification-membership): still missed, a message sent after that read and handled within
  * about a second of the member event by another instance, which has not yet read the board and
@@ -69,7 +76,12 @@ export class DirectoryCache {
     const load = async (): Promise<ConversationFacts | null> => {
       const view = await this.directory.conversationAs(senderId, conversationId);
       if (!view?.members) return null;
-      return { type: view.type, name: view.name, memberIds: view.members.map((m) => m.userId) };
+      return {
+        type: view.type,
+        name: view.name,
+        memberIds: view.members.map((m) => m.userId),
+        joinSeqs: new Map(view.members.map((m) => [m.userId, m.joinSeq ?? 0])),
+      };
     };
     const facts = await this.conversations.get(conversationId, load);
     if (facts && present.every((id) => facts.memberIds.includes(id))) return facts;

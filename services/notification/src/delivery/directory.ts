@@ -18,7 +18,8 @@ export interface MemberView {
   /** The number of its newest message; 0 before the first. */
   lastSeq: number;
   me: { readSeq: number; muted: boolean };
-  members?: { userId: string }[];
+  /** `joinSeq`: the number each joined at, absent from chat instances older than the field. */
+  members?: { userId: string; joinSeq?: number }[];
 }
 
 /** What the service asks auth and chat, through service invocation. */
