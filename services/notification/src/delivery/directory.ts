@@ -55,16 +55,18 @@ export function sidecarDirectory(sidecar: Sidecar): Directory {
       return user ? user.displayName || user.username : 'Someone';
     },
     conversationAs: (userId, conversationId) =>
-      get<MemberView>(
-        'chat',
-        `internal/v1/users/${encodeURIComponent(userId)}/conversations/${encodeURIComponent(conversationId)}`,
-      ),
+      get<MemberView>('chat', conversationPathAs(userId, conversationId)),
     async newestMessagesAs(userId, conversationId, limit) {
       const page = await get<{ items: ChatMessageView[] }>(
         'chat',
-        `internal/v1/users/${encodeURIComponent(userId)}/conversations/${encodeURIComponent(conversationId)}/messages?limit=${limit}`,
+        `${conversationPathAs(userId, conversationId)}/messages?limit=${limit}`,
       );
       return page?.items ?? null;
     },
   };
+}
+
+/** Chat's path to a conversation as one of its members sees it. */
+function conversationPathAs(userId: string, conversationId: string): string {
+  return `internal/v1/users/${encodeURIComponent(userId)}/conversations/${encodeURIComponent(conversationId)}`;
 }
