@@ -1,6 +1,5 @@
 import type { MediaStatus } from '@parley/contracts';
-import { MongoServerError } from 'mongodb';
-import type { Logger } from '@parley/service-kit';
+import { type Logger, isDuplicateKey } from '@parley/service-kit';
 import type { Directory } from '../auth-client';
 import {
   BlockedError,
@@ -89,10 +88,6 @@ export function newMember(
  * later, for whom what came before does not.
  */
 type Joining = 'founding' | 'later';
-
-function isDuplicateKey(err: unknown): boolean {
-  return err instanceof MongoServerError && err.code === 11000;
-}
 
 /** Conversations and their members: who may see, change and join what. */
 export class Conversations {

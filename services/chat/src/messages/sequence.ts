@@ -1,4 +1,5 @@
 import { messageIdFor } from '@parley/contracts';
+import { isDuplicateKey } from '@parley/service-kit';
 import { MongoServerError } from 'mongodb';
 import type { ChatStore, MessageDoc } from '../store';
 
@@ -34,10 +35,6 @@ function inTurn<T>(key: string, work: () => Promise<T>): Promise<T> {
 /** FerretDB on SQLite reports a write that met a lock as an internal error; it is worth a retry. */
 function isBusy(err: unknown): boolean {
   return err instanceof MongoServerError && /SQLITE_BUSY|database is locked/.test(err.message);
-}
-
-function isDuplicateKey(err: unknown): boolean {
-  return err instanceof MongoServerError && err.code === 11000;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { InviteChannel, InviteState, InviteStatus } from '@parley/workflows';
-import { type Collection, type Db, MongoServerError } from 'mongodb';
+import { isDuplicateKey } from '@parley/service-kit';
+import { type Collection, type Db } from 'mongodb';
 
 export type InviteTarget =
   { kind: 'username'; value: string } | { kind: 'email'; value: string } | { kind: 'phone'; value: string };
@@ -58,10 +59,6 @@ export const OPEN_STATUSES: readonly InviteStatus[] = [
   'awaiting_approval',
   'approving',
 ];
-
-function isDuplicateKey(err: unknown): boolean {
-  return err instanceof MongoServerError && err.code === 11000;
-}
 
 /**
  * Invites as the API lists them. The workflow owns each invite's state and records every change
