@@ -14,6 +14,12 @@ export interface TestStack {
 }
 
 /**
+ * The per-user send budget, raised: tests send bursts from one user far beyond what a person
+ * writes. A test of the budget itself sets its own.
+ */
+const TEST_SEND_BUDGET = { RATE_LIMIT_SEND_BURST: '100000', RATE_LIMIT_SENDS_PER_MINUTE: '100000' };
+
+/**
  * Starts the whole platform on free loopback ports and a fresh data folder, torn down with the
  * test. Process output is kept and printed only when the test fails.
  */
@@ -34,6 +40,7 @@ export async function startTestStack(
     daprLogLevel: 'info',
     startTimeoutMs: 90_000,
     ...overrides,
+    env: { ...TEST_SEND_BUDGET, ...overrides.env },
   };
   let current = new Stack(options);
   // A test process killed by a timeout or Ctrl-C never reaches its teardown; its stack must not
