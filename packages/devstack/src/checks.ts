@@ -15,11 +15,14 @@ export function tcpOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-/** True when the URL answers one of the expected statuses. */
+/** True when the URL answers one of the expected statuses; otherwise throws with the answer. */
 export async function httpStatus(url: string, expected: readonly number[] = [200]): Promise<boolean> {
   const response = await fetch(url, { signal: AbortSignal.timeout(3_000) });
-  await response.arrayBuffer();
-  return expected.includes(response.status);
+  const body = await response.text();
+  if (expected.includes(response.status)) return true;
+  // The answer says why (a readiness report names its failing checks): a start-up that times out
+  // then reports it, instead of an older, unrelated connection error.
+  throw new Error(`answered ${response.status}${body ? `: ${body.slice(0, 500)}` : ''}`);
 }
 
 /** Sends a PING over the Redis protocol and expects PONG. */

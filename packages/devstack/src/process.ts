@@ -107,6 +107,8 @@ export class ManagedProcess {
       }
       try {
         if (await check()) return;
+        // Only the latest failure says why the process is not up yet.
+        lastError = '';
       } catch (err) {
         lastError = err instanceof Error ? err.message : String(err);
       }

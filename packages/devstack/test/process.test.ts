@@ -44,6 +44,41 @@ t.test('reports a process that never becomes healthy after the timeout', async (
   );
 });
 
+t.test('a timeout names the latest failure, not an older one', async (t) => {
+  const proc = new ManagedProcess(
+    { name: 'half-up', command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'] },
+    () => undefined,
+  );
+  proc.start();
+  t.teardown(() => proc.stop());
+  // First the port is closed, then the process answers but reports a dependency down.
+  const outcomes = [new Error('fetch failed'), new Error('answered 503: sidecar not ready')];
+  let calls = 0;
+  const check = async () => {
+    const outcome = outcomes[Math.min(calls++, outcomes.length - 1)];
+    throw outcome;
+  };
+  const err = await proc.waitUntil(check, 'ready', 1_000).catch((e: unknown) => e);
+  t.match((err as StartError).message, /not ready after 1s \(answered 503: sidecar not ready\)/);
+  t.notMatch((err as StartError).message, /fetch failed/);
+});
+
+t.test('a check that says no clears an older failure', async (t) => {
+  const proc = new ManagedProcess(
+    { name: 'quiet', command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'] },
+    () => undefined,
+  );
+  proc.start();
+  t.teardown(() => proc.stop());
+  let calls = 0;
+  const check = async () => {
+    if (calls++ === 0) throw new Error('fetch failed');
+    return false;
+  };
+  const err = await proc.waitUntil(check, 'ready', 1_000).catch((e: unknown) => e);
+  t.notMatch((err as StartError).message, /fetch failed/);
+});
+
 t.test('stopping a process stops what it spawned too', async (t) => {
   const script = `
     const { spawn } = require('node:child_process');
