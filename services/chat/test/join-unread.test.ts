@@ -163,6 +163,8 @@ t.test('unread counts and read cursors of members who join or come back', async 
       { unreadCount: 2, readSeq: 5, lastSeq: 9 },
       'the sixth and seventh, left unread, count; the eighth and ninth, sent while away, do not',
     );
+    const { me } = await chat.get('u_cy', id);
+    t.match(me, { readSeq: 5, leftSeq: 7, joinSeq: 9 }, 'the view holds what a client needs to count alike');
     const eighth = await receipts.summary('u_ada', messageIdFor(id, 8));
     t.notOk(
       eighth.readBy.some((r) => r.userId === 'u_cy'),

@@ -47,6 +47,8 @@ export interface Conversation {
     deliveredSeq: number;
     /** Messages up to it came before the caller joined: readable, never unread. */
     joinSeq?: number;
+    /** For a member added back: the last number when they were removed; what they left unread counts. */
+    leftSeq?: number;
   };
   members?: { userId: string; role: Role }[];
   memberCount?: number;

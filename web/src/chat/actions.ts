@@ -3,6 +3,7 @@ import type { Conversation, Message } from '../api/types';
 import { connection } from '../realtime/connection';
 import { type PendingMessage, chatStore } from './store';
 import { ensureUsers } from './users';
+import { unreadAfterReading } from './unread';
 
 const PAGE = 50;
 
@@ -145,8 +146,7 @@ export function markRead(conversationId: string, seq: number): void {
   if (!c || c.me.readSeq >= seq) return;
   chatStore.patchConversation(conversationId, (conv) => ({
     ...conv,
-    // What came before the caller joined is not unread, whatever they read of it.
-    unreadCount: Math.max(0, conv.lastSeq - Math.max(seq, conv.me.joinSeq ?? 0)),
+    unreadCount: unreadAfterReading(conv, seq),
     me: { ...conv.me, readSeq: seq },
   }));
   if (connection.connected) connection.receipt(conversationId, 'read', seq);

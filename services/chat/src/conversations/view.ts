@@ -34,6 +34,9 @@ export function conversationView(
       deliveredSeq: me.deliveredSeq,
       // Messages up to it came before the member joined: never unread, though readable.
       joinSeq: me.joinSeq ?? 0,
+      // For a member added back: the last number when they were removed. What they had left
+      // unread by then is unread still, so a client can count as the server does.
+      ...(me.leftSeq !== undefined ? { leftSeq: me.leftSeq } : {}),
     },
     ...extra,
   };
