@@ -21,6 +21,8 @@ export const Topics = {
   userUpdated: 'user.updated',
   /** An account was deleted and its personal data removed. */
   userDeleted: 'user.deleted',
+  /** A user blocked or unblocked another; see `userBlockChangedEvent`. */
+  userBlockChanged: 'user.block.changed',
   /** Sessions ended before their time (logout, revocation, reset, stolen refresh token, deletion). */
   sessionRevoked: 'session.revoked',
 } as const;
@@ -67,6 +69,22 @@ export const userDeletedEvent = z
   .strict();
 
 export type UserDeletedEvent = z.infer<typeof userDeletedEvent>;
+
+/**
+ * A user blocked (`blocked: true`) or unblocked another. A block holds both ways, so consumers
+ * treat the two ids as an unordered pair; the event says the pair changed, and the current
+ * answer is auth's (`/internal/v1/relations/check`), since events may arrive out of order.
+ */
+export const userBlockChangedEvent = z
+  .object({
+    blockerId: z.string().min(1),
+    blockedId: z.string().min(1),
+    blocked: z.boolean(),
+    occurredAt: z.iso.datetime(),
+  })
+  .strict();
+
+export type UserBlockChangedEvent = z.infer<typeof userBlockChangedEvent>;
 
 /**
  * Sessions that ended early. Access tokens carry their session id (`sid`); the gateway refuses those

@@ -9,6 +9,7 @@ import { UserEvents } from './accounts/user-events';
 import { UserStore } from './accounts/user-store';
 import { authenticate } from './authenticate';
 import { type AuthConfig, authConfigSchema } from './config';
+import { blockChanges } from './contacts/block-events';
 import { ContactStore } from './contacts/contact-store';
 import { contactRoutes } from './contacts/contact-routes';
 import { EmailClient } from './email/email-client';
@@ -44,13 +45,13 @@ void runService({
     });
     const db = mongo.db;
     const users = new UserStore(db);
-    // Revocations announced while the broker is away are kept and published once it is back.
+    // Revocations and block changes announced while the broker is away are kept and published once it is back.
     const outbox = new PublishOutbox(db, sidecar, logger.child({ component: 'publish-outbox' }));
     await outbox.init();
     outbox.start();
     const sessions = new SessionStore(db, config.REFRESH_TOKEN_TTL, sessionRevocations(outbox, logger));
     const links = new LinkTokens(db);
-    const contacts = new ContactStore(db);
+    const contacts = new ContactStore(db, blockChanges(outbox, logger));
     const identities = new OidcIdentities(db);
     const flows = new OidcFlows(db);
     for (const store of [users, sessions, links, contacts, identities, flows]) await store.ensureIndexes();

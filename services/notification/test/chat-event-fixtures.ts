@@ -67,6 +67,7 @@ export function chatEventDeps(
     levels: { levels: async (_c: string, ids: string[]) => ids.map(levelOf) } as unknown as LevelCache,
     blocks: {
       blockedAmong: async (senderId, ids) => new Set(ids.filter((id) => blocked(senderId, id))),
+      changedPair: async () => undefined,
     },
     temporal: {
       withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(),

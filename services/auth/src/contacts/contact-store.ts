@@ -33,13 +33,23 @@ interface BlockListDoc {
   complete?: boolean;
 }
 
+/** Told of a block (`blocked`) or an unblock once it is stored; it must not throw for a failure to pass it on. */
+export type BlockChangeListener = (blockerId: string, blockedId: string, blocked: boolean) => Promise<void>;
+
 /** Each user's contacts and blocks. A block holds in both directions for the chat service. */
 export class ContactStore {
   private readonly contacts: Collection<ContactDoc>;
   private readonly blocks: Collection<BlockDoc>;
   private readonly blockLists: Collection<BlockListDoc>;
 
-  constructor(db: Db) {
+  /**
+   * `onBlockChanged` hears of every block and unblock after it is stored, before the caller is
+   * answered, so that services caching block answers drop them before the user acts on the change.
+   */
+  constructor(
+    db: Db,
+    private readonly onBlockChanged: BlockChangeListener = async () => undefined,
+  ) {
     this.contacts = db.collection<ContactDoc>('contacts');
     this.blocks = db.collection<BlockDoc>('blocks');
     this.blockLists = db.collection<BlockListDoc>('block_lists');
@@ -80,6 +90,8 @@ export class ContactStore {
     // Again: an unblock racing this call may have unlisted the pair between the first listing and the upsert.
     await this.listBlock(blockerId, blockedId);
     await this.remove(blockerId, blockedId);
+    // Told even when the pair was blocked already: a repeat costs a cache miss, a lost event more.
+    await this.onBlockChanged(blockerId, blockedId, true);
   }
 
   async unblock(blockerId: string, blockedId: string): Promise<boolean> {
@@ -93,6 +105,7 @@ export class ContactStore {
     // A block racing this call may have stored the pair again before the pull.
     if (await this.blocks.findOne({ _id }, { projection: { _id: 1 } }))
       await this.listBlock(blockerId, blockedId);
+    await this.onBlockChanged(blockerId, blockedId, false);
     return true;
   }
 

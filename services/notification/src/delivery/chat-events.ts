@@ -9,6 +9,7 @@ import {
   chatMessageEvent,
   chatReceiptEvent,
   messageIdFor,
+  userBlockChangedEvent,
   userDeletedEvent,
   userUpdatedEvent,
 } from '@parley/contracts';
@@ -51,9 +52,13 @@ export const CHAT_EVENT_ROUTES = {
   conversationUpdated: '/dapr/events/notification-chat-conversation-updated',
   userUpdated: '/dapr/events/notification-user-updated',
   userDeleted: '/dapr/events/notification-user-deleted',
+  userBlockChanged: '/dapr/events/notification-user-block-changed',
 } as const;
 
-/** The topics the service's readiness waits for: chat's, and auth's profile changes for cached names. */
+/**
+ * The topics the service's readiness waits for: chat's, and auth's profile changes for cached
+ * names and block changes for cached blocked pairs.
+ */
 export const CHAT_TOPICS = [
   Topics.chatMessageCreated,
   Topics.chatReceiptUpdated,
@@ -64,6 +69,7 @@ export const CHAT_TOPICS = [
   Topics.chatConversationUpdated,
   Topics.userUpdated,
   Topics.userDeleted,
+  Topics.userBlockChanged,
 ];
 
 /** Recipients signalled at once for one message of a large group. */
@@ -93,8 +99,11 @@ export interface ChatEventDeps {
   chat: Pick<Directory, 'conversationAs' | 'newestMessagesAs'>;
   /** Recipients' levels as of at most a few seconds ago; the planner re-reads them fresh. */
   levels: LevelCache;
-  /** Blocked pairs as of at most half a minute ago: nobody is notified of a blocked pair's messages. */
-  blocks: Pick<BlockCache, 'blockedAmong'>;
+  /**
+   * Blocked pairs, dropped when auth announces a block or unblock (half a minute old at most when
+   * that event is lost): nobody is notified of a blocked pair's messages.
+   */
+  blocks: Pick<BlockCache, 'blockedAmong' | 'changedPair'>;
   temporal: Client;
   logger: Logger;
   /**
@@ -150,6 +159,10 @@ export function mountChatEvents(app: Express, deps: ChatEventDeps): void {
   });
   onEvent(app, CHAT_EVENT_ROUTES.userDeleted, userDeletedEvent, async ({ data }) => {
     await deps.directory.changedUser(data.userId);
+  });
+  // Auth announces a block before it answers it: a message sent after a block notifies neither.
+  onEvent(app, CHAT_EVENT_ROUTES.userBlockChanged, userBlockChangedEvent, async ({ data }) => {
+    await deps.blocks.changedPair(data.blockerId, data.blockedId);
   });
 }
 

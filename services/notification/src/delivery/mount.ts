@@ -9,7 +9,7 @@ import { preferenceRoutes } from '../preferences/preference-routes';
 import { pushSubscriptionRoutes } from '../push/subscription-routes';
 import { smsStatusRoutes } from '../sms/status-routes';
 import { unsubscribeRoutes } from '../unsubscribe/unsubscribe-routes';
-import { BlockCache, sidecarRelations } from './block-cache';
+import { BLOCK_BOARD, BlockCache, sidecarRelations } from './block-cache';
 import { mountChatEvents } from './chat-events';
 import type { DeliveryConfig } from './config';
 import { sidecarDirectory } from './directory';
@@ -63,14 +63,15 @@ export async function mountDelivery({
     DIRECTORY_BOARD,
     logger.child({ component: 'directory-board' }),
   );
-  await Promise.all([levelBoard.start(), directoryBoard.start()]);
+  const blockBoard = new ChangeBoard(boards, BLOCK_BOARD, logger.child({ component: 'block-board' }));
+  await Promise.all([levelBoard.start(), directoryBoard.start(), blockBoard.start()]);
   const levels = new LevelCache(store, levelBoard);
   mountChatEvents(app, {
     store,
     directory: new DirectoryCache(directory, directoryBoard),
     chat: directory,
     levels,
-    blocks: new BlockCache(sidecarRelations(sidecar)),
+    blocks: new BlockCache(sidecarRelations(sidecar), blockBoard),
     temporal,
     parking,
     logger: logger.child({ component: 'chat-events' }),
@@ -91,5 +92,5 @@ export async function mountDelivery({
     }),
   );
   app.use(ledgerRoutes(store, directory, auth, config.OPS_TOKEN));
-  return { parking, boards: [levelBoard, directoryBoard] };
+  return { parking, boards: [levelBoard, directoryBoard, blockBoard] };
 }
