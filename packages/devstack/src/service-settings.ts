@@ -54,6 +54,7 @@ export const SERVICE_SETTINGS: readonly ServiceSetting[] = [
   setting('gateway', 'SOCKET_EVENTS_PER_SECOND', 'events one socket may send per second', '20'),
   setting('gateway', 'SOCKET_EVENT_BURST', 'events one socket may send at once after a quiet spell', '60'),
   setting('gateway', 'SOCKETS_PER_USER', 'sockets one user may hold open at once', '30'),
+  setting('gateway', 'SEND_QUEUE_LIMIT', 'socket sends one replica holds waiting for chat', '1000'),
   setting(
     'gateway',
     'TRUSTED_PROXIES',

@@ -55,6 +55,11 @@ export const gatewayConfigSchema = baseConfigSchema.extend({
    */
   SOCKETS_PER_USER: z.coerce.number().int().positive().default(30),
   /**
+   * Socket sends one replica holds waiting for chat at once; while chat cannot keep up, one more is
+   * refused at once with REALTIME_SEND_QUEUE_FULL (and when to try again), never reaching chat.
+   */
+  SEND_QUEUE_LIMIT: z.coerce.number().int().positive().default(1_000),
+  /**
    * The media service's largest upload, in bytes (default 100 MiB): a streamed upload declaring
    * more is refused here, before its body is forwarded. Set it wherever the media service's is.
    */

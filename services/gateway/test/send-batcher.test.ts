@@ -1,6 +1,6 @@
 import { AppError, DependencyError } from '@parley/service-kit';
 import t from 'tap';
-import { SendBatcher } from '../src/realtime/send-batcher';
+import { QUEUE_FULL_RETRY_MS, SendBatcher } from '../src/realtime/send-batcher';
 
 interface Entry {
   userId: string;
@@ -154,4 +154,36 @@ t.test('a send chat was still storing is asked for alone, and answered by that',
   t.same(chat.lone, [
     { method: 'internal/v1/users/u%201/conversations/c_1/messages', body: { text: 'slow' } },
   ]);
+});
+
+t.test('a send beyond maxQueued held sends is refused at once, and never reaches chat', async (t) => {
+  const chat = chatThroughSidecar();
+  const batcher = new SendBatcher(chat.sidecar, { concurrency: 1, maxQueued: 3, maxWaitMs: 60_000 });
+  const first = batcher.send('u1', 'c1', msg('out'));
+  await eventuallyRequested(chat.requests, 1);
+  const waiting = ['a', 'b'].map((text) => batcher.send('u2', 'c1', msg(text)));
+
+  const refused = batcher.send('u3', 'c1', msg('over'));
+  await t.rejects(refused, {
+    code: 'REALTIME_SEND_QUEUE_FULL',
+    status: 503,
+    context: { retryAfterMs: QUEUE_FULL_RETRY_MS },
+  });
+  t.equal(chat.requests.length, 1, 'refused without waiting for chat');
+
+  // One answered makes room for one more.
+  await chat.answerNext();
+  await eventuallyRequested(chat.requests, 1);
+  t.same(
+    chat.requests[0]?.sends.map((s) => s.message.text),
+    ['a', 'b'],
+    'the waiting sends leave; the refused one is not among them',
+  );
+  const later = batcher.send('u3', 'c1', msg('later'));
+  t.equal(chat.requests[0]?.sends.length, 2);
+  await chat.answerNext();
+  await chat.answerNext();
+  t.match(await first, { text: 'out' });
+  t.match(await Promise.all(waiting), [{ text: 'a' }, { text: 'b' }]);
+  t.match(await later, { text: 'later' }, 'once the queue drains, sends are taken again');
 });

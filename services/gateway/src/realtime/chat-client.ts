@@ -1,6 +1,6 @@
 import type { ChatMessageView } from '@parley/contracts';
 import type { Sidecar } from '@parley/service-kit';
-import { SendBatcher } from './send-batcher';
+import { SendBatcher, type SendBatcherOptions } from './send-batcher';
 
 const TIMEOUT_MS = 10_000;
 
@@ -25,10 +25,13 @@ export interface ChatClient {
   ): Promise<{ kind: string; seq: number }>;
 }
 
-export function sidecarChatClient(sidecar: Sidecar): ChatClient {
+export function sidecarChatClient(
+  sidecar: Sidecar,
+  sendOptions: Pick<SendBatcherOptions, 'maxQueued'> = {},
+): ChatClient {
   const as = (userId: string, path: string) => `internal/v1/users/${encodeURIComponent(userId)}/${path}`;
   const session = (sessionId: string) => ({ 'x-parley-session': sessionId });
-  const sends = new SendBatcher(sidecar, { timeoutMs: TIMEOUT_MS });
+  const sends = new SendBatcher(sidecar, { ...sendOptions, timeoutMs: TIMEOUT_MS });
   return {
     async conversations(userId) {
       const body = await sidecar.invokeOk<{ conversations: { id: string; lastSeq: number }[] }>(

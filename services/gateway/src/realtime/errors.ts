@@ -24,6 +24,18 @@ export class SendsLimitedError extends AppError {
   }
 }
 
+/**
+ * Chat cannot keep up: the gateway's queue of sends waiting for it is full, and this one was
+ * refused before it was queued (it never reached chat). `retryAfterMs` says when to try again.
+ */
+export class SendQueueFullError extends AppError {
+  constructor(retryAfterMs: number) {
+    super('REALTIME_SEND_QUEUE_FULL', 503, 'Too many messages are waiting to be stored; try again shortly.', {
+      retryAfterMs,
+    });
+  }
+}
+
 export interface AckFailure {
   ok: false;
   error: {
@@ -36,25 +48,27 @@ export interface AckFailure {
 
 /**
  * The shape every acknowledgement of a failed socket request takes. A refusal keeps its words and,
- * for bad input, the list of each path and problem, as a REST answer would.
+ * for bad input, the list of each path and problem, as a REST answer would. A fault keeps only its
+ * code, and when to try again if it says (a full send queue).
  */
 export function ackError(err: unknown): AckFailure {
   if (err instanceof AppError) {
+    const { retryAfterMs } = err.context;
+    const retry = typeof retryAfterMs === 'number' ? { retryAfterMs } : {};
     if (err.status >= 500) {
       return {
         ok: false,
-        error: { code: err.code, message: 'The request could not be completed; try again.' },
+        error: { code: err.code, message: 'The request could not be completed; try again.', ...retry },
       };
     }
     const errors = err.context.errors as { path: string; message: string }[] | undefined;
-    const { retryAfterMs } = err.context;
     return {
       ok: false,
       error: {
         code: err.code,
         message: err.message,
         ...(errors ? { errors } : {}),
-        ...(typeof retryAfterMs === 'number' ? { retryAfterMs } : {}),
+        ...retry,
       },
     };
   }

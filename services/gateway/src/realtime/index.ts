@@ -53,7 +53,7 @@ export async function startRealtime(context: {
   const realtime = new Realtime({
     allowedOrigins: config.ALLOWED_ORIGINS,
     verifier,
-    chat: sidecarChatClient(sidecar),
+    chat: sidecarChatClient(sidecar, { maxQueued: config.SEND_QUEUE_LIMIT }),
     redis,
     revokedSessions,
     eventBudget: { perSecond: config.SOCKET_EVENTS_PER_SECOND, burst: config.SOCKET_EVENT_BURST },

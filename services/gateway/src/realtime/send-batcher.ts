@@ -1,5 +1,6 @@
 import type { ChatMessageView } from '@parley/contracts';
 import { AppError, Batcher, type Sidecar } from '@parley/service-kit';
+import { SendQueueFullError } from './errors';
 
 export interface SendBatcherOptions {
   /** Requests to chat on their way at once; sends made meanwhile wait for the next. @default 2 */
@@ -16,7 +17,16 @@ export interface SendBatcherOptions {
   maxWaitMs?: number;
   /** @default 10_000 */
   timeoutMs?: number;
+  /**
+   * The most sends held at once, waiting for a request or in one not yet answered. While chat is
+   * too slow to answer them, one more is refused at once with {@link SendQueueFullError} rather
+   * than left to time out, and never reaches chat. @default 1_000
+   */
+  maxQueued?: number;
 }
+
+/** How long a send refused for a full queue is told to wait before it tries again. */
+export const QUEUE_FULL_RETRY_MS = 1_000;
 
 interface WaitingSend {
   entry: { userId: string; conversationId: string; message: unknown };
@@ -37,6 +47,11 @@ type SendOutcome =
  * beside them. A send made while fewer are on their way leaves at once, so a quiet gateway adds
  * no delay.
  *
+ * The sends held are bounded (`maxQueued`, waiting or on their way): while chat cannot keep up,
+ * and requests pile up behind the slow ones (each send leaves after `maxWaitMs`), a send beyond them is
+ * refused at once (`REALTIME_SEND_QUEUE_FULL`, with how long to wait), so that overload costs the
+ * latest sends an immediate refusal instead of costing every send a timeout.
+ *
  * Each send is answered on its own, as a lone request would answer it; a request that fails as a
  * whole (chat away, a timeout) fails each of its sends with that error. A send chat was still
  * storing when it answered the batch is asked for alone, with the same client message id.
@@ -44,12 +59,16 @@ type SendOutcome =
 export class SendBatcher {
   private readonly batcher: Batcher<WaitingSend>;
   private readonly timeoutMs: number;
+  private readonly maxQueued: number;
+  /** Sends taken and not yet answered. */
+  private queued = 0;
 
   constructor(
     private readonly sidecar: Pick<Sidecar, 'invokeOk'>,
     options: SendBatcherOptions = {},
   ) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.maxQueued = options.maxQueued ?? 1_000;
     this.batcher = new Batcher({
       concurrency: options.concurrency ?? 2,
       maxWaitMs: options.maxWaitMs ?? 100,
@@ -61,9 +80,13 @@ export class SendBatcher {
   }
 
   send(userId: string, conversationId: string, message: unknown): Promise<ChatMessageView> {
+    if (this.queued >= this.maxQueued) return Promise.reject(new SendQueueFullError(QUEUE_FULL_RETRY_MS));
     const entry = { userId, conversationId, message };
     const bytes = Buffer.byteLength(JSON.stringify(entry));
-    return new Promise((resolve, reject) => this.batcher.add({ entry, bytes, resolve, reject }));
+    this.queued++;
+    return new Promise<ChatMessageView>((resolve, reject) =>
+      this.batcher.add({ entry, bytes, resolve, reject }),
+    ).finally(() => this.queued--);
   }
 
   private async dispatch(batch: WaitingSend[]): Promise<void> {

@@ -536,9 +536,12 @@ export class Realtime {
         (result) => reply({ ok: true, ...result }),
         (err: unknown) => {
           const failure = ackError(err);
-          if (failure.error.code === 'DEPENDENCY_UNAVAILABLE') {
-            // One line per event while a service is away, without the stack: an outage repeats it
-            // for every socket that sends.
+          if (
+            failure.error.code === 'DEPENDENCY_UNAVAILABLE' ||
+            failure.error.code === 'REALTIME_SEND_QUEUE_FULL'
+          ) {
+            // One line per event while a service is away or overloaded, without the stack: it
+            // repeats for every socket that sends.
             log.warn(
               { code: failure.error.code, event, reason: (err as Error).message },
               'socket event failed',
