@@ -1,11 +1,15 @@
-/** Characters the media service refuses in a file name: controls and direction overrides. */
-const REFUSED = /[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/gu;
+/**
+ * Characters the media service refuses in a file name: controls, direction overrides and marks,
+ * and invisible separators (line and paragraph separators, zero-width space, word joiner, byte
+ * order mark, soft hyphen). Emoji joiners, variation selectors and tags are kept.
+ */
+const REFUSED = /[\p{Cc}\u00AD\u061C\u200B\u200E\u200F\u2028\u2029\u202A-\u202E\u2060\u2066-\u2069\uFEFF]/gu;
 
 /**
  * The name a file is uploaded under: what the user's system calls it, less what the media service
- * refuses (control characters, direction overrides and marks, path separators), so that a file
- * named oddly still uploads, under a name that shows what it is. At most 255 UTF-16 units, as the
- * service counts, never splitting a character.
+ * refuses (control characters, direction overrides and marks, invisible separators, path
+ * separators), so that a file named oddly still uploads, under a name that shows what it is. At
+ * most 255 UTF-16 units, as the service counts, never splitting a character.
  */
 export function uploadName(name: string): string {
   let cleaned = '';

@@ -1,17 +1,20 @@
 import { z } from 'zod';
 
 /**
- * A file name as shown to people: no path, no control characters, at most 255 characters, and no
+ * A file name as shown to people: no path, no control characters, at most 255 characters, no
  * characters that reorder or hide what follows (bidirectional overrides, isolates and marks), with
- * which "invoice\u202Efdp.exe" shows as a PDF.
+ * which "invoice\u202Efdp.exe" shows as a PDF, and no invisible separators that split or join a
+ * name unseen: line and paragraph separators (U+2028, U+2029), the zero-width space (U+200B), the
+ * word joiner (U+2060), the byte order mark (U+FEFF) and the soft hyphen (U+00AD). The joiners,
+ * variation selectors and tag characters that emoji sequences are made of stay allowed.
  */
 export const fileName = z
   .string()
   .min(1)
   .max(255)
   .regex(
-    /^[^\p{Cc}/\\\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]+$/u,
-    'must be a file name without path, control characters or direction overrides',
+    /^[^\p{Cc}/\\\u00AD\u061C\u200B\u200E\u200F\u2028\u2029\u202A-\u202E\u2060\u2066-\u2069\uFEFF]+$/u,
+    'must be a file name without path, control characters, direction overrides or invisible separators',
   )
   .refine((name) => name.trim() === name && name !== '.' && name !== '..', 'must be a plain file name');
 
