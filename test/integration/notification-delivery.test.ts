@@ -359,6 +359,36 @@ t.test('notification delivery through push, email digest and SMS', async (t) => 
     t.same(recipients, [witness.userId], 'only the witness is queued');
   });
 
+  await t.test('a message sent right after a block notifies neither of the pair', async (t) => {
+    const sender = await verifiedUser(world);
+    const blocker = await verifiedUser(world);
+    const witness = await verifiedUser(world);
+    for (const user of [blocker, witness])
+      await setPreferences(world, user, { level: 'all', channels: { push: true, email: false, sms: false } });
+    const chat = chatApi(world.gateway, sender.accessToken);
+    const group = (await chat.group('after hours', [blocker.userId, witness.userId])).body.id;
+    const recipientsOf = (messageId: string, count: number) =>
+      eventually(async () => {
+        const res = await ledger(world, sender.accessToken, messageId);
+        const ids = res.status === 200 ? res.body.recipients.map((r) => r.recipientId) : [];
+        return ids.length === count ? ids.sort() : undefined;
+      });
+    // Notification now holds the pair's answer (not blocked), which it used to trust for 30 s.
+    const before = (await chat.send(group, 'before the block')).body;
+    t.same(await recipientsOf(before.id, 2), [blocker.userId, witness.userId].sort());
+
+    const blocked = await callJson(`${api}/contacts/blocked/${sender.userId}`, {
+      method: 'PUT',
+      token: blocker.accessToken,
+    });
+    t.equal(blocked.status, 204);
+    const after = (await chat.send(group, 'right after the block')).body;
+    t.same(await recipientsOf(after.id, 1), [witness.userId], 'only the witness is queued');
+    // A redelivery of the event adds no entry for the blocker either.
+    await sleep(1_000);
+    t.same(await recipientsOf(after.id, 1), [witness.userId]);
+  });
+
   await t.test('members added later are notified, removed ones are not', async (t) => {
     const owner = await verifiedUser(world);
     const [stays, joiner, leaver] = [
