@@ -3,10 +3,11 @@ import { ApiError, api, session } from '../api/http';
 import type { Conversation, Message, Presence } from '../api/types';
 import { chatStore } from '../chat/store';
 import { ensureUsers } from '../chat/users';
+import { sendRetryDelay } from './send-retry';
 
 interface Ack {
   ok: boolean;
-  /** `retryAfterMs` comes with RATE_LIMITED: the socket sent too many events. */
+  /** `retryAfterMs` comes with refusals that pass, such as RATE_LIMITED. */
   error?: { code: string; message: string; retryAfterMs?: number };
   [key: string]: unknown;
 }
@@ -149,10 +150,11 @@ class Connection {
       this.onMessage(ack.message as Message);
     } catch (err) {
       const { code, retryAfterMs } = err as { code?: string; retryAfterMs?: number };
-      if (code === 'RATE_LIMITED') {
-        // Too many events from this socket: the same message again once the gateway allows it.
+      const delay = sendRetryDelay(code, retryAfterMs);
+      if (delay !== undefined) {
+        // A refusal that passes: the same message again (its id makes it one) once it has.
         chatStore.setPendingState(clientMessageId, 'queued');
-        setTimeout(() => void this.send(clientMessageId), Math.min(retryAfterMs ?? 1_000, 60_000));
+        setTimeout(() => void this.send(clientMessageId), delay);
         return;
       }
       // Refused by the server: it will not succeed by retrying. Anything else waits for a reconnect.

@@ -1,0 +1,16 @@
+/**
+ * Refusals of a send that pass by themselves, each with the gateway's `retryAfterMs`: too many
+ * sends from the user, or too many waiting for the chat service on this gateway.
+ */
+const PASSING_REFUSALS = new Set(['RATE_LIMITED', 'REALTIME_SEND_QUEUE_FULL']);
+
+const LONGEST_WAIT_MS = 60_000;
+
+/** How long to wait before sending the same message again, or undefined when retrying is no use. */
+export function sendRetryDelay(
+  code: string | undefined,
+  retryAfterMs: number | undefined,
+): number | undefined {
+  if (!code || !PASSING_REFUSALS.has(code)) return undefined;
+  return Math.min(retryAfterMs ?? 1_000, LONGEST_WAIT_MS);
+}
