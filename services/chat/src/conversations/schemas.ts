@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { conversationId, mediaId, userId } from '../ids';
+import { listCursor } from './list-cursor';
 
 /** Direction overrides, isolates and marks (a name could pass for another) and control characters. */
 const DECEPTIVE_OR_CONTROL = /[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
@@ -33,7 +34,7 @@ export const createConversationBody = z.discriminatedUnion('type', [
 export const listConversationsQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(100).default(50),
-    before: z.iso.datetime().optional(),
+    before: listCursor.optional(),
     archived: z.enum(['true', 'false']).optional(),
   })
   .strict();

@@ -22,6 +22,7 @@ import { GroupRequests, groupFingerprint } from './group-requests';
 import { MemberRequests } from './member-requests';
 import { MembershipLists } from './membership-lists';
 import { type FormerCursors, FormerMembers } from './former-members';
+import { LIST_ORDER, type ListCursor, cursorAfter, pastCursor } from './list-cursor';
 
 export interface ConversationDeps {
   store: ChatStore;
@@ -44,6 +45,7 @@ export interface GroupInput {
 
 export interface ListPage {
   items: ConversationView[];
+  /** The `before` of the next page; null on the last one. */
   nextBefore: string | null;
 }
 
@@ -252,10 +254,13 @@ export class Conversations {
       .toArray();
   }
 
-  /** The caller's conversations, most recently active first, each with a preview and unread count. */
+  /**
+   * The caller's conversations, most recently active first (then by id), each with a preview and
+   * unread count; a page goes on past `before`, the cursor of the page before it.
+   */
   async list(
     userId: string,
-    page: { limit: number; before?: string | undefined; archived?: boolean },
+    page: { limit: number; before?: ListCursor | undefined; archived?: boolean },
   ): Promise<ListPage> {
     const { store } = this.deps;
     const memberships = await store.members.find({ userId }).toArray();
@@ -264,13 +269,8 @@ export class Conversations {
         .filter((m) => page.archived === undefined || m.archived === page.archived)
         .map((m) => [m.conversationId, m]),
     );
-    const filter: Record<string, unknown> = { _id: { $in: [...mine.keys()] } };
-    if (page.before) filter.lastActivity = { $lt: new Date(page.before) };
-    const conversations = await store.conversations
-      .find(filter)
-      .sort({ lastActivity: -1, _id: 1 })
-      .limit(page.limit)
-      .toArray();
+    const filter = { _id: { $in: [...mine.keys()] }, ...(page.before ? pastCursor(page.before) : {}) };
+    const conversations = await store.conversations.find(filter).sort(LIST_ORDER).limit(page.limit).toArray();
     const items = await Promise.all(
       conversations.map(async (c) => {
         const me = mine.get(c._id) as MemberDoc;
@@ -282,7 +282,7 @@ export class Conversations {
     const last = conversations.at(-1);
     return {
       items,
-      nextBefore: conversations.length === page.limit && last ? last.lastActivity.toISOString() : null,
+      nextBefore: conversations.length === page.limit && last ? cursorAfter(last) : null,
     };
   }
 
