@@ -1,17 +1,27 @@
 import { api } from '../api/http';
 import type { Conversation, Message } from '../api/types';
 import { connection } from '../realtime/connection';
+import { CONVERSATION_PAGE, type ConversationPage, conversationPages } from './conversation-pages';
 import { type PendingMessage, chatStore } from './store';
 import { ensureUsers } from './users';
 import { unreadAfterReading } from './unread';
 
 const PAGE = 50;
 
+/** The whole conversation list, page after page, each shown as it arrives. */
 export async function loadConversations(): Promise<void> {
-  const page = await api<{ items: Conversation[] }>('/conversations', { query: { limit: 100 } });
-  chatStore.setConversations(page.items);
+  const listed: Conversation[] = [];
+  const pages = conversationPages((before) =>
+    api<ConversationPage>('/conversations', {
+      query: { limit: CONVERSATION_PAGE, before: before ?? undefined },
+    }),
+  );
+  for await (const items of pages) {
+    chatStore.setConversations(items);
+    listed.push(...items);
+  }
   // The list carries no members; a direct conversation needs them for its title and presence.
-  const missing = page.items.filter(
+  const missing = listed.filter(
     (c) => c.type === 'direct' && !chatStore.state.conversations.get(c.id)?.members,
   );
   for (let i = 0; i < missing.length; i += 6) {
