@@ -5,3 +5,4 @@ export * from './chat-events';
 export * from './usage-events';
 export * from './media-events';
 export * from './message-ids';
+export * from './text-rules';

@@ -66,6 +66,30 @@ t.test(
   },
 );
 
+/** Names that would show as nothing at all: each of its characters is blank or zero-width. */
+const INVISIBLE_NAMES = [
+  '\u200B',
+  '\u200C\u200D',
+  '\u2060\uFEFF',
+  '\u00AD',
+  ' \u200B ',
+  '\u3000\u00A0',
+  '\u200E\u200F',
+  '\u2800',
+  '\u3164',
+  '\uFE0F',
+];
+
+t.test('a display name with no visible character is refused, in an account and a profile', async (t) => {
+  for (const name of INVISIBLE_NAMES) {
+    t.notOk(registrationSchema.safeParse({ ...valid, displayName: name }).success, JSON.stringify(name));
+    t.notOk(profileChangeSchema.safeParse({ displayName: name }).success, JSON.stringify(name));
+  }
+  for (const name of ['a\u200Bb', '\u200BAda', '👩\u200D💻', '\u0915\u094D\u200D']) {
+    t.ok(registrationSchema.safeParse({ ...valid, displayName: name }).success, JSON.stringify(name));
+  }
+});
+
 t.test('profiles take real time zones and language tags; null clears', async (t) => {
   t.ok(profileChangeSchema.safeParse({ timeZone: 'America/Sao_Paulo', language: 'pt-BR' }).success);
   t.ok(profileChangeSchema.safeParse({ statusText: null, avatarMediaId: null }).success);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { createConversationBody } from '../src/conversations/schemas';
+import { createConversationBody, updateConversationBody } from '../src/conversations/schemas';
 import { MAX_TEXT_LENGTH, historyQuery, sendMessageBody } from '../src/messages/schemas';
 
 const ok = { clientMessageId: '0f8b7c1e-3d2a-4c5b-9e6f-1a2b3c4d5e6f', text: 'hello' };
@@ -48,6 +48,33 @@ t.test('a direct conversation names exactly one other user', async (t) => {
   t.ok(createConversationBody.safeParse({ type: 'direct', userId: 'u-1' }).success);
   t.notOk(createConversationBody.safeParse({ type: 'direct', userId: 'u-1', name: 'x' }).success);
   t.notOk(createConversationBody.safeParse({ type: 'group', name: '', memberIds: [] }).success);
+});
+
+t.test('a group name with no visible character is refused', async (t) => {
+  for (const name of ['\u200B', '\u200C\u200D', '\u2060\uFEFF', '\u00AD', ' \u200B ', '\u2800', '\u3164']) {
+    t.notOk(
+      createConversationBody.safeParse({ type: 'group', name, memberIds: [] }).success,
+      JSON.stringify(name),
+    );
+    t.notOk(updateConversationBody.safeParse({ name }).success, `renamed to ${JSON.stringify(name)}`);
+  }
+  t.ok(createConversationBody.safeParse({ type: 'group', name: 'a\u200Bb', memberIds: [] }).success);
+});
+
+t.test('a group name or topic with a lone surrogate is refused, as a display name is', async (t) => {
+  for (const value of ['\uD800', 'a\uDC00b', 'x\uD83D']) {
+    t.notOk(
+      createConversationBody.safeParse({ type: 'group', name: value, memberIds: [] }).success,
+      `name ${JSON.stringify(value)}`,
+    );
+    t.notOk(
+      createConversationBody.safeParse({ type: 'group', name: 'g', topic: value, memberIds: [] }).success,
+      `topic ${JSON.stringify(value)}`,
+    );
+    t.notOk(updateConversationBody.safeParse({ name: value }).success, `renamed ${JSON.stringify(value)}`);
+    t.notOk(updateConversationBody.safeParse({ topic: value }).success, `topic set ${JSON.stringify(value)}`);
+  }
+  t.ok(updateConversationBody.safeParse({ name: 'Team 🚀', topic: 'ship 🚢' }).success, 'paired surrogates');
 });
 
 t.test('a group name refuses control characters and direction overrides', async (t) => {

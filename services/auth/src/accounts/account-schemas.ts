@@ -1,3 +1,4 @@
+import { hasNoLoneSurrogate, hasVisibleCharacter } from '@parley/contracts';
 import { z } from 'zod';
 
 /**
@@ -14,8 +15,6 @@ const CONTROL_CHARS = /\p{Cc}/u;
  * which a name can pass for another ("\u202Egnp.exe").
  */
 const DIRECTION_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
-/** Half of a UTF-16 surrogate pair without the other half: no character at all. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export const usernameSchema = z
   .string()
@@ -44,9 +43,10 @@ export const displayNameSchema = z
   .min(1)
   .max(64)
   .refine((s) => !CONTROL_CHARS.test(s), { message: 'must not contain control characters' })
-  .refine((s) => !DIRECTION_CONTROLS.test(s) && !LONE_SURROGATE.test(s), {
+  .refine((s) => !DIRECTION_CONTROLS.test(s) && hasNoLoneSurrogate(s), {
     message: 'must not contain direction overrides or unpaired surrogates',
-  });
+  })
+  .refine(hasVisibleCharacter, { message: 'must contain a visible character' });
 
 /** E.164: a plus, a country code not starting with 0, at most 15 digits in all. */
 export const phoneSchema = z

@@ -1,3 +1,4 @@
+import { hasNoLoneSurrogate, hasVisibleCharacter } from '@parley/contracts';
 import { z } from 'zod';
 import { conversationId, mediaId, userId } from '../ids';
 import { listCursor } from './list-cursor';
@@ -11,8 +12,14 @@ const name = z
   .max(100)
   .refine((value) => !DECEPTIVE_OR_CONTROL.test(value), {
     message: 'must not contain control characters or direction overrides',
-  });
-const topic = z.string().max(500).nullable();
+  })
+  .refine(hasNoLoneSurrogate, { message: 'must not contain unpaired surrogates' })
+  .refine(hasVisibleCharacter, { message: 'must contain a visible character' });
+const topic = z
+  .string()
+  .max(500)
+  .refine(hasNoLoneSurrogate, { message: 'must not contain unpaired surrogates' })
+  .nullable();
 
 export const conversationParams = z.object({ conversationId }).strict();
 export const memberParams = z.object({ conversationId, userId }).strict();

@@ -1,18 +1,9 @@
+import { hasNoLoneSurrogate, hasVisibleCharacter } from '@parley/contracts';
 import { z } from 'zod';
 import { clientMessageId, conversationId, mediaId, messageId, userId } from '../ids';
 
 /** Longest message text, in UTF-16 code units (what JavaScript's `length` counts). */
 export const MAX_TEXT_LENGTH = 4_000;
-
-/** An unpaired half of a UTF-16 surrogate pair: no character, and stored as U+FFFD by the database. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-/** Characters that show nothing: whitespace, zero-width spaces and joiners, the soft hyphen. */
-const INVISIBLE = /[\s\u00AD\u200B-\u200D\u2060\uFEFF]/gu;
-
-/** Whether a text shows anything at all. */
-export function hasVisibleText(value: string): boolean {
-  return value.replace(INVISIBLE, '').length > 0;
-}
 
 /** Control characters but tab, line feed and carriage return, which a message may well hold. */
 // eslint-disable-next-line no-control-regex
@@ -22,7 +13,7 @@ const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 export const text = z
   .string()
   .max(MAX_TEXT_LENGTH)
-  .refine((value) => !LONE_SURROGATE.test(value), { message: 'must not hold an unpaired surrogate' })
+  .refine(hasNoLoneSurrogate, { message: 'must not hold an unpaired surrogate' })
   .refine((value) => !CONTROL.test(value), {
     message: 'must not hold control characters (but tab and newlines)',
   });
@@ -49,7 +40,7 @@ export const sendMessageBody = z
       .optional(),
   })
   .strict()
-  .refine((b) => hasVisibleText(b.text) || (b.attachments?.length ?? 0) > 0, {
+  .refine((b) => hasVisibleCharacter(b.text) || (b.attachments?.length ?? 0) > 0, {
     message: 'a message needs text or an attachment',
     path: ['text'],
   });

@@ -1,4 +1,4 @@
-import { type ChatMessageView, Topics, messageIdFor } from '@parley/contracts';
+import { type ChatMessageView, Topics, hasVisibleCharacter, messageIdFor } from '@parley/contracts';
 import { ValidationError } from '@parley/service-kit';
 import type { Directory } from '../auth-client';
 import { requireMember } from '../conversations/access';
@@ -15,7 +15,6 @@ import type { ChatEvents } from '../events';
 import type { MediaCatalog } from '../media/media-client';
 import { type ChatStore, type MessageDoc, memberKey } from '../store';
 import { noteDeleted } from './deleted-seqs';
-import { hasVisibleText } from './schemas';
 import { insertWithNextSeq, markSettled } from './sequence';
 import { messageView } from './view';
 
@@ -342,7 +341,7 @@ export class Messages {
       throw new ForbiddenError('CHAT_NOT_SENDER', 'Only the sender edits a message.');
     if (doc.deletedAt) throw new ConflictError('CHAT_MESSAGE_DELETED', 'A deleted message cannot be edited.');
     // As at sending: a message keeps some text or an attachment.
-    if (!hasVisibleText(text) && doc.attachments.length === 0) {
+    if (!hasVisibleCharacter(text) && doc.attachments.length === 0) {
       throw new ValidationError([{ path: 'text', message: 'a message needs text or an attachment' }]);
     }
     const mentions = input.mentions

@@ -1,0 +1,29 @@
+import t from 'tap';
+import { hasNoLoneSurrogate, hasVisibleCharacter } from '../src/text-rules';
+
+t.test('a text of blanks, zero-width and direction characters shows nothing', async (t) => {
+  const invisible = [
+    '',
+    ' \t\n',
+    '\u00A0\u3000',
+    '\u200B\u200C\u200D',
+    '\u2060\uFEFF\u00AD',
+    '\u200E\u200F\u202A\u202E\u2066\u2069\u061C',
+    '\u2800',
+    '\u3164\u115F',
+    '\uFE0F',
+    '\u{E0041}',
+  ];
+  for (const text of invisible) t.notOk(hasVisibleCharacter(text), JSON.stringify(text));
+});
+
+t.test('one visible character among invisible ones is enough', async (t) => {
+  for (const text of ['a', '\u200Ba\u200B', '👩\u200D💻', 'عربي', '.', '\u00A0-']) {
+    t.ok(hasVisibleCharacter(text), JSON.stringify(text));
+  }
+});
+
+t.test('a surrogate without its other half is found', async (t) => {
+  for (const text of ['\uD800', '\uDC00', 'a\uD83Db', 'x\uDE00']) t.notOk(hasNoLoneSurrogate(text), text);
+  for (const text of ['', 'plain', '🚀', 'a👍🏽b']) t.ok(hasNoLoneSurrogate(text), text);
+});
