@@ -46,3 +46,10 @@ export class RoleRequiredError extends ForbiddenError {
     super('CHAT_ROLE_REQUIRED', `This needs the ${role} role in the conversation.`, { role });
   }
 }
+
+/** The other user of a direct conversation deleted their account: its history stays, sends do not. */
+export class PeerDeletedError extends ConflictError {
+  constructor(userId: string) {
+    super('CHAT_PEER_DELETED', 'The other user deleted their account.', { userId });
+  }
+}

@@ -14,6 +14,7 @@ import {
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { authDirectory } from './auth-client';
+import { ACCOUNT_TOPICS, AccountDeletions, mountAccountEvents } from './conversations/account-deletion';
 import { MEMBERSHIP_BOARD, MembershipCache } from './conversations/membership-cache';
 import { conversationRoutes } from './conversations/routes';
 import { Conversations } from './conversations/service';
@@ -47,7 +48,7 @@ const configSchema = baseConfigSchema.extend({
 void runService({
   name: 'chat',
   configSchema,
-  topics: [Topics.platformProbe, ...MEDIA_TOPICS],
+  topics: [Topics.platformProbe, ...MEDIA_TOPICS, ...ACCOUNT_TOPICS],
   bodyLimit: '64kb',
   async build({ config, app, sidecar, logger }) {
     const mongo = await connectMongo(config.MONGODB_URL, 'parley_chat', {
@@ -101,6 +102,7 @@ void runService({
     app.use(sendBatchRoutes(messages, logger.child({ component: 'send-batch' })));
     app.use(mediaViewerRoutes(store));
     mountMediaEvents(app, store, events, conversations);
+    mountAccountEvents(app, new AccountDeletions(store, conversations));
     const actingMount = '/internal/v1/users/:userId';
     app.use(actingMount, metricsMount(actingMount), actingAs(), ...resources((_req, _res, next) => next()));
     app.use('/v1', ...resources(requireUser(verifier)));

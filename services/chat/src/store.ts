@@ -115,6 +115,26 @@ export interface MembershipListDoc {
   complete?: boolean;
 }
 
+/** A membership as it stood when its user's account was deleted: what its removal announces. */
+export interface EndedMembership {
+  conversationId: string;
+  role: Role;
+  joinedAt: Date;
+}
+
+/**
+ * A deleted account, by user id (see `account-deletion.ts`). Kept for good: a direct conversation
+ * missing the user's membership refuses sends when this says why.
+ */
+export interface AccountDeletionDoc {
+  _id: string;
+  deletedAt: Date;
+  /** Each membership found, recorded before it is removed, so a redelivery can finish its removal. */
+  memberships: EndedMembership[];
+  /** Set once every membership recorded was removed and announced. */
+  finishedAt?: Date;
+}
+
 export interface ChatStore {
   conversations: Collection<ConversationDoc>;
   members: Collection<MemberDoc>;
@@ -131,6 +151,8 @@ export interface ChatStore {
    * from before the lists, whose lists are built once from the members collection.
    */
   listsFromStart: boolean;
+  /** Deleted accounts and the memberships they ended, by user id. */
+  accountDeletions: Collection<AccountDeletionDoc>;
   /** Counters each instance reads to learn what changed through the others (`ChangeBoard`). */
   changeBoards: Collection<ChangeBoardDoc>;
   /** The group each creation request made, by `${userId}:${requestId}` (see `group-requests.ts`). */
@@ -211,6 +233,7 @@ export async function openStore(db: Db): Promise<ChatStore> {
     userConversations: db.collection<MembershipListDoc>('user_conversations'),
     conversationMembers: db.collection<MembershipListDoc>('conversation_members'),
     listsFromStart: await listsFromStart(db, members),
+    accountDeletions: db.collection<AccountDeletionDoc>('account_deletions'),
     changeBoards: db.collection<ChangeBoardDoc>('change_boards'),
     groupRequests: db.collection<GroupRequestDoc>('group_requests'),
     memberRequests: db.collection<MemberRequestDoc>('member_requests'),

@@ -482,7 +482,7 @@ export class Conversations {
     } else if (me.role === 'member' || !outranks(me.role, target.role)) {
       throw new ForbiddenError('CHAT_ROLE_REQUIRED', 'You cannot remove this member.', { role: target.role });
     }
-    await this.deleteMember(target, userId);
+    await this.endMembership(target, userId);
   }
 
   /** The owner makes a member an admin or an admin a member. */
@@ -657,21 +657,27 @@ export class Conversations {
   }
 
   /**
-   * The cursors are kept before the membership goes, so a return that follows the delete finds
-   * them; kept again from the deleted membership, for a receipt that came in between.
+   * Ends a membership as leaving does: cursors kept, membership deleted, lists and instances told,
+   * `chat.member.removed` published. The cursors are kept before the membership goes, so a return
+   * that follows the delete finds them; kept again from the deleted membership, for a receipt that
+   * came in between. `resume` is for a removal that may have stopped half-way (account deletion,
+   * whose event comes again): a membership already gone is unlisted and announced all the same,
+   * under the same event id, so the consumers apply it once.
    */
-  private async deleteMember(member: MemberDoc, actorId: string): Promise<void> {
+  async endMembership(member: MemberDoc, actorId: string, resume = false): Promise<void> {
     const now = new Date();
     await this.formers.remember(member, now);
     const removed = await this.deps.store.members.findOneAndDelete({ _id: member._id });
     this.deps.memberships.forget(member.conversationId, member.userId);
-    if (removed) {
+    if (removed || resume) {
       await this.lists.unlist(member.conversationId, member.userId);
       await this.deps.events.member(
         'removed',
         { conversationId: member.conversationId, userId: member.userId, actorId, role: member.role },
         member.joinedAt,
       );
+    }
+    if (removed) {
       // Where the membership ended, read after the delete: every message it saw is at or below
       // (one sent at that moment may be too, and is then counted unread on a return, never lost).
       const leftSeq = await this.lastSeqOf(member.conversationId);

@@ -10,6 +10,7 @@ import {
   ConversationNotFoundError,
   ForbiddenError,
   MessageNotFoundError,
+  PeerDeletedError,
 } from '../errors';
 import type { ChatEvents } from '../events';
 import type { MediaCatalog } from '../media/media-client';
@@ -157,6 +158,19 @@ export class Messages {
     return whileWanted(entry.result, signal);
   }
 
+  /**
+   * A direct conversation loses a member only when their account is deleted; its history stays
+   * readable, but nothing more is sent to nobody. A missing membership without a deletion is an
+   * open that stopped half-way, which the next open completes: sends go on meanwhile.
+   */
+  private async refuseIfDeleted(peerId: string): Promise<void> {
+    const deleted = await this.deps.store.accountDeletions.findOne(
+      { _id: peerId },
+      { projection: { _id: 1 } },
+    );
+    if (deleted) throw new PeerDeletedError(peerId);
+  }
+
   private async sendOnce(
     userId: string,
     conversationId: string,
@@ -172,7 +186,14 @@ export class Messages {
     if (!member || pair === undefined) throw new ConversationNotFoundError(conversationId);
     if (pair) {
       const peer = pair.find((id) => id !== userId);
-      if (peer && (await directory.blockedAmong(userId, [peer])).has(peer)) throw new BlockedError(peer);
+      if (peer) {
+        const [present, blocked] = await Promise.all([
+          this.deps.memberships.isMember(conversationId, peer),
+          directory.blockedAmong(userId, [peer]),
+        ]);
+        if (!present) await this.refuseIfDeleted(peer);
+        if (blocked.has(peer)) throw new BlockedError(peer);
+      }
     }
     if (input.replyToId) await this.requireInConversation(input.replyToId, conversationId);
     if (input.threadRootId) {
