@@ -3,6 +3,8 @@ import type { Conversation, PublicUser } from '../api/types';
 /** The title of a conversation: a group's name, or the other person of a direct one. */
 export function conversationTitle(c: Conversation, users: Map<string, PublicUser>, myId: string): string {
   if (c.type === 'group') return c.name ?? 'Group';
+  // A direct conversation always starts with two; only a deleted account leaves one alone in it.
+  if (c.members?.length === 1 && c.members[0]?.userId === myId) return 'Deleted account';
   const other = c.members?.find((m) => m.userId !== myId);
   return (other && users.get(other.userId)?.displayName) ?? 'Direct conversation';
 }
