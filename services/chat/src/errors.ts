@@ -53,3 +53,16 @@ export class PeerDeletedError extends ConflictError {
     super('CHAT_PEER_DELETED', 'The other user deleted their account.', { userId });
   }
 }
+
+/** A reaction past what one user may leave on a message, or past the emoji one message holds. */
+export class TooManyReactionsError extends ConflictError {
+  constructor(messageId: string, per: 'user' | 'message', limit: number) {
+    super(
+      'CHAT_TOO_MANY_REACTIONS',
+      per === 'user'
+        ? `One user leaves at most ${limit} reactions on a message.`
+        : `A message holds at most ${limit} different reactions.`,
+      { messageId, per, limit },
+    );
+  }
+}

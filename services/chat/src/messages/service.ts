@@ -16,6 +16,7 @@ import type { ChatEvents } from '../events';
 import type { MediaCatalog } from '../media/media-client';
 import { type ChatStore, type MessageDoc, memberKey } from '../store';
 import { noteDeleted } from './deleted-seqs';
+import { reactionRefusal, withEdit } from './limits';
 import { insertWithNextSeq, markSettled } from './sequence';
 import { messageView } from './view';
 
@@ -350,10 +351,11 @@ export class Messages {
   }
 
   /**
-   * The sender replaces the text; the earlier texts stay in the message's edit history. `mentions`,
-   * when given, replaces whom it mentions (as at sending, only members) and `mentionsEveryone`,
-   * when given, whether it mentions everyone (stored as at sending, whatever the conversation);
-   * each left out stays as it was.
+   * The sender replaces the text; the earlier texts stay in the message's edit history, the most
+   * recent `MAX_EDITS_KEPT` of them (older ones are dropped). `mentions`, when given, replaces
+   * whom it mentions (as at sending, only members) and `mentionsEveryone`, when given, whether it
+   * mentions everyone (stored as at sending, whatever the conversation); each left out stays as
+   * it was.
    */
   async edit(userId: string, messageId: string, input: EditInput): Promise<ChatMessageView> {
     const { text } = input;
@@ -373,8 +375,9 @@ export class Messages {
     const updated = await this.deps.store.messages.findOneAndUpdate(
       { _id: messageId, deletedAt: null, version: doc.version },
       {
-        $set: { text, mentions, mentionsEveryone, editedAt: now },
-        $push: { edits: { text: doc.text, editedAt: now } },
+        // The whole history is written, trimmed here: FerretDB ignores `$slice` in `$push`. The
+        // filter on `version` keeps it right: an edit made meanwhile fails this one.
+        $set: { text, mentions, mentionsEveryone, editedAt: now, edits: withEdit(doc, now) },
         $inc: { version: 1 },
       },
       { returnDocument: 'after' },
@@ -433,7 +436,11 @@ export class Messages {
     return this.announce(Topics.chatMessageDeleted, userId, updated);
   }
 
-  /** Adds or removes the caller's reaction; doing either twice changes nothing the second time. */
+  /**
+   * Adds or removes the caller's reaction; doing either twice changes nothing the second time. One
+   * user leaves at most `MAX_REACTIONS_PER_USER` reactions on a message, and a message holds
+   * at most `MAX_REACTION_KINDS` different emoji.
+   */
   async react(userId: string, messageId: string, emoji: string, add: boolean): Promise<ChatMessageView> {
     const doc = await this.requireVisible(userId, messageId);
     if (doc.deletedAt)
@@ -441,25 +448,57 @@ export class Messages {
     const key = `${emoji}\u0000${userId}`;
     // Already so: nothing to write, nothing to announce.
     if (doc.reactionKeys.includes(key) === add) return messageView(doc);
+    if (add) {
+      const refusal = reactionRefusal(doc, userId, emoji);
+      if (refusal) throw refusal;
+    }
     // By `_id` alone (the dev store reads messages one by one for a filter with anything beside
     // it): $addToSet and $pull change nothing the second time, so requests racing end as one.
     const reaction = { emoji, userId };
-    const updated = await this.deps.store.messages.findOneAndUpdate(
-      { _id: messageId },
-      add
-        ? { $addToSet: { reactions: reaction, reactionKeys: key }, $inc: { version: 1 } }
-        : { $pull: { reactions: reaction, reactionKeys: key }, $inc: { version: 1 } },
-      { returnDocument: 'after' },
-    );
-    if (!updated) throw new MessageNotFoundError(messageId);
-    if (add && updated.deletedAt) {
-      // Deleted between the read and the write: the tombstone keeps no reaction.
-      await this.deps.store.messages.updateOne(
+    const { messages } = this.deps.store;
+    if (!add) {
+      const updated = await messages.findOneAndUpdate(
         { _id: messageId },
-        { $set: { reactions: [], reactionKeys: [] } },
+        { $pull: { reactions: reaction, reactionKeys: key }, $inc: { version: 1 } },
+        { returnDocument: 'after' },
       );
+      if (!updated) throw new MessageNotFoundError(messageId);
+      return this.announce(Topics.chatReactionChanged, userId, updated);
+    }
+    // The message as it was just before this write, so the limits are checked again on what the
+    // write met: requests racing each found room at their read, but only the first ones may use it.
+    const before = await messages.findOneAndUpdate(
+      { _id: messageId },
+      { $addToSet: { reactions: reaction, reactionKeys: key }, $inc: { version: 1 } },
+      { returnDocument: 'before' },
+    );
+    if (!before) throw new MessageNotFoundError(messageId);
+    if (before.deletedAt) {
+      // Deleted between the read and the write: the tombstone keeps no reaction.
+      await messages.updateOne({ _id: messageId }, { $set: { reactions: [], reactionKeys: [] } });
       throw new ConflictError('CHAT_MESSAGE_DELETED', 'A deleted message takes no reactions.');
     }
+    const added = !before.reactionKeys.includes(key);
+    const refusal = added ? reactionRefusal(before, userId, emoji) : undefined;
+    if (refusal) {
+      // Past a limit: this request takes back the reaction it added. Another request may have
+      // announced the message with it meanwhile, so the message without it is announced then.
+      const undone = await messages.findOneAndUpdate(
+        { _id: messageId },
+        { $pull: { reactions: reaction, reactionKeys: key }, $inc: { version: 1 } },
+        { returnDocument: 'after' },
+      );
+      if (undone && undone.version !== before.version + 2) {
+        await this.announce(Topics.chatReactionChanged, userId, undone);
+      }
+      throw refusal;
+    }
+    const updated: MessageDoc = {
+      ...before,
+      reactions: added ? [...before.reactions, reaction] : before.reactions,
+      reactionKeys: added ? [...before.reactionKeys, key] : before.reactionKeys,
+      version: before.version + 1,
+    };
     return this.announce(Topics.chatReactionChanged, userId, updated);
   }
 
