@@ -108,8 +108,8 @@ export const SERVICE_SETTINGS: readonly ServiceSetting[] = [
     '30',
   ),
   setting('gateway', 'RATE_LIMIT_LOCK_MAX_SECONDS', 'longest lock, in seconds', '3600'),
-  setting('gateway', 'RATE_LIMIT_SEND_BURST', 'messages one user may send per 10 seconds', '30'),
-  setting('gateway', 'RATE_LIMIT_SENDS_PER_MINUTE', 'messages one user may send per minute', '120'),
+  setting('gateway', 'RATE_LIMIT_SEND_BURST', 'messages one user may send or edit per 10 seconds', '30'),
+  setting('gateway', 'RATE_LIMIT_SENDS_PER_MINUTE', 'messages one user may send or edit per minute', '120'),
   setting(
     'chat',
     'CHAT_MEMBERSHIP_CACHE_MS',

@@ -32,7 +32,7 @@ export class RateLimitedError extends AppError {
  * Redis cannot be reached these routes answer 503 rather than run unlimited. Behind a reverse
  * proxy named in TRUSTED_PROXIES, the address counted is the client's, as the proxy reports it.
  *
- * A message sent over REST spends from its user's send budget, which sockets share.
+ * A message sent or edited over REST spends from its user's send budget, which sockets share.
  */
 export function rateLimitRoutes(
   redis: Redis,
@@ -127,23 +127,28 @@ export function rateLimitRoutes(
     guard((req) => spend(resetPerIp, clientIp(req))),
   );
 
-  router.post(
-    '/conversations/:conversationId/messages',
-    guard(async (req) => {
-      // Only a verified user spends: a forged token must not use up someone else's budget. A
-      // token that does not verify goes on, and chat refuses it.
-      const token = bearerToken(req.get('authorization'));
-      const userId = token
-        ? await verifier.verify(token).then(
-            (p) => p.userId,
-            () => undefined,
-          )
-        : undefined;
-      if (!userId) return;
-      const waitMs = await sends.spend(userId);
-      if (waitMs > 0) throw new RateLimitedError(Math.ceil(waitMs / 1000), 'Too many messages');
-    }),
-  );
+  /**
+   * Spends one of the verified user's sends. Only a verified user spends: a forged token must not
+   * use up someone else's budget. A token that does not verify goes on, and chat refuses it.
+   */
+  const spendSend = (what: string) => async (req: Request) => {
+    const token = bearerToken(req.get('authorization'));
+    const userId = token
+      ? await verifier.verify(token).then(
+          (p) => p.userId,
+          () => undefined,
+        )
+      : undefined;
+    if (!userId) return;
+    const waitMs = await sends.spend(userId);
+    if (waitMs > 0) throw new RateLimitedError(Math.ceil(waitMs / 1000), what);
+  };
+
+  router.post('/conversations/:conversationId/messages', guard(spendSend('Too many messages')));
+
+  // An edit spends like a send: each one rewrites the message and reaches every member, as a send
+  // does, so edits must not be a way around the budget.
+  router.patch('/messages/:messageId', guard(spendSend('Too many messages and edits')));
 
   return router;
 }

@@ -12,9 +12,9 @@ export interface SendBudgetSettings {
 const BURST_SECONDS = 10;
 
 /**
- * How many messages one user may send, over every socket and the REST route, on every gateway
+ * How many messages one user may send or edit, over every socket and REST, on every gateway
  * replica: counts live in Redis, so opening more sockets or reaching another replica buys nothing.
- * A send over the budget is refused before it reaches chat, so one user cannot crowd out the
+ * A send or edit over the budget is refused before it reaches chat, so one user cannot crowd out the
  * others' sends. While Redis is away each replica keeps the same budget in its own memory instead
  * of refusing every send (messaging must not stop with the limiter) or letting all through.
  */

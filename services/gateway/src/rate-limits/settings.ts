@@ -26,11 +26,11 @@ export const rateLimitSettings = {
   /** No lock lasts longer than this many seconds (one hour). */
   RATE_LIMIT_LOCK_MAX_SECONDS: count.default(60 * 60),
   /**
-   * Messages one user may send per 10 seconds, over all their sockets and REST together: room for
-   * a bot's burst, far above anyone typing.
+   * Messages one user may send or edit per 10 seconds, over all their sockets and REST together:
+   * room for a bot's burst, far above anyone typing.
    */
   RATE_LIMIT_SEND_BURST: count.default(30),
-  /** Messages one user may send per minute: two a second, which nobody keeps up by hand. */
+  /** Messages one user may send or edit per minute: two a second, which nobody keeps up by hand. */
   RATE_LIMIT_SENDS_PER_MINUTE: count.default(120),
 };
 
