@@ -49,4 +49,9 @@ export class SendBudget {
     }
     return 0;
   }
+
+  /** Gives back a spent send that went nowhere (refused before chat), so it costs the user nothing. */
+  async refund(userId: string): Promise<void> {
+    await Promise.all(this.limiters.map((limiter) => limiter.reward(userId, 1).catch(() => undefined)));
+  }
 }

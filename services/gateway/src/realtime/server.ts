@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { ChatClient } from './chat-client';
-import { HandshakeError, NotAMemberError, SendsLimitedError, ackError } from './errors';
+import { HandshakeError, NotAMemberError, SendQueueFullError, SendsLimitedError, ackError } from './errors';
 import { AdapterCatchUp } from './catch-up';
 import { EventBudget } from './event-budget';
 import { EventSizeCheck, MAX_FRAME_BYTES } from './event-size';
@@ -323,7 +323,11 @@ export class Realtime {
       // with the same not-found answer; a send it accepts proves membership, so the socket joins.
       const waitMs = await this.sendBudget.spend(userId);
       if (waitMs > 0) throw new SendsLimitedError(waitMs);
-      const message = await chat.send(userId, conversationId, rest);
+      const message = await chat.send(userId, conversationId, rest).catch(async (err: unknown) => {
+        // Refused before it reached chat: the client sends it again after the wait, at no cost.
+        if (err instanceof SendQueueFullError) await this.sendBudget.refund(userId);
+        throw err;
+      });
       const room = conversationRoom(conversationId);
       if (!socket.rooms.has(room)) void socket.join(room);
       return { message };
