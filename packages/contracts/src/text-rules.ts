@@ -10,11 +10,13 @@
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
- * Characters that show nothing by themselves: whitespace, control characters, the default-ignorable
- * ones (zero-width spaces and joiners, the word joiner, the byte order mark, the soft hyphen,
- * direction marks and controls, variation selectors, Hangul fillers) and the blank braille pattern.
+ * Characters that show nothing by themselves: whitespace, control and format characters, the
+ * default-ignorable ones (zero-width spaces and joiners, the word joiner, the byte order mark, the
+ * soft hyphen, direction marks and controls, variation selectors, Hangul fillers), combining marks
+ * (drawn on the character before them, and stacked over the lines around when there is none) and
+ * the blank braille pattern.
  */
-const INVISIBLE = /[\s\p{Cc}\p{Default_Ignorable_Code_Point}\u2800]/gu;
+const INVISIBLE = /[\s\p{Cc}\p{Cf}\p{M}\p{Default_Ignorable_Code_Point}\u2800]/gu;
 
 /** Whether every UTF-16 surrogate in `value` is half of a pair. */
 export function hasNoLoneSurrogate(value: string): boolean {

@@ -27,3 +27,20 @@ t.test('a surrogate without its other half is found', async (t) => {
   for (const text of ['\uD800', '\uDC00', 'a\uD83Db', 'x\uDE00']) t.notOk(hasNoLoneSurrogate(text), text);
   for (const text of ['', 'plain', '🚀', 'a👍🏽b']) t.ok(hasNoLoneSurrogate(text), text);
 });
+
+t.test('format characters that render as nothing show nothing', async (t) => {
+  const invisible = {
+    'interlinear annotation anchor, separator, terminator': '\uFFF9\uFFFA\uFFFB',
+    'Egyptian hieroglyph vertical joiner': '\u{13430}',
+    'Syriac abbreviation mark': '\u070F',
+    'Khitan small script filler': '\u{16FE4}',
+  };
+  for (const [what, text] of Object.entries(invisible)) t.notOk(hasVisibleCharacter(text), what);
+});
+
+t.test('combining marks with nothing to combine with show no character of their own', async (t) => {
+  for (const text of ['\u0301', '\u0301'.repeat(100), '\u20DD', '\u0E31\u0E48']) {
+    t.notOk(hasVisibleCharacter(text), JSON.stringify(text));
+  }
+  t.ok(hasVisibleCharacter('e\u0301'), 'a mark on a letter is fine');
+});
