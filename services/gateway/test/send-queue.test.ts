@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createLogger } from '@parley/service-kit';
 import { Redis } from 'ioredis';
 import { type Socket, io } from 'socket.io-client';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { CONVERSATION, message } from './messages';
 import { redisServer } from './private-redis';
 import { sidecarChatClient } from '../src/realtime/chat-client';
@@ -67,18 +67,23 @@ interface Ack {
   error?: { code: string; retryAfterMs?: number };
 }
 
-t.test('sends beyond the queue are refused at once while chat is overloaded', async (t) => {
+/** A gateway in front of an overloaded chat, with one socket of alice's connected to it. */
+async function overloadedGateway(
+  t: Test,
+  queueLimit: number,
+  sendBudget: { burst: number; perMinute: number },
+) {
   const redisProcess = await redisServer(t);
   const chat = overloadedChat();
   const redis = new Redis(redisProcess.port, '127.0.0.1', { maxRetriesPerRequest: 3 });
   const realtime = new Realtime({
     allowedOrigins: [],
     verifier: { verify: async () => ({ userId: 'u_alice', sessionId: 's_alice', roles: [] }) },
-    chat: sidecarChatClient(chat.sidecar as never, { maxQueued: QUEUE_LIMIT }),
+    chat: sidecarChatClient(chat.sidecar as never, { maxQueued: queueLimit }),
     redis,
     revokedSessions: new RevokedSessions(redis, 60),
     eventBudget: { perSecond: 100, burst: 100 },
-    sendBudget: { burst: 100, perMinute: 1000 },
+    sendBudget,
     socketsPerUser: 5,
     logger: createLogger('gateway-test', 'silent'),
   });
@@ -102,20 +107,24 @@ t.test('sends beyond the queue are refused at once while chat is overloaded', as
     socket.once('connect', resolve);
     socket.once('connect_error', reject);
   });
+  const send = (n: number) =>
+    socket.timeout(10_000).emitWithAck('message:send', {
+      conversationId: CONVERSATION,
+      clientMessageId: `client-${String(n).padStart(8, '0')}`,
+      text: `send ${n}`,
+    }) as Promise<Ack>;
+  return { chat, send };
+}
+
+t.test('sends beyond the queue are refused at once while chat is overloaded', async (t) => {
+  const { chat, send } = await overloadedGateway(t, QUEUE_LIMIT, { burst: 100, perMinute: 1000 });
 
   const acks: Record<string, Ack> = {};
-  const sent = Array.from({ length: SENDS }, (_, n) => {
-    const text = `send ${n}`;
-    return (
-      socket.timeout(10_000).emitWithAck('message:send', {
-        conversationId: CONVERSATION,
-        clientMessageId: `client-${String(n).padStart(8, '0')}`,
-        text,
-      }) as Promise<Ack>
-    ).then((ack) => {
-      acks[text] = ack;
-    });
-  });
+  const sent = Array.from({ length: SENDS }, (_, n) =>
+    send(n).then((ack) => {
+      acks[`send ${n}`] = ack;
+    }),
+  );
   // Chat answers nothing yet: every send beyond the queue is answered now, however long it waits.
   const deadline = Date.now() + 5_000;
   while (Object.keys(acks).length === 0 && Date.now() < deadline) {
@@ -145,4 +154,26 @@ t.test('sends beyond the queue are refused at once while chat is overloaded', as
     'chat was handed exactly the stored sends: no refused one reached it',
   );
   t.equal(stored.length, QUEUE_LIMIT, 'as many as the queue holds, waiting or out');
+});
+
+t.test('a send refused for a full queue costs no send budget', async (t) => {
+  // Five sends a minute: nothing more within the test, and a queue of one.
+  const { chat, send } = await overloadedGateway(t, 1, { burst: 5, perMinute: 5 });
+  const first = send(0);
+  while (chat.received.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  // Chat is answering nothing: the queue is full, so the next ones are refused.
+  for (let n = 1; n <= 3; n++) {
+    const ack = await send(n);
+    t.equal(ack.error?.code, 'REALTIME_SEND_QUEUE_FULL', `send ${n} refused for the queue`);
+  }
+  chat.release();
+  t.ok((await first).ok, 'the queued send is stored');
+
+  // One message stored so far: the budget of five has room for the three refused, sent again.
+  const answering = setInterval(() => chat.release(), 10);
+  t.teardown(() => clearInterval(answering));
+  for (let n = 1; n <= 3; n++) {
+    const ack = await send(n);
+    t.ok(ack.ok, `refused send ${n}, sent again, is stored (${ack.error?.code ?? 'ok'})`);
+  }
 });
