@@ -65,6 +65,36 @@ t.test('account deletions racing each other or a send', async (t) => {
     t.same(await roles(group.id), { u_cy: 'owner' }, 'Cy, the one left, owns the group');
   });
 
+  await t.test('the successor leaving as the owner is deleted leaves the group an owner', async (t) => {
+    const group = await chat.createGroup('u_fay', { name: 'leaving', memberIds: ['u_gil', 'u_hol'] });
+    await chat.setRole('u_fay', group.id, 'u_gil', 'admin');
+    // Gil's leave has checked his role (an admin may leave) and is about to delete his membership
+    // when Fay's deletion hands the group over to him.
+    const remove = store.members.findOneAndDelete.bind(store.members);
+    let releaseGil!: () => void;
+    const gilHeld = new Promise<void>((resolve) => (releaseGil = resolve));
+    let gilReached!: () => void;
+    const gilAtDelete = new Promise<void>((resolve) => (gilReached = resolve));
+    store.members.findOneAndDelete = (async (filter: { _id: string }, ...rest: unknown[]) => {
+      if (filter._id === memberKey(group.id, 'u_gil')) {
+        gilReached();
+        await gilHeld;
+      }
+      return (remove as (...a: unknown[]) => unknown)(filter, ...rest);
+    }) as unknown as typeof store.members.findOneAndDelete;
+    t.teardown(() => {
+      store.members.findOneAndDelete = remove;
+    });
+
+    const leave = chat.removeMember('u_gil', group.id, 'u_gil');
+    await gilAtDelete;
+    await deletions.accountDeleted('u_fay', new Date());
+    releaseGil();
+    await leave;
+
+    t.same(await roles(group.id), { u_hol: 'owner' }, 'Hol, the one left, owns the group');
+  });
+
   await t.test('a send to a direct conversation racing the peer deletion is not stored', async (t) => {
     const { view } = await chat.openDirect('u_dee', 'u_eli');
     // The send checked Eli's membership just before the deletion run removed it.
