@@ -1,35 +1,15 @@
 import { Topics, userDeletedEvent } from '@parley/contracts';
 import { onEvent, upsertRetried } from '@parley/service-kit';
 import type { Express } from 'express';
-import { type ChatStore, type EndedMembership, type MemberDoc, type Role, memberKey } from '../store';
+import { type ChatStore, type EndedMembership, type MemberDoc, memberKey } from '../store';
 import type { Conversations } from './service';
+import { keepOwned } from './succession';
 
 /** Where the sidecar delivers `user.deleted` (components/subscription-chat-user-deleted.yaml). */
 export const USER_DELETED_ROUTE = '/dapr/events/user-deleted';
 
 /** The topics of this module, for the service's readiness to wait for. */
 export const ACCOUNT_TOPICS = [Topics.userDeleted];
-
-/** Tries at handing a group over, should the chosen successor leave at that very moment. */
-const HAND_OVER_ATTEMPTS = 3;
-
-type Candidate = Pick<MemberDoc, 'userId' | 'role' | 'joinedAt'>;
-
-/**
- * Who owns a group after its owner's account is deleted: the admin who joined first, else the
- * member who joined first; members who joined at the same moment (a group's founders) in the
- * order of their user ids. Null for a group with nobody else in it.
- */
-export function successorOf(others: readonly Candidate[]): Candidate | null {
-  const rank = (role: Role) => (role === 'admin' ? 0 : 1);
-  const sorted = [...others].sort(
-    (a, b) =>
-      rank(a.role) - rank(b.role) ||
-      a.joinedAt.getTime() - b.joinedAt.getTime() ||
-      (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0),
-  );
-  return sorted[0] ?? null;
-}
 
 /**
  * Takes a deleted account out of every conversation it was in, as if it had left each one: the
@@ -101,22 +81,7 @@ export class AccountDeletions {
    * one. Another owner already there (an earlier run got this far) keeps the group.
    */
   private async handOver(owner: MemberDoc): Promise<void> {
-    const { conversationId } = owner;
-    for (let attempt = 0; attempt < HAND_OVER_ATTEMPTS; attempt++) {
-      const others = (
-        await this.store.members
-          .find({ conversationId }, { projection: { userId: 1, role: 1, joinedAt: 1 } })
-          .toArray()
-      ).filter((m) => m.userId !== owner.userId);
-      if (others.some((m) => m.role === 'owner')) return;
-      const next = successorOf(others);
-      if (!next) return;
-      const result = await this.store.members.updateOne(
-        { _id: memberKey(conversationId, next.userId) },
-        { $set: { role: 'owner' } },
-      );
-      if (result.matchedCount === 1) return;
-    }
+    await keepOwned(this.store, owner.conversationId, owner.userId);
   }
 }
 

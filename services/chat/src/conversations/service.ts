@@ -23,6 +23,7 @@ import { MemberRequests } from './member-requests';
 import { MembershipLists } from './membership-lists';
 import { type FormerCursors, FormerMembers } from './former-members';
 import { LIST_ORDER, type ListCursor, cursorAfter, pastCursor } from './list-cursor';
+import { keepOwned } from './succession';
 
 export interface ConversationDeps {
   store: ChatStore;
@@ -518,6 +519,8 @@ export class Conversations {
     );
     if (result.matchedCount === 0) throw new UserNotFoundError(targetId);
     await store.members.updateOne({ _id: memberKey(conversationId, userId) }, { $set: { role: 'admin' } });
+    // The new owner may have left between the two updates, their removal still seeing this owner.
+    await keepOwned(store, conversationId);
   }
 
   /** The caller's own settings for a conversation. */
@@ -598,6 +601,14 @@ export class Conversations {
     return conversation;
   }
 
+  private async isGroup({ conversationId }: MemberDoc): Promise<boolean> {
+    const conversation = await this.deps.store.conversations.findOne(
+      { _id: conversationId },
+      { projection: { type: 1 } },
+    );
+    return conversation?.type === 'group';
+  }
+
   private async requireGroup(conversationId: string): Promise<void> {
     const conversation = await this.load(conversationId);
     if (conversation.type !== 'group') {
@@ -663,12 +674,19 @@ export class Conversations {
    * came in between. `resume` is for a removal that may have stopped half-way (account deletion,
    * whose event comes again): a membership already gone is unlisted and announced all the same,
    * under the same event id, so the consumers apply it once.
+   *
+   * A group whose owner this was (or became while it was being removed: a hand-over to a member
+   * leaving at that moment) passes to its successor right after the delete. A resumed removal
+   * checks any group, for the run it resumes may have stopped between the two.
    */
   async endMembership(member: MemberDoc, actorId: string, resume = false): Promise<void> {
     const now = new Date();
     await this.formers.remember(member, now);
     const removed = await this.deps.store.members.findOneAndDelete({ _id: member._id });
     this.deps.memberships.forget(member.conversationId, member.userId);
+    if (member.role === 'owner' || removed?.role === 'owner' || (resume && (await this.isGroup(member)))) {
+      await keepOwned(this.deps.store, member.conversationId);
+    }
     if (removed || resume) {
       await this.lists.unlist(member.conversationId, member.userId);
       await this.deps.events.member(

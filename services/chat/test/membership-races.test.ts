@@ -1,0 +1,155 @@
+import type { Logger } from '@parley/service-kit';
+import t, { type Test } from 'tap';
+import type { Directory } from '../src/auth-client';
+import { AccountDeletions } from '../src/conversations/account-deletion';
+import { Conversations } from '../src/conversations/service';
+import { sidecarEvents } from '../src/events';
+import type { MediaCatalog } from '../src/media/media-client';
+import { Messages } from '../src/messages/service';
+import { type ChatStore, memberKey, openStore } from '../src/store';
+import { connect, noPictures, startFerretDb, unrememberedMemberships } from './ferretdb';
+
+const directory: Directory = {
+  requireUser: async () => {},
+  blockedAmong: async () => new Set<string>(),
+};
+const media: MediaCatalog = { claim: async () => [] };
+
+/** A gate: `reached` settles when a held call gets there, which then waits for `release`. */
+function gate() {
+  let reach!: () => void;
+  let release!: () => void;
+  const reached = new Promise<void>((resolve) => (reach = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
+  return { reached, release, pass: async () => (reach(), released) };
+}
+
+/** Holds the delete of one membership (after its removal read it) until released. */
+function holdDelete(t: Test, store: ChatStore, key: string) {
+  const held = gate();
+  const remove = store.members.findOneAndDelete.bind(store.members);
+  store.members.findOneAndDelete = (async (filter: { _id: string }, ...rest: unknown[]) => {
+    if (filter._id === key) await held.pass();
+    return (remove as (...a: unknown[]) => unknown)(filter, ...rest);
+  }) as unknown as typeof store.members.findOneAndDelete;
+  t.teardown(() => {
+    store.members.findOneAndDelete = remove;
+  });
+  return held;
+}
+
+t.test('memberships ending at the same moment', async (t) => {
+  const url = await startFerretDb(t);
+  const store = await openStore((await connect(t, url)).db('parley_chat_membership_races'));
+  const events = sidecarEvents({ publish: async () => {} });
+  const memberships = unrememberedMemberships(store);
+  const chat = new Conversations({
+    store,
+    pictures: noPictures,
+    memberships,
+    directory,
+    events,
+    logger: {} as Logger,
+  });
+  const messages = new Messages({ store, memberships, directory, events, media });
+  const deletions = new AccountDeletions(store, chat);
+  const roles = async (conversationId: string) => {
+    const members = await store.members.find({ conversationId }).sort({ userId: 1 }).toArray();
+    return Object.fromEntries(members.map((m) => [m.userId, m.role]));
+  };
+
+  await t.test('the owner and the successor deleted at once leave the group an owner', async (t) => {
+    const group = await chat.createGroup('u_ann', { name: 'pair', memberIds: ['u_bob', 'u_cy'] });
+    await chat.setRole('u_ann', group.id, 'u_bob', 'admin');
+    // Bob's run has read his membership (an admin's) and is about to delete it when Ann's run
+    // hands the group over to him.
+    const held = holdDelete(t, store, memberKey(group.id, 'u_bob'));
+
+    const bob = deletions.accountDeleted('u_bob', new Date());
+    await held.reached;
+    await deletions.accountDeleted('u_ann', new Date());
+    held.release();
+    await bob;
+
+    t.same(await roles(group.id), { u_cy: 'owner' }, 'Cy, the one left, owns the group');
+  });
+
+  await t.test('the successor leaving as the owner is deleted leaves the group an owner', async (t) => {
+    const group = await chat.createGroup('u_fay', { name: 'leaving', memberIds: ['u_gil', 'u_hol'] });
+    await chat.setRole('u_fay', group.id, 'u_gil', 'admin');
+    // Gil's leave has checked his role (an admin may leave) and is about to delete his membership
+    // when Fay's deletion hands the group over to him.
+    const held = holdDelete(t, store, memberKey(group.id, 'u_gil'));
+
+    const leave = chat.removeMember('u_gil', group.id, 'u_gil');
+    await held.reached;
+    await deletions.accountDeleted('u_fay', new Date());
+    held.release();
+    await leave;
+
+    t.same(await roles(group.id), { u_hol: 'owner' }, 'Hol, the one left, owns the group');
+  });
+
+  await t.test('a transfer to a member leaving at that moment leaves the group an owner', async (t) => {
+    const group = await chat.createGroup('u_ida', { name: 'handing', memberIds: ['u_jon', 'u_kim'] });
+    // Jon's leave has checked his role (a member may leave) and is about to delete his membership
+    // when Ida's transfer makes him owner; it steps her down to admin only once his removal, still
+    // seeing her as owner, is over.
+    const leaving = holdDelete(t, store, memberKey(group.id, 'u_jon'));
+    const update = store.members.updateOne.bind(store.members);
+    const stepDown = gate();
+    store.members.updateOne = (async (filter: { _id: string }, ...rest: unknown[]) => {
+      if (filter._id === memberKey(group.id, 'u_ida')) await stepDown.pass();
+      return (update as (...a: unknown[]) => unknown)(filter, ...rest);
+    }) as unknown as typeof store.members.updateOne;
+    t.teardown(() => {
+      store.members.updateOne = update;
+    });
+
+    const leave = chat.removeMember('u_jon', group.id, 'u_jon');
+    await leaving.reached;
+    const transfer = chat.transferOwnership('u_ida', group.id, 'u_jon');
+    await stepDown.reached;
+    leaving.release();
+    await leave;
+    stepDown.release();
+    await transfer;
+
+    t.same(await roles(group.id), { u_ida: 'owner', u_kim: 'member' }, 'Ida, an admin again, owns it');
+  });
+
+  await t.test(
+    'a send to a direct conversation racing the peer deletion is not stored',
+    {
+      // TODO(account-deletion): a send whose peer check passed just before the deletion run removed
+      // the peer's membership still stores its message; the send could look the peer's membership
+      // up again after its insert and withdraw the message.
+      todo: 'a send checks the peer only before its insert',
+    },
+    async (t) => {
+      const { view } = await chat.openDirect('u_dee', 'u_eli');
+      // The send checked Eli's membership just before the deletion run removed it.
+      const isMember = memberships.isMember.bind(memberships);
+      const held = gate();
+      memberships.isMember = (async (conversationId: string, userId: string) => {
+        const answer = await isMember(conversationId, userId);
+        if (userId === 'u_eli') await held.pass();
+        return answer;
+      }) as typeof memberships.isMember;
+      t.teardown(() => {
+        memberships.isMember = isMember;
+      });
+      const send = messages.send('u_dee', view.id, { clientMessageId: 'client-race-1', text: 'anyone?' });
+      await held.reached;
+      await deletions.accountDeleted('u_eli', new Date());
+      held.release();
+      await send.catch(() => undefined);
+
+      t.equal(
+        await store.messages.countDocuments({ conversationId: view.id }),
+        0,
+        'nothing is stored in a direct conversation after its peer was deleted',
+      );
+    },
+  );
+});
