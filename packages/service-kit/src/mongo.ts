@@ -66,6 +66,11 @@ export async function upsertRetried<T>(write: () => Promise<T>): Promise<T> {
   }
 }
 
+/** `text` as a regular expression matching exactly it, for `$regex` filters on what users chose. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** Whether a write failed because a document with its unique key (its `_id`, say) exists. */
 export function isDuplicateKey(err: unknown): boolean {
   return err instanceof MongoServerError && err.code === 11000;

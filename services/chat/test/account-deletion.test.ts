@@ -141,6 +141,24 @@ t.test('a deleted account leaves every conversation it was in', async (t) => {
     t.equal(summary.of, 1, 'read by 0 of 1: only Jo can read it');
   });
 
+  await t.test('no read cursors of the deleted account are kept, of any membership', async (t) => {
+    const left = await chat.createGroup('u_ned', { name: 'left earlier', memberIds: ['u_ora', 'u_pia'] });
+    const current = await chat.createGroup('u_ned', { name: 'current', memberIds: ['u_ora'] });
+    await send('u_ned', left.id);
+    await chat.removeMember('u_ned', left.id, 'u_ora');
+    await chat.removeMember('u_ned', left.id, 'u_pia');
+    await send('u_ned', current.id);
+    await receipts.mark('u_ora', current.id, 'read', 1, 'phone');
+    t.ok(await store.formerMembers.findOne({ _id: memberKey(left.id, 'u_ora') }), 'a removal keeps them');
+
+    await deletions.accountDeleted('u_ora', new Date());
+
+    for (const id of [left.id, current.id]) {
+      t.equal(await store.formerMembers.findOne({ _id: memberKey(id, 'u_ora') }), null, id);
+    }
+    t.ok(await store.formerMembers.findOne({ _id: memberKey(left.id, 'u_pia') }), "others' are kept");
+  });
+
   await t.test('a group it was alone in is left with no members', async (t) => {
     const group = await chat.createGroup('u_max', { name: 'solo', memberIds: [] });
 

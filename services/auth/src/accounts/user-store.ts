@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PublicUserFields } from '@parley/contracts';
+import { escapeRegExp } from '@parley/service-kit';
 import { type Collection, type Db, type Filter, MongoBulkWriteError, MongoServerError } from 'mongodb';
 import { EmailTakenError, UsernameTakenError } from '../errors';
 
@@ -356,8 +357,4 @@ function isDuplicateOnly(err: unknown): boolean {
   if (!(err instanceof MongoBulkWriteError)) return false;
   const errors = [err.writeErrors].flat().filter((e) => e !== undefined && e !== null);
   return errors.length > 0 && errors.every((e) => e.code === DUPLICATE_KEY);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

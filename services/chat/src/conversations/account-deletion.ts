@@ -1,5 +1,5 @@
 import { Topics, userDeletedEvent } from '@parley/contracts';
-import { onEvent, upsertRetried } from '@parley/service-kit';
+import { escapeRegExp, onEvent, upsertRetried } from '@parley/service-kit';
 import type { Express } from 'express';
 import { type ChatStore, type EndedMembership, type MemberDoc, memberKey } from '../store';
 import type { Conversations } from './service';
@@ -59,6 +59,9 @@ export class AccountDeletions {
       if (member?.role === 'owner') await this.handOver(member);
       await this.conversations.endMembership(member ?? endedMember(userId, ended), userId, !member);
     }
+    // Read cursors and times of the account's past memberships, these included, are its data too;
+    // they served only a return, which cannot come (a new account gets a new id).
+    await store.formerMembers.deleteMany({ _id: { $regex: `:${escapeRegExp(userId)}$` } });
     await store.accountDeletions.updateOne({ _id: userId }, { $set: { finishedAt: new Date() } });
   }
 
