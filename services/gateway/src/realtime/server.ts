@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
-import type { ChatMessageView } from '@parley/contracts';
+import type { ChatMessageView, UserBlockChangedEvent } from '@parley/contracts';
 import type { Principal, TokenVerifier } from '@parley/identity';
 import { AppError, type Logger, socketConnections, socketEvents } from '@parley/service-kit';
 import { createAdapter } from '@socket.io/redis-adapter';
@@ -63,6 +63,8 @@ interface SocketData {
    */
   audience: string[];
   hidden: string[];
+  /** Which request for the audience the copy above answers; an older answer arriving late is dropped. */
+  audienceTicket?: number;
   /** When the access token the socket connected with expires, in ms since the epoch. */
   expiresAt: number;
   /** What the client held when it connected, per conversation (`auth.sync`). */
@@ -93,6 +95,8 @@ export class Realtime {
   private readonly sendBudget: SendBudget;
   /** Presence updates of sockets that went away, still under way; closing waits for them. */
   private readonly leaving = new Set<Promise<void>>();
+  /** Numbers requests for a user's audience, so that sockets keep the newest answer only. */
+  private audienceTickets = 0;
 
   constructor(private readonly options: RealtimeOptions) {
     const { redis, logger } = options;
@@ -129,6 +133,16 @@ export class Realtime {
     this.io.on('connection', (socket) => this.onConnection(socket as unknown as ChatSocket));
     // A message event reaches one replica; it hands it to every replica for their own sockets.
     this.io.on('chat:message' as never, (message: ChatMessageView) => this.deliverLocally(message));
+    // So does a block change: each replica refreshes the pair's sockets it holds, then answers.
+    this.io.on('user:block' as never, (change: BlockChange, done: (refreshed: boolean) => void) => {
+      this.refreshPair(change).then(
+        () => done(true),
+        (err: unknown) => {
+          logger.warn({ err, ...change }, 'audience not refreshed after a block change');
+          done(false);
+        },
+      );
+    });
   }
 
   attach(server: HttpServer): void {
@@ -155,6 +169,23 @@ export class Realtime {
   memberRemoved(conversationId: string, userId: string, data: object): void {
     this.io.to([conversationRoom(conversationId), userRoom(userId)]).emit('member:removed', data);
     this.io.in(userRoom(userId)).socketsLeave(conversationRoom(conversationId));
+  }
+
+  /**
+   * One user blocked or unblocked another: both users' sockets, on every replica, read their
+   * audience again, so typing and presence stop crossing between the two (or cross again) at once.
+   * A block is applied before chat is asked, so it holds even while chat is away. Resolves once
+   * every replica has refreshed; rejects when one could not (chat away, or no answer within the
+   * adapter's request timeout), so the event is delivered again.
+   */
+  async blockChanged(change: BlockChange): Promise<void> {
+    const others = this.io.serverSideEmitWithAck('user:block' as never, change as never) as Promise<
+      boolean[]
+    >;
+    const [, answers] = await Promise.all([this.refreshPair(change), others]);
+    if (answers.some((refreshed) => !refreshed)) {
+      throw new Error('a gateway replica could not refresh audiences after a block change');
+    }
   }
 
   /** Tells the sockets of ended sessions, on every replica, and closes them. */
@@ -480,6 +511,48 @@ export class Realtime {
     );
   }
 
+  /** This replica's sockets of the pair: hidden from each other at once on a block, then refreshed. */
+  private async refreshPair({ blockerId, blockedId, blocked }: BlockChange): Promise<void> {
+    if (blocked) {
+      const ticket = ++this.audienceTickets;
+      for (const [userId, other] of [
+        [blockerId, blockedId],
+        [blockedId, blockerId],
+      ] as const) {
+        for (const socket of this.localSocketsOf(userId)) {
+          if ((socket.data.audienceTicket ?? 0) > ticket) continue;
+          socket.data.audienceTicket = ticket;
+          socket.data.audience = socket.data.audience.filter((id) => id !== other);
+          if (!socket.data.hidden.includes(other)) socket.data.hidden = [...socket.data.hidden, other];
+        }
+      }
+    }
+    await Promise.all([blockerId, blockedId].map((userId) => this.refreshAudience(userId)));
+  }
+
+  /** Asks chat for the user's audience and hands it to the user's sockets on this replica. */
+  private async refreshAudience(userId: string, sockets = this.localSocketsOf(userId)): Promise<void> {
+    if (sockets.length === 0) return;
+    const ticket = ++this.audienceTickets;
+    const audience = await this.options.chat.audience(userId);
+    for (const socket of sockets) {
+      if ((socket.data.audienceTicket ?? 0) > ticket) continue;
+      socket.data.audienceTicket = ticket;
+      socket.data.audience = audience.userIds;
+      socket.data.hidden = audience.hidden;
+    }
+  }
+
+  private localSocketsOf(userId: string): ChatSocket[] {
+    const nsp = this.io.of('/');
+    const sockets: ChatSocket[] = [];
+    for (const id of nsp.adapter.rooms.get(userRoom(userId)) ?? []) {
+      const socket = nsp.sockets.get(id) as unknown as ChatSocket | undefined;
+      if (socket) sockets.push(socket);
+    }
+    return sockets;
+  }
+
   /**
    * Presence goes only to users who share a conversation with the user and are not blocked, as
    * the chat service says now (memberships and blocks change while a socket lives); the socket's
@@ -487,9 +560,7 @@ export class Realtime {
    */
   private async announcePresence(socket: ChatSocket, view: PresenceView): Promise<void> {
     try {
-      const audience = await this.options.chat.audience(view.userId);
-      socket.data.audience = audience.userIds;
-      socket.data.hidden = audience.hidden;
+      await this.refreshAudience(view.userId, [socket]);
     } catch (err) {
       this.options.logger.warn({ err, userId: view.userId }, 'audience not refreshed; using the last one');
     }
@@ -562,6 +633,9 @@ export class Realtime {
     });
   }
 }
+
+/** Who blocked or unblocked whom; either way the pair's audiences are read again. */
+export type BlockChange = Pick<UserBlockChangedEvent, 'blockerId' | 'blockedId' | 'blocked'>;
 
 /** How long closing waits for Redis to answer QUIT on the adapter's connections. */
 const QUIT_WAIT_MS = 1_000;

@@ -5,6 +5,7 @@ import {
   chatMessageEvent,
   chatReceiptEvent,
   sessionRevokedEvent,
+  userBlockChangedEvent,
 } from '@parley/contracts';
 import { type EventEnvelope, onEvent } from '@parley/service-kit';
 import type { Express } from 'express';
@@ -12,7 +13,7 @@ import type { Redis } from 'ioredis';
 import type { RevokedSessions } from './revoked-sessions';
 import type { Realtime } from './server';
 
-/** The chat topics the gateway subscribes to, each delivered to `/dapr/events/<topic with dashes>`. */
+/** The topics the gateway subscribes to, each delivered to `/dapr/events/<topic with dashes>`. */
 export const REALTIME_TOPICS = [
   Topics.chatMessageCreated,
   Topics.chatMessageEdited,
@@ -23,6 +24,7 @@ export const REALTIME_TOPICS = [
   Topics.chatMemberRemoved,
   Topics.chatConversationUpdated,
   Topics.sessionRevoked,
+  Topics.userBlockChanged,
 ] as const;
 
 export const eventRoute = (topic: string) => `/dapr/events/${topic.replaceAll('.', '-')}`;
@@ -80,5 +82,10 @@ export function mountRealtimeSubscriptions(
   onEvent(app, eventRoute(Topics.sessionRevoked), sessionRevokedEvent, async (event) => {
     await revokedSessions.add(event.data.sessionIds);
     realtime.endSessions(event.data.sessionIds);
+  });
+  // Not once-only either: refreshing the pair's audiences again is harmless, and a redelivery
+  // after chat failed to answer must still refresh them.
+  onEvent(app, eventRoute(Topics.userBlockChanged), userBlockChangedEvent, async ({ data }) => {
+    await realtime.blockChanged(data);
   });
 }
