@@ -1,6 +1,7 @@
 import { type Socket, io } from 'socket.io-client';
 import { ApiError, api, session } from '../api/http';
 import type { Conversation, Message, Presence } from '../api/types';
+import { MissingConversations } from '../chat/missing-conversations';
 import { chatStore } from '../chat/store';
 import { ensureUsers } from '../chat/users';
 import { sendRetryDelay } from './send-retry';
@@ -29,6 +30,15 @@ class Connection {
   private myId = '';
   /** The conversation on screen (receipts are sent as read for it). */
   viewing: string | null = null;
+  /** Conversations events arrive for that the store lacks (active since the list was read). */
+  private readonly missing = new MissingConversations(chatStore, async (id) => {
+    try {
+      return await api<Conversation>(`/conversations/${id}`);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return null;
+      throw err;
+    }
+  });
 
   start(userId: string): void {
     if (this.socket) return;
@@ -73,6 +83,7 @@ class Connection {
       socket.on(event, (data: { message?: Message } & Partial<Message>) => {
         const message = (data.message ?? data) as Message;
         if (!message?.id) return;
+        this.noticeConversation(message.conversationId);
         chatStore.changeMessage(message);
         // A deleted message leaves the unread count, which the server tells.
         const unread = chatStore.state.conversations.get(message.conversationId)?.unreadCount ?? 0;
@@ -83,10 +94,12 @@ class Connection {
       'typing',
       (t: { conversationId: string; userId: string; active: boolean; expiresAt: string }) => {
         if (t.userId === this.myId) return;
+        this.noticeConversation(t.conversationId);
         chatStore.setTyping(t.conversationId, t.userId, t.active ? Date.parse(t.expiresAt) : 0);
       },
     );
     socket.on('receipt', (r: { conversationId: string; userId: string; kind: string; seq: number }) => {
+      this.noticeConversation(r.conversationId);
       if (r.kind === 'read' || r.kind === 'delivered')
         chatStore.setCursor(r.kind, r.conversationId, r.userId, r.seq);
     });
@@ -189,12 +202,28 @@ class Connection {
   private onMessage(m: Message): void {
     const viewing = this.viewing === m.conversationId && document.visibilityState === 'visible';
     chatStore.receiveMessage(m, this.myId, viewing);
+    this.noticeConversation(m.conversationId, m);
     // The sender has read everything up to its own message (the server counts it so).
     chatStore.setCursor('read', m.conversationId, m.senderId, m.seq);
     void ensureUsers([m.senderId]);
     if (m.senderId === this.myId) return;
     if (viewing) this.receipt(m.conversationId, 'read', m.seq);
     else this.receipt(m.conversationId, 'delivered', m.seq);
+  }
+
+  /**
+   * An event for a conversation the store lacks brings it in (one fetch for all such events),
+   * with its members' names and presence. A failed fetch waits for the next event.
+   */
+  private noticeConversation(conversationId: string, message?: Message): void {
+    this.missing
+      .notice(conversationId, message, this.myId)
+      .then(async (c) => {
+        if (!c) return;
+        await ensureUsers((c.members ?? []).map((m) => m.userId));
+        await this.queryPresence();
+      })
+      .catch(() => undefined);
   }
 
   private async flushQueue(): Promise<void> {
