@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { NotifyServiceClient } from './notify-service';
-import { SendCheckpoint } from './send-checkpoint';
+import { openSend } from './send-checkpoint';
 import type { ChannelResult, EmailJob } from './notify-types';
 
 /** The part of a nodemailer transport the digest needs, so tests can hand in their own. */
@@ -54,18 +54,9 @@ export function createDigestEmailActivities({
   return {
     async sendDigestEmail(key: string, userId: string, job: EmailJob): Promise<ChannelResult> {
       const intent = { key, userId, channel: 'email' as const, messageIds: job.messageIds };
-      const checkpoint = SendCheckpoint.load();
-      const acceptedEarlier = checkpoint.acceptedId;
-      if (acceptedEarlier !== null) {
-        await checkpoint.record(() =>
-          notifyService.finishSend({ ...intent, outcome: 'sent', providerId: acceptedEarlier }),
-        );
-        return { delivered: job.messageIds };
-      }
-      const earlier = await notifyService.beginSend(intent);
-      if (earlier.state === 'sent') return { delivered: job.messageIds };
-      if (earlier.state === 'failed')
-        throw ApplicationFailure.nonRetryable(earlier.reason ?? 'failed', 'EmailRefused');
+      const open = await openSend(notifyService, intent, 'EmailRefused');
+      if (!open) return { delivered: job.messageIds };
+      const { checkpoint } = open;
       const messageId = digestMessageId(key, messageIdDomain);
       try {
         await checkpoint.calling(() =>

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { generateRequestDetails } from 'web-push';
 import type { NotifyServiceClient } from './notify-service';
 import { PushAddressRefusedError, postPush } from './push-request';
-import { SendCheckpoint } from './send-checkpoint';
+import { openSend } from './send-checkpoint';
 import type { ChannelResult, PushJob } from './notify-types';
 
 export interface VapidConfig {
@@ -64,18 +64,9 @@ export function createPushActivities({
         await notifyService.finishSend({ ...intent, outcome: 'failed', reason: 'push is not configured' });
         throw ApplicationFailure.nonRetryable('web push is not configured', 'PushUnavailable');
       }
-      const checkpoint = SendCheckpoint.load();
-      const acceptedEarlier = checkpoint.acceptedId;
-      if (acceptedEarlier !== null && checkpoint.acceptedParts === null) {
-        await checkpoint.record(() =>
-          notifyService.finishSend({ ...intent, outcome: 'sent', providerId: acceptedEarlier }),
-        );
-        return { delivered: messageIds };
-      }
-      const earlier = await notifyService.beginSend(intent);
-      if (earlier.state === 'sent') return { delivered: messageIds };
-      if (earlier.state === 'failed')
-        throw ApplicationFailure.nonRetryable(earlier.reason ?? 'failed', 'PushFailed');
+      const open = await openSend(notifyService, intent, 'PushFailed');
+      if (!open) return { delivered: messageIds };
+      const { checkpoint } = open;
 
       const gone: string[] = [];
       const refused: string[] = [];

@@ -1,5 +1,6 @@
 import { AppError } from '@parley/service-kit';
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { NotifyServiceClient, SendIntent } from './notify-service';
 
 /**
  * What a channel activity keeps in its heartbeat details. Temporal hands the last details of an
@@ -138,4 +139,39 @@ export class SendCheckpoint {
   private beat(): void {
     Context.current().heartbeat(this.progress);
   }
+}
+
+/** Where an attempt goes on from when the send is not finished yet. */
+export interface OpenSend {
+  checkpoint: SendCheckpoint;
+  /** An earlier try began (the ledger holds its intent) and may have reached the provider. */
+  triedBefore: boolean;
+}
+
+/**
+ * How every channel's attempt begins. An acceptance that an earlier attempt saw for the whole
+ * send is recorded and ends it; otherwise the ledger takes the intent, and a send it holds as sent
+ * ends here too, while one it holds as failed fails for good as `failureType`. Answers null when
+ * nothing is left to do.
+ */
+export async function openSend(
+  notifyService: Pick<NotifyServiceClient, 'beginSend' | 'finishSend'>,
+  intent: SendIntent,
+  failureType: string,
+): Promise<OpenSend | null> {
+  const checkpoint = SendCheckpoint.load();
+  const acceptedEarlier = checkpoint.acceptedId;
+  // A send made in parts that stopped part-way goes on with the parts not yet accepted.
+  if (acceptedEarlier !== null && checkpoint.acceptedParts === null) {
+    await checkpoint.record(() =>
+      notifyService.finishSend({ ...intent, outcome: 'sent', providerId: acceptedEarlier }),
+    );
+    return null;
+  }
+  const earlier = await notifyService.beginSend(intent);
+  if (earlier.state === 'sent') return null;
+  if (earlier.state === 'failed') {
+    throw ApplicationFailure.nonRetryable(earlier.reason ?? 'failed', failureType);
+  }
+  return { checkpoint, triedBefore: earlier.state === 'intent' };
 }

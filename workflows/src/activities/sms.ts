@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import twilio from 'twilio';
 import type { NotifyServiceClient } from './notify-service';
-import { SendCheckpoint } from './send-checkpoint';
+import { openSend } from './send-checkpoint';
 import type { ChannelResult, SmsJob } from './notify-types';
 
 export interface TwilioConfig {
@@ -67,19 +67,10 @@ export function createSmsActivities({ notifyService, twilio: config }: SmsActivi
         await notifyService.finishSend({ ...intent, outcome: 'failed', reason: 'SMS is not configured' });
         throw ApplicationFailure.nonRetryable('SMS is not configured', 'SmsUnavailable');
       }
-      const checkpoint = SendCheckpoint.load();
-      const acceptedEarlier = checkpoint.acceptedId;
-      if (acceptedEarlier !== null) {
-        await checkpoint.record(() =>
-          notifyService.finishSend({ ...intent, outcome: 'sent', providerId: acceptedEarlier }),
-        );
-        return { delivered: job.messageIds };
-      }
-      const earlier = await notifyService.beginSend(intent);
-      if (earlier.state === 'sent') return { delivered: job.messageIds };
-      if (earlier.state === 'failed')
-        throw ApplicationFailure.nonRetryable(earlier.reason ?? 'failed', 'SmsFailed');
-      if (earlier.state === 'intent') {
+      const open = await openSend(notifyService, intent, 'SmsFailed');
+      if (!open) return { delivered: job.messageIds };
+      const { checkpoint } = open;
+      if (open.triedBefore) {
         const recent = await client.messages.list({ to: job.to, from: config.from, limit: 50 });
         const same = recent.find((m) => m.body === job.body);
         if (same) {
