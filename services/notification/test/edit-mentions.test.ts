@@ -32,6 +32,18 @@ t.test('an edit that mentions a user anew notifies them once', async (t) => {
   const signalledFor = (seq: number) =>
     signals.filter((s) => s.messageId === `m_${seq}`).map((s) => `${s.workflowId} ${s.kind}`);
   const as = (userId: string, kind: string) => `${workflowIds.notifyRecipient(userId)} ${kind}`;
+  /** Dependencies whose signals fail (Temporal away) until `temporalBack` is called. */
+  const temporalAwayAtFirst = () => {
+    const failing = chatEventDeps(store, MEMBERS, (id) => LEVELS[id] ?? 'all');
+    const { workflow } = failing.deps.temporal;
+    const signalWithStart = workflow.signalWithStart.bind(workflow);
+    let away = true;
+    workflow.signalWithStart = (async (...args: Parameters<typeof signalWithStart>) => {
+      if (away) throw new Error('Temporal is away');
+      return signalWithStart(...args);
+    }) as typeof signalWithStart;
+    return { ...failing, temporalBack: () => (away = false) };
+  };
 
   await t.test('the newly mentioned user gets a mention, and only once', async (t) => {
     await create(1);
@@ -112,21 +124,13 @@ t.test('an edit that mentions a user anew notifies them once', async (t) => {
 
   await t.test('a signal that failed is sent again when the edit is redelivered', async (t) => {
     await create(6);
-    const failing = chatEventDeps(store, MEMBERS, (id) => LEVELS[id] ?? 'all');
-    const signalWithStart = failing.deps.temporal.workflow.signalWithStart.bind(
-      failing.deps.temporal.workflow,
-    );
-    let fail = true;
-    failing.deps.temporal.workflow.signalWithStart = (async (...args: Parameters<typeof signalWithStart>) => {
-      if (fail) throw new Error('Temporal is away');
-      return signalWithStart(...args);
-    }) as typeof signalWithStart;
+    const failing = temporalAwayAtFirst();
     const event = { conversationId: 'c_1', actorId: 'u_alice', message: version(6, 1, ['u_bob']) };
     await t.rejects(onMessageEdited(failing.deps, event));
     t.match(await store.deliveries.findOne({ _id: deliveryId('m_6', 'u_bob') }), {
       mentionedByEdit: { signalled: false },
     });
-    fail = false;
+    failing.temporalBack();
     await onMessageEdited(failing.deps, event);
     t.same(
       failing.signals.map((s) => s.workflowId),
@@ -223,22 +227,14 @@ t.test('an edit that mentions a user anew notifies them once', async (t) => {
 
   await t.test('an urgent signal that failed is sent again when the edit is redelivered', async (t) => {
     await create(11);
-    const failing = chatEventDeps(store, MEMBERS, (id) => LEVELS[id] ?? 'all');
-    const signalWithStart = failing.deps.temporal.workflow.signalWithStart.bind(
-      failing.deps.temporal.workflow,
-    );
-    let fail = true;
-    failing.deps.temporal.workflow.signalWithStart = (async (...args: Parameters<typeof signalWithStart>) => {
-      if (fail) throw new Error('Temporal is away');
-      return signalWithStart(...args);
-    }) as typeof signalWithStart;
+    const failing = temporalAwayAtFirst();
     const event = { conversationId: 'c_1', actorId: 'u_alice', message: version(11, 1, ['u_carol']) };
     await t.rejects(onMessageEdited(failing.deps, event));
     t.match(await store.deliveries.findOne({ _id: deliveryId('m_11', 'u_carol') }), {
       urgent: true,
       mentionedByEdit: { signalled: false },
     });
-    fail = false;
+    failing.temporalBack();
     await onMessageEdited(failing.deps, event);
     await onMessageEdited(failing.deps, event);
     t.same(
