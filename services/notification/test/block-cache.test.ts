@@ -1,17 +1,6 @@
 import t from 'tap';
-import { type BlockBoard, BlockCache, type Relations } from '../src/delivery/block-cache';
-
-/** A change board in memory, shared by the instances a test makes; they see each change at once. */
-function memoryBoard(): BlockBoard {
-  const counters = new Map<string, number>();
-  return {
-    stamp: (key) => counters.get(key) ?? 0,
-    holds: (key, stamp) => (counters.get(key) ?? 0) === stamp,
-    changed: async (key) => {
-      counters.set(key, (counters.get(key) ?? 0) + 1);
-    },
-  };
-}
+import { BlockCache, type Relations } from '../src/delivery/block-cache';
+import { memoryBoard } from './chat-event-fixtures';
 
 /** Auth's blocks in memory (`<blocker>:<blocked>`), counting the ids each call asks about. */
 function fakeRelations(blocks: Set<string>) {

@@ -1,26 +1,10 @@
 import { Topics, type UserBlockChangedEvent } from '@parley/contracts';
-import { createHttpApp, createLogger, finishHttpApp } from '@parley/service-kit';
-import type { AddressInfo } from 'node:net';
 import t from 'tap';
-import { type BlockBoard, BlockCache, type Relations } from '../src/delivery/block-cache';
-import { CHAT_EVENT_ROUTES, CHAT_TOPICS, mountChatEvents } from '../src/delivery/chat-events';
+import { BlockCache, type Relations } from '../src/delivery/block-cache';
+import { CHAT_EVENT_ROUTES, CHAT_TOPICS } from '../src/delivery/chat-events';
 import { deliveryId, openDeliveryStore } from '../src/delivery/store';
-import { chatEventDeps, chatMessage } from './chat-event-fixtures';
+import { chatEventDeps, chatMessage, memoryBoard, serveChatEvents } from './chat-event-fixtures';
 import { privateClient } from './ferretdb';
-
-const TOKEN = 'app-token-for-tests-0123456789';
-
-/** A change board seen by this one instance. */
-function memoryBoard(): BlockBoard {
-  const counters = new Map<string, number>();
-  return {
-    stamp: (key) => counters.get(key) ?? 0,
-    holds: (key, stamp) => (counters.get(key) ?? 0) === stamp,
-    changed: async (key) => {
-      counters.set(key, (counters.get(key) ?? 0) + 1);
-    },
-  };
-}
 
 t.test('a message sent right after a block notifies neither of the pair', async (t) => {
   t.ok(CHAT_TOPICS.includes(Topics.userBlockChanged), 'the sidecar is told to deliver block changes');
@@ -35,29 +19,7 @@ t.test('a message sent right after a block notifies neither of the pair', async 
       new Set(others.filter((id) => blocks.has(`${id}:${userId}`) || blocks.has(`${userId}:${id}`))),
   };
   deps.blocks = new BlockCache(relations, memoryBoard());
-  const app = createHttpApp({ logger: createLogger('test', 'silent'), appApiToken: TOKEN });
-  mountChatEvents(app, deps);
-  finishHttpApp(app);
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  let eventCount = 0;
-  const deliver = async (route: string, data: object) => {
-    const res = await fetch(`${base}${route}`, {
-      method: 'POST',
-      headers: { 'dapr-api-token': TOKEN, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        id: `event-${++eventCount}`,
-        topic: 'test',
-        source: 'auth',
-        specversion: '1.0',
-        data,
-      }),
-    });
-    t.same(await res.json(), { status: 'SUCCESS' }, `${route} handled`);
-  };
+  const deliver = await serveChatEvents(t, deps, 'auth');
   const send = (seq: number, senderId: string) =>
     deliver(CHAT_EVENT_ROUTES.messageCreated, {
       conversationId: 'c_1',

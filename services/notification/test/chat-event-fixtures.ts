@@ -1,7 +1,9 @@
 import type { ChatMessageView } from '@parley/contracts';
-import { createLogger } from '@parley/service-kit';
+import { type ChangeBoard, createHttpApp, createLogger, finishHttpApp } from '@parley/service-kit';
 import type { Client } from '@temporalio/client';
-import type { ChatEventDeps } from '../src/delivery/chat-events';
+import type { AddressInfo } from 'node:net';
+import type { Test } from 'tap';
+import { type ChatEventDeps, mountChatEvents } from '../src/delivery/chat-events';
 import type { DirectoryCache } from '../src/delivery/directory-cache';
 import type { LevelCache } from '../src/delivery/level-cache';
 import type { NotifyLevel } from '../src/preferences/schemas';
@@ -85,4 +87,49 @@ export function chatEventDeps(
     logger: createLogger('test', 'silent'),
   };
   return { deps, signalled, signals };
+}
+
+/**
+ * A change board in memory, shared by the caches a test makes: each sees every change at once
+ * (the real board, read every second, is tested on FerretDB). `counters` holds the changes by key.
+ */
+export function memoryBoard(): Pick<ChangeBoard, 'stamp' | 'holds' | 'changed'> & {
+  counters: Map<string, number>;
+} {
+  const counters = new Map<string, number>();
+  return {
+    counters,
+    stamp: (key) => counters.get(key) ?? 0,
+    holds: (key, stamp) => (counters.get(key) ?? 0) === stamp,
+    changed: async (key) => {
+      counters.set(key, (counters.get(key) ?? 0) + 1);
+    },
+  };
+}
+
+/** The token a sidecar shows the app in these tests. */
+const APP_TOKEN = 'app-token-for-tests-0123456789';
+
+/**
+ * Serves the event routes of one notification instance on a loopback port, closed with the test.
+ * Answers a function that delivers one event as the sidecar does (a CloudEvent from `source`, under
+ * a fresh id unless one is given) and checks that the route handled it.
+ */
+export async function serveChatEvents(t: Test, deps: ChatEventDeps, source: string) {
+  const app = createHttpApp({ logger: createLogger('test', 'silent'), appApiToken: APP_TOKEN });
+  mountChatEvents(app, deps);
+  finishHttpApp(app);
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let eventCount = 0;
+  return async (route: string, data: object, id = `event-${++eventCount}`) => {
+    const res = await fetch(`${base}${route}`, {
+      method: 'POST',
+      headers: { 'dapr-api-token': APP_TOKEN, 'content-type': 'application/json' },
+      body: JSON.stringify({ id, topic: 'test', source, specversion: '1.0', data }),
+    });
+    t.same(await res.json(), { status: 'SUCCESS' }, `${route} handled`);
+  };
 }

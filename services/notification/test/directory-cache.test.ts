@@ -1,7 +1,8 @@
 import t from 'tap';
 import type { Directory, MemberView } from '../src/delivery/directory';
-import { type DirectoryBoard, DirectoryCache } from '../src/delivery/directory-cache';
+import { DirectoryCache } from '../src/delivery/directory-cache';
 import { ExpiringCache } from '../src/delivery/expiring-cache';
+import { memoryBoard } from './chat-event-fixtures';
 
 /** A chat and auth stand-in that counts what it is asked. */
 function fakeDirectory(members: Map<string, string[]>) {
@@ -28,18 +29,6 @@ function fakeDirectory(members: Map<string, string[]>) {
     newestMessagesAs: async () => [],
   };
   return { directory, calls };
-}
-
-/** A change board in memory, shared by the instances a test makes; they see each change at once. */
-function memoryBoard(): DirectoryBoard {
-  const counters = new Map<string, number>();
-  return {
-    stamp: (key) => counters.get(key) ?? 0,
-    holds: (key, stamp) => (counters.get(key) ?? 0) === stamp,
-    changed: async (key) => {
-      counters.set(key, (counters.get(key) ?? 0) + 1);
-    },
-  };
 }
 
 t.test('a conversation is asked of chat once, until a member event drops it', async (t) => {

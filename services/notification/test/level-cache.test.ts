@@ -1,9 +1,10 @@
 import type { Collection } from 'mongodb';
 import t from 'tap';
 import { ExpiringCache } from '../src/delivery/expiring-cache';
-import { LEVEL_CACHE_DEFAULTS, type LevelBoard, LevelCache } from '../src/delivery/level-cache';
+import { LEVEL_CACHE_DEFAULTS, LevelCache } from '../src/delivery/level-cache';
 import type { ConversationPreferenceDoc, DeliveryStore, PreferencesDoc } from '../src/delivery/store';
 import type { NotifyLevel } from '../src/preferences/schemas';
+import { memoryBoard } from './chat-event-fixtures';
 
 interface Calls {
   findOne: number;
@@ -43,22 +44,6 @@ function fakeStore() {
     ) as unknown as Collection<ConversationPreferenceDoc>,
   } satisfies Pick<DeliveryStore, 'preferences' | 'conversationPreferences'>;
   return { store, globals, overrides, calls };
-}
-
-/**
- * A change board in memory, shared by the instances a test makes: a change made through one is
- * seen by the others at once (the real board, read every second, is tested on FerretDB).
- */
-function memoryBoard(): LevelBoard & { counters: Map<string, number> } {
-  const counters = new Map<string, number>();
-  return {
-    counters,
-    stamp: (key) => counters.get(key) ?? 0,
-    holds: (key, stamp) => (counters.get(key) ?? 0) === stamp,
-    changed: async (key) => {
-      counters.set(key, (counters.get(key) ?? 0) + 1);
-    },
-  };
 }
 
 const users = (count: number) => Array.from({ length: count }, (_, i) => `u${i}`);

@@ -1,16 +1,12 @@
 import type { ChatMessageView } from '@parley/contracts';
-import { createHttpApp, createLogger, finishHttpApp } from '@parley/service-kit';
 import { workflowIds } from '@parley/workflows';
-import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
-import { CATCH_UP_WINDOW_MS, CHAT_EVENT_ROUTES, mountChatEvents } from '../src/delivery/chat-events';
+import { CATCH_UP_WINDOW_MS, CHAT_EVENT_ROUTES } from '../src/delivery/chat-events';
 import type { Directory, MemberView } from '../src/delivery/directory';
-import { type DirectoryBoard, DirectoryCache } from '../src/delivery/directory-cache';
+import { DirectoryCache } from '../src/delivery/directory-cache';
 import { deliveryId, openDeliveryStore } from '../src/delivery/store';
-import { chatEventDeps, chatMessage } from './chat-event-fixtures';
+import { chatEventDeps, chatMessage, memoryBoard, serveChatEvents } from './chat-event-fixtures';
 import { privateClient } from './ferretdb';
-
-const TOKEN = 'app-token-for-tests-0123456789';
 
 /** Chat in memory: the group c_1, its members and its messages, counting what it is asked. */
 function fakeChat(memberIds: string[]) {
@@ -49,18 +45,6 @@ function fakeChat(memberIds: string[]) {
   return { directory, calls, members, joinSeqs, send };
 }
 
-/** A change board seen by this one instance, which raises it when its member event comes. */
-function memoryBoard(): DirectoryBoard {
-  const counters = new Map<string, number>();
-  return {
-    stamp: (key) => counters.get(key) ?? 0,
-    holds: (key, stamp) => (counters.get(key) ?? 0) === stamp,
-    changed: async (key) => {
-      counters.set(key, (counters.get(key) ?? 0) + 1);
-    },
-  };
-}
-
 /** The chat event routes of one notification instance, served on a loopback port. */
 async function instance(t: Test, dbName: string, memberIds: string[]) {
   const client = await privateClient(t);
@@ -69,23 +53,7 @@ async function instance(t: Test, dbName: string, memberIds: string[]) {
   const { deps, signals } = chatEventDeps(store, memberIds);
   deps.directory = new DirectoryCache(chat.directory, memoryBoard());
   deps.chat = chat.directory;
-  const logger = createLogger('test', 'silent');
-  const app = createHttpApp({ logger, appApiToken: TOKEN });
-  mountChatEvents(app, deps);
-  finishHttpApp(app);
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  let eventCount = 0;
-  const deliver = async (route: string, data: object, id = `event-${++eventCount}`) => {
-    const res = await fetch(`${base}${route}`, {
-      method: 'POST',
-      headers: { 'dapr-api-token': TOKEN, 'content-type': 'application/json' },
-      body: JSON.stringify({ id, topic: 'test', source: 'chat', specversion: '1.0', data }),
-    });
-    t.same(await res.json(), { status: 'SUCCESS' }, `${route} handled`);
-  };
+  const deliver = await serveChatEvents(t, deps, 'chat');
   const created = (message: ChatMessageView) =>
     deliver(CHAT_EVENT_ROUTES.messageCreated, { conversationId: 'c_1', actorId: message.senderId, message });
   const added = (userId: string, joinedAt?: Date, joinSeq?: number) =>
