@@ -12,8 +12,9 @@ import { RevokedSessions } from '../src/realtime/revoked-sessions';
 import { Realtime } from '../src/realtime/server';
 import { eventRoute, mountRealtimeSubscriptions } from '../src/realtime/subscriptions';
 
-// A block holds at once for typing: the gateway's copy of who may see a user's typing is read
-// again on every replica when auth says a block changed, not only at the next presence change.
+// A block holds at once for typing and presence: the gateway's copy of who may see a user's typing
+// and presence is read again on every replica when auth says a block changed, not only at the next
+// presence change; presence already shown across the block is taken back, and shown again on unblock.
 
 const MEMBERS = ['u_alice', 'u_bob', 'u_carol'];
 const APP_TOKEN = 'app-token';
@@ -21,6 +22,18 @@ const APP_TOKEN = 'app-token';
 /** Chat with one conversation of three members, answering about blocks as they are now. */
 class ChatWithBlocks implements ChatClient {
   readonly blocks = new Set<string>();
+  /** Users whose next audience answer is held back, as read, until the test releases it. */
+  readonly held = new Map<string, () => void>();
+  private readonly holding = new Set<string>();
+
+  /** The user's next audience read answers only once `release` is called (as it was when read). */
+  holdNextAudience(userId: string) {
+    this.holding.add(userId);
+    return {
+      asked: () => this.held.has(userId),
+      release: () => this.held.get(userId)?.(),
+    };
+  }
 
   async conversations() {
     return [{ id: CONVERSATION, lastSeq: 0 }];
@@ -28,7 +41,11 @@ class ChatWithBlocks implements ChatClient {
   async audience(userId: string) {
     const others = MEMBERS.filter((id) => id !== userId);
     const hidden = others.filter((id) => this.blocks.has(pair(userId, id)));
-    return { userIds: others.filter((id) => !hidden.includes(id)), hidden };
+    const answer = { userIds: others.filter((id) => !hidden.includes(id)), hidden };
+    if (this.holding.delete(userId)) {
+      await new Promise<void>((resolve) => this.held.set(userId, resolve));
+    }
+    return answer;
   }
   async history() {
     return { items: [], lastSeq: 0 };
@@ -104,8 +121,14 @@ interface Typing {
   active: boolean;
 }
 
-/** A connected socket of the user, and the typing indicators it has received so far. */
-async function connected(t: Test, port: number, userId: string) {
+interface Presence {
+  userId: string;
+  status: string;
+  lastSeen: string | null;
+}
+
+/** A socket of the user, and the typing indicators and presence it has received so far. */
+function connecting(t: Test, port: number, userId: string) {
   const socket: Socket = io(`http://127.0.0.1:${port}`, {
     transports: ['websocket'],
     auth: { token: tokenFor(userId) },
@@ -114,12 +137,20 @@ async function connected(t: Test, port: number, userId: string) {
   });
   t.teardown(() => socket.disconnect());
   const typing: Typing[] = [];
+  const presence: Presence[] = [];
   socket.on('typing', (event: Typing) => typing.push(event));
-  await new Promise<void>((resolve, reject) => {
+  socket.on('presence', (event: Presence) => presence.push(event));
+  const open = new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('connect_error', reject);
   });
-  return { socket, typing };
+  return { socket, typing, presence, open };
+}
+
+async function connected(t: Test, port: number, userId: string) {
+  const client = connecting(t, port, userId);
+  await client.open;
+  return client;
 }
 
 /** The user starts and stops typing (stopping clears the throttle, so the next start goes out). */
@@ -191,4 +222,69 @@ t.test('typing stops crossing a block on every replica as soon as auth announces
   await typeOnce(bob.socket);
   await until(() => startsFrom(bob.typing, 'u_alice') === 2, 'bob to see alice typing once more');
   await until(() => startsFrom(alice.typing, 'u_bob') === 1, 'alice to see bob typing');
+});
+
+/** The last presence of `userId` the client was told, as its screen shows it. */
+const shown = (presence: Presence[], userId: string) =>
+  presence.filter((event) => event.userId === userId).at(-1);
+
+t.test('presence shown across a block is taken back at once, and shown again on unblock', async (t) => {
+  const { chat, ports } = await gateways(t);
+  const [first = 0, second = 0] = ports;
+  const carol = await connected(t, second, 'u_carol');
+  const alice = await connected(t, first, 'u_alice');
+  const bob = await connected(t, second, 'u_bob');
+  await until(() => shown(alice.presence, 'u_bob')?.status === 'online', 'alice to see bob online');
+  await until(() => shown(carol.presence, 'u_alice')?.status === 'online', 'carol to see alice online');
+  // Bob connected last, so he learns of Alice by asking, as the client does.
+  const asked = (await bob.socket.timeout(5_000).emitWithAck('presence:query', { userIds: ['u_alice'] })) as {
+    presence: Presence[];
+  };
+  t.equal(asked.presence[0]?.status, 'online', 'bob sees alice online');
+
+  chat.blocks.add(pair('u_alice', 'u_bob'));
+  t.equal((await deliverBlockChange(first, 'u_alice', 'u_bob', true)).status, 200);
+
+  await until(() => shown(bob.presence, 'u_alice')?.status === 'offline', 'bob to stop seeing alice online');
+  await until(() => shown(alice.presence, 'u_bob')?.status === 'offline', 'alice to stop seeing bob online');
+  t.same(shown(bob.presence, 'u_alice'), {
+    userId: 'u_alice',
+    status: 'offline',
+    lastSeen: null,
+    devices: 0,
+  });
+  t.equal(shown(alice.presence, 'u_bob')?.lastSeen, null, 'nor when bob was last seen');
+  t.equal(shown(carol.presence, 'u_alice')?.status, 'online', 'carol still sees alice online');
+  t.notOk(shown(carol.presence, 'u_bob')?.status === 'offline', 'carol is told nothing of the block');
+
+  chat.blocks.delete(pair('u_alice', 'u_bob'));
+  t.equal((await deliverBlockChange(second, 'u_alice', 'u_bob', false)).status, 200);
+  await until(() => shown(bob.presence, 'u_alice')?.status === 'online', 'bob to see alice online again');
+  await until(() => shown(alice.presence, 'u_bob')?.status === 'online', 'alice to see bob online again');
+});
+
+t.test('a socket still in its handshake when a block arrives holds the block too', async (t) => {
+  const { chat, ports } = await gateways(t);
+  const [first = 0, second = 0] = ports;
+  const alice = await connected(t, first, 'u_alice');
+  const carol = await connected(t, first, 'u_carol');
+
+  // Bob's audience is read (Alice among it) before the block, and answers only after it.
+  const held = chat.holdNextAudience('u_bob');
+  const bob = connecting(t, second, 'u_bob');
+  await until(held.asked, "bob's handshake to read his audience");
+  chat.blocks.add(pair('u_alice', 'u_bob'));
+  t.equal((await deliverBlockChange(first, 'u_alice', 'u_bob', true)).status, 200);
+  held.release();
+  await bob.open;
+
+  await until(() => shown(carol.presence, 'u_bob')?.status === 'online', 'carol to see bob online');
+  await typeOnce(bob.socket);
+  await until(() => startsFrom(carol.typing, 'u_bob') === 1, 'carol to see bob typing');
+  // Carol shares Alice's replica: had Alice been sent either, she would have had it by now.
+  t.equal(startsFrom(alice.typing, 'u_bob'), 0, 'alice does not see bob typing');
+  t.notOk(
+    alice.presence.some((event) => event.userId === 'u_bob' && event.status === 'online'),
+    'alice is not told bob came online',
+  );
 });

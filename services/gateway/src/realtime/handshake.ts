@@ -1,6 +1,7 @@
 import type { TokenVerifier } from '@parley/identity';
 import { AppError, type Logger, UnauthorizedError } from '@parley/service-kit';
 import type { Socket } from 'socket.io';
+import type { BlockChangeLog } from './block-change-log';
 import type { ChatClient } from './chat-client';
 import { HandshakeError } from './errors';
 import type { RevokedSessions } from './revoked-sessions';
@@ -73,10 +74,15 @@ export function checkHandshake(
   };
 }
 
-/** Loads what a socket needs before it counts as connected: its conversations and presence audience. */
-export function loadMembership(chat: ChatClient, logger: Logger) {
+/**
+ * Loads what a socket needs before it counts as connected: its conversations and presence audience.
+ * The block change log is marked before the audience is read, so that a block arriving meanwhile
+ * is noticed before the socket connects.
+ */
+export function loadMembership(chat: ChatClient, blockChanges: BlockChangeLog, logger: Logger) {
   return (socket: Socket, next: Next) => {
     const { userId } = socket.data.principal as { userId: string };
+    socket.data.audienceMark = blockChanges.mark();
     Promise.all([chat.conversations(userId), chat.audience(userId)]).then(
       ([conversations, audience]) => {
         socket.data.conversations = conversations;

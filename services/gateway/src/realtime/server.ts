@@ -7,6 +7,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import type { z } from 'zod';
+import { BlockChangeLog, type BlockChangeMark } from './block-change-log';
 import type { ChatClient } from './chat-client';
 import { HandshakeError, NotAMemberError, SendQueueFullError, SendsLimitedError, ackError } from './errors';
 import { AdapterCatchUp } from './catch-up';
@@ -65,6 +66,8 @@ interface SocketData {
   hidden: string[];
   /** Which request for the audience the copy above answers; an older answer arriving late is dropped. */
   audienceTicket?: number;
+  /** Taken before the handshake read the audience: a block change since means reading it again. */
+  audienceMark?: BlockChangeMark;
   /** When the access token the socket connected with expires, in ms since the epoch. */
   expiresAt: number;
   /** What the client held when it connected, per conversation (`auth.sync`). */
@@ -97,6 +100,8 @@ export class Realtime {
   private readonly leaving = new Set<Promise<void>>();
   /** Numbers requests for a user's audience, so that sockets keep the newest answer only. */
   private audienceTickets = 0;
+  /** Whose blocks changed lately, for sockets whose handshake read their audience before. */
+  private readonly blockChanges = new BlockChangeLog();
 
   constructor(private readonly options: RealtimeOptions) {
     const { redis, logger } = options;
@@ -128,8 +133,10 @@ export class Realtime {
     this.io.use(
       checkHandshake(new Set(options.allowedOrigins), options.verifier, options.revokedSessions, logger),
     );
-    this.io.use(loadMembership(options.chat, logger));
+    this.io.use(loadMembership(options.chat, this.blockChanges, logger));
     this.io.use((socket, next) => this.countDevice(socket as unknown as ChatSocket, next));
+    // Last: nothing is awaited between it and the socket joining its user's room.
+    this.io.use((socket, next) => this.confirmAudience(socket as unknown as ChatSocket, next));
     this.io.on('connection', (socket) => this.onConnection(socket as unknown as ChatSocket));
     // A message event reaches one replica; it hands it to every replica for their own sockets.
     this.io.on('chat:message' as never, (message: ChatMessageView) => this.deliverLocally(message));
@@ -174,18 +181,24 @@ export class Realtime {
   /**
    * One user blocked or unblocked another: both users' sockets, on every replica, read their
    * audience again, so typing and presence stop crossing between the two (or cross again) at once.
-   * A block is applied before chat is asked, so it holds even while chat is away. Resolves once
-   * every replica has refreshed; rejects when one could not (chat away, or no answer within the
-   * adapter's request timeout), so the event is delivered again.
+   * A block is applied before chat is asked, so it holds even while chat is away. Then each is
+   * shown the other offline (a block), or as they are (an unblock, when they share a
+   * conversation): sent once every replica has answered, after any presence a replica sent with
+   * the old audience. Resolves once every replica has refreshed; rejects when one could not (chat
+   * away, or no answer within the adapter's request timeout), so the event is delivered again.
    */
   async blockChanged(change: BlockChange): Promise<void> {
     const others = this.io.serverSideEmitWithAck('user:block' as never, change as never) as Promise<
       boolean[]
     >;
-    const [, answers] = await Promise.all([this.refreshPair(change), others]);
-    if (answers.some((refreshed) => !refreshed)) {
+    const [here, there] = await Promise.allSettled([this.refreshPair(change), others]);
+    if (change.blocked) this.hidePair(change);
+    if (here.status === 'rejected') throw here.reason;
+    if (there.status === 'rejected') throw there.reason;
+    if (there.value.some((refreshed) => !refreshed)) {
       throw new Error('a gateway replica could not refresh audiences after a block change');
     }
+    if (!change.blocked) await this.showPair(change);
   }
 
   /** Tells the sockets of ended sessions, on every replica, and closes them. */
@@ -513,6 +526,7 @@ export class Realtime {
 
   /** This replica's sockets of the pair: hidden from each other at once on a block, then refreshed. */
   private async refreshPair({ blockerId, blockedId, blocked }: BlockChange): Promise<void> {
+    this.blockChanges.record([blockerId, blockedId]);
     if (blocked) {
       const ticket = ++this.audienceTickets;
       for (const [userId, other] of [
@@ -541,6 +555,62 @@ export class Realtime {
       socket.data.audience = audience.userIds;
       socket.data.hidden = audience.hidden;
     }
+  }
+
+  /**
+   * Presence each of the pair was shown of the other is taken back: they see each other as a
+   * client sees anyone it is not told of, offline and never seen.
+   */
+  private hidePair({ blockerId, blockedId }: BlockChange): void {
+    for (const [userId, other] of [
+      [blockerId, blockedId],
+      [blockedId, blockerId],
+    ] as const) {
+      const unknown: PresenceView = { userId: other, status: 'offline', lastSeen: null, devices: 0 };
+      this.io.to(userRoom(userId)).emit('presence', unknown);
+    }
+  }
+
+  /** After an unblock, each of the pair sees the other's presence again if they share a conversation. */
+  private async showPair({ blockerId, blockedId }: BlockChange): Promise<void> {
+    const audience = await this.options.chat.audience(blockerId);
+    if (!audience.userIds.includes(blockedId)) return;
+    const [blocker, blocked] = await Promise.all([
+      this.presence.get(blockerId),
+      this.presence.get(blockedId),
+    ]);
+    this.announceTo([blockedId], blocker);
+    this.announceTo([blockerId], blocked);
+  }
+
+  /**
+   * A socket whose handshake read its audience before a block change of its user (it was not yet
+   * in the user's room, where the change looks for sockets) reads it again before it connects;
+   * chat away then refuses it, as at the first read.
+   */
+  private confirmAudience(socket: ChatSocket, next: (err?: Error) => void, reads = 0): void {
+    const { userId } = socket.data.principal;
+    const mark = socket.data.audienceMark;
+    if (mark === undefined || !this.blockChanges.changedSince(userId, mark)) return next();
+    const refuse = (err: unknown) => {
+      this.options.logger.warn(
+        { err, userId },
+        'socket refused: audience not read again after a block change',
+      );
+      if (socket.data.dropDevice) {
+        socket.conn.off('close', socket.data.dropDevice);
+        socket.data.dropDevice();
+      }
+      next(new HandshakeError('REALTIME_UNAVAILABLE', 'Real-time is unavailable; try again shortly.'));
+    };
+    // Blocks changing faster than chat answers: the client connects again a moment later.
+    if (reads >= MAX_AUDIENCE_READS) return refuse(new Error('blocks kept changing during the handshake'));
+    socket.data.audienceMark = this.blockChanges.mark();
+    this.options.chat.audience(userId).then((audience) => {
+      socket.data.audience = audience.userIds;
+      socket.data.hidden = audience.hidden;
+      this.confirmAudience(socket, next, reads + 1);
+    }, refuse);
   }
 
   private localSocketsOf(userId: string): ChatSocket[] {
@@ -636,6 +706,9 @@ export class Realtime {
 
 /** Who blocked or unblocked whom; either way the pair's audiences are read again. */
 export type BlockChange = Pick<UserBlockChangedEvent, 'blockerId' | 'blockedId' | 'blocked'>;
+
+/** How often a handshake reads its audience again while its user's blocks keep changing. */
+const MAX_AUDIENCE_READS = 3;
 
 /** How long closing waits for Redis to answer QUIT on the adapter's connections. */
 const QUIT_WAIT_MS = 1_000;
