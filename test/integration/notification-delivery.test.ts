@@ -5,6 +5,7 @@ import { eventually } from '../support/stack';
 import { twilioSignature } from '../support/twilio-server';
 import { callJson, registerAndLogin } from '../support/users';
 import {
+  directPair,
   ledger,
   phoneNumber,
   recordHistory,
@@ -214,16 +215,12 @@ t.test('notification delivery through push, email digest and SMS', async (t) => 
   });
 
   await t.test('a message deleted during the delay: nothing is sent for it', async (t) => {
-    const sender = await verifiedUser(world);
-    const recipient = await verifiedUser(world);
-    await setPreferences(world, recipient, {
+    const { sender, recipient, chat, conversation } = await directPair(world, {
       level: 'all',
       channels: { push: true, email: false, sms: false },
       delays: { push: 8 },
     });
     const device = await subscribePush(world, recipient);
-    const chat = chatApi(world.gateway, sender.accessToken);
-    const conversation = await chat.direct(recipient.userId);
     const message = (await chat.send(conversation.body.id, 'oops, wrong chat')).body;
     const deleted = await chat.call(`/messages/${message.id}`, { method: 'DELETE' });
     t.ok(deleted.status === 200 || deleted.status === 204, 'deleted');
@@ -237,15 +234,11 @@ t.test('notification delivery through push, email digest and SMS', async (t) => 
   });
 
   await t.test('a message edited during the delay is emailed with its new text', async (t) => {
-    const sender = await verifiedUser(world);
-    const recipient = await verifiedUser(world);
-    await setPreferences(world, recipient, {
+    const { recipient, chat, conversation } = await directPair(world, {
       level: 'all',
       channels: { push: false, email: true, sms: false },
       delays: { email: 6 },
     });
-    const chat = chatApi(world.gateway, sender.accessToken);
-    const conversation = await chat.direct(recipient.userId);
     const message = (await chat.send(conversation.body.id, 'the door code is 4711')).body;
     const edited = await chat.call(`/messages/${message.id}`, {
       method: 'PATCH',

@@ -4,6 +4,7 @@ import { emailsTo } from '../support/mailbox';
 import { eventually } from '../support/stack';
 import { callJson } from '../support/users';
 import {
+  directPair,
   phoneNumber,
   recordHistory,
   setPreferences,
@@ -75,17 +76,13 @@ t.test('notification durability: quiet hours, a worker killed mid-send, Temporal
   });
 
   await t.test('the worker killed after Twilio took the SMS: exactly one SMS', async (t) => {
-    const sender = await verifiedUser(world);
     const phone = phoneNumber();
-    const recipient = await verifiedUser(world, phone);
-    await setPreferences(world, recipient, {
-      level: 'all',
-      channels: { push: false, email: false, sms: true },
-      delays: { sms: 1 },
-    });
+    const { sender, recipient, chat, conversation } = await directPair(
+      world,
+      { level: 'all', channels: { push: false, email: false, sms: true }, delays: { sms: 1 } },
+      phone,
+    );
     const held = twilio.holdNextCreate();
-    const chat = chatApi(world.gateway, sender.accessToken);
-    const conversation = await chat.direct(recipient.userId);
     const message = (await chat.send(conversation.body.id, 'urgent: the site is down')).body;
 
     const accepted = await held.accepted;
@@ -116,14 +113,11 @@ t.test('notification durability: quiet hours, a worker killed mid-send, Temporal
   });
 
   await t.test('an invalid number is a permanent failure, recorded and not retried', async (t) => {
-    const sender = await verifiedUser(world);
-    const recipient = await verifiedUser(world, '+15005550001');
-    await setPreferences(world, recipient, {
-      channels: { push: false, email: true, sms: true },
-      delays: { sms: 1, email: 3 },
-    });
-    const chat = chatApi(world.gateway, sender.accessToken);
-    const conversation = await chat.direct(recipient.userId);
+    const { sender, recipient, chat, conversation } = await directPair(
+      world,
+      { channels: { push: false, email: true, sms: true }, delays: { sms: 1, email: 3 } },
+      '+15005550001',
+    );
     const message = (await chat.send(conversation.body.id, 'hello?')).body;
     const events = await eventually(async () => {
       const list = await timelineEvents(world, sender.accessToken, message.id, recipient.userId);
@@ -142,16 +136,12 @@ t.test('notification durability: quiet hours, a worker killed mid-send, Temporal
     );
   });
   await t.test('Temporal away when a message arrives: the event is kept, then notified once', async (t) => {
-    const sender = await verifiedUser(world);
-    const recipient = await verifiedUser(world);
-    await setPreferences(world, recipient, {
+    const { sender, recipient, chat, conversation } = await directPair(world, {
       level: 'all',
       channels: { push: true, email: false, sms: false },
       delays: { push: 1 },
     });
     const device = await subscribePush(world, recipient);
-    const chat = chatApi(world.gateway, sender.accessToken);
-    const conversation = await chat.direct(recipient.userId);
 
     await world.test.stack.kill('temporal');
     const message = (await chat.send(conversation.body.id, 'are you there?')).body;

@@ -8,6 +8,7 @@ import { Connection, Client } from '@temporalio/client';
 import type { Test } from 'tap';
 import { linkToken, waitForEmail } from '../support/mailbox';
 import { type PushEndpoint, type PushSubscriber, startPushEndpoint } from '../support/push-endpoint';
+import { chatApi } from '../support/chat';
 import { type TestStack, startTestStack } from '../support/stack';
 import { type TwilioTestServer, startTwilioServer } from '../support/twilio-server';
 import { type RegisteredUser, callJson, registerAndLogin } from '../support/users';
@@ -99,6 +100,19 @@ export async function subscribePush(world: NotificationWorld, user: RegisteredUs
   if (res.status !== 201)
     throw new Error(`push subscription answered ${res.status}: ${JSON.stringify(res.body)}`);
   return subscriber;
+}
+
+/**
+ * A sender and a verified recipient (with `phone`, when given) whose notification preferences
+ * are `preferences`, and the direct conversation the sender opened with them.
+ */
+export async function directPair(world: NotificationWorld, preferences: object, phone?: string) {
+  const sender = await verifiedUser(world);
+  const recipient = await verifiedUser(world, phone);
+  await setPreferences(world, recipient, preferences);
+  const chat = chatApi(world.gateway, sender.accessToken);
+  const conversation = await chat.direct(recipient.userId);
+  return { sender, recipient, chat, conversation };
 }
 
 export interface LedgerView {

@@ -1,16 +1,14 @@
 import { freePortPlan } from '@parley/devstack';
 import t from 'tap';
-import { chatApi } from '../support/chat';
 import { emailsTo } from '../support/mailbox';
 import { startSmtpRelay } from '../support/smtp-relay';
 import { eventually } from '../support/stack';
 import {
   type NotificationWorld,
-  setPreferences,
+  directPair,
   sleep,
   startNotificationWorld,
   timelineEvents,
-  verifiedUser,
 } from './notification-helpers';
 
 // Once the mail server took a digest, nothing that fails afterwards may send it again: not the
@@ -26,16 +24,12 @@ t.test('a digest the mail server accepted is never sent again', async (t) => {
 
   /** A recipient of email digests only, 1 s after a message, and one message to them. */
   const messageTo = async (text: string) => {
-    const sender = await verifiedUser(world);
-    const recipient = await verifiedUser(world);
-    await setPreferences(world, recipient, {
+    const { sender, recipient, chat, conversation } = await directPair(world, {
       level: 'all',
       channels: { push: false, email: true, sms: false },
       delays: { email: 1 },
     });
     const held = relay.holdNextAcceptance();
-    const chat = chatApi(world.gateway, sender.accessToken);
-    const conversation = await chat.direct(recipient.userId);
     const message = (await chat.send(conversation.body.id, text)).body;
     return { sender, recipient, message, held };
   };
