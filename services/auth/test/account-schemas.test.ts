@@ -90,6 +90,28 @@ t.test('a display name with no visible character is refused, in an account and a
   }
 });
 
+t.test(
+  'a status with no visible character or with a lone surrogate is refused; an empty one clears',
+  async (t) => {
+    // Blank ones trim to empty, which clears the status (checked below).
+    const shown = INVISIBLE_NAMES.filter((text) => text.trim() !== '');
+    for (const statusText of [...shown, 'away \uD800', '\uDC00']) {
+      const result = profileChangeSchema.safeParse({ statusText });
+      t.notOk(result.success, JSON.stringify(statusText));
+      t.throws(() => parse(profileChangeSchema, { statusText }), { code: 'VALIDATION_FAILED', status: 400 });
+    }
+    t.same(parse(profileChangeSchema, { statusText: '' }), { statusText: '' }, 'empty clears the status');
+    t.same(
+      parse(profileChangeSchema, { statusText: ' \u3000\u00A0' }),
+      { statusText: '' },
+      'so does a blank one',
+    );
+    for (const statusText of ['on leave \u{1F3D6}\uFE0F', 'a\u200Bb', '\u0915\u094D\u200D']) {
+      t.same(parse(profileChangeSchema, { statusText }), { statusText }, JSON.stringify(statusText));
+    }
+  },
+);
+
 t.test('profiles take real time zones and language tags; null clears', async (t) => {
   t.ok(profileChangeSchema.safeParse({ timeZone: 'America/Sao_Paulo', language: 'pt-BR' }).success);
   t.ok(profileChangeSchema.safeParse({ statusText: null, avatarMediaId: null }).success);

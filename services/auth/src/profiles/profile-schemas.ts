@@ -1,3 +1,4 @@
+import { hasNoLoneSurrogate, hasVisibleCharacter } from '@parley/contracts';
 import { z } from 'zod';
 import { displayNameSchema } from '../accounts/account-schemas';
 
@@ -38,11 +39,14 @@ const languageSchema = z
 /** As the media service issues them. */
 const mediaIdSchema = z.string().regex(/^md_[0-9a-f]{24}$/, 'is not a media id');
 
+/** A status people see beside the name; empty clears it, as null does. */
 const statusTextSchema = z
   .string()
   .trim()
   .max(140)
-  .refine((s) => !CONTROL_CHARS.test(s), { message: 'must not contain control characters' });
+  .refine((s) => !CONTROL_CHARS.test(s), { message: 'must not contain control characters' })
+  .refine(hasNoLoneSurrogate, { message: 'must not contain unpaired surrogates' })
+  .refine((s) => s === '' || hasVisibleCharacter(s), { message: 'must contain a visible character' });
 
 /** A profile change: each field present is set; null clears an optional one. */
 export const profileChangeSchema = z
