@@ -61,6 +61,20 @@ t.test('a group name with no visible character is refused', async (t) => {
   t.ok(createConversationBody.safeParse({ type: 'group', name: 'a\u200Bb', memberIds: [] }).success);
 });
 
+t.test('a group topic with no visible character is refused; an empty one clears', async (t) => {
+  for (const topic of ['\u200B', '\u200C\u200D', '\u2060\uFEFF', '\u00AD', ' \u200B ', '\u2800', '\u3164']) {
+    t.notOk(
+      createConversationBody.safeParse({ type: 'group', name: 'g', topic, memberIds: [] }).success,
+      `created with ${JSON.stringify(topic)}`,
+    );
+    t.notOk(updateConversationBody.safeParse({ topic }).success, `set to ${JSON.stringify(topic)}`);
+  }
+  t.same(updateConversationBody.parse({ topic: '' }), { topic: '' }, 'empty clears the topic');
+  t.same(updateConversationBody.parse({ topic: '  ' }), { topic: '' }, 'so does a blank one');
+  t.same(updateConversationBody.parse({ topic: null }), { topic: null });
+  t.same(updateConversationBody.parse({ topic: 'a\u200Bb' }), { topic: 'a\u200Bb' });
+});
+
 t.test('a group name or topic with a lone surrogate is refused, as a display name is', async (t) => {
   for (const value of ['\uD800', 'a\uDC00b', 'x\uD83D']) {
     t.notOk(

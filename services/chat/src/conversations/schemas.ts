@@ -15,10 +15,15 @@ const name = z
   })
   .refine(hasNoLoneSurrogate, { message: 'must not contain unpaired surrogates' })
   .refine(hasVisibleCharacter, { message: 'must contain a visible character' });
+/** Empty (or blank, which trims to empty) clears the topic, as null does. */
 const topic = z
   .string()
+  .trim()
   .max(500)
   .refine(hasNoLoneSurrogate, { message: 'must not contain unpaired surrogates' })
+  .refine((value) => value === '' || hasVisibleCharacter(value), {
+    message: 'must contain a visible character',
+  })
   .nullable();
 
 export const conversationParams = z.object({ conversationId }).strict();
