@@ -34,6 +34,8 @@ export interface Conversation {
   name: string | null;
   topic: string | null;
   avatarMediaId: string | null;
+  /** Whether joining by link waits for an admin's approval (groups only). */
+  requiresApproval?: boolean;
   lastSeq: number;
   lastActivity: string;
   lastMessage: { id: string; seq: number; senderId: string; preview: string; deleted?: boolean } | null;

@@ -1,5 +1,7 @@
 import { useSyncExternalStore } from 'react';
 import type { Conversation, Message, Presence, PublicUser } from '../api/types';
+import { mergeConversation } from './conversation-merge';
+import { unreadAfterReading } from './unread';
 
 /** A message the user sent that the server has not acknowledged yet. */
 export interface PendingMessage {
@@ -102,9 +104,10 @@ export class ChatStore {
     });
   }
 
+  /** Copies read from the server, each merged with the one held so that no newer part is lost. */
   setConversations(list: Conversation[]): void {
     const conversations = new Map(this.state.conversations);
-    for (const c of list) conversations.set(c.id, { ...conversations.get(c.id), ...c });
+    for (const c of list) conversations.set(c.id, mergeConversation(conversations.get(c.id), c));
     this.update({ conversations });
   }
 
@@ -188,16 +191,23 @@ export class ChatStore {
   /**
    * The server has nothing after `seq` (it lost its last writes in a crash, so the numbers above
    * will be given to new messages): the copies loaded above it go, or new messages would be taken
-   * for them.
+   * for them, and the conversation's last number and cursors come down to it.
    */
   dropAfter(conversationId: string, seq: number): void {
+    const change: Partial<ChatState> = {};
     const list = this.state.messages.get(conversationId);
-    if (!list?.some((m) => m.seq > seq)) return;
-    const messages = new Map(this.state.messages).set(
-      conversationId,
-      list.filter((m) => m.seq <= seq),
-    );
-    this.update({ messages });
+    if (list?.some((m) => m.seq > seq)) {
+      change.messages = new Map(this.state.messages).set(
+        conversationId,
+        list.filter((m) => m.seq <= seq),
+      );
+    }
+    // The conversation's numbers come down too, or merging would keep them over the server's.
+    const held = this.state.conversations.get(conversationId);
+    if (held && held.lastSeq > seq) {
+      change.conversations = new Map(this.state.conversations).set(conversationId, lowered(held, seq));
+    }
+    if (Object.keys(change).length) this.update(change);
   }
 
   /** An edit, deletion or reaction: replaces the loaded copy if it is older. */
@@ -259,6 +269,21 @@ export class ChatStore {
     }
     if (Object.keys(change).length) this.update(change);
   }
+}
+
+/** A conversation as it was before every message after `seq` (the server lost them). */
+function lowered(c: Conversation, seq: number): Conversation {
+  const me = {
+    ...c.me,
+    readSeq: Math.min(c.me.readSeq, seq),
+    deliveredSeq: Math.min(c.me.deliveredSeq, seq),
+  };
+  const lastMessage = c.lastMessage && c.lastMessage.seq > seq ? null : c.lastMessage;
+  const conversation = { ...c, lastSeq: seq, lastMessage, me };
+  return {
+    ...conversation,
+    unreadCount: Math.min(c.unreadCount ?? 0, unreadAfterReading(conversation, me.readSeq)),
+  };
 }
 
 export const chatStore = new ChatStore();

@@ -77,7 +77,12 @@ class Connection {
     // What the gateway sent after the cursors of the handshake: a number below what the tab held
     // means the server has nothing above it.
     socket.on('synced', (s: { conversations?: Record<string, number> }) => {
-      for (const [id, seq] of Object.entries(s.conversations ?? {})) chatStore.dropAfter(id, seq);
+      for (const [id, seq] of Object.entries(s.conversations ?? {})) {
+        const lost = (chatStore.state.conversations.get(id)?.lastSeq ?? 0) > seq;
+        chatStore.dropAfter(id, seq);
+        // Its last message may be one of those lost: the server's copy shows the one it has.
+        if (lost) void this.refreshConversation(id);
+      }
     });
     for (const event of ['message:edited', 'message:deleted', 'reaction']) {
       socket.on(event, (data: { message?: Message } & Partial<Message>) => {
