@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { freePortPlan } from '@parley/devstack';
 import t from 'tap';
-import { startTestProvider } from '../support/oidc-provider';
-import { startTestStack } from '../support/stack';
+import { startOidcStack, startTestProvider } from '../support/oidc-provider';
 import { launchBrowser, openPage, screenshot } from './browser';
 
 const VISIBLE = 60_000;
@@ -11,20 +9,8 @@ const VISIBLE = 60_000;
 // to the web client's /oidc/callback page, which completes the login through the API.
 t.test('a person logs in through the OpenID Connect provider', async (t) => {
   const provider = await startTestProvider(t);
-  const ports = await freePortPlan(1);
-  const base = `http://127.0.0.1:${ports.apps.gateway.app}`;
   // The default redirect: the web client's page.
-  const redirectUri = `${base}/oidc/callback`;
-  await startTestStack(t, {
-    ports,
-    env: {
-      OIDC_ISSUER: provider.issuer,
-      OIDC_CLIENT_ID: provider.clientId,
-      OIDC_CLIENT_SECRET: provider.clientSecret,
-      OIDC_ALLOW_INSECURE: 'true',
-    },
-  });
-  await provider.configure(redirectUri);
+  const { gateway: base } = await startOidcStack(t, provider);
   const subject = `sub-${randomBytes(6).toString('hex')}`;
   provider.accounts.set(subject, {
     email: `${subject}@idp.example`,

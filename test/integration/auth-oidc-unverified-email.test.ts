@@ -1,10 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import t, { type Test } from 'tap';
-import { freePortPlan } from '@parley/devstack';
 import { linkToken, waitForEmail } from '../support/mailbox';
-import { authorizeAtProvider, startTestProvider } from '../support/oidc-provider';
-import { startTestStack } from '../support/stack';
+import { authorizeAtProvider, startOidcStack, startTestProvider } from '../support/oidc-provider';
 import { callJson, uniqueUsername } from '../support/users';
 
 interface OidcAnswer {
@@ -19,20 +17,8 @@ interface OidcAnswer {
 // Such a claim must never give its maker a way into the account of whoever owns the address.
 t.test('a provider email that is not verified claims no account', async (t) => {
   const provider = await startTestProvider(t);
-  const ports = await freePortPlan(1);
-  const env = await startTestStack(t, {
-    ports,
-    env: {
-      OIDC_REDIRECT_URI: `http://127.0.0.1:${ports.apps.gateway.app}/api/v1/sessions/oidc/callback`,
-      BCRYPT_COST: '4',
-      OIDC_ISSUER: provider.issuer,
-      OIDC_CLIENT_ID: provider.clientId,
-      OIDC_CLIENT_SECRET: provider.clientSecret,
-      OIDC_ALLOW_INSECURE: 'true',
-    },
-  });
-  const api = (path: string) => `http://127.0.0.1:${env.stack.ports.apps.gateway.app}/api/v1${path}`;
-  await provider.configure(api('/sessions/oidc/callback'));
+  const { test: env, gateway } = await startOidcStack(t, provider, 'api');
+  const api = (path: string) => `${gateway}/api/v1${path}`;
   const mongo = new MongoClient(`mongodb://127.0.0.1:${env.stack.ports.mongo}/`);
   t.teardown(() => mongo.close());
   /** A collection of the auth database, its documents keyed by string ids. */

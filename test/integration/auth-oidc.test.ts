@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { linkToken, waitForEmail } from '../support/mailbox';
-import { authorizeAtProvider, startTestProvider } from '../support/oidc-provider';
-import { freePortPlan } from '@parley/devstack';
-import { startTestStack } from '../support/stack';
+import { authorizeAtProvider, startOidcStack, startTestProvider } from '../support/oidc-provider';
 import { callJson, registerAndLogin } from '../support/users';
 
 interface OidcSession {
@@ -21,21 +19,8 @@ interface OidcSession {
 t.test('login through an OpenID Connect provider', async (t) => {
   const provider = await startTestProvider(t);
   // An API client (not the web page, the default) receives the provider's redirect itself.
-  const ports = await freePortPlan(1);
-  const env = await startTestStack(t, {
-    ports,
-    env: {
-      OIDC_REDIRECT_URI: `http://127.0.0.1:${ports.apps.gateway.app}/api/v1/sessions/oidc/callback`,
-      BCRYPT_COST: '4',
-      OIDC_ISSUER: provider.issuer,
-      OIDC_CLIENT_ID: provider.clientId,
-      OIDC_CLIENT_SECRET: provider.clientSecret,
-      OIDC_ALLOW_INSECURE: 'true',
-    },
-  });
-  const gateway = () => `http://127.0.0.1:${env.stack.ports.apps.gateway.app}`;
-  const api = (path: string) => `${gateway()}/api/v1${path}`;
-  await provider.configure(api('/sessions/oidc/callback'));
+  const { test: env, gateway } = await startOidcStack(t, provider, 'api');
+  const api = (path: string) => `${gateway}/api/v1${path}`;
 
   const subject = () => `sub-${randomBytes(6).toString('hex')}`;
   const toProvider = (sub: string, deviceName = 'Browser') =>
@@ -96,7 +81,7 @@ t.test('login through an OpenID Connect provider', async (t) => {
   });
 
   await t.test('a provider-verified email links to the account that has it', async (t) => {
-    const user = await registerAndLogin(gateway());
+    const user = await registerAndLogin(gateway);
     const mail = await waitForEmail(env.stack.ports.mailWeb, user.email, /Confirm your email/);
     await callJson(api('/accounts/email-verification'), { body: { token: linkToken(mail) } });
     const sub = subject();
@@ -113,7 +98,7 @@ t.test('login through an OpenID Connect provider', async (t) => {
   });
 
   await t.test('linking takes an unverified account away from whoever registered it', async (t) => {
-    const squatter = await registerAndLogin(gateway());
+    const squatter = await registerAndLogin(gateway);
     const sub = subject();
     provider.accounts.set(sub, { email: squatter.email, email_verified: true });
     const owner = await callback(await toProvider(sub));
@@ -127,7 +112,7 @@ t.test('login through an OpenID Connect provider', async (t) => {
   });
 
   await t.test('an email the provider did not verify links to nothing', async (t) => {
-    const user = await registerAndLogin(gateway());
+    const user = await registerAndLogin(gateway);
     const sub = subject();
     provider.accounts.set(sub, { email: user.email, email_verified: false });
     const res = await callback(await toProvider(sub));

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { freePortPlan } from '@parley/devstack';
 import type { Test } from 'tap';
+import { type TestStack, startTestStack } from './stack';
 
 /** What the provider says about one of its users. */
 export interface ProviderAccount {
@@ -144,4 +146,32 @@ export async function authorizeAtProvider(
     init = { method: 'POST', body: form };
   }
   throw new Error('too many steps at the provider');
+}
+
+/**
+ * A test stack whose auth logs in through `provider`, and the gateway's origin. The provider sends
+ * the browser back to the web client's page, or with `callback: 'api'` to the API's callback,
+ * which then answers the client itself (as for an API client).
+ */
+export async function startOidcStack(
+  t: Test,
+  provider: TestProvider,
+  callback: 'web' | 'api' = 'web',
+): Promise<{ test: TestStack; gateway: string }> {
+  const ports = await freePortPlan(1);
+  const gateway = `http://127.0.0.1:${ports.apps.gateway.app}`;
+  const apiCallback = `${gateway}/api/v1/sessions/oidc/callback`;
+  const test = await startTestStack(t, {
+    ports,
+    env: {
+      ...(callback === 'api' ? { OIDC_REDIRECT_URI: apiCallback } : {}),
+      BCRYPT_COST: '4',
+      OIDC_ISSUER: provider.issuer,
+      OIDC_CLIENT_ID: provider.clientId,
+      OIDC_CLIENT_SECRET: provider.clientSecret,
+      OIDC_ALLOW_INSECURE: 'true',
+    },
+  });
+  await provider.configure(callback === 'api' ? apiCallback : `${gateway}/oidc/callback`);
+  return { test, gateway };
 }
