@@ -52,6 +52,7 @@ export function insertWithNextSeq(
   store: ChatStore,
   message: NewMessage,
   signal?: AbortSignal,
+  confirm?: Confirm,
 ): Promise<StoredSend> {
   const { conversationId } = message;
   return inTurn(conversationId, async () => {
@@ -61,17 +62,46 @@ export function insertWithNextSeq(
     // A resend this instance stored before is found by its `_id`, without the lookup by client
     // message id (which the dev store answers by scanning every message).
     const earlier = await storedBefore(store, message);
-    if (earlier) return { ...earlier, duplicate: true };
+    if (earlier) {
+      await confirm?.();
+      return { ...earlier, duplicate: true };
+    }
     // This instance's own last number is a good first guess: no read before the insert. The caller
     // raises the conversation's lastSeq together with its preview.
     const result = await allocate(store, message, {
       lastKnown: lastAllocated.get(conversationId),
       raise: false,
     });
+    if (confirm) await confirmed(store, result, confirm);
     if (!result.duplicate) remember(conversationId, result.doc.seq);
     rememberSend(result.doc);
     return { ...result, settled: false };
   });
+}
+
+/**
+ * A check a send makes again once its message is stored, for what may have changed since its
+ * checks before the insert. It throws to refuse the send.
+ */
+export type Confirm = () => Promise<void>;
+
+/**
+ * Runs `confirm` after the insert and, when it refuses, withdraws the message this send stored.
+ * Still in the send's turn, so the number freed is the one the instance's next send takes, and a
+ * later send of this instance confirms after this one: none of them keeps a number above one
+ * withdrawn. A message found stored by an earlier send is that send's to withdraw or keep.
+ */
+async function confirmed(
+  store: ChatStore,
+  result: { doc: MessageDoc; duplicate: boolean },
+  confirm: Confirm,
+): Promise<void> {
+  try {
+    await confirm();
+  } catch (err) {
+    if (!result.duplicate) await store.messages.deleteOne({ _id: result.doc._id });
+    throw err;
+  }
 }
 
 export interface StoredSend {

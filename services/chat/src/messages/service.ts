@@ -185,16 +185,14 @@ export class Messages {
       this.pairs.of(conversationId),
     ]);
     if (!member || pair === undefined) throw new ConversationNotFoundError(conversationId);
-    if (pair) {
-      const peer = pair.find((id) => id !== userId);
-      if (peer) {
-        const [present, blocked] = await Promise.all([
-          this.deps.memberships.isMember(conversationId, peer),
-          directory.blockedAmong(userId, [peer]),
-        ]);
-        if (!present) await this.refuseIfDeleted(peer);
-        if (blocked.has(peer)) throw new BlockedError(peer);
-      }
+    const peer = pair?.find((id) => id !== userId);
+    if (peer) {
+      const [present, blocked] = await Promise.all([
+        this.deps.memberships.isMember(conversationId, peer),
+        directory.blockedAmong(userId, [peer]),
+      ]);
+      if (!present) await this.refuseIfDeleted(peer);
+      if (blocked.has(peer)) throw new BlockedError(peer);
     }
     if (input.replyToId) await this.requireInConversation(input.replyToId, conversationId);
     if (input.threadRootId) {
@@ -234,6 +232,10 @@ export class Messages {
         version: 0,
       },
       signal,
+      // The peer may be deleted between the check above and the insert: the deletion is recorded
+      // before its run lists memberships, so a send stored before the record is one made while
+      // the peer was there, and one stored after it finds the record here and is withdrawn.
+      peer ? () => this.refuseIfDeleted(peer) : undefined,
     );
     if (doc.senderId !== userId) {
       // Another member used the same client message id: ids are per sender in practice, but the
