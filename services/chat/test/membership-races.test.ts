@@ -153,4 +153,54 @@ t.test('memberships ending at the same moment', async (t) => {
       'nothing is announced',
     );
   });
+
+  /** Holds `requireUser` for one user, after it found the account, until released. */
+  const holdUserCheck = (t: Test, heldId: string) => {
+    const requireUser = directory.requireUser;
+    const held = gate();
+    directory.requireUser = async (userId: string) => {
+      await requireUser(userId);
+      if (userId === heldId) await held.pass();
+    };
+    t.teardown(() => {
+      directory.requireUser = requireUser;
+    });
+    return held;
+  };
+  const memberTopics = (conversationId: string, userId: string) =>
+    published.filter((p) => p.conversationId === conversationId && p.userId === userId).map((p) => p.topic);
+
+  await t.test('an add racing the deletion of the one added leaves them out', async (t) => {
+    const group = await chat.createGroup('u_lea', { name: 'adding', memberIds: ['u_max'] });
+    // The add found Ned's account just before auth deleted it; the deletion run lists Ned's
+    // memberships before the add inserts his.
+    const held = holdUserCheck(t, 'u_ned');
+
+    const add = chat.addMembers('u_lea', group.id, ['u_ned']);
+    await held.reached;
+    await deletions.accountDeleted('u_ned', new Date());
+    held.release();
+
+    await t.rejects(add, { code: 'CHAT_USER_NOT_FOUND' }, 'the add is refused as one after the deletion');
+    t.same(await roles(group.id), { u_lea: 'owner', u_max: 'member' }, 'Ned is no member');
+    t.same(
+      memberTopics(group.id, 'u_ned'),
+      [Topics.chatMemberAdded, Topics.chatMemberRemoved],
+      'his membership is announced gone, as the deletion run announces one',
+    );
+  });
+
+  await t.test('a join by invite racing the deletion of the invitee leaves them out', async (t) => {
+    const group = await chat.createGroup('u_ola', { name: 'inviting', memberIds: ['u_pia'] });
+    const held = holdUserCheck(t, 'u_rex');
+
+    const join = chat.addByInvite(group.id, { userId: 'u_rex', inviterId: 'u_ola', approverId: null });
+    await held.reached;
+    await deletions.accountDeleted('u_rex', new Date());
+    held.release();
+
+    await t.rejects(join, { code: 'CHAT_USER_NOT_FOUND' }, 'the join is refused as one after the deletion');
+    t.same(await roles(group.id), { u_ola: 'owner', u_pia: 'member' }, 'Rex is no member');
+    t.same(memberTopics(group.id, 'u_rex'), [Topics.chatMemberAdded, Topics.chatMemberRemoved]);
+  });
 });

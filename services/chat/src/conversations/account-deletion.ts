@@ -22,9 +22,9 @@ export const ACCOUNT_TOPICS = [Topics.userDeleted];
  * it is touched, and a later run goes over the record again: a group handed over keeps its new
  * owner, a membership already gone is announced again under the same event id.
  *
- * TODO(account-deletion): an add whose user check passed just before auth deleted the account,
- * and whose insert lands after this run listed the memberships, leaves the account a member; adds
- * could look up `account_deletions` after their insert (it is written before the listing).
+ * The record is written before the listing, and adds and direct sends look it up after their own
+ * insert: one that passed its checks just before the deletion and lands after the listing finds
+ * the record and undoes itself (see `Conversations.addMembers`, `Messages.send`).
  */
 export class AccountDeletions {
   constructor(

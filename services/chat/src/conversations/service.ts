@@ -413,9 +413,12 @@ export class Conversations {
     for (const id of newcomers) await directory.requireUser(id);
     await this.refuseBlocked(userId, newcomers);
     const now = new Date();
+    const added: MemberDoc[] = [];
     for (const id of newcomers) {
-      await this.insertMember(conversationId, id, 'member', now, userId, 'later');
+      const member = await this.insertMember(conversationId, id, 'member', now, userId, 'later');
+      if (member) added.push(member);
     }
+    await this.withdrawDeleted(added);
     await this.memberRequests.finish(userId, requestId, conversationId, userIds);
     return this.get(userId, conversationId);
   }
@@ -465,8 +468,33 @@ export class Conversations {
     }
     await directory.requireUser(input.userId);
     await this.refuseBlocked(input.inviterId, [input.userId]);
-    await this.insertMember(conversationId, input.userId, 'member', new Date(), input.inviterId, 'later');
+    const member = await this.insertMember(
+      conversationId,
+      input.userId,
+      'member',
+      new Date(),
+      input.inviterId,
+      'later',
+    );
+    await this.withdrawDeleted(member ? [member] : []);
     return { added: true, role: 'member' };
+  }
+
+  /**
+   * Ends again, as the deletion run does, each membership just added of a user whose account was
+   * deleted meanwhile, and answers as the add would have a moment later (CHAT_USER_NOT_FOUND). The
+   * user check of an add may pass just before the deletion, and its insert land after the run
+   * listed the user's memberships; the run records the deletion before its listing, so an insert
+   * that the run did not list finds the record here. The other users named stay added.
+   */
+  private async withdrawDeleted(added: readonly MemberDoc[]): Promise<void> {
+    const { accountDeletions } = this.deps.store;
+    const deleted = await Promise.all(
+      added.map((m) => accountDeletions.findOne({ _id: m.userId }, { projection: { _id: 1 } })),
+    );
+    const gone = added.filter((_m, i) => deleted[i] !== null);
+    for (const member of gone) await this.endMembership(member, member.userId);
+    if (gone[0]) throw new UserNotFoundError(gone[0].userId);
   }
 
   /** Removes another member (admins and the owner), or the caller (leaving). */
@@ -636,7 +664,8 @@ export class Conversations {
   }
 
   /**
-   * Adds a membership if absent and announces it; an existing membership is left as it is. One
+   * Adds a membership if absent and announces it, answering it; an existing membership is left as
+   * it is (null). One
    * joining later starts at the conversation's lastSeq, read before the insert: lastSeq never runs
    * ahead of the stored messages, so each message stored after the insert is numbered above it and
    * counts as unread. One stored just before may count too, as lastSeq lags behind a send.
@@ -648,7 +677,7 @@ export class Conversations {
     now: Date,
     actorId: string,
     joining: Joining,
-  ) {
+  ): Promise<MemberDoc | null> {
     const key = memberKey(conversationId, userId);
     const [joinSeq, former] =
       joining === 'founding'
@@ -661,10 +690,11 @@ export class Conversations {
       await this.deps.store.members.insertOne(member);
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      return;
+      return null;
     }
     await this.lists.listed(conversationId, userId);
     await this.deps.events.member('added', { conversationId, userId, actorId, role, joinSeq }, now);
+    return member;
   }
 
   /**
