@@ -2,6 +2,7 @@ import t from 'tap';
 import { chatApi, registerUsers } from '../support/chat';
 import { eventually, startTestStack } from '../support/stack';
 import { type RegisteredUser, callJson } from '../support/users';
+import { inviteApi, memberIds } from './invites-support';
 
 interface ConversationBody {
   id: string;
@@ -115,4 +116,41 @@ t.test('a deleted account in conversations', async (t) => {
       );
     },
   );
+
+  await t.test('the open invites a deleted account made or was sent are revoked', async (t) => {
+    const [owner, admin, invitee, gone] = (await registerUsers(gateway, 4)) as [
+      RegisteredUser,
+      RegisteredUser,
+      RegisteredUser,
+      RegisteredUser,
+    ];
+    const asOwner = chatApi(gateway, owner.accessToken);
+    const group = await asOwner.group('invites', [admin.userId]);
+    const id = group.body.id;
+    await asOwner.call(`/conversations/${id}/members/${admin.userId}`, {
+      method: 'PATCH',
+      body: { role: 'admin' },
+    });
+    const byAdmin = await inviteApi(gateway, admin).create({
+      conversationId: id,
+      username: invitee.username,
+    });
+    const toGone = await inviteApi(gateway, owner).create({ conversationId: id, username: gone.username });
+    t.same([byAdmin.status, toGone.status], [201, 201]);
+
+    t.equal((await deleteAccount(admin)).status, 204);
+    t.equal((await deleteAccount(gone)).status, 204);
+
+    const statuses = await eventually(async () => {
+      const list = await inviteApi(gateway, owner).list(`?conversationId=${id}&status=all`);
+      const of = (inviteId: string) => list.body.items.find((i) => i.id === inviteId)?.status;
+      const both = [of(byAdmin.body.id), of(toGone.body.id)];
+      return both.every((status) => status === 'revoked') ? both : undefined;
+    }, 20_000).catch(() => undefined);
+    t.same(statuses, ['revoked', 'revoked'], 'both invites are closed, as the group owner sees them');
+    const accepted = await inviteApi(gateway, invitee).act(byAdmin.body.id, 'accept');
+    t.equal(accepted.status, 410, 'the invite of the deleted admin can no longer be accepted');
+    t.match(accepted.body, { code: 'INVITE_REVOKED' });
+    t.same(await memberIds(gateway, owner, id), [owner.userId].sort(), 'nobody joined');
+  });
 });

@@ -41,7 +41,7 @@ void runService({
       daprHttpPort: config.DAPR_HTTP_PORT,
       daprApiToken: config.DAPR_API_TOKEN,
     });
-    await mountInvites(app, {
+    const invites = await mountInvites(app, {
       db: mongo.db,
       sidecar,
       temporal: temporal.client,
@@ -56,6 +56,7 @@ void runService({
       temporal: temporal.client,
       config,
       auth: requireUser(verifier),
+      invites,
       logger,
     });
     const smtpCheck = {

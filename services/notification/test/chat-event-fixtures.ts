@@ -71,6 +71,8 @@ export function chatEventDeps(
       blockedAmong: async (senderId, ids) => new Set(ids.filter((id) => blocked(senderId, id))),
       changedPair: async () => undefined,
     },
+    // No invites: a deleted account closes none.
+    invites: { accountDeleted: async () => undefined },
     temporal: {
       withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(),
       workflow: {

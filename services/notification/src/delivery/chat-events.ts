@@ -25,6 +25,7 @@ import type { notifyRecipient } from '@parley/workflows/dist/workflows';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
+import type { Invites } from '../invites/invite-service';
 import type { NotifyLevel } from '../preferences/schemas';
 import type { BlockCache } from './block-cache';
 import type { Directory } from './directory';
@@ -105,6 +106,8 @@ export interface ChatEventDeps {
    */
   blocks: Pick<BlockCache, 'blockedAmong' | 'changedPair'>;
   temporal: Client;
+  /** The invites feature: a deleted account's open invites close with it. */
+  invites: Pick<Invites, 'accountDeleted'>;
   logger: Logger;
   /**
    * Keeps new-message events that failed, for this service to retry: their subscription takes
@@ -159,6 +162,7 @@ export function mountChatEvents(app: Express, deps: ChatEventDeps): void {
   });
   onEvent(app, CHAT_EVENT_ROUTES.userDeleted, userDeletedEvent, async ({ data }) => {
     await deps.directory.changedUser(data.userId);
+    await deps.invites.accountDeleted(data.userId);
   });
   // Auth announces a block before it answers it: a message sent after a block notifies neither.
   onEvent(app, CHAT_EVENT_ROUTES.userBlockChanged, userBlockChangedEvent, async ({ data }) => {

@@ -10,7 +10,7 @@ import { pushSubscriptionRoutes } from '../push/subscription-routes';
 import { smsStatusRoutes } from '../sms/status-routes';
 import { unsubscribeRoutes } from '../unsubscribe/unsubscribe-routes';
 import { BLOCK_BOARD, BlockCache, sidecarRelations } from './block-cache';
-import { mountChatEvents } from './chat-events';
+import { type ChatEventDeps, mountChatEvents } from './chat-events';
 import type { DeliveryConfig } from './config';
 import { sidecarDirectory } from './directory';
 import { DIRECTORY_BOARD, DirectoryCache } from './directory-cache';
@@ -28,6 +28,8 @@ export interface DeliveryContext {
   config: DeliveryConfig;
   /** Verifies the caller's access token. */
   auth: RequestHandler;
+  /** Closes a deleted account's open invites (see `ChatEventDeps.invites`). */
+  invites: ChatEventDeps['invites'];
   logger: Logger;
 }
 
@@ -44,6 +46,7 @@ export async function mountDelivery({
   temporal,
   config,
   auth,
+  invites,
   logger,
 }: DeliveryContext): Promise<{ parking: EventParking; boards: ChangeBoard[] }> {
   const store = await openDeliveryStore(db);
@@ -73,6 +76,7 @@ export async function mountDelivery({
     levels,
     blocks: new BlockCache(sidecarRelations(sidecar), blockBoard),
     temporal,
+    invites,
     parking,
     logger: logger.child({ component: 'chat-events' }),
   });

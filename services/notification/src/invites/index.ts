@@ -11,7 +11,10 @@ import { InviteWorkflows } from './invite-workflows';
 
 export { inviteConfigShape, inviteSettings } from './invite-config';
 
-/** Builds the invite feature and mounts its public and internal routes. */
+/**
+ * Builds the invite feature and mounts its public and internal routes. Resolves with the invites,
+ * for the `user.deleted` consumer to close a deleted account's open ones.
+ */
 export async function mountInvites(
   app: Express,
   deps: {
@@ -22,7 +25,7 @@ export async function mountInvites(
     auth: RequestHandler;
     logger: Logger;
   },
-): Promise<void> {
+): Promise<Invites> {
   const store = new InviteStore(deps.db);
   await store.ensureIndexes();
   const invites = new Invites({
@@ -35,4 +38,5 @@ export async function mountInvites(
   });
   app.use(inviteInternalRoutes(invites));
   app.use(inviteRoutes(invites, deps.auth));
+  return invites;
 }

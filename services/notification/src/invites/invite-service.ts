@@ -276,6 +276,27 @@ export class Invites {
     return { channel: invite.channel };
   }
 
+  /**
+   * Closes the open invites a deleted account made or was sent: each is revoked in its name, so a
+   * link to it answers INVITE_REVOKED, no reminder goes out, and the group's admins see it closed.
+   * One whose invitee is being added at this moment is refused by its workflow and left to the add,
+   * which fails on the deleted account (chat checks both the invitee and the inviter). `user.deleted`
+   * comes at least once; a second run finds only what is still open.
+   */
+  async accountDeleted(userId: string): Promise<void> {
+    for (const invite of await this.deps.store.openOf(userId)) {
+      try {
+        await this.answer(invite, 'revoke', userId);
+      } catch (err) {
+        if (!(err instanceof InviteError)) throw err;
+        this.deps.logger.info(
+          { inviteId: invite._id, userId, code: err.code },
+          'invite of a deleted account left to its workflow',
+        );
+      }
+    }
+  }
+
   async record(state: InviteState): Promise<void> {
     await this.deps.store.record(state);
   }

@@ -78,6 +78,7 @@ export class InviteStore {
   async ensureIndexes(): Promise<void> {
     await this.invites.createIndex({ inviteeUserId: 1, createdAt: -1 }, { name: 'invitee_created' });
     await this.invites.createIndex({ conversationId: 1, createdAt: -1 }, { name: 'conversation_created' });
+    await this.invites.createIndex({ inviterId: 1, createdAt: -1 }, { name: 'inviter_created' });
   }
 
   /**
@@ -179,6 +180,17 @@ export class InviteStore {
       ? { inviteeUserId: userId, status: { $in: [...OPEN_STATUSES] } }
       : { inviteeUserId: userId };
     return this.invites.find(filter).sort({ createdAt: -1 }).limit(limit).toArray();
+  }
+
+  /** The open invites a user made or was sent, oldest first, each once. */
+  async openOf(userId: string): Promise<InviteDoc[]> {
+    const status = { $in: [...OPEN_STATUSES] };
+    const [made, received] = await Promise.all([
+      this.invites.find({ inviterId: userId, status }).sort({ createdAt: 1 }).toArray(),
+      this.invites.find({ inviteeUserId: userId, status }).sort({ createdAt: 1 }).toArray(),
+    ]);
+    const unlisted = received.filter((r) => !made.some((m) => m._id === r._id));
+    return [...made, ...unlisted];
   }
 
   listForConversation(conversationId: string, open: boolean, limit: number): Promise<InviteDoc[]> {
