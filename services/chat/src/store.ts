@@ -1,5 +1,6 @@
 import { BatchedWrites, type ChangeBoardDoc } from '@parley/service-kit';
 import type { Collection, Db } from 'mongodb';
+import type { Absence } from './conversations/absences';
 
 export type Role = 'owner' | 'admin' | 'member';
 
@@ -48,8 +49,16 @@ export interface MemberDoc {
    */
   joinSeq?: number;
   /**
-   * Where the member's previous membership ended (the conversation's lastSeq read once it had):
-   * what they left unread up to it is unread again on their return. Absent for a first membership.
+   * For a returning member, what they missed before this joining (see `absences.ts`): the time
+   * before their first joining and each time between a removal and a return, as far as it lies
+   * above their read cursor when they came back. What they left unread while they were members
+   * is unread again; what came while they were away is not. Absent for a first membership.
+   */
+  absences?: Absence[];
+  /**
+   * Where the member's previous membership ended (the conversation's lastSeq read once it had).
+   * Kept for readers older than `absences`; a membership stored before them has only this, which
+   * began the one absence known, up to its joinSeq.
    */
   leftSeq?: number;
   /** The member's read cursor: only ever what they read, so "read by" lists can trust it. */
@@ -63,11 +72,13 @@ export interface MemberDoc {
 
 /**
  * The cursors a membership held when it ended, by the membership's `_id`: a member added back
- * picks up where they were, so what they read stays read and "read by" lists keep them.
+ * picks up where they were, so what they read stays read and "read by" lists keep them. `leftSeq`
+ * is where it ended and `absences` what the pair's memberships missed before it, gathered from
+ * every removal (they may overlap; readers tidy them).
  */
 export type FormerMemberDoc = Pick<
   MemberDoc,
-  '_id' | 'readSeq' | 'readAt' | 'deliveredSeq' | 'deliveredAt' | 'devices' | 'leftSeq'
+  '_id' | 'readSeq' | 'readAt' | 'deliveredSeq' | 'deliveredAt' | 'devices' | 'leftSeq' | 'absences'
 > & { leftAt: Date };
 
 /**

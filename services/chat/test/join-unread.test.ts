@@ -3,6 +3,7 @@ import type { Logger } from '@parley/service-kit';
 import type { CommandStartedEvent } from 'mongodb';
 import t, { type Test } from 'tap';
 import type { Directory } from '../src/auth-client';
+import { ABSENCES_KEPT } from '../src/conversations/absences';
 import { Conversations } from '../src/conversations/service';
 import type { ChatEvents } from '../src/events';
 import type { MediaCatalog } from '../src/media/media-client';
@@ -139,45 +140,178 @@ t.test('unread counts and read cursors of members who join or come back', async 
 
   await t.test('a member who left and comes back by invite keeps what they read', async (t) => {
     const id = await groupWithHistory('back by invite');
-    await receipts.mark('u_cy', id, 'read', 6, 'phone');
+    await send(id);
+    await send(id);
+    await receipts.mark('u_cy', id, 'read', 8, 'phone');
     await chat.removeMember('u_cy', id, 'u_cy');
     await send(id);
     const back = await chat.addByInvite(id, { userId: 'u_cy', inviterId: 'u_ada', approverId: null });
     t.equal(back.added, true);
     t.same(
       await seenByCy(t, id),
-      { unreadCount: 1, readSeq: 6, lastSeq: 8 },
-      'the seventh, which they left unread, is unread still; the eighth came while they were away',
+      { unreadCount: 1, readSeq: 8, lastSeq: 10 },
+      'the ninth, which they left unread, is unread still; the tenth came while they were away',
     );
   });
 
   await t.test('what was sent while a member was away is not unread when they come back', async (t) => {
     const id = await groupWithHistory('away');
-    await receipts.mark('u_cy', id, 'read', 5, 'phone');
+    for (let i = 0; i < 3; i++) await send(id);
+    await receipts.mark('u_cy', id, 'read', 8, 'phone');
     await chat.removeMember('u_ada', id, 'u_cy');
     await send(id);
     await send(id);
     await chat.addMembers('u_ada', id, ['u_cy']);
     t.same(
       await seenByCy(t, id),
-      { unreadCount: 2, readSeq: 5, lastSeq: 9 },
-      'the sixth and seventh, left unread, count; the eighth and ninth, sent while away, do not',
+      { unreadCount: 2, readSeq: 8, lastSeq: 12 },
+      'the ninth and tenth, left unread, count; the eleventh and twelfth, sent while away, do not',
     );
     const { me } = await chat.get('u_cy', id);
-    t.match(me, { readSeq: 5, leftSeq: 7, joinSeq: 9 }, 'the view holds what a client needs to count alike');
-    const eighth = await receipts.summary('u_ada', messageIdFor(id, 8));
+    t.match(
+      me,
+      { readSeq: 8, leftSeq: 10, joinSeq: 12, absences: [{ from: 10, to: 12 }] },
+      'the view holds what a client needs to count alike',
+    );
+    const eleventh = await receipts.summary('u_ada', messageIdFor(id, 11));
     t.notOk(
-      eighth.readBy.some((r) => r.userId === 'u_cy'),
+      eleventh.readBy.some((r) => r.userId === 'u_cy'),
       'not among the readers of what they never read',
     );
-    t.same(eighth.of, 1, 'nor among those it was sent to');
+    t.same(eleventh.of, 1, 'nor among those it was sent to');
 
-    await receipts.mark('u_cy', id, 'read', 6, 'phone');
-    t.equal((await seenByCy(t, id)).unreadCount, 1, 'reading one of those left unread leaves the other');
     await receipts.mark('u_cy', id, 'read', 9, 'phone');
+    t.equal((await seenByCy(t, id)).unreadCount, 1, 'reading one of those left unread leaves the other');
+    await receipts.mark('u_cy', id, 'read', 12, 'phone');
     t.equal((await seenByCy(t, id)).unreadCount, 0, 'reading to the end leaves nothing');
     await send(id);
     t.equal((await seenByCy(t, id)).unreadCount, 1, 'and a new message counts');
+  });
+
+  /** Cy out and back: what is sent in between (`away` messages) came while they were away. */
+  const awayAndBack = async (id: string, away: number) => {
+    await chat.removeMember('u_ada', id, 'u_cy');
+    for (let i = 0; i < away; i++) await send(id);
+    await chat.addMembers('u_ada', id, ['u_cy']);
+  };
+
+  await t.test('a member out and back twice counts only what came while they were in', async (t) => {
+    const id = await groupWithHistory('twice away');
+    await send(id);
+    await receipts.mark('u_cy', id, 'read', 8, 'phone');
+    await send(id);
+    await send(id);
+    await awayAndBack(id, 2);
+    await send(id);
+    await awayAndBack(id, 2);
+    await send(id);
+    t.same(
+      await seenByCy(t, id),
+      { unreadCount: 4, readSeq: 8, lastSeq: 16 },
+      'the 9th, 10th, 13th and 16th; not the 11th, 12th, 14th or 15th, sent while away',
+    );
+    const { me } = await chat.get('u_cy', id);
+    t.match(
+      me,
+      {
+        readSeq: 8,
+        joinSeq: 15,
+        absences: [
+          { from: 10, to: 12 },
+          { from: 13, to: 15 },
+        ],
+      },
+      'the view holds each absence, so a client counts alike',
+    );
+
+    await awayAndBack(id, 1);
+    t.equal((await seenByCy(t, id)).unreadCount, 4, 'a third absence adds nothing either');
+    await receipts.mark('u_cy', id, 'read', 17, 'phone');
+    t.equal((await seenByCy(t, id)).unreadCount, 0, 'reading to the end leaves nothing');
+    t.same((await chat.get('u_cy', id)).me.absences, [], 'absences behind the cursor are dropped');
+    await awayAndBack(id, 1);
+    await send(id);
+    t.same(await seenByCy(t, id), { unreadCount: 1, readSeq: 17, lastSeq: 19 });
+  });
+
+  await t.test('a member who reads part of what they left unread, then is out again', async (t) => {
+    const id = await groupWithHistory('read partway');
+    await send(id);
+    await receipts.mark('u_cy', id, 'read', 8, 'phone');
+    await send(id);
+    await send(id);
+    await awayAndBack(id, 2);
+    await receipts.mark('u_cy', id, 'read', 9, 'phone');
+    await send(id);
+    await awayAndBack(id, 2);
+    await send(id);
+    t.same(
+      await seenByCy(t, id),
+      { unreadCount: 3, readSeq: 9, lastSeq: 16 },
+      'the 10th, 13th and 16th are unread',
+    );
+    await receipts.mark('u_cy', id, 'read', 12, 'phone');
+    t.equal(
+      (await seenByCy(t, id)).unreadCount,
+      2,
+      'reading past the first absence leaves the 13th and 16th',
+    );
+    await receipts.mark('u_cy', id, 'read', 14, 'phone');
+    t.equal((await seenByCy(t, id)).unreadCount, 1, 'inside the second absence: the 16th');
+  });
+
+  await t.test('what came before a first joining stays out of the count after a return', async (t) => {
+    const id = await groupWithHistory('late joiner back');
+    await send(id);
+    await awayAndBack(id, 1);
+    t.same(
+      await seenByCy(t, id),
+      { unreadCount: 1, readSeq: 0, lastSeq: 9 },
+      'the 8th, sent while they were in; not the seven before they joined',
+    );
+    await receipts.mark('u_cy', id, 'read', 5, 'phone');
+    await awayAndBack(id, 1);
+    t.same(
+      await seenByCy(t, id),
+      { unreadCount: 1, readSeq: 5, lastSeq: 10 },
+      'nor the 6th and 7th, below a cursor they moved into the history',
+    );
+  });
+
+  await t.test(
+    'a membership and a former record stored with only leftSeq count as one absence',
+    async (t) => {
+      const id = await groupWithHistory('older absence');
+      for (let i = 0; i < 3; i++) await send(id);
+      await receipts.mark('u_cy', id, 'read', 8, 'phone');
+      await chat.removeMember('u_ada', id, 'u_cy');
+      await store.formerMembers.updateOne({ _id: memberKey(id, 'u_cy') }, { $unset: { absences: '' } });
+      await send(id);
+      await send(id);
+      await chat.addMembers('u_ada', id, ['u_cy']);
+      await store.members.updateOne({ _id: memberKey(id, 'u_cy') }, { $unset: { absences: '' } });
+      t.same(await seenByCy(t, id), { unreadCount: 2, readSeq: 8, lastSeq: 12 }, 'the ninth and tenth');
+      t.match((await chat.get('u_cy', id)).me, { leftSeq: 10, absences: [{ from: 10, to: 12 }] });
+    },
+  );
+
+  await t.test('past twenty absences the oldest merge, and nothing sent while away counts', async (t) => {
+    const { id } = await chat.createGroup('u_ada', { name: 'often away', memberIds: ['u_bob', 'u_cy'] });
+    // Each round: one message while Cy is in, one while away.
+    for (let round = 0; round < 35; round++) {
+      await send(id);
+      await awayAndBack(id, 1);
+    }
+    t.same(
+      await seenByCy(t, id),
+      { unreadCount: ABSENCES_KEPT, readSeq: 0, lastSeq: 70 },
+      'what they left unread between the merged absences stops counting',
+    );
+    t.equal((await chat.get('u_cy', id)).me.absences.length, ABSENCES_KEPT);
+    const former = await store.formerMembers.findOne({ _id: memberKey(id, 'u_cy') });
+    t.ok((former?.absences ?? []).length <= 2 * ABSENCES_KEPT, 'the former record is trimmed too');
+    await receipts.mark('u_cy', id, 'read', 69, 'phone');
+    t.equal((await seenByCy(t, id)).unreadCount, 0, 'the last came while away');
   });
 
   await t.test('a new member of a group with history has nothing unread until a message comes', async (t) => {

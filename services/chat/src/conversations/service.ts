@@ -15,7 +15,7 @@ import { type ChatStore, type ConversationDoc, type MemberDoc, type Role, member
 import type { MembershipCache } from './membership-cache';
 import { outranks, requireMember } from './access';
 import { type ConversationView, conversationView } from './view';
-import { unreadAfter } from '../messages/deleted-seqs';
+import { type Absence, absencesBefore, tidyAbsences, unreadOutside } from './absences';
 import { lastMessageOf } from './last-message';
 import { type GroupPictures, MediaNotAnImageError } from '../media/media-client';
 import { GroupRequests, groupFingerprint } from './group-requests';
@@ -58,7 +58,8 @@ const MEMBERS_READ_BY_ID = 50;
 
 /**
  * A membership as it is first stored. `joinSeq` is the conversation's lastSeq as the member joins
- * (0 for members there from its start); a member who was in it before takes back their cursors.
+ * (0 for members there from its start); a member who was in it before takes back their cursors,
+ * and what they missed: what their earlier memberships did, and the time since they left.
  */
 export function newMember(
   conversationId: string,
@@ -82,8 +83,18 @@ export function newMember(
     deliveredSeq: former?.deliveredSeq ?? 0,
     deliveredAt: former?.deliveredAt ?? null,
     devices: former?.devices ?? {},
+    ...(former ? { absences: absencesOnReturn(former, joinSeq) } : {}),
     ...(former?.leftSeq !== undefined ? { leftSeq: former.leftSeq } : {}),
   };
+}
+
+/**
+ * A returning member's absences: those before their last membership, and the one from its end to
+ * this joining. A record without an end (a return racing the removal that writes it) adds none.
+ */
+function absencesOnReturn(former: FormerCursors, joinSeq: number): Absence[] {
+  const away = former.leftSeq !== undefined ? [{ from: former.leftSeq, to: joinSeq }] : [];
+  return tidyAbsences([...(former.absences ?? []), ...away], former.readSeq);
 }
 
 /**
@@ -600,18 +611,13 @@ export class Conversations {
   }
 
   /**
-   * Messages after both the member's read cursor and their joining that are not deleted. Sending
-   * moves one's own cursor to one's message, so this counts what others sent since.
+   * Messages after the member's read cursor that are not deleted and came while they were a
+   * member: for a returning member, what they had left unread in earlier memberships counts
+   * still, what came while they were away does not. Sending moves one's own cursor to one's
+   * message, so this counts what others sent since.
    */
   private unreadCount(me: MemberDoc, conversation: ConversationDoc): number {
-    const from = Math.max(me.readSeq, me.joinSeq ?? 0);
-    let unread = unreadAfter(from, conversation);
-    // What a returning member had left unread when their last membership ended is unread still;
-    // what came while they were away (up to their joinSeq) is not.
-    if (me.leftSeq !== undefined && me.readSeq < me.leftSeq) {
-      unread += unreadAfter(me.readSeq, conversation) - unreadAfter(Math.min(me.leftSeq, from), conversation);
-    }
-    return unread;
+    return unreadOutside(me.readSeq, tidyAbsences(absencesBefore(me), me.readSeq), conversation);
   }
 
   private async lastSeqOf(conversationId: string): Promise<number> {

@@ -1,5 +1,6 @@
 import type { ConversationDoc, MemberDoc } from '../store';
 import type { LastMessage } from './last-message';
+import { absencesBefore, tidyAbsences } from './absences';
 
 /** A conversation as one member sees it. */
 export function conversationView(
@@ -34,8 +35,11 @@ export function conversationView(
       deliveredSeq: me.deliveredSeq,
       // Messages up to it came before the member joined: never unread, though readable.
       joinSeq: me.joinSeq ?? 0,
-      // For a member added back: the last number when they were removed. What they had left
-      // unread by then is unread still, so a client can count as the server does.
+      // What they missed above their read cursor (before joining, and between a removal and a
+      // return): what they left unread while a member counts, what came while away does not, so
+      // a client can count as the server does.
+      absences: tidyAbsences(absencesBefore(me), me.readSeq),
+      // For clients older than `absences`: where a returning member's last membership ended.
       ...(me.leftSeq !== undefined ? { leftSeq: me.leftSeq } : {}),
     },
     ...extra,
