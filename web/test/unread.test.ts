@@ -31,3 +31,24 @@ t.test('a member added back still has what they left unread when removed', async
   t.equal(unreadAfterReading(back, 7), 1);
   t.equal(unreadAfterReading(back, 10), 0);
 });
+
+t.test('a member out and back twice counts only what came while they were in', async (t) => {
+  // Read to 8; out at 10, back at 12; out at 13, back at 15; the 16th since: 9, 10, 13 and 16.
+  const back = conversation(16, {
+    joinSeq: 15,
+    leftSeq: 13,
+    absences: [
+      { from: 10, to: 12 },
+      { from: 13, to: 15 },
+    ],
+  });
+  t.equal(unreadAfterReading(back, 8), 4);
+  t.equal(unreadAfterReading(back, 9), 3);
+  t.equal(unreadAfterReading(back, 11), 2, 'a cursor inside an absence');
+  t.equal(unreadAfterReading(back, 13), 1);
+  t.equal(unreadAfterReading(back, 16), 0);
+});
+
+t.test('a first membership of a late joiner counts nothing before the joining', async (t) => {
+  t.equal(unreadAfterReading(conversation(10, { joinSeq: 7, absences: [{ from: 0, to: 7 }] }), 2), 3);
+});

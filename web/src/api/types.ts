@@ -49,7 +49,13 @@ export interface Conversation {
     deliveredSeq: number;
     /** Messages up to it came before the caller joined: readable, never unread. */
     joinSeq?: number;
-    /** For a member added back: the last number when they were removed; what they left unread counts. */
+    /**
+     * What the caller missed above their read cursor, each the numbers above `from` up to `to`:
+     * before joining, and between a removal and a return. Never unread; what they left unread
+     * while a member counts. Absent from servers older than it.
+     */
+    absences?: { from: number; to: number }[];
+    /** From servers older than `absences`: where a member added back was removed. */
     leftSeq?: number;
   };
   members?: { userId: string; role: Role }[];
