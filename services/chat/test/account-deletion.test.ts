@@ -1,23 +1,11 @@
 import { type ChatMemberEvent, Topics } from '@parley/contracts';
-import type { Logger } from '@parley/service-kit';
 import t from 'tap';
-import type { Directory } from '../src/auth-client';
 import { AccountDeletions } from '../src/conversations/account-deletion';
-import { Conversations } from '../src/conversations/service';
 import { successorOf } from '../src/conversations/succession';
 import { sidecarEvents } from '../src/events';
-import type { MediaCatalog } from '../src/media/media-client';
-import { Messages } from '../src/messages/service';
-import { Receipts } from '../src/receipts/service';
 import { memberKey, openStore } from '../src/store';
-import { connect, noPictures, startFerretDb, unrememberedMemberships } from './ferretdb';
-
-const directory: Directory = {
-  requireUser: async () => {},
-  blockedAmong: async () => new Set<string>(),
-};
-
-const media: MediaCatalog = { claim: async () => [] };
+import { chatServices } from './chat-services';
+import { connect, startFerretDb } from './ferretdb';
 
 t.test('the successor of a deleted owner', async (t) => {
   const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute));
@@ -63,17 +51,7 @@ t.test('a deleted account leaves every conversation it was in', async (t) => {
       published.push({ topic, data: data as ChatMemberEvent, eventId });
     },
   });
-  const memberships = unrememberedMemberships(store);
-  const chat = new Conversations({
-    store,
-    pictures: noPictures,
-    memberships,
-    directory,
-    events,
-    logger: {} as Logger,
-  });
-  const messages = new Messages({ store, memberships, directory, events, media });
-  const receipts = new Receipts({ store, events, messages });
+  const { chat, messages, receipts } = chatServices(store, events);
   const deletions = new AccountDeletions(store, chat);
   t.afterEach(() => {
     failing = null;

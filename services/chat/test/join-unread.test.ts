@@ -1,23 +1,11 @@
 import { type ChatMemberEvent, messageIdFor } from '@parley/contracts';
-import type { Logger } from '@parley/service-kit';
 import type { CommandStartedEvent } from 'mongodb';
 import t, { type Test } from 'tap';
-import type { Directory } from '../src/auth-client';
 import { ABSENCES_KEPT } from '../src/conversations/absences';
-import { Conversations } from '../src/conversations/service';
 import type { ChatEvents } from '../src/events';
-import type { MediaCatalog } from '../src/media/media-client';
-import { Messages } from '../src/messages/service';
-import { Receipts } from '../src/receipts/service';
 import { type ChatStore, memberKey, openStore } from '../src/store';
-import { connect, noPictures, startFerretDb, unrememberedMemberships } from './ferretdb';
-
-const directory: Directory = {
-  requireUser: async () => {},
-  blockedAmong: async () => new Set<string>(),
-};
-
-const media: MediaCatalog = { claim: async () => [] };
+import { chatServices } from './chat-services';
+import { connect, startFerretDb } from './ferretdb';
 
 /** The filters of the commands on one collection. */
 function filtersOn(commands: CommandStartedEvent[], collection: string): object[] {
@@ -60,17 +48,7 @@ t.test('unread counts and read cursors of members who join or come back', async 
     receipt: async () => {},
     conversation: async () => {},
   } as unknown as ChatEvents;
-  const memberships = unrememberedMemberships(store);
-  const chat = new Conversations({
-    store,
-    pictures: noPictures,
-    memberships,
-    directory,
-    events,
-    logger: {} as Logger,
-  });
-  const messages = new Messages({ store, memberships, directory, events, media });
-  const receipts = new Receipts({ store, events, messages });
+  const { chat, messages, receipts } = chatServices(store, events);
   t.teardown(() => {
     onAdded = async () => {};
   });

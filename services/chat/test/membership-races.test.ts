@@ -1,20 +1,10 @@
 import { Topics } from '@parley/contracts';
-import type { Logger } from '@parley/service-kit';
 import t, { type Test } from 'tap';
-import type { Directory } from '../src/auth-client';
 import { AccountDeletions } from '../src/conversations/account-deletion';
-import { Conversations } from '../src/conversations/service';
 import { sidecarEvents } from '../src/events';
-import type { MediaCatalog } from '../src/media/media-client';
-import { Messages } from '../src/messages/service';
 import { type ChatStore, memberKey, openStore } from '../src/store';
-import { connect, noPictures, startFerretDb, unrememberedMemberships } from './ferretdb';
-
-const directory: Directory = {
-  requireUser: async () => {},
-  blockedAmong: async () => new Set<string>(),
-};
-const media: MediaCatalog = { claim: async () => [] };
+import { chatServices } from './chat-services';
+import { connect, startFerretDb } from './ferretdb';
 
 /** A gate: `reached` settles when a held call gets there, which then waits for `release`. */
 function gate() {
@@ -48,16 +38,7 @@ t.test('memberships ending at the same moment', async (t) => {
       published.push({ topic, ...(data as { conversationId?: string; userId?: string }) });
     },
   });
-  const memberships = unrememberedMemberships(store);
-  const chat = new Conversations({
-    store,
-    pictures: noPictures,
-    memberships,
-    directory,
-    events,
-    logger: {} as Logger,
-  });
-  const messages = new Messages({ store, memberships, directory, events, media });
+  const { directory, memberships, chat, messages } = chatServices(store, events);
   const deletions = new AccountDeletions(store, chat);
   const roles = async (conversationId: string) => {
     const members = await store.members.find({ conversationId }).sort({ userId: 1 }).toArray();
