@@ -10,6 +10,7 @@ import { redisServer } from './private-redis';
 import type { ChatClient } from '../src/realtime/chat-client';
 import { RevokedSessions } from '../src/realtime/revoked-sessions';
 import { Realtime } from '../src/realtime/server';
+import { tokenFor, unsignedVerifier } from './test-tokens';
 
 /** The chat service as the real-time layer sees it: one conversation of two users, in memory. */
 class ChatHistory implements ChatClient {
@@ -36,25 +37,13 @@ class ChatHistory implements ChatClient {
 }
 
 /** An unsigned token the test verifier reads as is; the handshake only needs its `exp`. */
-const tokenFor = (userId: string) => {
-  const claims = { sub: userId, exp: Math.floor(Date.now() / 1000) + 3600 };
-  return `x.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.x`;
-};
-
 async function replica(redisPort: number, chat: ChatHistory) {
   const redis = new Redis(redisPort, '127.0.0.1', { maxRetriesPerRequest: 3, retryStrategy: () => 100 });
   // The gateway logs its command connection's errors itself (startRealtime); here they are expected.
   redis.on('error', () => undefined);
   const realtime = new Realtime({
     allowedOrigins: [],
-    verifier: {
-      async verify(token) {
-        const { sub } = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
-          sub: string;
-        };
-        return { userId: sub, sessionId: `s_${sub}`, roles: [] };
-      },
-    },
+    verifier: unsignedVerifier,
     chat,
     redis,
     revokedSessions: new RevokedSessions(redis, 60),

@@ -11,6 +11,7 @@ import type { ChatClient } from '../src/realtime/chat-client';
 import { RevokedSessions } from '../src/realtime/revoked-sessions';
 import { Realtime } from '../src/realtime/server';
 import { eventRoute, mountRealtimeSubscriptions } from '../src/realtime/subscriptions';
+import { tokenFor, unsignedVerifier } from './test-tokens';
 
 // A block holds at once for typing and presence: the gateway's copy of who may see a user's typing
 // and presence is read again on every replica when auth says a block changed, not only at the next
@@ -60,11 +61,6 @@ class ChatWithBlocks implements ChatClient {
 
 const pair = (a: string, b: string) => [a, b].sort().join(':');
 
-const tokenFor = (userId: string) => {
-  const claims = { sub: userId, exp: Math.floor(Date.now() / 1000) + 3600 };
-  return `x.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.x`;
-};
-
 /**
  * Two gateway replicas over one private Redis, each with its subscription routes; closed (then
  * Redis stopped) at the end of the test.
@@ -79,14 +75,7 @@ async function gateways(t: Test) {
     const revokedSessions = new RevokedSessions(redis, 60);
     const realtime = new Realtime({
       allowedOrigins: [],
-      verifier: {
-        async verify(token) {
-          const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
-            sub: string;
-          };
-          return { userId: claims.sub, sessionId: `s_${claims.sub}`, roles: [] };
-        },
-      },
+      verifier: unsignedVerifier,
       chat,
       redis,
       revokedSessions,

@@ -11,6 +11,7 @@ import type { ChatClient } from '../src/realtime/chat-client';
 import { MAX_EVENT_SIZE, MAX_FRAME_BYTES } from '../src/realtime/event-size';
 import { RevokedSessions } from '../src/realtime/revoked-sessions';
 import { Realtime } from '../src/realtime/server';
+import { tokenFor, unsignedVerifier } from './test-tokens';
 
 /** Chat as the real-time layer sees it: one conversation, and every send it is asked stored. */
 class ChatSends implements ChatClient {
@@ -35,11 +36,6 @@ class ChatSends implements ChatClient {
   }
 }
 
-const tokenFor = (userId: string) => {
-  const claims = { sub: userId, exp: Math.floor(Date.now() / 1000) + 3600 };
-  return `x.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.x`;
-};
-
 /** One gateway replica over a private Redis, closed (then Redis stopped) at the end of the test. */
 async function gateway(t: Test) {
   const redisProcess = await redisServer(t);
@@ -47,14 +43,7 @@ async function gateway(t: Test) {
   const chat = new ChatSends();
   const realtime = new Realtime({
     allowedOrigins: [],
-    verifier: {
-      async verify(token) {
-        const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
-          sub: string;
-        };
-        return { userId: claims.sub, sessionId: `s_${claims.sub}`, roles: [] };
-      },
-    },
+    verifier: unsignedVerifier,
     chat,
     redis,
     revokedSessions: new RevokedSessions(redis, 60),

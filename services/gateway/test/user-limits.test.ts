@@ -10,6 +10,7 @@ import { redisServer } from './private-redis';
 import type { ChatClient } from '../src/realtime/chat-client';
 import { RevokedSessions } from '../src/realtime/revoked-sessions';
 import { Realtime } from '../src/realtime/server';
+import { tokenFor, unsignedVerifier } from './test-tokens';
 
 // One user's many sockets share one send budget and one cap on sockets, over every replica:
 // opening more sockets buys neither more sends nor room to crowd out everyone else's.
@@ -36,11 +37,6 @@ class ChatSends implements ChatClient {
   }
 }
 
-const tokenFor = (userId: string) => {
-  const claims = { sub: userId, exp: Math.floor(Date.now() / 1000) + 3600 };
-  return `x.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.x`;
-};
-
 const SEND_BURST = 20;
 const SOCKETS_PER_USER = 12;
 
@@ -54,14 +50,7 @@ async function gateways(t: Test) {
     const redis = new Redis(redisProcess.port, '127.0.0.1', { maxRetriesPerRequest: 3 });
     const realtime = new Realtime({
       allowedOrigins: [],
-      verifier: {
-        async verify(token) {
-          const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
-            sub: string;
-          };
-          return { userId: claims.sub, sessionId: `s_${claims.sub}`, roles: [] };
-        },
-      },
+      verifier: unsignedVerifier,
       chat,
       redis,
       revokedSessions: new RevokedSessions(redis, 60),
