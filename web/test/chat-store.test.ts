@@ -1,27 +1,16 @@
 import t from 'tap';
-import type { Message } from '../src/api/types';
 import { ChatStore } from '../src/chat/store';
+import { messageIn } from './messages';
 
 const CONVERSATION = 'c_000000000000000000000001';
 
-const message = (seq: number, text = `message ${seq}`): Message => ({
-  id: `m_${CONVERSATION}_${seq}`,
-  conversationId: CONVERSATION,
-  seq,
-  clientMessageId: `client-${text}`,
-  senderId: 'u_ada',
-  text,
-  replyToId: null,
-  threadRootId: null,
-  mentions: [],
-  mentionsEveryone: false,
-  attachments: [],
-  reactions: [],
-  createdAt: new Date(0).toISOString(),
-  editedAt: null,
-  deletedAt: null,
-  version: 0,
-});
+const message = (seq: number, text = `message ${seq}`) =>
+  messageIn(CONVERSATION, seq, {
+    id: `m_${CONVERSATION}_${seq}`,
+    clientMessageId: `client-${text}`,
+    text,
+    createdAt: new Date(0).toISOString(),
+  });
 
 const texts = (store: ChatStore) => (store.state.messages.get(CONVERSATION) ?? []).map((m) => m.text);
 

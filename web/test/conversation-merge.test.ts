@@ -1,6 +1,7 @@
 import t from 'tap';
-import type { Conversation, Message } from '../src/api/types';
+import type { Conversation } from '../src/api/types';
 import { ChatStore } from '../src/chat/store';
+import { messageIn } from './messages';
 
 const ID = 'c_000000000000000000000001';
 const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
@@ -27,24 +28,7 @@ const copy = (
   me: { role: 'member', muted: false, archived: false, readSeq: 0, deliveredSeq: 0, ...more.me },
 });
 
-const live = (seq: number): Message => ({
-  id: `m_${seq}`,
-  conversationId: ID,
-  seq,
-  clientMessageId: `client-${seq}`,
-  senderId: 'u_bob',
-  text: `message ${seq}`,
-  replyToId: null,
-  threadRootId: null,
-  mentions: [],
-  mentionsEveryone: false,
-  attachments: [],
-  reactions: [],
-  createdAt: at(seq),
-  editedAt: null,
-  deletedAt: null,
-  version: 0,
-});
+const live = (seq: number) => messageIn(ID, seq, { senderId: 'u_bob', createdAt: at(seq) });
 
 const held = (store: ChatStore) => store.state.conversations.get(ID);
 

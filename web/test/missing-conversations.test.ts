@@ -1,7 +1,8 @@
 import t from 'tap';
-import type { Conversation, Message } from '../src/api/types';
+import type { Conversation } from '../src/api/types';
 import { MissingConversations } from '../src/chat/missing-conversations';
 import { ChatStore } from '../src/chat/store';
+import { messageIn } from './messages';
 
 // A conversation that became active while the tab read the list's pages is in none of them; the
 // events that arrive for it bring it into the store, with one fetch however many arrive.
@@ -22,24 +23,7 @@ const conversation = (lastSeq: number, unreadCount: number): Conversation => ({
   me: { role: 'member', muted: false, archived: false, readSeq: 0, deliveredSeq: 0 },
 });
 
-const message = (seq: number): Message => ({
-  id: `m_${seq}`,
-  conversationId: ID,
-  seq,
-  clientMessageId: `client-${seq}`,
-  senderId: 'u_ada',
-  text: `message ${seq}`,
-  replyToId: null,
-  threadRootId: null,
-  mentions: [],
-  mentionsEveryone: false,
-  attachments: [],
-  reactions: [],
-  createdAt: new Date(seq * 1000).toISOString(),
-  editedAt: null,
-  deletedAt: null,
-  version: 0,
-});
+const message = (seq: number) => messageIn(ID, seq);
 
 /** A fetch the test answers when it chooses, counting the calls. */
 function heldFetch() {
