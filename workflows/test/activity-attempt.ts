@@ -84,3 +84,14 @@ export async function retried<T>(fn: () => Promise<T>, max = 5): Promise<{ resul
     }
   }
 }
+
+/** The same activities, each call run as a first attempt (see `runAttempt`), heartbeats dropped. */
+export function asAttempts<A extends Record<string, (...args: never[]) => Promise<unknown>>>(
+  activities: A,
+): A {
+  const attempts = Object.entries(activities).map(([name, activity]) => [
+    name,
+    async (...args: never[]) => (await runAttempt({}, () => activity(...args))).result,
+  ]);
+  return Object.fromEntries(attempts) as A;
+}

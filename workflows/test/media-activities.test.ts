@@ -1,11 +1,14 @@
 import { writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BlobHTTPHeaders, ContainerClient } from '@azure/storage-blob';
 import type { Sidecar } from '@parley/service-kit';
 import { ApplicationFailure } from '@temporalio/activity';
 import sharp from 'sharp';
 import t from 'tap';
+import { LIVENESS_MS } from '../src/activities/liveness';
 import { createMediaActivities } from '../src/activities/media';
 import { detectType } from '../src/activities/media-type';
+import { asAttempts, runAttempt } from './activity-attempt';
 import {
   CAMERA_MAKE,
   HTML_PAGE,
@@ -43,11 +46,13 @@ function memoryContainer() {
 
 const setup = () => {
   const storage = memoryContainer();
-  const activities = createMediaActivities({
-    mediaContainer: storage.container,
-    sidecar: {} as Sidecar,
-    maxImagePixels: 40_000_000,
-  });
+  const activities = asAttempts(
+    createMediaActivities({
+      mediaContainer: storage.container,
+      sidecar: {} as Sidecar,
+      maxImagePixels: 40_000_000,
+    }),
+  );
   return { ...storage, activities };
 };
 
@@ -144,4 +149,66 @@ t.test('processing again after the original was removed works from the cleaned c
   await activities.discardOriginal(claim.mediaId);
   const again = await activities.processImage(claim, await activities.inspectMedia(claim));
   t.match(again, { width: 100, height: 100 });
+});
+
+t.test('a slow step heartbeats all along, so it is not taken for a dead worker', async (t) => {
+  const { container, put } = memoryContainer();
+  // Storage that takes longer than a heartbeat interval to hand over the upload.
+  const slowStorage = {
+    getBlockBlobClient: (name: string) => {
+      const blob = container.getBlockBlobClient(name);
+      const download = blob.downloadToFile.bind(blob);
+      return Object.assign(blob, {
+        downloadToFile: async (path: string) => {
+          await sleep(LIVENESS_MS * 1.5);
+          return download(path);
+        },
+      });
+    },
+  } as unknown as ContainerClient;
+  const activities = createMediaActivities({
+    mediaContainer: slowStorage,
+    sidecar: {} as Sidecar,
+    maxImagePixels: 40_000_000,
+  });
+  put('md_0123456789abcdef01234567/original', await jpegWithGps(100, 100));
+  const claim = input('a.jpg', 'image/jpeg');
+  const detected = await runAttempt({}, () => activities.inspectMedia(claim));
+  t.ok(detected.heartbeats.length >= 1, 'a quick step says it is alive from its start');
+
+  const processed = await runAttempt({}, () => activities.processImage(claim, detected.result));
+  t.match(processed.result, { width: 100, height: 100 });
+  t.ok(processed.heartbeats.length >= 2, 'at its start and again while the download ran');
+});
+
+t.test('a retry after a run that died part-way leaves what one clean run leaves', async (t) => {
+  const clean = setup();
+  const photo = await jpegWithGps(300, 200);
+  clean.put('md_0123456789abcdef01234567/original', photo);
+  const claim = input('a.jpg', 'image/jpeg');
+  const cleanFacts = await clean.activities.processImage(claim, await clean.activities.inspectMedia(claim));
+
+  const retried = setup();
+  retried.put('md_0123456789abcdef01234567/original', photo);
+  const detected = await retried.activities.inspectMedia(claim);
+  // The first attempt's worker dies right after it stored the cleaned file.
+  const { container } = retried;
+  const getBlob = container.getBlockBlobClient.bind(container);
+  let uploads = 0;
+  container.getBlockBlobClient = (name: string) => {
+    const blob = getBlob(name);
+    const upload = blob.uploadData.bind(blob);
+    return Object.assign(blob, {
+      uploadData: async (...args: Parameters<typeof upload>) => {
+        uploads += 1;
+        if (uploads === 2) throw new Error('worker gone');
+        return upload(...args);
+      },
+    });
+  };
+  t.equal(await refusal(retried.activities.processImage(claim, detected)), 'retryable: Error: worker gone');
+  const facts = await retried.activities.processImage(claim, await retried.activities.inspectMedia(claim));
+
+  t.same(facts, cleanFacts, 'the same facts');
+  t.same([...retried.blobs.keys()].sort(), [...clean.blobs.keys()].sort(), 'the same blobs, none twice');
 });

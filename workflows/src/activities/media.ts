@@ -6,6 +6,7 @@ import type { Sidecar } from '@parley/service-kit';
 import { ApplicationFailure } from '@temporalio/activity';
 import sharp from 'sharp';
 import { mediaBlobNames, servedHeaders } from './media-blobs';
+import { heartbeating } from './liveness';
 import { readVideoFacts } from './media-mp4';
 import { type DetectedType, SNIFF_BYTES, detectType, typeMismatch } from './media-type';
 
@@ -68,6 +69,8 @@ function isNotFound(err: unknown): boolean {
 /**
  * The media processing activities. Every one may run again after a crash or a retry: blob names
  * derive from the media id, writes overwrite, and the original is only removed at the very end.
+ * Each heartbeats while it runs, so the retry after a worker died mid-step starts within the
+ * workflow's heartbeatTimeout.
  */
 export function createMediaActivities({ mediaContainer, sidecar, maxImagePixels }: MediaActivityDeps) {
   const blob = (name: string) => mediaContainer.getBlockBlobClient(name);
@@ -91,7 +94,7 @@ export function createMediaActivities({ mediaContainer, sidecar, maxImagePixels 
     }
   }
 
-  return {
+  return heartbeating({
     /** Detects the type from the first bytes and refuses a file whose claims contradict them. */
     async inspectMedia(input: MediaProcessingInput): Promise<DetectedType> {
       const source = await sourceBlob(input.mediaId);
@@ -225,7 +228,7 @@ export function createMediaActivities({ mediaContainer, sidecar, maxImagePixels 
         if (!isNotFound(err)) throw err;
       }
     },
-  };
+  });
 }
 
 export type MediaActivities = ReturnType<typeof createMediaActivities>;

@@ -4,13 +4,21 @@ import type { MediaActivities, MediaFacts, MediaProcessingInput, MediaResult } f
 /** Storage and the media service may be down for a while; bad input fails on the first try. */
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
 
+/**
+ * Every media activity heartbeats while it runs, so an attempt on a worker that died is retried
+ * once its heartbeats stop for this long; startToCloseTimeout only bounds a slow living attempt.
+ */
+const heartbeatTimeout = '15 seconds';
+
 const { inspectMedia, describeFile, recordMediaResult, discardOriginal } = proxyActivities<MediaActivities>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout,
   retry: { ...retry, maximumAttempts: 10 },
 });
 
 const { processImage } = proxyActivities<MediaActivities>({
   startToCloseTimeout: '3 minutes',
+  heartbeatTimeout,
   retry: { ...retry, maximumAttempts: 5 },
 });
 
