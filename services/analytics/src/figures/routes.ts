@@ -9,8 +9,17 @@ import { buildReport } from './report';
 /** Longest range one request may ask for, in days. */
 export const MAX_RANGE_DAYS = 366;
 
-/** A day of the calendar: `2026-02-31` is refused, not read as 3 March. */
-const day = z.iso.date('must be a day such as 2026-01-31');
+/** The first day figures may be asked for: no Parley deployment holds anything older. */
+export const FIRST_DAY = '2000-01-01';
+
+/**
+ * A day of the calendar from FIRST_DAY on: `2026-02-31` is refused, not read as 3 March, and so is
+ * `0000-01-01`, which would only ever answer empty figures. Four-digit years (the format's own
+ * limit) end the range; ISO dates of one width compare as text.
+ */
+const day = z.iso
+  .date('must be a day such as 2026-01-31')
+  .refine((value) => value >= FIRST_DAY, `must be ${FIRST_DAY} or later`);
 
 const rangeQuery = z.object({ from: day, to: day }).strict();
 
