@@ -1,13 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { BACKEND_SERVICES, type PlatformProbeEvent, Topics } from '@parley/contracts';
-import { type Sidecar, metricsHandler, parse } from '@parley/service-kit';
-import { Router } from 'express';
+import { type Sidecar, metricsHandler, parse, requirePlainPath } from '@parley/service-kit';
+import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { requireOpsToken } from './ops-auth';
 
 const probeParams = z.object({ probeId: z.uuid() }).strict();
 /** Auth checks usernames fully; this keeps anything that is not one out of the path it calls. */
 const userParams = z.object({ username: z.string().regex(/^[A-Za-z0-9_.]{3,32}$/) }).strict();
+/** No operator route takes a query: an option it does not know is refused, not ignored. */
+const noQuery = z.object({}).strict();
+/** A route that reads no body takes none, or an empty JSON object, as some clients always send. */
+const noBody = z.object({}).strict().optional();
+/**
+ * The shape of a roles change. Which roles exist is auth's to say (it refuses any other); this keeps
+ * what is forwarded to the list it reads and nothing beside it.
+ */
+const rolesBody = z.object({ roles: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/)).max(16) }).strict();
+
+/** Refuses a query or a body on a route that reads neither. */
+function takesNoInput(): RequestHandler {
+  return (req, _res, next) => {
+    parse(noQuery, req.query, 'query');
+    parse(noBody, req.body, 'body');
+    next();
+  };
+}
 
 /**
  * Operator endpoints. `status` asks every service for its readiness through service invocation;
@@ -18,11 +36,17 @@ const userParams = z.object({ username: z.string().regex(/^[A-Za-z0-9_.]{3,32}$/
 export function opsRoutes(sidecar: Sidecar, opsToken: string): Router {
   const router = Router();
   router.use(requireOpsToken(opsToken));
+  // The same refusal a proxied path meets for a dot segment or a backslash, rather than the
+  // different answer each route would give once Express has decoded it.
+  router.use((req, _res, next) => {
+    requirePlainPath(req.originalUrl);
+    next();
+  });
 
   // The gateway's own Prometheus metrics; it is reachable by users, so only with the operator token.
-  router.get('/metrics', metricsHandler());
+  router.get('/metrics', takesNoInput(), metricsHandler());
 
-  router.get('/status', async (_req, res) => {
+  router.get('/status', takesNoInput(), async (_req, res) => {
     const entries = await Promise.all(
       BACKEND_SERVICES.map(async (service) => {
         try {
@@ -41,14 +65,14 @@ export function opsRoutes(sidecar: Sidecar, opsToken: string): Router {
     res.status(ready ? 200 : 503).json({ ready, services });
   });
 
-  router.post('/probes', async (req, res) => {
+  router.post('/probes', takesNoInput(), async (req, res) => {
     const event: PlatformProbeEvent = { probeId: randomUUID(), requestedAt: new Date().toISOString() };
     await sidecar.publish(Topics.platformProbe, event, `probe-${event.probeId}`);
     req.log.info({ probeId: event.probeId }, 'probe published');
     res.status(202).location(`${req.baseUrl}/probes/${event.probeId}`).json(event);
   });
 
-  router.get('/probes/:probeId', async (req, res) => {
+  router.get('/probes/:probeId', takesNoInput(), async (req, res) => {
     const { probeId } = parse(probeParams, req.params, 'params');
     const entries = await Promise.all(
       BACKEND_SERVICES.map(async (service) => {
@@ -74,16 +98,18 @@ export function opsRoutes(sidecar: Sidecar, opsToken: string): Router {
   // Grants or withdraws roles (such as admin); they reach the user's tokens at the next refresh.
   router.put('/users/:username/roles', async (req, res) => {
     const { username } = parse(userParams, req.params, 'params');
+    parse(noQuery, req.query, 'query');
+    const { roles } = parse(rolesBody, req.body, 'body');
     res.json(
       await sidecar.invokeOk('auth', `internal/v1/users/by-username/${username}/roles`, {
         method: 'PUT',
-        body: req.body,
+        body: { roles },
         signal: AbortSignal.timeout(5_000),
       }),
     );
   });
 
-  router.get('/dead-letters', async (_req, res) => {
+  router.get('/dead-letters', takesNoInput(), async (_req, res) => {
     res.json(
       await sidecar.invokeOk('analytics', 'internal/v1/dead-letters', { signal: AbortSignal.timeout(5_000) }),
     );
