@@ -12,6 +12,7 @@ export * from './logger';
 export * from './metrics';
 export * from './problem';
 export * from './validate';
+export * from './no-input';
 export * from './probe';
 export * from './mongo';
 export * from './batcher';

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Sidecar } from './dapr';
 import { NotFoundError } from './errors';
 import { onEvent } from './events';
+import { takesNoInput } from './no-input';
 import { parse } from './validate';
 
 /** The route the `platform.probe` subscription delivers to, the same in every back-end service. */
@@ -30,7 +31,7 @@ export function mountProbe(app: Express, service: string, sidecar: Sidecar, hook
     await sidecar.saveState(`probe:${data.probeId}`, record, PROBE_TTL_SECONDS);
   });
 
-  app.get('/internal/v1/probes/:probeId', async (req, res) => {
+  app.get('/internal/v1/probes/:probeId', takesNoInput(), async (req, res) => {
     const { probeId } = parse(z.object({ probeId: z.uuid() }).strict(), req.params, 'params');
     const record = await sidecar.getState<Record<string, unknown>>(`probe:${probeId}`);
     if (!record)

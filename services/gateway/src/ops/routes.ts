@@ -1,31 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { BACKEND_SERVICES, type PlatformProbeEvent, Topics } from '@parley/contracts';
-import { type Sidecar, metricsHandler, parse, requirePlainPath } from '@parley/service-kit';
-import { type RequestHandler, Router } from 'express';
+import {
+  type Sidecar,
+  metricsHandler,
+  noQuery,
+  parse,
+  requirePlainPath,
+  takesNoInput,
+} from '@parley/service-kit';
+import { Router } from 'express';
 import { z } from 'zod';
 import { requireOpsToken } from './ops-auth';
 
 const probeParams = z.object({ probeId: z.uuid() }).strict();
 /** Auth checks usernames fully; this keeps anything that is not one out of the path it calls. */
 const userParams = z.object({ username: z.string().regex(/^[A-Za-z0-9_.]{3,32}$/) }).strict();
-/** No operator route takes a query: an option it does not know is refused, not ignored. */
-const noQuery = z.object({}).strict();
-/** A route that reads no body takes none, or an empty JSON object, as some clients always send. */
-const noBody = z.object({}).strict().optional();
 /**
  * The shape of a roles change. Which roles exist is auth's to say (it refuses any other); this keeps
  * what is forwarded to the list it reads and nothing beside it.
  */
 const rolesBody = z.object({ roles: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/)).max(16) }).strict();
-
-/** Refuses a query or a body on a route that reads neither. */
-function takesNoInput(): RequestHandler {
-  return (req, _res, next) => {
-    parse(noQuery, req.query, 'query');
-    parse(noBody, req.body, 'body');
-    next();
-  };
-}
 
 /**
  * Operator endpoints. `status` asks every service for its readiness through service invocation;
