@@ -1,4 +1,4 @@
-import { type EventEnvelope, onEvent } from '@parley/service-kit';
+import { type EventEnvelope, onEvent, takesNoInput } from '@parley/service-kit';
 import type { Express } from 'express';
 import { z } from 'zod';
 import { type DeadLetterStore, MAX_PAYLOAD } from './store';
@@ -20,7 +20,7 @@ export function mountDeadLetters(app: Express, store: DeadLetterStore): void {
     });
   });
 
-  app.get('/internal/v1/dead-letters', async (_req, res) => {
+  app.get('/internal/v1/dead-letters', takesNoInput(), async (_req, res) => {
     res.json({ deadLetters: await store.list() });
   });
 }

@@ -1,5 +1,5 @@
 import { JWKS_METHOD } from '@parley/identity';
-import { parse } from '@parley/service-kit';
+import { parse, takesNoInput } from '@parley/service-kit';
 import { Router } from 'express';
 import { z } from 'zod';
 import { emailSchema, phoneSchema, usernameSchema } from '../accounts/account-schemas';
@@ -103,7 +103,7 @@ export function internalRoutes(
     res.json({ blocked: await contacts.blockedAmong(input.userId, input.otherUserIds) });
   });
 
-  router.post('/internal/v1/signing-keys/rotations', async (_req, res) => {
+  router.post('/internal/v1/signing-keys/rotations', takesNoInput(), async (_req, res) => {
     const kid = await keys.rotateNow();
     res.status(201).json({ kid });
   });

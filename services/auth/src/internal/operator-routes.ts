@@ -1,4 +1,4 @@
-import { parse } from '@parley/service-kit';
+import { noQuery, parse } from '@parley/service-kit';
 import { Router } from 'express';
 import { z } from 'zod';
 import { loginSchema, usernameSchema } from '../accounts/account-schemas';
@@ -23,6 +23,7 @@ export function operatorRoutes(users: UserStore): Router {
   const router = Router();
 
   router.post('/internal/v1/login-keys', async (req, res) => {
+    parse(noQuery, req.query, 'query');
     const { login } = parse(loginKeyBody, req.body, 'body');
     const user = await users.findByLogin(login);
     res.json({ key: user ? `account:${user._id}` : `login:${login}` });
@@ -30,6 +31,7 @@ export function operatorRoutes(users: UserStore): Router {
 
   router.put('/internal/v1/users/by-username/:username/roles', async (req, res) => {
     const { username } = parse(z.object({ username: usernameSchema }).strict(), req.params, 'params');
+    parse(noQuery, req.query, 'query');
     const { roles } = parse(rolesBody, req.body, 'body');
     const user = await users.findByLogin(username);
     if (!user) throw new UserNotFoundError(username);

@@ -1,4 +1,4 @@
-import { AppError, NotFoundError, parse } from '@parley/service-kit';
+import { AppError, NotFoundError, parse, takesNoInput } from '@parley/service-kit';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Rebuilds } from './rebuild-job';
@@ -11,7 +11,7 @@ import type { Rebuilds } from './rebuild-job';
 export function rebuildRoutes(rebuilds: Rebuilds): Router {
   const router = Router();
 
-  router.post('/internal/v1/rebuilds', (req, res) => {
+  router.post('/internal/v1/rebuilds', takesNoInput(), (_req, res) => {
     const running = rebuilds.running();
     if (running) {
       throw new AppError('SEARCH_REBUILD_RUNNING', 409, 'A rebuild is already running.', { id: running.id });
@@ -20,7 +20,7 @@ export function rebuildRoutes(rebuilds: Rebuilds): Router {
     res.status(202).location(`/internal/v1/rebuilds/${status.id}`).json(status);
   });
 
-  router.get('/internal/v1/rebuilds/:id', (req, res) => {
+  router.get('/internal/v1/rebuilds/:id', takesNoInput(), (req, res) => {
     const { id } = parse(z.object({ id: z.uuid() }).strict(), req.params, 'params');
     const status = rebuilds.get(id);
     if (!status) throw new NotFoundError('SEARCH_REBUILD_NOT_FOUND', `No rebuild ${id} is known.`);
