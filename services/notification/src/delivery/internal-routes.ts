@@ -46,10 +46,12 @@ const outcomeBody = intentBody
   })
   .strict();
 
-const removalBody = z.object({
-  ids: z.array(z.string().min(1).max(64)).min(1).max(100),
-  reason: z.string().max(200),
-});
+const removalBody = z
+  .object({
+    ids: z.array(z.string().min(1).max(64)).min(1).max(100),
+    reason: z.string().max(200),
+  })
+  .strict();
 
 const SENT_EVENT: Record<NotifyStep, TimelineEvent> = { push: 'pushed', email: 'emailed', sms: 'texted' };
 
