@@ -27,3 +27,26 @@ export function hasNoLoneSurrogate(value: string): boolean {
 export function hasVisibleCharacter(value: string): boolean {
   return value.replace(INVISIBLE, '').length > 0;
 }
+
+/** Control characters but the tab, line feed and carriage return. */
+const STRAY_CONTROL = /(?![\t\n\r])\p{Cc}/u;
+
+/**
+ * Bidirectional embeddings and overrides (U+202A to U+202E): they reorder everything after them
+ * up to a pop, so text beside them (a name, a link) can read as something else. Marks and isolates
+ * stay, which right-to-left writing needs and which reach no further than their own run.
+ */
+const DIRECTION_OVERRIDE = /[\u202A-\u202E]/;
+
+/**
+ * Whether `value` holds no control character but tabs and line breaks: a terminal escape or a NUL
+ * in a topic or status does no good anywhere it is shown.
+ */
+export function hasNoStrayControl(value: string): boolean {
+  return !STRAY_CONTROL.test(value);
+}
+
+/** Whether `value` holds no bidirectional embedding or override. */
+export function hasNoDirectionOverride(value: string): boolean {
+  return !DIRECTION_OVERRIDE.test(value);
+}

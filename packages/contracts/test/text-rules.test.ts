@@ -1,5 +1,10 @@
 import t from 'tap';
-import { hasNoLoneSurrogate, hasVisibleCharacter } from '../src/text-rules';
+import {
+  hasNoDirectionOverride,
+  hasNoLoneSurrogate,
+  hasNoStrayControl,
+  hasVisibleCharacter,
+} from '../src/text-rules';
 
 t.test('a text of blanks, zero-width and direction characters shows nothing', async (t) => {
   const invisible = [
@@ -44,3 +49,24 @@ t.test('combining marks with nothing to combine with show no character of their 
   }
   t.ok(hasVisibleCharacter('e\u0301'), 'a mark on a letter is fine');
 });
+
+t.test('line breaks and tabs are the only control characters a longer text may hold', async (t) => {
+  for (const text of ['two\nlines', 'a\ttab', 'a\r\nb', 'plain']) {
+    t.ok(hasNoStrayControl(text), JSON.stringify(text));
+  }
+  for (const text of ['x\u0000y', '\u001b[2Jx', 'bell\u0007', 'del\u007f', 'c1\u0085', 'c1\u009b']) {
+    t.notOk(hasNoStrayControl(text), JSON.stringify(text));
+  }
+});
+
+t.test(
+  'embeddings and overrides, which reorder what follows, are found; marks and isolates are not',
+  async (t) => {
+    for (const text of ['\u202Eevil', 'a\u202Ab', 'a\u202Bb\u202C', 'a\u202Db']) {
+      t.notOk(hasNoDirectionOverride(text), JSON.stringify(text));
+    }
+    for (const text of ['plain', 'a\u200Fb', 'x \u2067عربي\u2069 y', 'عربي']) {
+      t.ok(hasNoDirectionOverride(text), JSON.stringify(text));
+    }
+  },
+);

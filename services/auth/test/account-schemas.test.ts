@@ -112,6 +112,13 @@ t.test(
   },
 );
 
+t.test('a status refuses direction overrides, which reorder the name shown beside it', async (t) => {
+  for (const statusText of ['\u202Eevil', 'a\u202Db']) {
+    t.throws(() => parse(profileChangeSchema, { statusText }), { code: 'VALIDATION_FAILED', status: 400 });
+  }
+  t.ok(profileChangeSchema.safeParse({ statusText: 'x \u2067عربي\u2069 y' }).success, 'isolates stay');
+});
+
 t.test('profiles take real time zones and language tags; null clears', async (t) => {
   t.ok(profileChangeSchema.safeParse({ timeZone: 'America/Sao_Paulo', language: 'pt-BR' }).success);
   t.ok(profileChangeSchema.safeParse({ statusText: null, avatarMediaId: null }).success);

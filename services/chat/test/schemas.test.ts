@@ -75,6 +75,18 @@ t.test('a group topic with no visible character is refused; an empty one clears'
   t.same(updateConversationBody.parse({ topic: 'a\u200Bb' }), { topic: 'a\u200Bb' });
 });
 
+t.test('a group topic refuses control characters but line breaks, and direction overrides', async (t) => {
+  for (const topic of ['x\u0000y', '\u001b[2Jx', 'bell\u0007', '\u202Eevil']) {
+    t.notOk(
+      createConversationBody.safeParse({ type: 'group', name: 'g', topic, memberIds: [] }).success,
+      `created with ${JSON.stringify(topic)}`,
+    );
+    t.notOk(updateConversationBody.safeParse({ topic }).success, `set to ${JSON.stringify(topic)}`);
+  }
+  t.same(updateConversationBody.parse({ topic: 'agenda:\n- ship\tit' }), { topic: 'agenda:\n- ship\tit' });
+  t.ok(updateConversationBody.safeParse({ topic: 'x \u2067عربي\u2069 y' }).success, 'isolates stay');
+});
+
 t.test('a group name or topic with a lone surrogate is refused, as a display name is', async (t) => {
   for (const value of ['\uD800', 'a\uDC00b', 'x\uD83D']) {
     t.notOk(

@@ -1,4 +1,4 @@
-import { hasNoLoneSurrogate, hasVisibleCharacter } from '@parley/contracts';
+import { hasNoDirectionOverride, hasNoLoneSurrogate, hasVisibleCharacter } from '@parley/contracts';
 import { z } from 'zod';
 import { displayNameSchema } from '../accounts/account-schemas';
 
@@ -45,6 +45,7 @@ const statusTextSchema = z
   .trim()
   .max(140)
   .refine((s) => !CONTROL_CHARS.test(s), { message: 'must not contain control characters' })
+  .refine(hasNoDirectionOverride, { message: 'must not contain direction embeddings or overrides' })
   .refine(hasNoLoneSurrogate, { message: 'must not contain unpaired surrogates' })
   .refine((s) => s === '' || hasVisibleCharacter(s), { message: 'must contain a visible character' });
 

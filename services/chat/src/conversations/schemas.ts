@@ -1,4 +1,9 @@
-import { hasNoLoneSurrogate, hasVisibleCharacter } from '@parley/contracts';
+import {
+  hasNoDirectionOverride,
+  hasNoLoneSurrogate,
+  hasNoStrayControl,
+  hasVisibleCharacter,
+} from '@parley/contracts';
 import { z } from 'zod';
 import { conversationId, mediaId, userId } from '../ids';
 import { listCursor } from './list-cursor';
@@ -15,11 +20,16 @@ const name = z
   })
   .refine(hasNoLoneSurrogate, { message: 'must not contain unpaired surrogates' })
   .refine(hasVisibleCharacter, { message: 'must contain a visible character' });
-/** Empty (or blank, which trims to empty) clears the topic, as null does. */
+/**
+ * Empty (or blank, which trims to empty) clears the topic, as null does. Unlike a name it may run
+ * over several lines.
+ */
 const topic = z
   .string()
   .trim()
   .max(500)
+  .refine(hasNoStrayControl, { message: 'must not contain control characters but tabs and line breaks' })
+  .refine(hasNoDirectionOverride, { message: 'must not contain direction embeddings or overrides' })
   .refine(hasNoLoneSurrogate, { message: 'must not contain unpaired surrogates' })
   .refine((value) => value === '' || hasVisibleCharacter(value), {
     message: 'must contain a visible character',
