@@ -255,9 +255,24 @@ export class ChatStore {
     this.update({ typing });
   }
 
-  /** A member's read (which implies delivered) or delivered cursor moved forward. */
-  setCursor(kind: 'read' | 'delivered', conversationId: string, userId: string, seq: number): void {
+  /**
+   * A member's read (which implies delivered) or delivered cursor moved forward. When the member
+   * is the caller (`myId`), having read on another device, the conversation's own numbers and
+   * unread count follow; they never go back.
+   */
+  setCursor(
+    kind: 'read' | 'delivered',
+    conversationId: string,
+    userId: string,
+    seq: number,
+    myId?: string,
+  ): void {
     const change: Partial<ChatState> = {};
+    const held = this.state.conversations.get(conversationId);
+    if (held && userId === myId) {
+      const moved = cursorMoved(held, kind, seq);
+      if (moved !== held) change.conversations = new Map(this.state.conversations).set(conversationId, moved);
+    }
     const kinds =
       kind === 'read' ? (['readCursors', 'deliveredCursors'] as const) : (['deliveredCursors'] as const);
     for (const name of kinds) {
@@ -269,6 +284,19 @@ export class ChatStore {
     }
     if (Object.keys(change).length) this.update(change);
   }
+}
+
+/** A conversation once the caller's own cursor reached `seq`: itself when that moves nothing. */
+function cursorMoved(c: Conversation, kind: 'read' | 'delivered', seq: number): Conversation {
+  const readSeq = kind === 'read' ? Math.max(c.me.readSeq, seq) : c.me.readSeq;
+  const deliveredSeq = Math.max(c.me.deliveredSeq, seq);
+  if (readSeq === c.me.readSeq && deliveredSeq === c.me.deliveredSeq) return c;
+  const conversation = { ...c, me: { ...c.me, readSeq, deliveredSeq } };
+  if (readSeq === c.me.readSeq) return conversation;
+  // Counted as reading here counts it, but never above what was shown: the client's count may
+  // include the caller's own messages, which the server's leaves out.
+  const unread = unreadAfterReading(conversation, readSeq);
+  return { ...conversation, unreadCount: Math.min(c.unreadCount ?? unread, unread) };
 }
 
 /** A conversation as it was before every message after `seq` (the server lost them). */

@@ -106,7 +106,7 @@ class Connection {
     socket.on('receipt', (r: { conversationId: string; userId: string; kind: string; seq: number }) => {
       this.noticeConversation(r.conversationId);
       if (r.kind === 'read' || r.kind === 'delivered')
-        chatStore.setCursor(r.kind, r.conversationId, r.userId, r.seq);
+        chatStore.setCursor(r.kind, r.conversationId, r.userId, r.seq, this.myId);
     });
     socket.on('presence', (p: Presence) => chatStore.putPresence([p]));
     socket.on(
@@ -209,7 +209,7 @@ class Connection {
     chatStore.receiveMessage(m, this.myId, viewing);
     this.noticeConversation(m.conversationId, m);
     // The sender has read everything up to its own message (the server counts it so).
-    chatStore.setCursor('read', m.conversationId, m.senderId, m.seq);
+    chatStore.setCursor('read', m.conversationId, m.senderId, m.seq, this.myId);
     void ensureUsers([m.senderId]);
     if (m.senderId === this.myId) return;
     if (viewing) this.receipt(m.conversationId, 'read', m.seq);
