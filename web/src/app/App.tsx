@@ -41,8 +41,15 @@ export function App() {
       chatStore.reset();
       return;
     }
+    // The list is read at once, so it shows while the socket connects; each connect reads it
+    // again, as a conversation's copy read before the socket joined its room may lack a message
+    // published meanwhile (`auth.sync` covers only conversations with messages loaded). A read
+    // still running then stops after its page in flight and the newer one takes over, so a start
+    // costs one full read plus the pages asked before the socket connected.
+    const stopReading = connection.onConnect(() => void loadConversations().catch(() => undefined));
     connection.start(userId);
     void loadConversations().catch(() => undefined);
+    return stopReading;
   }, [userId]);
 
   useEffect(() => {

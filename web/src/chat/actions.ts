@@ -1,25 +1,36 @@
 import { api } from '../api/http';
 import type { Conversation, Message } from '../api/types';
 import { connection } from '../realtime/connection';
-import { CONVERSATION_PAGE, type ConversationPage, conversationPages } from './conversation-pages';
+import { CONVERSATION_PAGE, type ConversationPage } from './conversation-pages';
+import { ListReads, readListInto } from './list-reads';
 import { type PendingMessage, chatStore } from './store';
 import { ensureUsers } from './users';
 import { unreadAfterReading } from './unread';
 
 const PAGE = 50;
 
-/** The whole conversation list, page after page, each shown as it arrives. */
-export async function loadConversations(): Promise<void> {
-  const listed: Conversation[] = [];
-  const pages = conversationPages((before) =>
-    api<ConversationPage>('/conversations', {
-      query: { limit: CONVERSATION_PAGE, before: before ?? undefined },
-    }),
+const listReads = new ListReads(async (wanted) => {
+  const listed = await readListInto(
+    chatStore,
+    (before) =>
+      api<ConversationPage>('/conversations', {
+        query: { limit: CONVERSATION_PAGE, before: before ?? undefined },
+      }),
+    wanted,
   );
-  for await (const items of pages) {
-    chatStore.setConversations(items);
-    listed.push(...items);
-  }
+  if (listed) await completeListed(listed);
+});
+
+/**
+ * The whole conversation list, page after page, each shown as it arrives. A read already running
+ * gives way to this one, and the promise ends once a read begun by this call (or later) has ended.
+ */
+export function loadConversations(): Promise<void> {
+  return listReads.read();
+}
+
+/** Members of the direct conversations listed, everyone's names, and presence. */
+async function completeListed(listed: Conversation[]): Promise<void> {
   // The list carries no members; a direct conversation needs them for its title and presence.
   const missing = listed.filter(
     (c) => c.type === 'direct' && !chatStore.state.conversations.get(c.id)?.members,

@@ -28,6 +28,7 @@ class Connection {
   private socket: Socket | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private myId = '';
+  private readonly connectListeners = new Set<() => void>();
   /** The conversation on screen (receipts are sent as read for it). */
   viewing: string | null = null;
   /** Conversations events arrive for that the store lacks (active since the list was read). */
@@ -52,6 +53,7 @@ class Connection {
       chatStore.update({ connection: 'online' });
       void this.flushQueue();
       void this.queryPresence();
+      for (const listener of this.connectListeners) listener();
     });
     socket.on('disconnect', (reason) => {
       chatStore.update({ connection: 'offline' });
@@ -128,6 +130,15 @@ class Connection {
       this.retryTimer = null;
       if (!socket.connected && !socket.active) socket.connect();
     });
+  }
+
+  /**
+   * Called on every connect and reconnect the gateway accepted, once the socket is in its rooms:
+   * what changed before then reached no live event. Gives the function that stops the calls.
+   */
+  onConnect(listener: () => void): () => void {
+    this.connectListeners.add(listener);
+    return () => this.connectListeners.delete(listener);
   }
 
   stop(): void {
