@@ -17,7 +17,8 @@ export interface InviteDirectory {
   admission(conversationId: string, userId: string): Promise<Admission>;
   /** The account a username, email or phone names; `verified` when it proved it holds the address. */
   lookup(query: UserLookup): Promise<{ userId: string; displayName: string; verified: boolean } | null>;
-  displayName(userId: string): Promise<string>;
+  /** The name to show for the user; null when auth knows no such account (deleted, say). */
+  displayName(userId: string): Promise<string | null>;
   /** Whether either of the two users blocked the other. */
   blocked(userId: string, otherId: string): Promise<boolean>;
 }
@@ -55,6 +56,7 @@ export function sidecarDirectory(sidecar: Sidecar): InviteDirectory {
         'auth',
         `internal/v1/users/${encodeURIComponent(userId)}`,
       );
+      if (result.status === 404) return null;
       if (result.status !== 200) throw new DependencyError('auth', `auth answered ${result.status}`);
       return result.body.displayName || result.body.username;
     },

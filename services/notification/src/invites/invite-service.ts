@@ -105,6 +105,10 @@ export class Invites {
       directory.lookup({ [target.kind]: target.value } as { username: string }),
       directory.displayName(actorId),
     ]);
+    // The caller's account is gone (its deletion is under way): it is in no group any more.
+    if (inviterName === null) {
+      throw new InviteError('INVITE_CONVERSATION_NOT_FOUND', { conversationId: body.conversationId });
+    }
     const invitee = found?.verified ? found.userId : null;
     if (target.kind === 'username' && !invitee) throw new InviteError('INVITE_USER_NOT_FOUND');
     // Neither of a blocked pair invites the other, as chat lets neither add the other: the account
@@ -128,6 +132,8 @@ export class Invites {
       const existing = await this.madeBy(holder);
       if (existing) {
         const ours = requestId !== null && holder.requestId === requestId && holder.inviterId === actorId;
+        // A retry of a creation that failed while withdrawing its invite finishes the withdrawal.
+        if (ours) await this.withdrawIfInviterDeleted(existing);
         return { view: inviteView(existing), created: ours };
       }
       if (attempt === 2) throw new InviteError('INVITE_CREATION_PENDING', { inviteId: holder.inviteId });
@@ -180,6 +186,7 @@ export class Invites {
       await store.discharge(body.conversationId, inviteId).catch(() => undefined);
       throw err;
     }
+    await this.withdrawIfInviterDeleted(invite);
     this.deps.logger.info({ inviteId, conversationId: invite.conversationId, channel }, 'invite created');
     return { view: inviteView(invite), created: true };
   }
@@ -284,17 +291,39 @@ export class Invites {
    * comes at least once; a second run finds only what is still open.
    */
   async accountDeleted(userId: string): Promise<void> {
-    for (const invite of await this.deps.store.openOf(userId)) {
-      try {
-        await this.answer(invite, 'revoke', userId);
-      } catch (err) {
-        if (!(err instanceof InviteError)) throw err;
-        this.deps.logger.info(
-          { inviteId: invite._id, userId, code: err.code },
-          'invite of a deleted account left to its workflow',
-        );
-      }
+    // First: a creation that stores its invite after the listing below finds this and withdraws it.
+    await this.deps.store.recordDeletion(userId);
+    for (const invite of await this.deps.store.openOf(userId)) await this.revokeOfDeleted(invite, userId);
+  }
+
+  /** Revokes an invite in the name of the deleted account; one its workflow refuses is left to it. */
+  private async revokeOfDeleted(invite: InviteDoc, userId: string): Promise<void> {
+    try {
+      await this.answer(invite, 'revoke', userId);
+    } catch (err) {
+      if (!(err instanceof InviteError)) throw err;
+      this.deps.logger.info(
+        { inviteId: invite._id, userId, code: err.code },
+        'invite of a deleted account left to its workflow',
+      );
     }
+  }
+
+  /**
+   * Revokes, as the deletion run does, an invite just made by an account deleted meanwhile, and
+   * answers as the creation would a moment later (INVITE_CONVERSATION_NOT_FOUND: the account is in
+   * no group). The creation's checks may pass just before the deletion and its insert land after
+   * the run listed the account's open invites; the run records the deletion before its listing, so
+   * an invite the run did not list finds the record here.
+   */
+  private async withdrawIfInviterDeleted(invite: InviteDoc): Promise<void> {
+    if (!(await this.deps.store.isDeleted(invite.inviterId))) return;
+    if (OPEN_STATUSES.includes(invite.status)) await this.revokeOfDeleted(invite, invite.inviterId);
+    this.deps.logger.info(
+      { inviteId: invite._id, userId: invite.inviterId },
+      'invite of a deleted inviter withdrawn',
+    );
+    throw new InviteError('INVITE_CONVERSATION_NOT_FOUND', { conversationId: invite.conversationId });
   }
 
   async record(state: InviteState): Promise<void> {

@@ -1,5 +1,5 @@
 import type { InviteChannel, InviteState, InviteStatus } from '@parley/workflows';
-import { isDuplicateKey } from '@parley/service-kit';
+import { isDuplicateKey, upsertRetried } from '@parley/service-kit';
 import { type Collection, type Db } from 'mongodb';
 
 export type InviteTarget =
@@ -50,6 +50,15 @@ interface InviteCountDoc {
   open: string[];
 }
 
+/**
+ * An account whose deletion reached the invites, by its user id: written before its open invites
+ * are listed, so a creation that stored its invite after that listing finds it (see `Invites.create`).
+ */
+interface AccountDeletionDoc {
+  _id: string;
+  deletedAt: Date;
+}
+
 /** How long a slot whose invite is not stored yet counts as a creation still under way. */
 const IN_FLIGHT_MS = 60_000;
 
@@ -68,11 +77,13 @@ export class InviteStore {
   readonly invites: Collection<InviteDoc>;
   private readonly keys: Collection<InviteKeyDoc>;
   private readonly counts: Collection<InviteCountDoc>;
+  private readonly deletions: Collection<AccountDeletionDoc>;
 
   constructor(db: Db) {
     this.invites = db.collection<InviteDoc>('invites');
     this.keys = db.collection<InviteKeyDoc>('invite_keys');
     this.counts = db.collection<InviteCountDoc>('invite_counts');
+    this.deletions = db.collection<AccountDeletionDoc>('invite_account_deletions');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -180,6 +191,22 @@ export class InviteStore {
       ? { inviteeUserId: userId, status: { $in: [...OPEN_STATUSES] } }
       : { inviteeUserId: userId };
     return this.invites.find(filter).sort({ createdAt: -1 }).limit(limit).toArray();
+  }
+
+  /** Notes that the account was deleted; repeating it keeps the first time. */
+  async recordDeletion(userId: string): Promise<void> {
+    await upsertRetried(() =>
+      this.deletions.updateOne(
+        { _id: userId },
+        { $setOnInsert: { deletedAt: new Date() } },
+        { upsert: true },
+      ),
+    );
+  }
+
+  /** Whether the account's deletion was recorded, by `_id` alone. */
+  async isDeleted(userId: string): Promise<boolean> {
+    return (await this.deletions.findOne({ _id: userId }, { projection: { _id: 1 } })) !== null;
   }
 
   /** The open invites a user made or was sent, oldest first, each once. */
