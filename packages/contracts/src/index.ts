@@ -6,3 +6,4 @@ export * from './usage-events';
 export * from './media-events';
 export * from './message-ids';
 export * from './text-rules';
+export * from './media-uploads';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { fileName } from '../src/uploads/schemas';
+import { fileName } from '@parley/contracts';
 
 t.test('takes file names as people write them', async (t) => {
   for (const name of ['notes.txt', 'Résumé 2026.pdf', 'фото.jpg', '写真.png', 'a b (1).tar.gz', '🙂.gif']) {

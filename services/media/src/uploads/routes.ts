@@ -1,17 +1,17 @@
 import { principalOf } from '@parley/identity';
 import { parse } from '@parley/service-kit';
-import { DECLARED_LENGTH_HEADER } from '@parley/contracts';
+import {
+  DECLARED_LENGTH_HEADER,
+  DEFAULT_UPLOAD_TYPE,
+  declaredLength,
+  mediaType,
+  streamUploadQuery,
+} from '@parley/contracts';
 import { type Request, type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { mediaId } from '../ids';
 import { mediaView } from '../media/view';
-import {
-  completeUploadBody,
-  declaredLength,
-  directUploadBody,
-  mediaType,
-  streamUploadQuery,
-} from './schemas';
+import { completeUploadBody, directUploadBody } from './schemas';
 import { lingerThenClose } from './stream-upload';
 import type { Uploads } from './uploads';
 
@@ -31,7 +31,7 @@ export function uploadRoutes(uploads: Uploads, guard: RequestHandler): Router {
       const { fileName } = parse(streamUploadQuery, req.query, 'query');
       const declared = parse(
         mediaType,
-        req.get('content-type') ?? 'application/octet-stream',
+        req.get('content-type') ?? DEFAULT_UPLOAD_TYPE,
         'headers.content-type',
       );
       const doc = await uploads.streamed(req, principalOf(req).userId, {
