@@ -9,6 +9,7 @@ import { startRealtime } from './realtime';
 import { REALTIME_TOPICS } from './realtime/subscriptions';
 import { refuseDeclaredOversize } from './proxy/declared-size';
 import { isProxiedPath, proxyRoutes } from './proxy/routes';
+import { refuseUnfitUpload } from './proxy/upload-checks';
 import { startRateLimits } from './rate-limits';
 import { guardSlowBodies } from './slow-bodies';
 import { referenceRoutes } from './reference/routes';
@@ -38,7 +39,12 @@ void runService({
     const limits = await startRateLimits(config, sidecar, verifier, logger);
     app.use('/api/v1', limits.router);
     app.use('/api/v1', refuseRevokedSessions(realtime.revokedSessions));
-    app.use('/api/v1', refuseDeclaredOversize(config.MEDIA_MAX_UPLOAD_BYTES), proxyRoutes(sidecar));
+    app.use(
+      '/api/v1',
+      refuseUnfitUpload(verifier),
+      refuseDeclaredOversize(config.MEDIA_MAX_UPLOAD_BYTES),
+      proxyRoutes(sidecar),
+    );
     app.use(
       webRoutes({
         webDir: config.WEB_DIR ?? join(__dirname, '..', '..', '..', 'web', 'dist'),
