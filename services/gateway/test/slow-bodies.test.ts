@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { request } from 'node:http';
 import {
+  DependencyError,
   type Sidecar,
   answerClientErrors,
   createHttpApp,
@@ -28,19 +29,33 @@ interface Forwarded {
 
 /**
  * The gateway's HTTP front as `runService` builds it, its proxy handing bodies to a fake sidecar
- * that reads them through and answers 201 once one ends.
+ * that reads them through and answers 201 once one ends. With `headersWithinMs`, the fake fails a
+ * call whose body brings no byte in that time, as the real one does: fetch sends a request's
+ * headers with the first bytes of its body, and the sidecar drops a connection whose headers are
+ * late.
  */
-async function startGateway(t: Test, options: { socketIo?: boolean } = {}) {
+async function startGateway(t: Test, options: { socketIo?: boolean; headersWithinMs?: number } = {}) {
   const forwarded: Forwarded[] = [];
   const sidecar = {
-    async forward(_owner: string, path: string, init: RequestInit) {
+    async forward(owner: string, path: string, init: RequestInit) {
+      const reader = (init.body as ReadableStream<Uint8Array>).getReader();
       const seen: Forwarded = { path, bytes: 0, outcome: Promise.resolve('ended') };
       forwarded.push(seen);
-      const reader = (init.body as ReadableStream<Uint8Array>).getReader();
+      let first: ReturnType<typeof reader.read> | undefined;
+      if (options.headersWithinMs !== undefined) {
+        first = reader.read();
+        const late = new Promise<'late'>((resolve) => setTimeout(resolve, options.headersWithinMs, 'late'));
+        if ((await Promise.race([first, late])) === 'late') {
+          seen.outcome = Promise.resolve('failed');
+          void reader.cancel();
+          throw new DependencyError('dapr-sidecar', `forwarding to ${owner} failed`);
+        }
+      }
       seen.outcome = (async () => {
         try {
           for (;;) {
-            const { done, value } = await reader.read();
+            const { done, value } = await (first ?? reader.read());
+            first = undefined;
             if (done) return 'ended';
             seen.bytes += value.length;
           }
@@ -110,6 +125,8 @@ function trickle(port: number, path: string, body: number | string, chunk: numbe
       method: 'POST',
       headers: { 'content-type': 'application/json', 'content-length': String(total) },
     });
+    // Sent now, not with the first bytes of the body, which may never come.
+    req.flushHeaders();
     const pump = setInterval(() => {
       const part = Math.min(chunk, total - sent);
       if (part <= 0 || done) return clearInterval(pump);
@@ -203,6 +220,24 @@ t.test('an upload may take long but must keep moving', async (t) => {
     t.same(JSON.parse(answer.body), { bytes: total });
     t.ok(answer.elapsedMs > SETTINGS.REQUEST_BODY_DEADLINE_MS * 2);
   });
+});
+
+t.test('an upload that declares a body and sends none is answered as the stall it is', async (t) => {
+  const { port, forwarded } = await startGateway(t, {
+    headersWithinMs: SETTINGS.UPLOAD_PROGRESS_WINDOW_MS / 4,
+  });
+
+  // 1000 bytes declared, none ever sent.
+  const answer = await trickle(port, '/api/v1/media?fileName=none.bin', 1_000, 0, 100);
+  t.equal(answer.status, 408, 'the client stalled; the service is not to blame');
+  t.match(JSON.parse(answer.body), { code: 'REQUEST_BODY_TIMEOUT' });
+  t.ok(answer.closed, 'the connection was closed');
+  t.same(forwarded, [], 'nothing was forwarded, as no byte of the body came');
+
+  // Its first bytes come after the sidecar's patience for headers, then steadily.
+  const late = await trickle(port, '/api/v1/media?fileName=late.bin', 3_200, 800, 150);
+  t.equal(late.status, 201, 'a body whose bytes start coming late is forwarded');
+  t.same(JSON.parse(late.body), { bytes: 3_200 });
 });
 
 t.test('a Socket.IO long-polling body must arrive within the deadline too', async (t) => {

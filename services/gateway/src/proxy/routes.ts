@@ -1,4 +1,4 @@
-import { PassThrough, Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { type BackendService, DECLARED_LENGTH_HEADER } from '@parley/contracts';
 import {
@@ -95,11 +95,20 @@ export function proxyRoutes(sidecar: Sidecar): Router {
     const owner = RESOURCE_OWNERS[resource] as BackendService;
     // One latency series per resource, not one for the whole proxy (see measureRequests).
     res.locals.metricsRoute = `${req.baseUrl}/${resource}`;
+    const headers = forwardedHeaders(req);
+    // A body the gateway already read (to apply rate limits) is sent as read.
+    let body: RequestInit['body'] = req.bufferedBody;
+    if (body === undefined && hasBody(req)) {
+      const streamed = streamedBody(req);
+      await streamed.started;
+      // Cut meanwhile (too slow: answered 408), or left: there is nothing to forward.
+      if (res.headersSent || (req.destroyed && !req.complete)) return;
+      body = streamed.body;
+    }
     const upstream = await sidecar.forward(owner, `v1${req.url}`, {
       method: req.method,
-      headers: forwardedHeaders(req),
-      // A body the gateway already read (to apply rate limits) is sent as read.
-      body: req.bufferedBody ?? (hasBody(req) ? streamedBody(req) : undefined),
+      headers,
+      body,
       // A redirect (such as to an OpenID provider) is for the client to follow, not the gateway.
       redirect: 'manual',
       // Node's fetch needs this to send a streamed body.
@@ -195,17 +204,35 @@ function oidcCookie(header: string | undefined): string | undefined {
 }
 
 /**
- * The request body as a web stream, through a PassThrough: when fetch stops reading it (the
- * answer came first) only the PassThrough is destroyed, not the client's connection, which a
- * reset would cut before the answer is read.
+ * The request body as a web stream, through a stream of ours: when fetch stops reading it (the
+ * answer came first) only that stream is destroyed, not the client's connection, which a reset
+ * would cut before the answer is read.
+ *
+ * `started` settles once the body's first bytes, its end or its failure came, and only then is
+ * the call forwarded: fetch sends a request's headers with the first bytes of its body, and the
+ * sidecar drops a connection whose headers do not come within 10 s, so a client that declared a
+ * body and sent none of it was answered 503, blaming a service that never saw the request. The
+ * body is read meanwhile, so the slow-body guard answers such a client 408, as any stalled one.
  */
-function streamedBody(req: Request): ReadableStream {
-  const body = new PassThrough();
+function streamedBody(req: Request): { body: ReadableStream; started: Promise<void> } {
+  let start!: () => void;
+  const started = new Promise<void>((resolve) => (start = resolve));
+  const body = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      start();
+      callback(null, chunk);
+    },
+    flush(callback) {
+      start();
+      callback();
+    },
+  });
+  body.once('close', start);
   // A client that goes away mid-body fails the forwarded request rather than leaving it waiting.
   req.once('close', () => {
     if (!req.complete) body.destroy(new Error('the client closed the request before its end'));
   });
-  return Readable.toWeb(req.pipe(body)) as ReadableStream;
+  return { body: Readable.toWeb(req.pipe(body)) as ReadableStream, started };
 }
 
 function hasBody(req: Request): boolean {
