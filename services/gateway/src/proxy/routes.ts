@@ -210,9 +210,10 @@ function oidcCookie(header: string | undefined): string | undefined {
  *
  * `started` settles once the body's first bytes, its end or its failure came, and only then is
  * the call forwarded: fetch sends a request's headers with the first bytes of its body, and the
- * sidecar drops a connection whose headers do not come within 10 s, so a client that declared a
- * body and sent none of it was answered 503, blaming a service that never saw the request. The
- * body is read meanwhile, so the slow-body guard answers such a client 408, as any stalled one.
+ * sidecar drops a connection that brings no request within 10 s. A client that declared a body
+ * and sent none of it could so be answered 503, blaming the service (seen with media refusing an
+ * upload early, for its hourly limit). The body is read meanwhile, so the slow-body guard answers
+ * such a client 408, as any stalled one.
  */
 function streamedBody(req: Request): { body: ReadableStream; started: Promise<void> } {
   let start!: () => void;

@@ -22,6 +22,9 @@ export function refuseUnfitUpload(verifier: TokenVerifier) {
     checkUpload(req, verifier).then(
       () => next(),
       (err: unknown) => {
+        // Said outright, so no client waits to reuse the connection. Node then closes it once
+        // the answer is out rather than after closeAfterEarlyAnswer's linger, which only drops
+        // what comes meanwhile (see the test with a client that keeps sending).
         res.setHeader('connection', 'close');
         closeAfterEarlyAnswer(req, res);
         next(err);
