@@ -53,6 +53,46 @@ function declaredOversize(url: string, token: string, patienceMs: number) {
   );
 }
 
+/**
+ * Declares `declared` bytes, sends `sent` of them and stops, the request still open: any answer
+ * comes before the body. Without one in `patienceMs` the test fails rather than wait on.
+ */
+function stalledUpload(
+  url: string,
+  headers: Record<string, string>,
+  sizes: { declared: number; sent: number },
+  patienceMs: number,
+) {
+  return new Promise<{ status: number; body: Record<string, unknown>; connection?: string }>(
+    (resolve, reject) => {
+      const req = request(url, {
+        method: 'POST',
+        headers: { 'content-length': String(sizes.declared), ...headers },
+      });
+      const timer = setTimeout(() => {
+        req.destroy();
+        reject(new Error(`no answer within ${patienceMs} ms`));
+      }, patienceMs);
+      req.on('response', (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (part: Buffer) => parts.push(part));
+        res.on('end', () => {
+          clearTimeout(timer);
+          const body = JSON.parse(Buffer.concat(parts).toString()) as Record<string, unknown>;
+          resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection });
+          req.destroy();
+        });
+      });
+      req.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      req.flushHeaders();
+      if (sizes.sent > 0) req.write(Buffer.alloc(sizes.sent, 0x61));
+    },
+  );
+}
+
 t.test('media upload limits through a real stack', async (t) => {
   const { stack } = await startTestStack(t, {
     env: {
@@ -290,5 +330,27 @@ t.test('media upload limits through a real stack', async (t) => {
     t.ok(answer.elapsedMs < 10_000, `answered in ${answer.elapsedMs} ms`);
     const health = await fetch(`http://127.0.0.1:${stack.ports.apps.media.app}/readyz`);
     t.equal(health.status, 200, 'the media service is still ready');
+  });
+
+  t.test('an upload the gateway would refuse is answered before its body', async (t) => {
+    const eve = await registerAndLogin(gateway);
+    const bearer = { authorization: `Bearer ${eve.accessToken}` };
+    const cases: [string, string, Record<string, string>, number, number, string][] = [
+      ['no token', 'a.bin', {}, 1_000, 401, 'AUTH_TOKEN_MISSING'],
+      ['a forged token', 'a.bin', { authorization: 'Bearer abc.def.ghi' }, 1_000, 401, 'AUTH_TOKEN_INVALID'],
+      ['a path for a name', '..', bearer, 0, 400, 'VALIDATION_FAILED'],
+      ['no media type', 'a.bin', { ...bearer, 'content-type': 'nonsense' }, 0, 400, 'VALIDATION_FAILED'],
+    ];
+    for (const [what, name, headers, sent, status, code] of cases) {
+      const answer = await stalledUpload(
+        `${gateway}/api/v1/media?fileName=${encodeURIComponent(name)}`,
+        headers,
+        { declared: MAX_UPLOAD_BYTES / 4, sent },
+        8_000,
+      );
+      t.equal(answer.status, status, what);
+      t.equal(answer.body.code, code, what);
+      t.equal(answer.connection, 'close', `${what}: the connection is not kept`);
+    }
   });
 });
