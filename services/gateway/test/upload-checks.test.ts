@@ -135,7 +135,6 @@ t.test('a streamed upload the gateway would refuse is answered before its body',
     t.equal(answer.status, status, `${what}: refused`);
     t.equal((JSON.parse(answer.body) as { code: string }).code, code, `${what}: says why`);
     t.ok(answer.beforeBodyEnd, `${what}: answered before the body ended`);
-    t.equal(answer.headers.connection, 'close', `${what}: the connection is not kept`);
     t.match(answer.headers['content-type'], /^application\/problem\+json/);
   }
   t.same(reached, [], 'no refused upload went on');

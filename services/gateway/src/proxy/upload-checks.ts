@@ -22,10 +22,8 @@ export function refuseUnfitUpload(verifier: TokenVerifier) {
     checkUpload(req, verifier).then(
       () => next(),
       (err: unknown) => {
-        // Said outright, so no client waits to reuse the connection. Node then closes it once
-        // the answer is out rather than after closeAfterEarlyAnswer's linger, which only drops
-        // what comes meanwhile (see the test with a client that keeps sending).
-        res.setHeader('connection', 'close');
+        // The connection ends after the answer, with the linger that lets a client still
+        // sending read the refusal before the socket closes (see closeAfterEarlyAnswer).
         closeAfterEarlyAnswer(req, res);
         next(err);
       },
