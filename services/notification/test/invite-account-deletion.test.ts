@@ -1,18 +1,13 @@
-import type { Logger } from '@parley/service-kit';
-import type { InviteAction, InviteActor, InviteState, InviteStatus } from '@parley/workflows';
-import type { Client } from '@temporalio/client';
+import type { InviteAction, InviteActor, InviteStatus } from '@parley/workflows';
 import t from 'tap';
 import type { InviteDirectory } from '../src/invites/invite-directory';
 import { InviteError } from '../src/invites/invite-errors';
-import { Invites } from '../src/invites/invite-service';
-import { type InviteDoc, InviteStore } from '../src/invites/invite-store';
+import type { InviteDoc } from '../src/invites/invite-store';
 import type { InviteWorkflows } from '../src/invites/invite-workflows';
-import { privateClient } from './ferretdb';
+import { inviteStore, invitesOver, revokedState } from './invite-fixtures';
 
 const GROUP = `c_${'b'.repeat(24)}`;
 const GONE = 'u_gone';
-
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as Logger;
 
 function invite(id: string, fields: Partial<InviteDoc>): InviteDoc {
   const now = new Date();
@@ -40,9 +35,7 @@ function invite(id: string, fields: Partial<InviteDoc>): InviteDoc {
 }
 
 t.test('a deleted account takes its open invites, made or received, with it', async (t) => {
-  const client = await privateClient(t);
-  const store = new InviteStore(client.db('parley_invite_account_deletion_test'));
-  await store.ensureIndexes();
+  const { store } = await inviteStore(t, 'parley_invite_account_deletion_test');
   // Each invite's workflow, as far as a revocation goes: it closes a pending one and refuses one
   // whose invitee is being added (the add then fails on the deleted account).
   const asked: { inviteId: string; action: InviteAction; userId: string }[] = [];
@@ -51,35 +44,10 @@ t.test('a deleted account takes its open invites, made or received, with it', as
       asked.push({ inviteId, action, userId });
       const current = (await store.get(inviteId))!;
       if (current.status === 'accepting') throw new InviteError('INVITE_ALREADY_ANSWERED', { inviteId });
-      const state: InviteState = {
-        inviteId,
-        status: 'revoked',
-        inviteeUserId: current.inviteeUserId,
-        decidedBy: userId,
-        failureCode: null,
-        remindedAt: null,
-        version: current.version + 1,
-        updatedAt: new Date().toISOString(),
-      };
-      return { state };
+      return revokedState(current, userId);
     },
   } as unknown as InviteWorkflows;
-  const invites = new Invites({
-    store,
-    directory: {} as InviteDirectory,
-    workflows,
-    temporal: {} as Client,
-    settings: {
-      publicUrl: 'http://127.0.0.1:1',
-      linkSecret: 'x'.repeat(32),
-      expiresAfterMs: 3_600_000,
-      remindAfterMs: 1_800_000,
-      approvalWindowMs: 3_600_000,
-      maxOpenPerGroup: 200,
-      smsAvailable: false,
-    },
-    logger: silent,
-  });
+  const invites = invitesOver(store, { directory: {} as InviteDirectory, workflows });
   const made = invite('made', { inviterId: GONE, channel: 'email', inviteeUserId: null });
   const waiting = invite('waiting', { inviterId: GONE, status: 'awaiting_approval' });
   const received = invite('received', { inviteeUserId: GONE });

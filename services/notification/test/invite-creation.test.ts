@@ -1,13 +1,9 @@
-import type { Logger } from '@parley/service-kit';
-import type { Client } from '@temporalio/client';
 import type { CommandStartedEvent, Document } from 'mongodb';
 import t, { type Test } from 'tap';
 import type { InviteDirectory } from '../src/invites/invite-directory';
 import { InviteError } from '../src/invites/invite-errors';
-import { Invites } from '../src/invites/invite-service';
-import { InviteStore } from '../src/invites/invite-store';
 import type { InviteWorkflows } from '../src/invites/invite-workflows';
-import { privateClient } from './ferretdb';
+import { inviteStore, invitesOver } from './invite-fixtures';
 
 const GROUP = `c_${'a'.repeat(24)}`;
 const ADMIN = 'u_ada';
@@ -24,35 +20,16 @@ const directory: InviteDirectory = {
   blocked: async () => false,
 };
 
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as Logger;
-
 /** The invite service over a private store, counting the lifecycle workflows it starts. */
 async function invitesFor(t: Test, maxOpenPerGroup = 200, accounts: InviteDirectory = directory) {
-  const client = await privateClient(t);
-  const store = new InviteStore(client.db('parley_invite_creation_test'));
-  await store.ensureIndexes();
+  const { client, store } = await inviteStore(t, 'parley_invite_creation_test');
   const started: string[] = [];
   const workflows = {
     start: async (input: { inviteId: string }) => {
       started.push(input.inviteId);
     },
   } as unknown as InviteWorkflows;
-  const invites = new Invites({
-    store,
-    directory: accounts,
-    workflows,
-    temporal: {} as Client,
-    settings: {
-      publicUrl: 'http://127.0.0.1:1',
-      linkSecret: 'x'.repeat(32),
-      expiresAfterMs: 3_600_000,
-      remindAfterMs: 1_800_000,
-      approvalWindowMs: 3_600_000,
-      maxOpenPerGroup,
-      smsAvailable: false,
-    },
-    logger: silent,
-  });
+  const invites = invitesOver(store, { directory: accounts, workflows, maxOpenPerGroup });
   return { client, store, invites, started };
 }
 

@@ -1,18 +1,14 @@
-import type { Logger, Sidecar } from '@parley/service-kit';
-import type { InviteAction, InviteActor, InviteState } from '@parley/workflows';
-import type { Client } from '@temporalio/client';
+import type { Sidecar } from '@parley/service-kit';
+import type { InviteAction, InviteActor } from '@parley/workflows';
 import t, { type Test } from 'tap';
 import { type InviteDirectory, sidecarDirectory } from '../src/invites/invite-directory';
 import { InviteError } from '../src/invites/invite-errors';
-import { Invites } from '../src/invites/invite-service';
-import { type InviteDoc, InviteStore } from '../src/invites/invite-store';
+import type { InviteDoc } from '../src/invites/invite-store';
 import type { InviteWorkflows } from '../src/invites/invite-workflows';
-import { privateClient } from './ferretdb';
+import { inviteStore, invitesOver, revokedState } from './invite-fixtures';
 
 const GROUP = `c_${'d'.repeat(24)}`;
 const GONE = 'u_gone';
-
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as Logger;
 
 /** GONE owns the group GROUP; no address belongs to an account. */
 const directory: InviteDirectory = {
@@ -27,9 +23,7 @@ const directory: InviteDirectory = {
 
 /** Invites over a private store, with workflows that start and revoke as far as these tests go. */
 async function invitesFor(t: Test, accounts: InviteDirectory) {
-  const client = await privateClient(t);
-  const store = new InviteStore(client.db('parley_invite_inviter_deletion_test'));
-  await store.ensureIndexes();
+  const { store } = await inviteStore(t, 'parley_invite_inviter_deletion_test');
   const revoked: string[] = [];
   const workflows = {
     start: async () => undefined,
@@ -39,35 +33,10 @@ async function invitesFor(t: Test, accounts: InviteDirectory) {
         throw new InviteError('INVITE_ALREADY_ANSWERED', { inviteId });
       }
       revoked.push(inviteId);
-      const state: InviteState = {
-        inviteId,
-        status: 'revoked',
-        inviteeUserId: current.inviteeUserId,
-        decidedBy: userId,
-        failureCode: null,
-        remindedAt: null,
-        version: current.version + 1,
-        updatedAt: new Date().toISOString(),
-      };
-      return { state };
+      return revokedState(current, userId);
     },
   } as unknown as InviteWorkflows;
-  const invites = new Invites({
-    store,
-    directory: accounts,
-    workflows,
-    temporal: {} as Client,
-    settings: {
-      publicUrl: 'http://127.0.0.1:1',
-      linkSecret: 'x'.repeat(32),
-      expiresAfterMs: 3_600_000,
-      remindAfterMs: 1_800_000,
-      approvalWindowMs: 3_600_000,
-      maxOpenPerGroup: 200,
-      smsAvailable: false,
-    },
-    logger: silent,
-  });
+  const invites = invitesOver(store, { directory: accounts, workflows });
   return { store, invites, revoked };
 }
 
