@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import { createHttpApp, createLogger, finishHttpApp } from '@parley/service-kit';
 import { UnauthorizedError } from '@parley/service-kit';
 import { Redis } from 'ioredis';
@@ -7,6 +6,7 @@ import { addressKey, trustProxies, trustedProxiesSchema } from '../src/client-ad
 import { rateLimitRoutes } from '../src/rate-limits/rate-limit-routes';
 import { rateLimitSettings } from '../src/rate-limits/settings';
 import { redisServer } from './private-redis';
+import { onLoopback } from './loopback';
 
 // Behind a reverse proxy every request arrives from the proxy's address. The registration budget
 // (2 per address here) must count each client apart when the proxy is trusted, and must ignore
@@ -39,10 +39,7 @@ async function gateway(t: Test, proxies: string) {
   );
   app.post('/api/v1/accounts', (_req, res) => res.status(201).json({}));
   finishHttpApp(app);
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.teardown(() => new Promise((resolve) => server.close(resolve)));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/accounts`;
+  const url = `http://127.0.0.1:${await onLoopback(t, app)}/api/v1/accounts`;
   return async (forwardedFor?: string) => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (forwardedFor) headers['x-forwarded-for'] = forwardedFor;

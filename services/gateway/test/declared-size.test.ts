@@ -1,9 +1,9 @@
-import type { AddressInfo } from 'node:net';
 import { request } from 'node:http';
 import { AppError } from '@parley/service-kit';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import t from 'tap';
 import { refuseDeclaredOversize } from '../src/proxy/declared-size';
+import { onLoopback } from './loopback';
 
 const LIMIT = 1024;
 
@@ -39,13 +39,7 @@ t.test('a streamed upload declaring more than the limit is refused before its bo
     const status = err instanceof AppError ? err.status : 500;
     res.status(status).json({ code: err instanceof AppError ? err.code : 'INTERNAL' });
   });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.teardown(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await onLoopback(t, app);
 
   const refused = await stalledPost(port, '/api/v1/media?fileName=a.bin', 200 * 1024 * 1024);
   t.equal(refused.status, 413, 'answered although the body never came');

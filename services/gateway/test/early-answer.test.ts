@@ -1,8 +1,8 @@
-import type { AddressInfo } from 'node:net';
 import { request } from 'node:http';
 import express from 'express';
 import t from 'tap';
 import { closeAfterEarlyAnswer } from '../src/proxy/early-answer';
+import { onLoopback } from './loopback';
 
 /**
  * Sends a body that never ends, as fast as the connection takes it, and resolves with the answer
@@ -48,10 +48,7 @@ t.test('an answer sent before the body ends reaches a client that is still sendi
       res.status(413).json({ code: 'TOO_LARGE' });
     });
   });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.teardown(() => server.close());
-  const { port } = server.address() as AddressInfo;
+  const port = await onLoopback(t, app);
   for (let i = 0; i < 25; i++) {
     const answer = await endlessPost(port);
     t.equal(answer.status, 413, `attempt ${i + 1}: the refusal arrived`);

@@ -1,8 +1,8 @@
 import { request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type Sidecar, createHttpApp, createLogger, finishHttpApp } from '@parley/service-kit';
 import t, { type Test } from 'tap';
 import { opsRoutes } from '../src/ops/routes';
+import { onLoopback } from './loopback';
 
 // Every operator endpoint takes only the path, query and body it documents: an unknown key or a
 // value of the wrong form is refused with 400 before anything is published or forwarded, rather
@@ -39,10 +39,7 @@ async function gateway(t: Test) {
   });
   app.use('/api/v1/ops', opsRoutes(sidecar, OPS_TOKEN));
   finishHttpApp(app);
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.teardown(() => new Promise((resolve) => server.close(resolve)));
-  const port = (server.address() as AddressInfo).port;
+  const port = await onLoopback(t, app);
 
   /** A request sent with its path exactly as written: fetch would resolve `%2e%2e` itself. */
   const call = (method: string, path: string, body?: string) =>

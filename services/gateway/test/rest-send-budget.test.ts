@@ -1,10 +1,10 @@
-import type { AddressInfo } from 'node:net';
 import { UnauthorizedError, createHttpApp, createLogger, finishHttpApp } from '@parley/service-kit';
 import { Redis } from 'ioredis';
 import t, { type Test } from 'tap';
 import { rateLimitRoutes } from '../src/rate-limits/rate-limit-routes';
 import { rateLimitSettings } from '../src/rate-limits/settings';
 import { redisServer } from './private-redis';
+import { onLoopback } from './loopback';
 
 // A message sent or edited over REST spends from the same per-user budget as the user's sockets. Only a
 // verified user spends, so a token forged in someone's name cannot use up their budget.
@@ -37,10 +37,7 @@ async function gateway(t: Test) {
   app.post('/api/v1/conversations/:id/messages', (_req, res) => res.status(201).json({}));
   app.patch('/api/v1/messages/:id', (_req, res) => res.status(200).json({}));
   finishHttpApp(app);
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.teardown(() => new Promise((resolve) => server.close(resolve)));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
+  const base = `http://127.0.0.1:${await onLoopback(t, app)}/api/v1`;
   const headers = (token: string) => ({
     'content-type': 'application/json',
     authorization: `Bearer ${token}`,

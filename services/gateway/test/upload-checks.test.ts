@@ -1,10 +1,10 @@
-import type { AddressInfo } from 'node:net';
 import { type ClientRequest, request } from 'node:http';
 import type { TokenVerifier } from '@parley/identity';
 import { UnauthorizedError, problemHandler } from '@parley/service-kit';
 import express from 'express';
 import t from 'tap';
 import { refuseUnfitUpload } from '../src/proxy/upload-checks';
+import { onLoopback } from './loopback';
 
 const verifier: TokenVerifier = {
   async verify(token) {
@@ -74,13 +74,7 @@ t.test('a streamed upload the gateway would refuse is answered before its body',
     pending.clear();
   });
   app.use(problemHandler());
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.teardown(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await onLoopback(t, app);
   const upload = (path: string, options: Parameters<typeof stalledUpload>[2]) =>
     stalledUpload(port, path, options);
   const MIB = 1024 * 1024;
@@ -188,13 +182,7 @@ t.test('the refusal reaches a client that keeps sending, and its connection ends
   const app = express();
   app.use('/api/v1', refuseUnfitUpload(verifier), (_req, res) => void res.status(500).end());
   app.use(problemHandler());
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.teardown(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await onLoopback(t, app);
   for (let i = 0; i < 20; i++) {
     const answer = await endlessUpload(port);
     t.equal(answer.status, 401, `attempt ${i + 1}: the refusal arrived`);

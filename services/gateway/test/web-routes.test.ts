@@ -1,5 +1,4 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finishHttpApp } from '@parley/service-kit';
@@ -7,6 +6,7 @@ import express from 'express';
 import t, { type Test } from 'tap';
 import { blobOrigin } from '../src/web/blob-origin';
 import { webRoutes } from '../src/web/routes';
+import { onLoopback } from './loopback';
 
 /** A gateway-like app serving a built client from a temporary folder, on a free port. */
 async function serve(t: Test, webDir: string | undefined, mediaOrigin: string | null = null) {
@@ -16,10 +16,7 @@ async function serve(t: Test, webDir: string | undefined, mediaOrigin: string | 
   });
   app.use(webRoutes({ webDir, mediaOrigin }));
   finishHttpApp(app);
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return `http://127.0.0.1:${await onLoopback(t, app)}`;
 }
 
 function builtClient(t: Test): string {
