@@ -671,10 +671,9 @@ export class Conversations {
 
   /**
    * Adds a membership if absent and announces it, answering it; an existing membership is left as
-   * it is (null). One
-   * joining later starts at the conversation's lastSeq, read before the insert: lastSeq never runs
-   * ahead of the stored messages, so each message stored after the insert is numbered above it and
-   * counts as unread. One stored just before may count too, as lastSeq lags behind a send.
+   * it is (null). One joining later starts at the conversation's lastSeq, read before the insert:
+   * lastSeq never runs ahead of the stored messages, so each message stored after the insert is
+   * numbered above it and counts as unread. One stored just before may count too, as lastSeq lags behind a send.
    */
   private async insertMember(
     conversationId: string,
