@@ -1,5 +1,5 @@
 import { principalOf } from '@parley/identity';
-import { AppError, parse } from '@parley/service-kit';
+import { AppError, parse, takesNoInput } from '@parley/service-kit';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { type UserStore, publicUser } from '../accounts/user-store';
@@ -11,6 +11,8 @@ const userParams = z.object({ userId: z.uuid() }).strict();
 /** `/v1/contacts`: the user's contacts and the users they blocked. */
 export function contactRoutes(contacts: ContactStore, users: UserStore, auth: RequestHandler): Router {
   const router = Router();
+  // Every contact route names its user in the path and reads neither a query nor a body.
+  const noInput = takesNoInput();
 
   /** The other user of a contact or block change: must exist and not be the caller. */
   const other = async (ownerId: string, params: unknown): Promise<string> => {
@@ -28,21 +30,21 @@ export function contactRoutes(contacts: ContactStore, users: UserStore, auth: Re
     });
   };
 
-  router.get('/v1/contacts', auth, async (req, res) => {
+  router.get('/v1/contacts', auth, noInput, async (req, res) => {
     res.json({ contacts: await profiles(await contacts.list(principalOf(req).userId)) });
   });
 
-  router.get('/v1/contacts/blocked', auth, async (req, res) => {
+  router.get('/v1/contacts/blocked', auth, noInput, async (req, res) => {
     res.json({ blocked: await profiles(await contacts.listBlocked(principalOf(req).userId)) });
   });
 
-  router.put('/v1/contacts/blocked/:userId', auth, async (req, res) => {
+  router.put('/v1/contacts/blocked/:userId', auth, noInput, async (req, res) => {
     const { userId } = principalOf(req);
     await contacts.block(userId, await other(userId, req.params));
     res.status(204).end();
   });
 
-  router.delete('/v1/contacts/blocked/:userId', auth, async (req, res) => {
+  router.delete('/v1/contacts/blocked/:userId', auth, noInput, async (req, res) => {
     const { userId } = parse(userParams, req.params, 'params');
     if (!(await contacts.unblock(principalOf(req).userId, userId))) {
       throw new AppError('CONTACT_NOT_BLOCKED', 404, 'That user is not blocked.', { userId });
@@ -50,13 +52,13 @@ export function contactRoutes(contacts: ContactStore, users: UserStore, auth: Re
     res.status(204).end();
   });
 
-  router.put('/v1/contacts/:userId', auth, async (req, res) => {
+  router.put('/v1/contacts/:userId', auth, noInput, async (req, res) => {
     const { userId } = principalOf(req);
     await contacts.add(userId, await other(userId, req.params));
     res.status(204).end();
   });
 
-  router.delete('/v1/contacts/:userId', auth, async (req, res) => {
+  router.delete('/v1/contacts/:userId', auth, noInput, async (req, res) => {
     const { userId } = parse(userParams, req.params, 'params');
     if (!(await contacts.remove(principalOf(req).userId, userId))) {
       throw new AppError('CONTACT_NOT_FOUND', 404, 'That user is not a contact.', { userId });

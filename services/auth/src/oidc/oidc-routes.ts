@@ -1,4 +1,4 @@
-import { parse } from '@parley/service-kit';
+import { parse, takesNoInput } from '@parley/service-kit';
 import { Router } from 'express';
 import { z } from 'zod';
 import { displayNameSchema } from '../accounts/account-schemas';
@@ -45,7 +45,7 @@ export function oidcRoutes(
   ];
 
   // Whether "log in with" can be offered, without starting a login.
-  router.get('/v1/sessions/oidc', (_req, res) => {
+  router.get('/v1/sessions/oidc', takesNoInput(), (_req, res) => {
     res.json({ configured: login !== undefined });
   });
 

@@ -1,5 +1,5 @@
 import { principalOf } from '@parley/identity';
-import { type Sidecar, parse } from '@parley/service-kit';
+import { type Sidecar, noBody, noQuery, parse, takesNoInput } from '@parley/service-kit';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import type { UserEvents } from '../accounts/user-events';
@@ -19,7 +19,7 @@ export function profileRoutes(
 ): Router {
   const router = Router();
 
-  router.get('/v1/users/me', auth, async (req, res) => {
+  router.get('/v1/users/me', auth, takesNoInput(), async (req, res) => {
     const { userId } = principalOf(req);
     const user = await users.findById(userId);
     if (!user) throw new UserNotFoundError(userId);
@@ -27,6 +27,7 @@ export function profileRoutes(
   });
 
   router.patch('/v1/users/me', auth, async (req, res) => {
+    parse(noQuery, req.query, 'query');
     const changes = parse(profileChangeSchema, req.body, 'body');
     const { userId } = principalOf(req);
     // The media service checks a new profile picture (the user's own image) and lets every user
@@ -58,11 +59,12 @@ export function profileRoutes(
    */
   router.get('/v1/users', auth, async (req, res) => {
     const { q, limit } = parse(directoryQuerySchema, req.query, 'query');
+    parse(noBody, req.body, 'body');
     const found = await users.search(q, limit);
     res.json({ users: found.map(publicUser) });
   });
 
-  router.get('/v1/users/:userId', auth, async (req, res) => {
+  router.get('/v1/users/:userId', auth, takesNoInput(), async (req, res) => {
     const { userId } = parse(userParams, req.params, 'params');
     const user = await users.findById(userId);
     if (!user) throw new UserNotFoundError(userId);

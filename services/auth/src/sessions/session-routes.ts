@@ -1,5 +1,5 @@
 import { principalOf } from '@parley/identity';
-import { parse } from '@parley/service-kit';
+import { noQuery, parse, takesNoInput } from '@parley/service-kit';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { loginSchema } from '../accounts/account-schemas';
@@ -18,6 +18,7 @@ export function sessionRoutes(service: SessionService, store: SessionStore, auth
   const router = Router();
 
   router.post('/v1/sessions', async (req, res) => {
+    parse(noQuery, req.query, 'query');
     const { login, password, deviceName } = parse(loginSchema, req.body, 'body');
     const { user, session } = await service.loginWithPassword(
       login,
@@ -29,11 +30,12 @@ export function sessionRoutes(service: SessionService, store: SessionStore, auth
   });
 
   router.post('/v1/sessions/refresh', async (req, res) => {
+    parse(noQuery, req.query, 'query');
     const { refreshToken } = parse(refreshSchema, req.body, 'body');
     res.json(await service.refresh(refreshToken));
   });
 
-  router.get('/v1/sessions', auth, async (req, res) => {
+  router.get('/v1/sessions', auth, takesNoInput(), async (req, res) => {
     const principal = principalOf(req);
     const sessions = await store.listActive(principal.userId);
     res.json({
@@ -48,13 +50,13 @@ export function sessionRoutes(service: SessionService, store: SessionStore, auth
     });
   });
 
-  router.delete('/v1/sessions/current', auth, async (req, res) => {
+  router.delete('/v1/sessions/current', auth, takesNoInput(), async (req, res) => {
     const { userId, sessionId } = principalOf(req);
     await store.revokeOwn(userId, sessionId);
     res.status(204).end();
   });
 
-  router.delete('/v1/sessions/:sessionId', auth, async (req, res) => {
+  router.delete('/v1/sessions/:sessionId', auth, takesNoInput(), async (req, res) => {
     const { sessionId } = parse(sessionParams, req.params, 'params');
     await store.revokeOwn(principalOf(req).userId, sessionId);
     res.status(204).end();
