@@ -1,5 +1,5 @@
 import { principalOf } from '@parley/identity';
-import { parse } from '@parley/service-kit';
+import { noBody, noQuery, parse, takesNoInput } from '@parley/service-kit';
 import { type RequestHandler, Router } from 'express';
 import {
   addMembersBody,
@@ -20,6 +20,7 @@ export function conversationRoutes(conversations: Conversations, guard: RequestH
   const router = Router();
 
   router.post('/conversations', guard, async (req, res) => {
+    parse(noQuery, req.query, 'query');
     const { userId } = principalOf(req);
     const body = parse(createConversationBody, req.body, 'body');
     if (body.type === 'direct') {
@@ -31,6 +32,7 @@ export function conversationRoutes(conversations: Conversations, guard: RequestH
   });
 
   router.get('/conversations', guard, async (req, res) => {
+    parse(noBody, req.body, 'body');
     const query = parse(listConversationsQuery, req.query, 'query');
     const archived = query.archived === undefined ? undefined : query.archived === 'true';
     const page = await conversations.list(principalOf(req).userId, {
@@ -41,24 +43,27 @@ export function conversationRoutes(conversations: Conversations, guard: RequestH
     res.json(page);
   });
 
-  router.get('/conversations/:conversationId', guard, async (req, res) => {
+  router.get('/conversations/:conversationId', guard, takesNoInput(), async (req, res) => {
     const { conversationId } = parse(conversationParams, req.params, 'params');
     res.json(await conversations.get(principalOf(req).userId, conversationId));
   });
 
   router.patch('/conversations/:conversationId', guard, async (req, res) => {
+    parse(noQuery, req.query, 'query');
     const { conversationId } = parse(conversationParams, req.params, 'params');
     const body = parse(updateConversationBody, req.body, 'body');
     res.json(await conversations.update(principalOf(req).userId, conversationId, body));
   });
 
   router.put('/conversations/:conversationId/settings', guard, async (req, res) => {
+    parse(noQuery, req.query, 'query');
     const { conversationId } = parse(conversationParams, req.params, 'params');
     const body = parse(settingsBody, req.body, 'body');
     res.json(await conversations.setSettings(principalOf(req).userId, conversationId, body));
   });
 
   router.post('/conversations/:conversationId/members', guard, async (req, res) => {
+    parse(noQuery, req.query, 'query');
     const { conversationId } = parse(conversationParams, req.params, 'params');
     const { userIds } = parse(addMembersBody, req.body, 'body');
     res.json(
@@ -66,13 +71,14 @@ export function conversationRoutes(conversations: Conversations, guard: RequestH
     );
   });
 
-  router.delete('/conversations/:conversationId/members/:userId', guard, async (req, res) => {
+  router.delete('/conversations/:conversationId/members/:userId', guard, takesNoInput(), async (req, res) => {
     const { conversationId, userId } = parse(memberParams, req.params, 'params');
     await conversations.removeMember(principalOf(req).userId, conversationId, userId);
     res.status(204).end();
   });
 
   router.patch('/conversations/:conversationId/members/:userId', guard, async (req, res) => {
+    parse(noQuery, req.query, 'query');
     const { conversationId, userId } = parse(memberParams, req.params, 'params');
     const { role } = parse(roleBody, req.body, 'body');
     await conversations.setRole(principalOf(req).userId, conversationId, userId, role);
@@ -80,6 +86,7 @@ export function conversationRoutes(conversations: Conversations, guard: RequestH
   });
 
   router.put('/conversations/:conversationId/owner', guard, async (req, res) => {
+    parse(noQuery, req.query, 'query');
     const { conversationId } = parse(conversationParams, req.params, 'params');
     const { userId } = parse(ownerBody, req.body, 'body');
     await conversations.transferOwnership(principalOf(req).userId, conversationId, userId);

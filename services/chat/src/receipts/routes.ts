@@ -1,5 +1,5 @@
 import { principalOf } from '@parley/identity';
-import { parse } from '@parley/service-kit';
+import { noQuery, parse, takesNoInput } from '@parley/service-kit';
 import { type RequestHandler, Router } from 'express';
 import { conversationParams } from '../conversations/schemas';
 import { messageParams, receiptBody } from '../messages/schemas';
@@ -11,13 +11,14 @@ export function receiptRoutes(receipts: Receipts, guard: RequestHandler): Router
 
   /** A device acknowledges delivery, or the member moves the read cursor. */
   router.post('/conversations/:conversationId/receipts', guard, async (req, res) => {
+    parse(noQuery, req.query, 'query');
     const { conversationId } = parse(conversationParams, req.params, 'params');
     const { kind, seq } = parse(receiptBody, req.body, 'body');
     const principal = principalOf(req);
     res.json(await receipts.mark(principal.userId, conversationId, kind, seq, principal.sessionId));
   });
 
-  router.get('/messages/:messageId/receipts', guard, async (req, res) => {
+  router.get('/messages/:messageId/receipts', guard, takesNoInput(), async (req, res) => {
     const { messageId } = parse(messageParams, req.params, 'params');
     res.json(await receipts.summary(principalOf(req).userId, messageId));
   });
