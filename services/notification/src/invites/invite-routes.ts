@@ -1,5 +1,5 @@
 import { principalOf } from '@parley/identity';
-import { parse } from '@parley/service-kit';
+import { noBody, noQuery, parse, takesNoInput } from '@parley/service-kit';
 import type { InviteAction } from '@parley/workflows';
 import { type RequestHandler, Router } from 'express';
 import {
@@ -19,6 +19,7 @@ export function inviteRoutes(invites: Invites, auth: RequestHandler): Router {
   const router = Router();
 
   router.post('/v1/invites', auth, async (req, res) => {
+    parse(noQuery, req.query, 'query');
     const body = parse(createInviteBody, req.body, 'body');
     // The request id the gateway passes on stays the same when its sidecar retries the call.
     const { view, created } = await invites.create(principalOf(req).userId, body, String(req.id));
@@ -30,21 +31,23 @@ export function inviteRoutes(invites: Invites, auth: RequestHandler): Router {
 
   router.get('/v1/invites', auth, async (req, res) => {
     const query = parse(listInvitesQuery, req.query, 'query');
+    parse(noBody, req.body, 'body');
     res.json({ items: await invites.list(principalOf(req).userId, query) });
   });
 
   router.post('/v1/invites/accept-link', auth, async (req, res) => {
+    parse(noQuery, req.query, 'query');
     const { token } = parse(acceptLinkBody, req.body, 'body');
     res.json(await invites.acceptLink(principalOf(req).userId, token));
   });
 
-  router.get('/v1/invites/:inviteId', auth, async (req, res) => {
+  router.get('/v1/invites/:inviteId', auth, takesNoInput(), async (req, res) => {
     const { inviteId } = parse(inviteParams, req.params, 'params');
     res.json(await invites.get(principalOf(req).userId, inviteId));
   });
 
   for (const action of ACTIONS) {
-    router.post(`/v1/invites/:inviteId/${action}`, auth, async (req, res) => {
+    router.post(`/v1/invites/:inviteId/${action}`, auth, takesNoInput(), async (req, res) => {
       const { inviteId } = parse(inviteParams, req.params, 'params');
       res.json(await invites.act(principalOf(req).userId, inviteId, action));
     });
