@@ -1,5 +1,5 @@
 import { principalOf } from '@parley/identity';
-import { parse } from '@parley/service-kit';
+import { parse, takesNoInput } from '@parley/service-kit';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { contentDisposition } from '@parley/workflows';
@@ -14,20 +14,20 @@ const RENDITIONS: readonly Rendition[] = ['download', 'thumbnail', 'preview'];
 export function mediaRoutes(library: Library, guard: RequestHandler): Router {
   const router = Router();
 
-  router.get('/media/:mediaId', guard, async (req, res) => {
+  router.get('/media/:mediaId', guard, takesNoInput(), async (req, res) => {
     const params = parse(mediaParams, req.params, 'params');
     res.json(mediaView(await library.requireVisible(principalOf(req).userId, params.mediaId)));
   });
 
   for (const rendition of RENDITIONS) {
-    router.get(`/media/:mediaId/${rendition}`, guard, async (req, res) => {
+    router.get(`/media/:mediaId/${rendition}`, guard, takesNoInput(), async (req, res) => {
       const params = parse(mediaParams, req.params, 'params');
       const link = await library.link(principalOf(req).userId, params.mediaId, rendition);
       res.set('cache-control', 'no-store').json(link);
     });
   }
 
-  router.get('/media/:mediaId/content', guard, async (req, res) => {
+  router.get('/media/:mediaId/content', guard, takesNoInput(), async (req, res) => {
     const params = parse(mediaParams, req.params, 'params');
     const { doc, body, length } = await library.content(principalOf(req).userId, params.mediaId);
     res.status(200).set({

@@ -1,5 +1,5 @@
 import { principalOf } from '@parley/identity';
-import { parse } from '@parley/service-kit';
+import { noQuery, parse, takesNoInput } from '@parley/service-kit';
 import {
   DECLARED_LENGTH_HEADER,
   DEFAULT_UPLOAD_TYPE,
@@ -49,6 +49,7 @@ export function uploadRoutes(uploads: Uploads, guard: RequestHandler): Router {
   });
 
   router.post('/media/uploads', guard, async (req, res) => {
+    parse(noQuery, req.query, 'query');
     const body = parse(directUploadBody, req.body, 'body');
     const { doc, link } = await uploads.createDirect(principalOf(req).userId, body);
     res
@@ -57,17 +58,18 @@ export function uploadRoutes(uploads: Uploads, guard: RequestHandler): Router {
       .json({ media: mediaView(doc), upload: uploadInstructions(link) });
   });
 
-  router.post('/media/:mediaId/upload-link', guard, async (req, res) => {
+  router.post('/media/:mediaId/upload-link', guard, takesNoInput(), async (req, res) => {
     const params = parse(mediaParams, req.params, 'params');
     res.json(uploadInstructions(await uploads.renewLink(principalOf(req).userId, params.mediaId)));
   });
 
-  router.get('/media/:mediaId/blocks', guard, async (req, res) => {
+  router.get('/media/:mediaId/blocks', guard, takesNoInput(), async (req, res) => {
     const params = parse(mediaParams, req.params, 'params');
     res.json(await uploads.blocks(principalOf(req).userId, params.mediaId));
   });
 
   router.post('/media/:mediaId/complete', guard, async (req, res) => {
+    parse(noQuery, req.query, 'query');
     const params = parse(mediaParams, req.params, 'params');
     const { blockIds } = parse(completeUploadBody, req.body, 'body');
     const doc = await uploads.complete(principalOf(req).userId, params.mediaId, blockIds);
