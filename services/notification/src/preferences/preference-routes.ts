@@ -1,5 +1,5 @@
 import { principalOf } from '@parley/identity';
-import { parse } from '@parley/service-kit';
+import { noQuery, parse, takesNoInput } from '@parley/service-kit';
 import { type RequestHandler, Router } from 'express';
 import type { Directory } from '../delivery/directory';
 import type { LevelCache } from '../delivery/level-cache';
@@ -30,11 +30,12 @@ export function preferenceRoutes(
     conversations: Object.fromEntries(await conversationLevels(store, userId)),
   });
 
-  router.get(path, auth, async (req, res) => {
+  router.get(path, auth, takesNoInput(), async (req, res) => {
     res.json(await view(principalOf(req).userId));
   });
 
   router.patch(path, auth, async (req, res) => {
+    parse(noQuery, req.query, 'query');
     const { userId } = principalOf(req);
     const patch = parse(preferencesPatchSchema, req.body, 'body');
     await updatePreferences(store, userId, patch);
@@ -50,6 +51,7 @@ export function preferenceRoutes(
   });
 
   router.put(`${path}/conversations/:conversationId`, auth, async (req, res) => {
+    parse(noQuery, req.query, 'query');
     const { userId } = principalOf(req);
     const { conversationId } = parse(conversationParams, req.params, 'params');
     const { level } = parse(conversationLevelBody, req.body, 'body');
@@ -64,7 +66,7 @@ export function preferenceRoutes(
     res.json(await view(userId));
   });
 
-  router.delete(`${path}/conversations/:conversationId`, auth, async (req, res) => {
+  router.delete(`${path}/conversations/:conversationId`, auth, takesNoInput(), async (req, res) => {
     const { userId } = principalOf(req);
     const { conversationId } = parse(conversationParams, req.params, 'params');
     await store.conversationPreferences.deleteOne({ _id: conversationPreferenceId(userId, conversationId) });

@@ -1,5 +1,5 @@
 import { principalOf } from '@parley/identity';
-import { parse } from '@parley/service-kit';
+import { noQuery, parse, takesNoInput } from '@parley/service-kit';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import type { DeliveryStore } from '../delivery/store';
@@ -72,12 +72,12 @@ export function pushSubscriptionRoutes(
   const endpoints = new EndpointOwners(store, slots);
 
   // The application server key browsers pass to pushManager.subscribe().
-  router.get('/v1/notifications/push-key', auth, (_req, res) => {
+  router.get('/v1/notifications/push-key', auth, takesNoInput(), (_req, res) => {
     res.json({ publicKey: options.vapidPublicKey ?? null });
   });
 
   // Only admitted subscriptions: one a crash left stored but never admitted is not the user's.
-  router.get(path, auth, async (req, res) => {
+  router.get(path, auth, takesNoInput(), async (req, res) => {
     const docs = await slots.admitted(principalOf(req).userId, MAX_SUBSCRIPTIONS);
     res.json({
       items: docs.map((d) => ({ id: d._id, endpoint: d.endpoint, createdAt: d.createdAt.toISOString() })),
@@ -85,6 +85,7 @@ export function pushSubscriptionRoutes(
   });
 
   router.post(path, auth, async (req, res) => {
+    parse(noQuery, req.query, 'query');
     const { userId } = principalOf(req);
     const body = parse(subscriptionBody, req.body, 'body');
     checkPushEndpoint(body.endpoint, options.allowLoopbackHttp);
@@ -114,7 +115,7 @@ export function pushSubscriptionRoutes(
       .json({ id, endpoint: body.endpoint });
   });
 
-  router.delete(`${path}/:subscriptionId`, auth, async (req, res) => {
+  router.delete(`${path}/:subscriptionId`, auth, takesNoInput(), async (req, res) => {
     const { subscriptionId } = parse(idParams, req.params, 'params');
     const result = await store.pushSubscriptions.deleteOne({
       _id: subscriptionId,
