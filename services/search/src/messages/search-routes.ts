@@ -1,5 +1,5 @@
 import { principalOf } from '@parley/identity';
-import { parse } from '@parley/service-kit';
+import { noBody, parse } from '@parley/service-kit';
 import { type RequestHandler, Router } from 'express';
 import type { SearchBackend } from '../engine/types';
 import type { MembershipSource } from '../membership/member-conversations';
@@ -19,6 +19,7 @@ export function messageSearchRoutes(
 
   router.get('/v1/search/messages', guard, async (req, res) => {
     const query = parse(messageSearchQuery, req.query, 'query');
+    parse(noBody, req.body, 'body');
     const mine = await membership.conversationIdsOf(principalOf(req).userId);
     const asked = query.conversationId ? new Set(query.conversationId) : undefined;
     const conversationIds = asked ? mine.filter((id) => asked.has(id)) : mine;

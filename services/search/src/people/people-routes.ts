@@ -1,4 +1,4 @@
-import { parse, type Sidecar } from '@parley/service-kit';
+import { noBody, parse, type Sidecar } from '@parley/service-kit';
 import { type RequestHandler, Router } from 'express';
 import type { IndexedPerson, SearchBackend } from '../engine/types';
 import { peopleSearchQuery } from '../messages/search-schemas';
@@ -14,6 +14,7 @@ export function peopleSearchRoutes(backend: SearchBackend, sidecar: Sidecar, gua
 
   router.get('/v1/search/people', guard, async (req, res) => {
     const { q, limit } = parse(peopleSearchQuery, req.query, 'query');
+    parse(noBody, req.body, 'body');
     const found = await backend.searchPeople({ text: q, limit });
     if (q.includes('@') && q.length >= 2) {
       const byEmail = await directoryByEmail(sidecar, q, limit, req.get('authorization') ?? '');
