@@ -1,5 +1,5 @@
 import { principalOf } from '@parley/identity';
-import { ValidationError, parse } from '@parley/service-kit';
+import { ValidationError, noBody, parse } from '@parley/service-kit';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { AdminRequiredError } from '../errors';
@@ -36,6 +36,7 @@ export function figureRoutes(store: FigureStore, authenticate: RequestHandler): 
 
   router.get('/v1/analytics/daily', authenticate, requireAdmin(), async (req, res) => {
     const { from, to } = parse(rangeQuery, req.query, 'query');
+    parse(noBody, req.body, 'body');
     const span = (Date.parse(to) - Date.parse(from)) / 86_400_000;
     if (Number.isNaN(span) || span < 0 || span >= MAX_RANGE_DAYS) {
       throw new ValidationError([
