@@ -1,5 +1,5 @@
 import { bearerToken, principalOf } from '@parley/identity';
-import { parse, safeEqual } from '@parley/service-kit';
+import { noBody, parse, safeEqual } from '@parley/service-kit';
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import type { Directory } from '../delivery/directory';
@@ -62,6 +62,7 @@ export function ledgerRoutes(
 
   router.get('/v1/notifications/deliveries', operatorOrUser, async (req, res) => {
     const { messageId } = parse(ledgerQuery, req.query, 'query');
+    parse(noBody, req.body, 'body');
     const docs = await deliveriesOf(store, messageId);
     const first = docs[0];
     if (!first) throw new DeliveryNotFoundError(messageId);

@@ -1,0 +1,70 @@
+import { request } from 'node:http';
+import { createHttpApp, createLogger, finishHttpApp } from '@parley/service-kit';
+import t from 'tap';
+import type { Directory } from '../src/delivery/directory';
+import type { DeliveryStore } from '../src/delivery/store';
+import { ledgerRoutes } from '../src/ledger/ledger-routes';
+
+// The delivery ledger reads its query only: a body sent with it is refused before the ledger is read.
+
+const APP_TOKEN = 'app-token-of-the-test';
+const OPS_TOKEN = 'ops-token-of-the-test';
+const MESSAGE = `m_${'a'.repeat(24)}_1`;
+
+t.test('the delivery ledger takes no body', async (t) => {
+  const read: string[] = [];
+  // A ledger with no trace of any message.
+  const store = {
+    messageRecipients: {
+      findOne: async () => {
+        read.push('messageRecipients');
+        return null;
+      },
+    },
+    deliveries: {
+      find: () => {
+        read.push('deliveries');
+        return { toArray: async () => [] };
+      },
+    },
+  } as unknown as DeliveryStore;
+  const app = createHttpApp({ logger: createLogger('test', 'silent'), appApiToken: APP_TOKEN });
+  app.use(ledgerRoutes(store, {} as Directory, (_req, _res, next) => next(), OPS_TOKEN));
+  finishHttpApp(app);
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  t.teardown(() => new Promise((resolve) => server.close(resolve)));
+  const { port } = server.address() as { port: number };
+  // node:http rather than fetch, which will not send a body with a GET.
+  const call = (body?: unknown) =>
+    new Promise<{ status: number; code?: string }>((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const headers = {
+        'dapr-api-token': APP_TOKEN,
+        authorization: `Bearer ${OPS_TOKEN}`,
+        // Node sends a GET's body only with its length.
+        ...(payload === undefined
+          ? {}
+          : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+      };
+      const path = `/v1/notifications/deliveries?messageId=${MESSAGE}`;
+      const req = request({ host: '127.0.0.1', port, method: 'GET', path, headers }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          const { code } = (text ? JSON.parse(text) : {}) as { code?: string };
+          resolve({ status: res.statusCode ?? 0, code });
+        });
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+
+  t.same(await call({ messageId: 'other' }), { status: 400, code: 'VALIDATION_FAILED' });
+  t.same(read, [], 'the ledger was not read');
+  const plain = await call();
+  t.not(plain.status, 400, 'the plain call gets through');
+  t.same(read, ['messageRecipients', 'deliveries'], 'and reads the ledger');
+  t.not((await call({})).status, 400, 'an empty JSON object is still accepted');
+});
