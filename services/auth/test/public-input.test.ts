@@ -1,7 +1,6 @@
 import type { Principal } from '@parley/identity';
 import { type Sidecar, createHttpApp, createLogger, finishHttpApp } from '@parley/service-kit';
 import type { RequestHandler } from 'express';
-import { request } from 'node:http';
 import t, { type Test } from 'tap';
 import { accountRoutes } from '../src/accounts/account-routes';
 import type { AccountService } from '../src/accounts/account-service';
@@ -14,6 +13,7 @@ import { profileRoutes } from '../src/profiles/profile-routes';
 import type { SessionService } from '../src/sessions/session-service';
 import { sessionRoutes } from '../src/sessions/session-routes';
 import type { SessionStore } from '../src/sessions/session-store';
+import { rawRequest } from '../../../test/support/raw-request';
 
 // The public routes take only what they read: an unknown query option or a body on a route that
 // reads none is refused before anything changes, rather than silently ignored.
@@ -85,35 +85,7 @@ async function auth(t: Test) {
   const { port } = server.address() as { port: number };
   // node:http rather than fetch, which will not send a body with a GET.
   const call = (method: string, path: string, body?: unknown) =>
-    new Promise<{ status: number; code?: string }>((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port,
-          method,
-          path,
-          headers: {
-            'dapr-api-token': APP_TOKEN,
-            // Node sends a GET's or a DELETE's body only with its length.
-            ...(payload === undefined
-              ? {}
-              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
-          },
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (text += chunk));
-          res.on('end', () => {
-            const { code } = (text ? JSON.parse(text) : {}) as { code?: string };
-            resolve({ status: res.statusCode ?? 0, code });
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
+    rawRequest(port, method, path, { 'dapr-api-token': APP_TOKEN }, body);
   return { call, done };
 }
 

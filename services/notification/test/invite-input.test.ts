@@ -1,9 +1,9 @@
-import { request } from 'node:http';
 import { createHttpApp, createLogger, finishHttpApp } from '@parley/service-kit';
 import type { RequestHandler } from 'express';
 import t, { type Test } from 'tap';
 import { inviteRoutes } from '../src/invites/invite-routes';
 import type { Invites } from '../src/invites/invite-service';
+import { rawRequest } from '../../../test/support/raw-request';
 
 // The invite routes take only what they read: an unknown query option, or a body on a route that
 // reads none (an accept, a revoke), is refused before the invite is read or changed.
@@ -37,27 +37,7 @@ async function inviteApp(t: Test) {
   const { port } = server.address() as { port: number };
   // node:http rather than fetch, which will not send a body with a GET.
   const call = (method: string, path: string, body?: unknown) =>
-    new Promise<{ status: number; code?: string }>((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const headers = {
-        'dapr-api-token': APP_TOKEN,
-        // Node sends a GET's body only with its length.
-        ...(payload === undefined
-          ? {}
-          : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
-      };
-      const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => {
-          const { code } = (text ? JSON.parse(text) : {}) as { code?: string };
-          resolve({ status: res.statusCode ?? 0, code });
-        });
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
+    rawRequest(port, method, path, { 'dapr-api-token': APP_TOKEN }, body);
   return { call, done };
 }
 

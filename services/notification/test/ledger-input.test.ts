@@ -1,9 +1,9 @@
-import { request } from 'node:http';
 import { createHttpApp, createLogger, finishHttpApp } from '@parley/service-kit';
 import t from 'tap';
 import type { Directory } from '../src/delivery/directory';
 import type { DeliveryStore } from '../src/delivery/store';
 import { ledgerRoutes } from '../src/ledger/ledger-routes';
+import { rawRequest } from '../../../test/support/raw-request';
 
 // The delivery ledger reads its query only: a body sent with it is refused before the ledger is read.
 
@@ -37,29 +37,13 @@ t.test('the delivery ledger takes no body', async (t) => {
   const { port } = server.address() as { port: number };
   // node:http rather than fetch, which will not send a body with a GET.
   const call = (body?: unknown) =>
-    new Promise<{ status: number; code?: string }>((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const headers = {
-        'dapr-api-token': APP_TOKEN,
-        authorization: `Bearer ${OPS_TOKEN}`,
-        // Node sends a GET's body only with its length.
-        ...(payload === undefined
-          ? {}
-          : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
-      };
-      const path = `/v1/notifications/deliveries?messageId=${MESSAGE}`;
-      const req = request({ host: '127.0.0.1', port, method: 'GET', path, headers }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => {
-          const { code } = (text ? JSON.parse(text) : {}) as { code?: string };
-          resolve({ status: res.statusCode ?? 0, code });
-        });
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
+    rawRequest(
+      port,
+      'GET',
+      `/v1/notifications/deliveries?messageId=${MESSAGE}`,
+      { 'dapr-api-token': APP_TOKEN, authorization: `Bearer ${OPS_TOKEN}` },
+      body,
+    );
 
   t.same(await call({ messageId: 'other' }), { status: 400, code: 'VALIDATION_FAILED' });
   t.same(read, [], 'the ledger was not read');

@@ -1,4 +1,3 @@
-import { request } from 'node:http';
 import { createHttpApp, createLogger, finishHttpApp } from '@parley/service-kit';
 import type { RequestHandler } from 'express';
 import t, { type Test } from 'tap';
@@ -8,6 +7,7 @@ import type { DeliveryStore } from '../src/delivery/store';
 import { preferenceRoutes } from '../src/preferences/preference-routes';
 import { pushSubscriptionRoutes } from '../src/push/subscription-routes';
 import { subscription } from './push-fixtures';
+import { rawRequest } from '../../../test/support/raw-request';
 
 // Notification preferences and push subscriptions take only what they read: an unknown query
 // option, or a body on a route that reads none (a removal, a read), is refused before the store
@@ -55,27 +55,7 @@ async function notificationApp(t: Test) {
   const { port } = server.address() as { port: number };
   // node:http rather than fetch, which will not send a body with a GET.
   const call = (method: string, path: string, body?: unknown) =>
-    new Promise<{ status: number; code?: string }>((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const headers = {
-        'dapr-api-token': APP_TOKEN,
-        // Node sends a GET's or a DELETE's body only with its length.
-        ...(payload === undefined
-          ? {}
-          : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
-      };
-      const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => {
-          const { code } = (text ? JSON.parse(text) : {}) as { code?: string };
-          resolve({ status: res.statusCode ?? 0, code });
-        });
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
+    rawRequest(port, method, path, { 'dapr-api-token': APP_TOKEN }, body);
   return { call, touched };
 }
 

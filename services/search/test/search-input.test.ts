@@ -1,4 +1,3 @@
-import { request } from 'node:http';
 import { type Sidecar, createHttpApp, createLogger, finishHttpApp } from '@parley/service-kit';
 import type { RequestHandler } from 'express';
 import t, { type Test } from 'tap';
@@ -6,6 +5,7 @@ import type { SearchBackend } from '../src/engine/types';
 import type { MembershipSource } from '../src/membership/member-conversations';
 import { messageSearchRoutes } from '../src/messages/search-routes';
 import { peopleSearchRoutes } from '../src/people/people-routes';
+import { rawRequest } from '../../../test/support/raw-request';
 
 // The searches read their query and nothing else: a body sent with one is refused, not ignored.
 
@@ -40,27 +40,7 @@ async function searchApp(t: Test) {
   const { port } = server.address() as { port: number };
   // node:http rather than fetch, which will not send a body with a GET.
   const call = (path: string, body?: unknown) =>
-    new Promise<{ status: number; code?: string }>((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const headers = {
-        'dapr-api-token': APP_TOKEN,
-        // Node sends a GET's body only with its length.
-        ...(payload === undefined
-          ? {}
-          : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
-      };
-      const req = request({ host: '127.0.0.1', port, method: 'GET', path, headers }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => {
-          const { code } = (text ? JSON.parse(text) : {}) as { code?: string };
-          resolve({ status: res.statusCode ?? 0, code });
-        });
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
+    rawRequest(port, 'GET', path, { 'dapr-api-token': APP_TOKEN }, body);
   return { call, asked };
 }
 
