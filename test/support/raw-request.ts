@@ -1,4 +1,7 @@
 import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import type { Test } from 'tap';
 
 /**
  * One request to `127.0.0.1:port` through node:http, which, unlike fetch, sends a body with a GET:
@@ -32,4 +35,16 @@ export function rawRequest(
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+/**
+ * Serves `app` on a free loopback port until the test ends, and answers a function that sends it
+ * one request with `headers` (see `rawRequest`).
+ */
+export async function rawCaller(t: Test, app: Express, headers: Record<string, string>) {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  t.teardown(() => new Promise((resolve) => server.close(resolve)));
+  const { port } = server.address() as AddressInfo;
+  return (method: string, path: string, body?: unknown) => rawRequest(port, method, path, headers, body);
 }

@@ -6,6 +6,7 @@ import { internalRoutes } from '../src/internal/internal-routes';
 import { operatorRoutes } from '../src/internal/operator-routes';
 import type { SessionStore } from '../src/sessions/session-store';
 import type { SigningKeys } from '../src/sessions/signing-keys';
+import { rawCaller } from '../../../test/support/raw-request';
 
 // The routes operators reach through the gateway or a sidecar take only what they document: an
 // unknown option is refused before a key rotates or a role changes, rather than ignored.
@@ -48,21 +49,7 @@ async function auth(t: Test) {
   app.use(internalRoutes(users, {} as ContactStore, keys, {} as Pick<SessionStore, 'isActive'>));
   app.use(operatorRoutes(users));
   finishHttpApp(app);
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.teardown(() => new Promise((resolve) => server.close(resolve)));
-  const { port } = server.address() as { port: number };
-  const call = async (method: string, path: string, body?: string) => {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
-      method,
-      headers: {
-        'dapr-api-token': APP_TOKEN,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body,
-    });
-    return { status: res.status, code: ((await res.json()) as { code?: string }).code };
-  };
+  const call = await rawCaller(t, app, { 'dapr-api-token': APP_TOKEN });
   return { call, done };
 }
 
@@ -71,17 +58,17 @@ const refused = { status: 400, code: 'VALIDATION_FAILED' };
 t.test('a key rotation takes no options', async (t) => {
   const { call, done } = await auth(t);
   t.same(await call('POST', '/internal/v1/signing-keys/rotations?keep=1'), refused);
-  t.same(await call('POST', '/internal/v1/signing-keys/rotations', '{"keep":true}'), refused);
+  t.same(await call('POST', '/internal/v1/signing-keys/rotations', { keep: true }), refused);
   t.same(done, [], 'no key rotated');
-  t.equal((await call('POST', '/internal/v1/signing-keys/rotations', '{}')).status, 201);
+  t.equal((await call('POST', '/internal/v1/signing-keys/rotations', {})).status, 201);
   t.same(done, ['rotation']);
 });
 
 t.test('a roles change takes no query', async (t) => {
   const { call, done } = await auth(t);
   const path = '/internal/v1/users/by-username/alice/roles';
-  t.same(await call('PUT', `${path}?x=1`, '{"roles":["admin"]}'), refused);
+  t.same(await call('PUT', `${path}?x=1`, { roles: ['admin'] }), refused);
   t.same(done, [], 'no role changed');
-  t.equal((await call('PUT', path, '{"roles":["admin"]}')).status, 200);
+  t.equal((await call('PUT', path, { roles: ['admin'] })).status, 200);
   t.same(done, ['roles admin']);
 });

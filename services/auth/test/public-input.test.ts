@@ -13,7 +13,7 @@ import { profileRoutes } from '../src/profiles/profile-routes';
 import type { SessionService } from '../src/sessions/session-service';
 import { sessionRoutes } from '../src/sessions/session-routes';
 import type { SessionStore } from '../src/sessions/session-store';
-import { rawRequest } from '../../../test/support/raw-request';
+import { rawCaller } from '../../../test/support/raw-request';
 
 // The public routes take only what they read: an unknown query option or a body on a route that
 // reads none is refused before anything changes, rather than silently ignored.
@@ -79,13 +79,8 @@ async function auth(t: Test) {
   app.use(sessionRoutes(logins, sessions, signedIn));
   app.use(oidcRoutes(undefined, logins, { secureCookie: false }));
   finishHttpApp(app);
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.teardown(() => new Promise((resolve) => server.close(resolve)));
-  const { port } = server.address() as { port: number };
   // node:http rather than fetch, which will not send a body with a GET.
-  const call = (method: string, path: string, body?: unknown) =>
-    rawRequest(port, method, path, { 'dapr-api-token': APP_TOKEN }, body);
+  const call = await rawCaller(t, app, { 'dapr-api-token': APP_TOKEN });
   return { call, done };
 }
 

@@ -7,7 +7,7 @@ import { messageRoutes } from '../src/messages/routes';
 import type { Messages } from '../src/messages/service';
 import { receiptRoutes } from '../src/receipts/routes';
 import type { Receipts } from '../src/receipts/service';
-import { rawRequest } from '../../../test/support/raw-request';
+import { rawCaller } from '../../../test/support/raw-request';
 
 // The conversation, message and receipt routes take only what they read: an unknown query option
 // or a body on a route that reads none is refused before anything changes, rather than ignored.
@@ -47,13 +47,8 @@ async function chat(t: Test) {
     receiptRoutes(recorder<Receipts>(done), signedIn),
   );
   finishHttpApp(app);
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.teardown(() => new Promise((resolve) => server.close(resolve)));
-  const { port } = server.address() as { port: number };
   // node:http rather than fetch, which will not send a body with a GET.
-  const call = (method: string, path: string, body?: unknown) =>
-    rawRequest(port, method, path, { 'dapr-api-token': APP_TOKEN }, body);
+  const call = await rawCaller(t, app, { 'dapr-api-token': APP_TOKEN });
   return { call, done };
 }
 

@@ -6,7 +6,7 @@ import type { Library } from '../src/media/library';
 import { mediaRoutes } from '../src/media/routes';
 import { uploadRoutes } from '../src/uploads/routes';
 import type { Uploads } from '../src/uploads/uploads';
-import { rawRequest } from '../../../test/support/raw-request';
+import { rawCaller } from '../../../test/support/raw-request';
 
 // Reading media and the steps of a direct upload take only what they read: an unknown query
 // option, or a body on a route that reads none, is refused before the media is looked up.
@@ -33,13 +33,8 @@ async function mediaApp(t: Test) {
   const app = createHttpApp({ logger: createLogger('test', 'silent'), appApiToken: APP_TOKEN });
   app.use('/v1', uploadRoutes(nothing as Uploads, signedIn), mediaRoutes(nothing as Library, signedIn));
   finishHttpApp(app);
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.teardown(() => new Promise((resolve) => server.close(resolve)));
-  const { port } = server.address() as { port: number };
   // node:http rather than fetch, which will not send a body with a GET.
-  const call = (method: string, path: string, body?: unknown) =>
-    rawRequest(port, method, path, { 'dapr-api-token': APP_TOKEN }, body);
+  const call = await rawCaller(t, app, { 'dapr-api-token': APP_TOKEN });
   return { call, asked };
 }
 

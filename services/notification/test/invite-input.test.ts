@@ -3,7 +3,7 @@ import type { RequestHandler } from 'express';
 import t, { type Test } from 'tap';
 import { inviteRoutes } from '../src/invites/invite-routes';
 import type { Invites } from '../src/invites/invite-service';
-import { rawRequest } from '../../../test/support/raw-request';
+import { rawCaller } from '../../../test/support/raw-request';
 
 // The invite routes take only what they read: an unknown query option, or a body on a route that
 // reads none (an accept, a revoke), is refused before the invite is read or changed.
@@ -31,13 +31,8 @@ async function inviteApp(t: Test) {
   const app = createHttpApp({ logger: createLogger('test', 'silent'), appApiToken: APP_TOKEN });
   app.use(inviteRoutes(invites, signedIn));
   finishHttpApp(app);
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.teardown(() => new Promise((resolve) => server.close(resolve)));
-  const { port } = server.address() as { port: number };
   // node:http rather than fetch, which will not send a body with a GET.
-  const call = (method: string, path: string, body?: unknown) =>
-    rawRequest(port, method, path, { 'dapr-api-token': APP_TOKEN }, body);
+  const call = await rawCaller(t, app, { 'dapr-api-token': APP_TOKEN });
   return { call, done };
 }
 

@@ -3,7 +3,7 @@ import t from 'tap';
 import type { Directory } from '../src/delivery/directory';
 import type { DeliveryStore } from '../src/delivery/store';
 import { ledgerRoutes } from '../src/ledger/ledger-routes';
-import { rawRequest } from '../../../test/support/raw-request';
+import { rawCaller } from '../../../test/support/raw-request';
 
 // The delivery ledger reads its query only: a body sent with it is refused before the ledger is read.
 
@@ -31,19 +31,12 @@ t.test('the delivery ledger takes no body', async (t) => {
   const app = createHttpApp({ logger: createLogger('test', 'silent'), appApiToken: APP_TOKEN });
   app.use(ledgerRoutes(store, {} as Directory, (_req, _res, next) => next(), OPS_TOKEN));
   finishHttpApp(app);
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.teardown(() => new Promise((resolve) => server.close(resolve)));
-  const { port } = server.address() as { port: number };
   // node:http rather than fetch, which will not send a body with a GET.
-  const call = (body?: unknown) =>
-    rawRequest(
-      port,
-      'GET',
-      `/v1/notifications/deliveries?messageId=${MESSAGE}`,
-      { 'dapr-api-token': APP_TOKEN, authorization: `Bearer ${OPS_TOKEN}` },
-      body,
-    );
+  const request = await rawCaller(t, app, {
+    'dapr-api-token': APP_TOKEN,
+    authorization: `Bearer ${OPS_TOKEN}`,
+  });
+  const call = (body?: unknown) => request('GET', `/v1/notifications/deliveries?messageId=${MESSAGE}`, body);
 
   t.same(await call({ messageId: 'other' }), { status: 400, code: 'VALIDATION_FAILED' });
   t.same(read, [], 'the ledger was not read');

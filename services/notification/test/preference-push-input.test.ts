@@ -7,7 +7,7 @@ import type { DeliveryStore } from '../src/delivery/store';
 import { preferenceRoutes } from '../src/preferences/preference-routes';
 import { pushSubscriptionRoutes } from '../src/push/subscription-routes';
 import { subscription } from './push-fixtures';
-import { rawRequest } from '../../../test/support/raw-request';
+import { rawCaller } from '../../../test/support/raw-request';
 
 // Notification preferences and push subscriptions take only what they read: an unknown query
 // option, or a body on a route that reads none (a removal, a read), is refused before the store
@@ -49,13 +49,8 @@ async function notificationApp(t: Test) {
     pushSubscriptionRoutes(store, signedIn, { allowLoopbackHttp: false, vapidPublicKey: 'key' }),
   );
   finishHttpApp(app);
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.teardown(() => new Promise((resolve) => server.close(resolve)));
-  const { port } = server.address() as { port: number };
   // node:http rather than fetch, which will not send a body with a GET.
-  const call = (method: string, path: string, body?: unknown) =>
-    rawRequest(port, method, path, { 'dapr-api-token': APP_TOKEN }, body);
+  const call = await rawCaller(t, app, { 'dapr-api-token': APP_TOKEN });
   return { call, touched };
 }
 

@@ -2,6 +2,7 @@ import { createHttpApp, createLogger, finishHttpApp } from '@parley/service-kit'
 import t, { type Test } from 'tap';
 import type { Rebuilds } from '../src/rebuild/rebuild-job';
 import { rebuildRoutes } from '../src/rebuild/rebuild-routes';
+import { rawCaller } from '../../../test/support/raw-request';
 
 // The operator's rebuild routes take no options: one they do not know is refused before a rebuild
 // starts, rather than ignored.
@@ -22,21 +23,7 @@ async function search(t: Test) {
   const app = createHttpApp({ logger: createLogger('test', 'silent'), appApiToken: APP_TOKEN });
   app.use(rebuildRoutes(rebuilds));
   finishHttpApp(app);
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.teardown(() => new Promise((resolve) => server.close(resolve)));
-  const { port } = server.address() as { port: number };
-  const call = async (method: string, path: string, body?: string) => {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
-      method,
-      headers: {
-        'dapr-api-token': APP_TOKEN,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body,
-    });
-    return { status: res.status, code: ((await res.json()) as { code?: string }).code };
-  };
+  const call = await rawCaller(t, app, { 'dapr-api-token': APP_TOKEN });
   return { call, started: () => started };
 }
 
@@ -44,7 +31,7 @@ t.test('a rebuild starts only without options', async (t) => {
   const { call, started } = await search(t);
   const refused = { status: 400, code: 'VALIDATION_FAILED' };
   t.same(await call('POST', '/internal/v1/rebuilds?full=1'), refused);
-  t.same(await call('POST', '/internal/v1/rebuilds', '{"full":true}'), refused);
+  t.same(await call('POST', '/internal/v1/rebuilds', { full: true }), refused);
   t.equal(started(), 0, 'no rebuild was started');
   t.equal((await call('POST', '/internal/v1/rebuilds')).status, 202);
   t.equal(started(), 1);

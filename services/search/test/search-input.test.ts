@@ -5,7 +5,7 @@ import type { SearchBackend } from '../src/engine/types';
 import type { MembershipSource } from '../src/membership/member-conversations';
 import { messageSearchRoutes } from '../src/messages/search-routes';
 import { peopleSearchRoutes } from '../src/people/people-routes';
-import { rawRequest } from '../../../test/support/raw-request';
+import { rawCaller } from '../../../test/support/raw-request';
 
 // The searches read their query and nothing else: a body sent with one is refused, not ignored.
 
@@ -34,13 +34,9 @@ async function searchApp(t: Test) {
     peopleSearchRoutes(backend, answering<Sidecar>({}), signedIn),
   );
   finishHttpApp(app);
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.teardown(() => new Promise((resolve) => server.close(resolve)));
-  const { port } = server.address() as { port: number };
   // node:http rather than fetch, which will not send a body with a GET.
-  const call = (path: string, body?: unknown) =>
-    rawRequest(port, 'GET', path, { 'dapr-api-token': APP_TOKEN }, body);
+  const request = await rawCaller(t, app, { 'dapr-api-token': APP_TOKEN });
+  const call = (path: string, body?: unknown) => request('GET', path, body);
   return { call, asked };
 }
 
