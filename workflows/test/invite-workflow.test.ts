@@ -1,8 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import t from 'tap';
-import { startTemporalDevServer, temporalMissing } from './temporal-dev-server';
+import { startTemporalDevServer, temporalMissing, testWorker } from './temporal-dev-server';
 import type { InviteActivities } from '../src/activities/invite';
 import type { InviteState, InviteWorkflowInput } from '../src/workflows/invite-contract';
 
@@ -32,14 +31,7 @@ t.test('the invite workflow on a real Temporal server', { skip: temporalMissing 
     },
   };
   const taskQueue = 'invite-workflow-test';
-  const nativeConnection = await NativeConnection.connect({ address });
-  t.teardown(() => nativeConnection.close());
-  const worker = await Worker.create({
-    connection: nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('../src/workflows'),
-    activities,
-  });
+  const worker = await testWorker(t, address, taskQueue, activities);
 
   const start = (inviteId: string, inviteeUserId: string | null) => {
     const input: InviteWorkflowInput = {

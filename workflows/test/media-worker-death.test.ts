@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import t from 'tap';
-import { startTemporalDevServer, temporalMissing } from './temporal-dev-server';
+import { startTemporalDevServer, temporalMissing, testWorker } from './temporal-dev-server';
 import type { MediaActivities, MediaFacts, MediaProcessingInput, MediaResult } from '../src/activities/media';
 
 // The media workflow on a real Temporal dev server, with the activities (the world: storage and the
@@ -52,14 +51,7 @@ t.test('processing outlives a worker that died mid-step', { skip: temporalMissin
   };
 
   const taskQueue = 'media-worker-death-test';
-  const nativeConnection = await NativeConnection.connect({ address });
-  t.teardown(() => nativeConnection.close());
-  const worker = await Worker.create({
-    connection: nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('../src/workflows'),
-    activities,
-  });
+  const worker = await testWorker(t, address, taskQueue, activities);
 
   const upload = (mediaId: string, declaredType: string): MediaProcessingInput => ({
     mediaId,

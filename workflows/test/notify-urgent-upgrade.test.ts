@@ -3,9 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import t from 'tap';
-import { startTemporalDevServer, temporalBin, temporalMissing } from './temporal-dev-server';
+import { startTemporalDevServer, temporalBin, temporalMissing, testWorker } from './temporal-dev-server';
 import type {
   ChannelJob,
   NotifyMessageSignal,
@@ -48,14 +47,7 @@ t.test('a message that becomes urgent on a real Temporal server', { skip: tempor
   };
 
   const taskQueue = 'notify-urgent-upgrade-test';
-  const nativeConnection = await NativeConnection.connect({ address });
-  t.teardown(() => nativeConnection.close());
-  const worker = await Worker.create({
-    connection: nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('../src/workflows'),
-    activities,
-  });
+  const worker = await testWorker(t, address, taskQueue, activities);
 
   const signal = (userId: string, messageId: string, urgent: boolean) => {
     const initial: NotifyRecipientState = { userId, pending: [], recent: [], readUpTo: {} };

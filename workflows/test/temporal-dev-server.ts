@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Test } from 'tap';
 
 export const temporalBin = join(resolve(__dirname, '..', '..'), '.tools', 'bin', 'temporal');
@@ -70,4 +71,19 @@ export async function startTemporalDevServer(t: Test): Promise<{ address: string
     }
   }
   return { address, client };
+}
+
+/**
+ * A worker for the project's workflows on `taskQueue` of the dev server at `address`, with the
+ * given activities; its connection is closed with the test. Run it with `worker.runUntil`.
+ */
+export async function testWorker(t: Test, address: string, taskQueue: string, activities: object) {
+  const connection = await NativeConnection.connect({ address });
+  t.teardown(() => connection.close());
+  return Worker.create({
+    connection,
+    taskQueue,
+    workflowsPath: require.resolve('../src/workflows'),
+    activities,
+  });
 }
